@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { Agent, errors as undiciErrors, request } from 'undici';
+import { AppConfig } from '../../config/config';
+import { SsrfGuard } from './ssrf-guard';
+
+export interface OutboundRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Whole-request deadline. */
+  timeoutMs?: number;
+  /** Bytes of response body kept; the rest is discarded. */
+  maxBodyBytes?: number;
+}
+
+export interface OutboundResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  durationMs: number;
+}
+
+export type OutboundFailureKind = 'timeout' | 'refused' | 'network';
+
+/** The call never produced an HTTP response (timeout, SSRF refusal, network failure). */
+export class OutboundError extends Error {
+  constructor(readonly kind: OutboundFailureKind, message: string) {
+    super(message);
+    this.name = 'OutboundError';
+  }
+}
+
+/**
+ * Every outbound HTTP call (provider APIs, merchant webhooks, SMM panels) goes through here:
+ * a deadline, no redirects followed, a bounded body, and the SSRF guard on the resolved address.
+ */
+@Injectable()
+export class OutboundHttp {
+  readonly guard: SsrfGuard;
+  /** Deadline for gateway API calls (PROVIDER_TIMEOUT_MS). */
+  readonly providerTimeoutMs: number;
+  private readonly agent: Agent;
+
+  constructor(config: AppConfig) {
+    this.providerTimeoutMs = config.providerTimeoutMs;
+    this.guard = new SsrfGuard(config.outboundAllowlist, config.sandbox);
+    this.agent = new Agent({
+      connect: { lookup: this.guard.lookup as never, timeout: 10_000 },
+      connections: 256,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  async send(req: OutboundRequest): Promise<OutboundResponse> {
+    const started = performance.now();
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      throw new OutboundError('refused', `invalid URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OutboundError('refused', `scheme ${url.protocol} is not allowed`);
+    if (url.username || url.password) throw new OutboundError('refused', 'credentials in URLs are not allowed');
+    // IP literals never go through DNS lookup, so check them here.
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (/^[\d.]+$/.test(host) || host.includes(':')) {
+      const reason = this.guard.refusal(host, host);
+      if (reason) throw new OutboundError('refused', `outbound call refused: ${reason}`);
+    }
+    const timeoutMs = req.timeoutMs ?? 15_000;
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const res = await request(url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        dispatcher: this.agent,
+        signal,
+        maxRedirections: 0,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      } as Parameters<typeof request>[1]);
+      const body = await readBounded(res.body, req.maxBodyBytes ?? 1024 * 1024);
+      return { status: res.statusCode, headers: res.headers, body, durationMs: performance.now() - started };
+    } catch (err) {
+      throw toOutboundError(err, timeoutMs);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+async function readBounded(stream: AsyncIterable<Buffer>, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    if (size < max) chunks.push(chunk.subarray(0, max - size));
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function toOutboundError(err: unknown, timeoutMs: number): OutboundError {
+  if (err instanceof OutboundError) return err;
+  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  if (code === 'ESSRF') return new OutboundError('refused', e.message ?? e.cause?.message ?? 'refused');
+  if (
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError' ||
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
+    return new OutboundError('timeout', `no answer within ${timeoutMs} ms`);
+  }
+  return new OutboundError('network', `network error: ${code ?? e.message ?? 'unknown'}`);
+}

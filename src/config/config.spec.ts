@@ -1,0 +1,39 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  const dataDir = () => mkdtempSync(join(tmpdir(), 'cfg-'));
+
+  it('starts with no environment at all (embedded mode), generating the secrets into DATA_DIR', () => {
+    const dir = dataDir();
+    const c = loadConfig({ DATA_DIR: dir });
+    expect(c.port).toBe(3000);
+    expect(c.sandbox).toBe(true);
+    expect(c.publicBaseUrl).toBe('http://localhost:3000');
+    expect(Buffer.from(c.encryptionKey, 'base64')).toHaveLength(32);
+    expect(c.adminToken).toMatch(/^adm_/);
+    // Stable across restarts: the same key decrypts yesterday's credentials.
+    expect(loadConfig({ DATA_DIR: dir }).encryptionKey).toBe(c.encryptionKey);
+  });
+
+  it('lists every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DATA_DIR: dataDir(), PORT: 'eighty', SANDBOX: 'maybe', ENCRYPTION_KEY: 'short', LOG_LEVEL: 'loud', RATE_LIMIT_PER_IP_PER_S: '0', OUTBOUND_ALLOWLIST: '10.0.0.0/99' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'SANDBOX', 'ENCRYPTION_KEY', 'LOG_LEVEL', 'RATE_LIMIT_PER_IP_PER_S', 'OUTBOUND_ALLOWLIST']) expect(problems).toContain(name);
+  });
+
+  it('requires real secrets in production and turns the sandbox off there', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@y/z', DATA_DIR: dataDir() })).toThrow(/ADMIN_TOKEN[\s\S]*ENCRYPTION_KEY|ENCRYPTION_KEY[\s\S]*ADMIN_TOKEN/);
+    const c = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@y/z', ADMIN_TOKEN: 'a'.repeat(32), ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') });
+    expect(c.sandbox).toBe(false);
+    expect(c.seedDemo).toBe(false);
+  });
+});

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SsrfGuard } from '../common/http/ssrf-guard';
+
+/**
+ * The validated environment. Built once at boot by `loadConfig`; a bad environment lists
+ * every bad variable and the process exits non-zero before anything starts.
+ */
+export class AppConfig {
+  nodeEnv: string;
+  production: boolean;
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  adminToken: string;
+  /** True when the admin token was generated at boot (printed once for the operator). */
+  adminTokenGenerated: boolean;
+  encryptionKey: string;
+  publicBaseUrl: string;
+  sandbox: boolean;
+  reconcileIntervalSeconds: number;
+  logLevel: string;
+  outboundAllowlist: string[];
+  rateLimitPerKeyPerS: number;
+  rateLimitPerIpPerS: number;
+  /** Seed the demo merchant (embedded mode only, default on there). */
+  seedDemo: boolean;
+  /** Reconciliation and webhook dispatch loops (off in some tests, which drive them by hand). */
+  backgroundJobs: boolean;
+  corsOrigins: string[];
+  /** Deadline for one gateway API call. */
+  providerTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function bool(name: string, raw: string | undefined, fallback: boolean, problems: string[]): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  problems.push(`${name} must be true or false (got "${raw}")`);
+  return fallback;
+}
+
+function int(name: string, raw: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+function readOrCreateSecret(dataDir: string, file: string, make: () => string): string {
+  const path = join(dataDir, file);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const value = make();
+  writeFileSync(path, value + '\n', { mode: 0o600 });
+  return value;
+}
+
+/** Validates `env` and fills in the defaults DESIGN.md documents. Throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const c = new AppConfig();
+  c.nodeEnv = env.NODE_ENV || 'development';
+  c.production = c.nodeEnv === 'production';
+  c.port = int('PORT', env.PORT, 3000, 0, 65535, problems);
+  c.host = env.HOST || '0.0.0.0';
+  c.databaseUrl = env.DATABASE_URL || undefined;
+  if (c.databaseUrl && !/^postgres(ql)?:\/\//.test(c.databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+  c.dataDir = resolve(env.DATA_DIR || './.data');
+  c.sandbox = bool('SANDBOX', env.SANDBOX, !c.production, problems);
+  c.reconcileIntervalSeconds = int('RECONCILE_INTERVAL_SECONDS', env.RECONCILE_INTERVAL_SECONDS, 30, 1, 86400, problems);
+  c.logLevel = env.LOG_LEVEL || (c.nodeEnv === 'test' ? 'warn' : 'info');
+  if (!LOG_LEVELS.includes(c.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  c.outboundAllowlist = (env.OUTBOUND_ALLOWLIST || '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of c.outboundAllowlist) {
+    if (!SsrfGuard.validateAllowlistEntry(entry)) problems.push(`OUTBOUND_ALLOWLIST entry "${entry}" is neither a host name nor a CIDR`);
+  }
+  c.rateLimitPerKeyPerS = int('RATE_LIMIT_PER_KEY_PER_S', env.RATE_LIMIT_PER_KEY_PER_S, 100, 1, 1_000_000, problems);
+  c.rateLimitPerIpPerS = int('RATE_LIMIT_PER_IP_PER_S', env.RATE_LIMIT_PER_IP_PER_S, 50, 1, 1_000_000, problems);
+  c.publicBaseUrl = (env.PUBLIC_BASE_URL || `http://localhost:${c.port}`).replace(/\/+$/, '');
+  try {
+    const u = new URL(c.publicBaseUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+  } catch {
+    problems.push('PUBLIC_BASE_URL must be an absolute http(s) URL');
+  }
+  c.seedDemo = bool('SEED_DEMO', env.SEED_DEMO, !c.databaseUrl, problems);
+  c.backgroundJobs = bool('BACKGROUND_JOBS', env.BACKGROUND_JOBS, true, problems);
+  c.providerTimeoutMs = int('PROVIDER_TIMEOUT_MS', env.PROVIDER_TIMEOUT_MS, 10_000, 100, 120_000, problems);
+  c.corsOrigins = (env.CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean);
+
+  const adminToken = env.ADMIN_TOKEN;
+  if (adminToken !== undefined && adminToken !== '' && adminToken.length < 16) problems.push('ADMIN_TOKEN must be at least 16 characters');
+  if (!adminToken && c.production) problems.push('ADMIN_TOKEN is required when NODE_ENV=production');
+
+  const key = env.ENCRYPTION_KEY;
+  if (key && Buffer.from(key, 'base64').length !== 32) problems.push('ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  if (!key && c.databaseUrl) problems.push('ENCRYPTION_KEY is required with DATABASE_URL (it is generated only in embedded mode)');
+
+  if (problems.length) throw new ConfigError(problems);
+
+  c.encryptionKey = key || readOrCreateSecret(c.dataDir, 'encryption.key', () => randomBytes(32).toString('base64'));
+  c.adminTokenGenerated = !adminToken;
+  c.adminToken = adminToken || (c.databaseUrl ? `adm_${randomBytes(24).toString('base64url')}` : readOrCreateSecret(c.dataDir, 'admin.token', () => `adm_${randomBytes(24).toString('base64url')}`));
+  return c;
+}

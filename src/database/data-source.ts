@@ -1,0 +1,27 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+import { Init1764000000000 } from './migrations/1764000000000-Init';
+
+/**
+ * Every migration, in order. Listed explicitly (not globbed) so the same list works from
+ * ts sources under jest and from dist/ at runtime.
+ */
+export const MIGRATIONS = [Init1764000000000];
+
+export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    synchronize: false,
+    logging: false,
+    extra: { max: 20, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
+    ...extra,
+  } as DataSourceOptions;
+}
+
+export function createDataSource(url: string): DataSource {
+  return new DataSource(dataSourceOptions(url));
+}

@@ -1,0 +1,9 @@
+import type { ProviderCredentials, ProviderId } from '../providers/provider';
+
+/**
+ * The demo merchant's gateway accounts, all pointing at the sandbox. Secrets here are demo
+ * values the sandbox reads back from the database like a gateway's back office would.
+ */
+export const DEMO_ACCOUNTS: Partial<Record<ProviderId, (sandboxBase: string) => ProviderCredentials>> = {
+  raksmeypay: (base) => ({ profile_id: 'demo-raksmeypay', profile_key: 'demo-raksmeypay-profile-key', base_url: `${base}/raksmeypay` }),
+};

@@ -1,0 +1,58 @@
+import { Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/config';
+import { MerchantsService } from '../merchants/merchants.service';
+import { ProviderAccountsService } from '../merchants/provider-accounts.service';
+import { ProviderRegistry } from '../providers/provider';
+import { DEMO_ACCOUNTS } from './demo-accounts';
+
+export interface DemoMerchant {
+  merchant_id: string;
+  api_key: string;
+}
+
+/**
+ * Embedded mode only: a demo merchant whose gateway accounts point at the sandbox, so a new
+ * user can create and pay an order with nothing configured. Its key is kept in DATA_DIR so
+ * it is the same on every start.
+ */
+@Injectable()
+export class DemoSeeder implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Demo');
+  demo: DemoMerchant | null = null;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly merchants: MerchantsService,
+    private readonly accounts: ProviderAccountsService,
+    private readonly registry: ProviderRegistry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const file = join(this.config.dataDir, 'demo-merchant.json');
+    let demo: DemoMerchant | null = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoMerchant) : null;
+    if (demo) {
+      const rows: unknown[] = await this.db.query('SELECT 1 FROM merchants WHERE id = $1', [demo.merchant_id]);
+      if (!rows.length) demo = null;
+    }
+    if (!demo) {
+      const created = await this.merchants.create('Demo Merchant');
+      demo = { merchant_id: created.merchant.id, api_key: created.apiKey };
+      mkdirSync(this.config.dataDir, { recursive: true });
+      writeFileSync(file, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
+    }
+    const sandboxBase = `${this.config.publicBaseUrl}/sandbox`;
+    for (const provider of this.registry.all()) {
+      const account = DEMO_ACCOUNTS[provider.id]?.(sandboxBase);
+      if (account) await this.accounts.put(demo.merchant_id, provider.id, account);
+    }
+    this.demo = demo;
+    this.logger.log(`demo merchant ${demo.merchant_id} ready`);
+  }
+}
+
+@Module({ providers: [DemoSeeder], exports: [DemoSeeder] })
+export class DemoModule {}

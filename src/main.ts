@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { startApp } from './bootstrap';
+import { ConfigError, loadConfig } from './config/config';
+import { DemoSeeder } from './demo/demo.module';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const running = await startApp(config);
+  const base = config.publicBaseUrl;
+  const lines = [`khqr-orchestrator listening on port ${running.port}`, `  API docs:     ${base}/docs`];
+  if (config.adminTokenGenerated) lines.push(`  Admin token:  ${config.adminToken}${config.databaseUrl ? '' : `   (kept in ${config.dataDir}/admin.token)`}`);
+  if (config.seedDemo) {
+    const demo = running.app.get(DemoSeeder, { strict: false }).demo;
+    if (demo) lines.push(`  Demo API key: ${demo.api_key}   (merchant ${demo.merchant_id}, gateways in the sandbox)`);
+  }
+  if (config.sandbox) lines.push(`  Sandbox:      ${base}/sandbox  (POST /sandbox/control/pay to pay an order)`);
+  // The one place secrets are printed on purpose: to the operator's terminal at start, never to the log stream.
+  process.stdout.write(lines.join('\n') + '\n');
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      running.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+main().catch((err) => {
+  console.error('failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

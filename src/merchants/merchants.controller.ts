@@ -1,0 +1,69 @@
+import { Body, Controller, Get, HttpCode, Param, Put, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { PageQuery, toPage } from '../common/pagination';
+import { PROVIDER_IDS } from '../providers/provider';
+import { AdminGuard, ApiKeyGuard, AuthedMerchant, CurrentMerchant } from './auth';
+import { MerchantsService, presentMerchant } from './merchants.service';
+import { ProviderAccountsService } from './provider-accounts.service';
+
+export class CreateMerchantDto {
+  @ApiProperty({ example: 'Sokha Coffee', maxLength: 200 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name: string;
+}
+
+@ApiTags('Admin')
+@ApiBearerAuth('admin')
+@UseGuards(AdminGuard)
+@Controller('admin/merchants')
+export class AdminMerchantsController {
+  constructor(private readonly merchants: MerchantsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a merchant', description: 'Returns the merchant and its first API key (`sk_…`). The key is shown only here.' })
+  async create(@Body() body: CreateMerchantDto) {
+    const { merchant, apiKey } = await this.merchants.create(body.name);
+    return { ...presentMerchant(merchant), api_key: apiKey };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List merchants, newest first' })
+  async list(@Query() page: PageQuery) {
+    const limit = page.limit ?? 20;
+    return toPage(await this.merchants.list(limit, page.starting_after), limit, presentMerchant);
+  }
+}
+
+@ApiTags('Provider accounts')
+@ApiBearerAuth('api_key')
+@UseGuards(ApiKeyGuard)
+@Controller('v1/provider-accounts')
+export class ProviderAccountsController {
+  constructor(private readonly accounts: ProviderAccountsService) {}
+
+  @Put(':provider')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Set the merchant's credentials for one gateway",
+    description:
+      'Fields per provider: raksmeypay {profile_id, profile_key, base_url?}; ahnajak {profile_id, secret_key, base_url?, payload_template?}; ' +
+      'bakongapi {bakong_id, merchant_name, base_url?}; checkout {api_key, client_base_url, base_url}; ' +
+      'bakong {account_id, merchant_name, merchant_city, token, base_url?, acquiring_bank?, merchant_id?}. ' +
+      'Secrets are encrypted at rest (AES-256-GCM), write-only, and masked when read. Unknown fields are rejected.',
+  })
+  @ApiParam({ name: 'provider', enum: PROVIDER_IDS })
+  @ApiBody({ schema: { type: 'object', additionalProperties: true, example: { profile_id: '1001', profile_key: 'your-profile-key', base_url: 'https://www.uat.raksmeypay.com' } } })
+  @ApiOkResponse({ description: 'The stored account, secrets masked.' })
+  put(@CurrentMerchant() merchant: AuthedMerchant, @Param('provider') provider: string, @Body() body: unknown) {
+    return this.accounts.put(merchant.id, provider, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The merchant's gateway accounts, secrets masked" })
+  async list(@CurrentMerchant() merchant: AuthedMerchant) {
+    return { data: await this.accounts.list(merchant.id), has_more: false };
+  }
+}

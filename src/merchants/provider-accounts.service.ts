@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SecretBox } from '../common/crypto';
+import { newId } from '../common/ids';
+import { FieldError, ProblemException, validationProblem } from '../common/problem';
+import { AppConfig } from '../config/config';
+import { CredentialField, PaymentProvider, ProviderCredentials, ProviderId, ProviderRegistry } from '../providers/provider';
+import { ProviderAccountRow } from './merchant.entity';
+
+export interface ProviderAccountView {
+  object: 'provider_account';
+  provider: string;
+  /** Non-secret fields as stored; secret fields masked. */
+  credentials: Record<string, unknown>;
+  needs_attention: string | null;
+  updated_at: string;
+}
+
+export function maskSecret(value: unknown): string {
+  const text = String(value ?? '');
+  return text.length >= 12 ? `••••${text.slice(-4)}` : '••••';
+}
+
+function checkField(field: CredentialField, value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return field.required ? 'is required' : null;
+  if (field.kind === 'object') {
+    if (typeof value !== 'object' || Array.isArray(value)) return 'must be an object';
+    for (const [k, v] of Object.entries(value as object)) {
+      if (typeof v !== 'string' || k.length > 100 || v.length > 200) return 'must map field names to strings';
+    }
+    return field.check?.(value) ?? null;
+  }
+  if (typeof value !== 'string') return 'must be a string';
+  if (value.length > 2000) return 'is too long';
+  if (field.kind === 'url') {
+    try {
+      const u = new URL(value);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'must be an http(s) URL';
+    } catch {
+      return 'must be an absolute http(s) URL';
+    }
+  }
+  return field.check?.(value) ?? null;
+}
+
+/**
+ * A merchant's own gateway credentials. Sealed with AES-256-GCM (ENCRYPTION_KEY), bound to
+ * (merchant, provider) as associated data; secrets are write-only and masked on read.
+ */
+@Injectable()
+export class ProviderAccountsService {
+  private readonly box: SecretBox;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly registry: ProviderRegistry,
+    config: AppConfig,
+  ) {
+    this.box = new SecretBox(config.encryptionKey);
+  }
+
+  private provider(id: string): PaymentProvider {
+    const provider = this.registry.get(id);
+    if (!provider) throw new ProblemException(404, 'unknown_provider', `unknown provider "${String(id).slice(0, 40)}"; known: ${this.registry.all().map((p) => p.id).join(', ')}`);
+    return provider;
+  }
+
+  validate(providerId: string, body: unknown): ProviderCredentials {
+    const provider = this.provider(providerId);
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw validationProblem([{ field: '', message: 'the body must be a JSON object' }]);
+    const errors: FieldError[] = [];
+    const known = new Set(provider.credentialFields.map((f) => f.name));
+    for (const name of Object.keys(body)) if (!known.has(name)) errors.push({ field: name, message: `unknown field for ${provider.id}` });
+    const clean: ProviderCredentials = {};
+    for (const field of provider.credentialFields) {
+      const value = (body as Record<string, unknown>)[field.name];
+      const error = checkField(field, value);
+      if (error) errors.push({ field: field.name, message: `${field.name} ${error}` });
+      else if (value !== undefined && value !== null && value !== '') clean[field.name] = value;
+    }
+    if (errors.length) throw validationProblem(errors);
+    return clean;
+  }
+
+  async put(merchantId: string, providerId: string, body: unknown): Promise<ProviderAccountView> {
+    const credentials = this.validate(providerId, body);
+    const sealed = this.box.seal(JSON.stringify(credentials), `${merchantId}:${providerId}`);
+    await this.db.query(
+      `INSERT INTO provider_accounts (id, merchant_id, provider, credentials_sealed) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (merchant_id, provider) DO UPDATE SET credentials_sealed = EXCLUDED.credentials_sealed, needs_attention = NULL, updated_at = now()`,
+      [newId('pac'), merchantId, providerId, sealed],
+    );
+    return (await this.list(merchantId)).find((a) => a.provider === providerId)!;
+  }
+
+  async list(merchantId: string): Promise<ProviderAccountView[]> {
+    const rows = await this.db.getRepository(ProviderAccountRow).find({ where: { merchantId }, order: { provider: 'ASC' } });
+    return rows.map((row) => {
+      const provider = this.registry.get(row.provider);
+      const creds = this.open(row);
+      const masked: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(creds)) masked[k] = provider?.credentialFields.find((f) => f.name === k)?.secret ? maskSecret(v) : v;
+      return { object: 'provider_account', provider: row.provider, credentials: masked, needs_attention: row.needsAttention, updated_at: row.updatedAt.toISOString() };
+    });
+  }
+
+  /** The decrypted credentials with base_url defaulted, for provider calls. 422 problem when missing. */
+  async credentials(merchantId: string, providerId: ProviderId): Promise<ProviderCredentials> {
+    const row = await this.db.getRepository(ProviderAccountRow).findOneBy({ merchantId, provider: providerId });
+    if (!row) {
+      throw new ProblemException(422, 'provider_account_missing', `no ${providerId} account is configured; PUT /v1/provider-accounts/${providerId} first`);
+    }
+    const creds = this.open(row);
+    const provider = this.provider(providerId);
+    return { ...creds, base_url: String(creds.base_url ?? provider.defaultBaseUrl).replace(/\/+$/, '') };
+  }
+
+  async markNeedsAttention(merchantId: string, providerId: ProviderId, reason: string | null): Promise<void> {
+    await this.db.query(`UPDATE provider_accounts SET needs_attention = $3, updated_at = now() WHERE merchant_id = $1 AND provider = $2`, [merchantId, providerId, reason]);
+  }
+
+  private open(row: ProviderAccountRow): ProviderCredentials {
+    return JSON.parse(this.box.open(row.credentialsSealed, `${row.merchantId}:${row.provider}`)) as ProviderCredentials;
+  }
+}

@@ -1,0 +1,92 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ProblemException } from '../common/problem';
+import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
+import { IdempotencyService } from './idempotency.service';
+import { ORDER_EXAMPLE, OrderResponse } from './order.schema';
+import { CreateOrderDto, ListOrdersQuery } from './orders.dto';
+import { OrdersService } from './orders.service';
+
+@ApiTags('Orders')
+@ApiBearerAuth('api_key')
+@UseGuards(ApiKeyGuard)
+@Controller('v1/orders')
+export class OrdersController {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create an order',
+    description:
+      'Opens a payment at the chosen gateway and returns the Order with `checkout_url` (and `qr` for KHQR providers). ' +
+      'Send `Idempotency-Key` to retry safely: the same key and body replay the first response (header `Idempotent-Replayed: true`), ' +
+      'the same key with another body answers 422, and a key whose first request is still running answers 409. Keys are kept 48 hours. ' +
+      'A gateway failure answers 502/504 and creates nothing.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1–255 printable ASCII characters, e.g. a UUID.' })
+  @ApiCreatedResponse({ type: OrderResponse, schema: { example: ORDER_EXAMPLE } })
+  async create(
+    @CurrentMerchant() merchant: AuthedMerchant,
+    @Body() body: CreateOrderDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (key === undefined) return this.orders.create(merchant.id, body);
+    if (!IdempotencyService.validKey(key)) throw new ProblemException(400, 'bad_idempotency_key', 'Idempotency-Key must be 1–255 printable ASCII characters');
+    const start = await this.idempotency.start(merchant.id, key, { method: 'POST', path: '/v1/orders', body });
+    if (start.kind === 'replay') {
+      void reply.status(start.status).header('Idempotent-Replayed', 'true');
+      if (start.status >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
+      return start.body;
+    }
+    try {
+      const order = await this.orders.create(merchant.id, body);
+      await this.idempotency.finish(merchant.id, key, 201, order);
+      return order;
+    } catch (err) {
+      // Deterministic refusals (4xx) are remembered and replayed; failures worth retrying free the key.
+      if (err instanceof ProblemException && err.status < 500 && err.status !== 409 && err.status !== 429) {
+        await this.idempotency.finish(merchant.id, key, err.status, err.toBody('/v1/orders'));
+      } else {
+        await this.idempotency.release(merchant.id, key);
+      }
+      throw err;
+    }
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List orders, newest first', description: 'Filter by `status`, `provider`, `reference`; paginate with `limit` and `starting_after`.' })
+  list(@CurrentMerchant() merchant: AuthedMerchant, @Query() query: ListOrdersQuery) {
+    return this.orders.list(merchant.id, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Retrieve an order' })
+  @ApiOkResponse({ type: OrderResponse })
+  get(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+    return this.orders.get(merchant.id, id);
+  }
+
+  @Post(':id/verify')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Ask the gateway now',
+    description: 'Calls the provider’s verify/check API and applies the answer. 502/504 problem when the gateway fails; the order is then unchanged. 422 for gateways without a verify API (ahnajak, checkout).',
+  })
+  @ApiOkResponse({ type: OrderResponse })
+  verify(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+    return this.orders.verify(merchant.id, id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a PENDING order', description: '409 problem when the order is already PAID, EXPIRED or FAILED. Cancelling a cancelled order is a no-op.' })
+  @ApiOkResponse({ type: OrderResponse })
+  cancel(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+    return this.orders.cancel(merchant.id, id);
+  }
+}

@@ -1,0 +1,93 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ProviderAccountsService } from '../merchants/provider-accounts.service';
+import { PaymentProvider, ProviderError, ProviderId, ProviderRegistry, VerifyInput, VerifyOutcome } from '../providers/provider';
+import { Order, Transaction } from './order.entity';
+import { OrderTransitions, TransitionResult } from './order-transitions.service';
+
+/**
+ * Asks a gateway about a transaction and applies the answer through the state machine.
+ * Shared by POST /v1/orders/{id}/verify, the reconciliation sweeper and the pay page's poll.
+ */
+@Injectable()
+export class PaymentVerifier {
+  private readonly logger = new Logger(PaymentVerifier.name);
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly registry: ProviderRegistry,
+    private readonly accounts: ProviderAccountsService,
+    private readonly transitions: OrderTransitions,
+  ) {}
+
+  static verifyInput(txn: Transaction): VerifyInput['transaction'] {
+    return {
+      id: txn.id,
+      number: txn.number,
+      providerReference: txn.providerReference,
+      amountMinor: txn.amountMinor,
+      currency: txn.currency,
+      wireAmount: txn.wireAmount,
+      createdAt: txn.createdAt,
+      expiresAt: txn.expiresAt,
+    };
+  }
+
+  provider(id: string): PaymentProvider {
+    const p = this.registry.get(id);
+    if (!p) throw new Error(`provider ${id} is not registered`);
+    return p;
+  }
+
+  /** One transaction, one gateway call. Throws ProviderError (recorded as last_error) when the gateway fails. */
+  async verifyOne(txn: Transaction, actor: string): Promise<TransitionResult | null> {
+    const provider = this.provider(txn.provider);
+    if (!provider.verify) return null;
+    const account = await this.accounts.credentials(txn.merchantId, txn.provider as ProviderId);
+    let outcome: VerifyOutcome;
+    try {
+      outcome = await provider.verify({ transaction: PaymentVerifier.verifyInput(txn), account });
+    } catch (err) {
+      await this.recordFailure(txn, err);
+      throw err;
+    }
+    return this.applyOutcome(txn, outcome, actor);
+  }
+
+  /** Applies a gateway's answer. PENDING only records the check. */
+  async applyOutcome(txn: Transaction, outcome: VerifyOutcome, actor: string): Promise<TransitionResult | null> {
+    await this.db.query(
+      `UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = NULL, updated_at = now() WHERE id = $1`,
+      [txn.id],
+    );
+    switch (outcome.status) {
+      case 'PENDING':
+        return null;
+      case 'PAID':
+        return this.transitions.apply(
+          txn.orderId,
+          { kind: 'pay', verification: 'provider_api', paidAmountMinor: outcome.paidAmountMinor, paidCurrency: outcome.paidCurrency, paidAt: outcome.paidAt },
+          { transactionId: txn.id, actor, proof: outcome.proof, reason: 'the gateway reported the payment' },
+        );
+      case 'EXPIRED':
+        return this.transitions.apply(txn.orderId, { kind: 'expire' }, { transactionId: txn.id, actor, reason: 'the gateway reported the payment expired' });
+      case 'FAILED':
+        return this.transitions.apply(txn.orderId, { kind: 'fail', reason: outcome.reason }, { transactionId: txn.id, actor });
+    }
+  }
+
+  async recordFailure(txn: Transaction, err: unknown): Promise<void> {
+    const message = err instanceof ProviderError ? `${err.kind}: ${err.message}` : `error: ${(err as Error)?.message ?? String(err)}`;
+    await this.db.query(
+      `UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = $2, updated_at = now() WHERE id = $1`,
+      [txn.id, message.slice(0, 500)],
+    );
+    if (err instanceof ProviderError && err.kind === 'auth') {
+      await this.accounts.markNeedsAttention(txn.merchantId, txn.provider as ProviderId, err.message.slice(0, 500));
+    }
+  }
+
+  async latestTransaction(order: Order): Promise<Transaction> {
+    return this.db.getRepository(Transaction).findOneOrFail({ where: { orderId: order.id }, order: { createdAt: 'DESC' } });
+  }
+}

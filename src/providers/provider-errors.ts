@@ -1,0 +1,46 @@
+import { OutboundError, OutboundHttp, OutboundRequest, OutboundResponse } from '../common/http/outbound-http';
+import { ProblemException } from '../common/problem';
+import { ProviderError, ProviderId } from './provider';
+
+/** ProviderError -> the problem the API answers with (502, or 504 on timeout). The order is left unchanged. */
+export function providerProblem(error: ProviderError): ProblemException {
+  const status = error.kind === 'timeout' ? 504 : 502;
+  return new ProblemException(status, `provider_${error.kind}`, `${error.provider}: ${error.message}`, { provider: error.provider });
+}
+
+/**
+ * Sends a provider call through OutboundHttp and turns transport failures, 429 and 5xx into
+ * ProviderErrors. Other statuses are returned for the provider's transformers to judge.
+ */
+export async function callProvider(http: OutboundHttp, provider: ProviderId, req: OutboundRequest): Promise<OutboundResponse> {
+  let res: OutboundResponse;
+  try {
+    res = await http.send({ timeoutMs: http.providerTimeoutMs, ...req });
+  } catch (err) {
+    if (err instanceof OutboundError) {
+      throw new ProviderError(provider, err.kind === 'timeout' ? 'timeout' : 'unavailable', err.kind === 'timeout' ? `the gateway did not answer in time (${err.message})` : `the gateway could not be reached (${err.message})`);
+    }
+    throw err;
+  }
+  if (res.status === 429) {
+    const retryAfter = Number(res.headers['retry-after']);
+    throw new ProviderError(provider, 'rate_limited', 'the gateway is rate limiting us (HTTP 429)', Number.isFinite(retryAfter) ? retryAfter : undefined);
+  }
+  if (res.status >= 500) throw new ProviderError(provider, 'unavailable', `the gateway answered HTTP ${res.status}`);
+  return res;
+}
+
+/** Parses a JSON object body or throws a bad_response ProviderError naming what came back. */
+export function parseJsonObject(provider: ProviderId, res: OutboundResponse): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(res.body);
+  } catch {
+    const looksHtml = /^\s*</.test(res.body);
+    throw new ProviderError(provider, 'bad_response', `the gateway answered HTTP ${res.status} with ${looksHtml ? 'HTML' : 'a body that is not JSON'}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ProviderError(provider, 'bad_response', `the gateway answered HTTP ${res.status} with JSON that is not an object`);
+  }
+  return parsed as Record<string, unknown>;
+}

@@ -1,0 +1,143 @@
+import { Injectable } from '@nestjs/common';
+import type { Currency } from '../common/money';
+
+/**
+ * The provider port: what the orchestrator needs from a gateway. One implementation per
+ * folder (providers/<id>/), with every wire quirk in its transformers file.
+ */
+export const PROVIDER_IDS = ['raksmeypay', 'ahnajak', 'bakongapi', 'checkout', 'bakong'] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+export function isProviderId(value: unknown): value is ProviderId {
+  return typeof value === 'string' && (PROVIDER_IDS as readonly string[]).includes(value);
+}
+
+export interface ProviderCapabilities {
+  /** Can ask the gateway for one payment's status. */
+  verify: boolean;
+  /** Can ask for many at once (Bakong Open API: ≤ 50 md5 per call). */
+  batchVerify: boolean;
+  /** Ways the gateway tells us of a payment besides its verify API. */
+  callbacks: ('signed_return' | 'signed_webhook' | 'browser_return')[];
+  /** Yields a KHQR payload we render on our own /pay page. */
+  khqr: boolean;
+  /** Currencies the gateway accepts. */
+  currencies: Currency[];
+}
+
+/** A field of the provider account: its name, whether it is secret (write-only, masked), whether required. */
+export interface CredentialField {
+  name: string;
+  secret: boolean;
+  required: boolean;
+  kind: 'string' | 'url' | 'object';
+  description: string;
+  example?: string;
+  /** Extra check beyond kind; returns an error message or null. */
+  check?: (value: unknown) => string | null;
+}
+
+export type ProviderCredentials = Record<string, unknown>;
+
+export interface PaymentOrder {
+  id: string;
+  merchantId: string;
+  reference: string;
+  amountMinor: number;
+  currency: Currency;
+  description: string | null;
+  customer: { name?: string; email?: string } | null;
+  successUrl: string | null;
+  cancelUrl: string | null;
+  expiresAt: Date;
+}
+
+export interface CreatePaymentInput {
+  order: PaymentOrder;
+  /** Our transaction: its id and the numeric id for gateways that want a number. */
+  transaction: { id: string; number: number };
+  account: ProviderCredentials;
+  /** The orchestrator's public base URL, for callback/return URLs. */
+  publicBaseUrl: string;
+}
+
+export interface CreatePaymentResult {
+  /** The id the gateway knows this payment by (stored as transaction.provider_reference). */
+  providerReference: string;
+  /** The amount string exactly as sent on the wire. */
+  wireAmount: string;
+  /** The gateway's own page; null means our /pay/{orderId} page. */
+  checkoutUrl: string | null;
+  qr?: { payload: string; md5: string };
+  /** When the gateway imposes its own expiry (e.g. 15 minutes for bakongapi). */
+  expiresAt?: Date;
+  /** sha256 of a single-use return token, when the return URL carries one. */
+  returnTokenHash?: string;
+}
+
+export type VerifyOutcome =
+  | { status: 'PAID'; paidAmountMinor: number; paidCurrency: Currency; paidAt: Date; proof?: string }
+  | { status: 'PENDING' }
+  | { status: 'EXPIRED' }
+  | { status: 'FAILED'; reason: string };
+
+export interface VerifyInput {
+  transaction: { id: string; number: number; providerReference: string; amountMinor: number; currency: Currency; wireAmount: string; createdAt: Date; expiresAt: Date };
+  account: ProviderCredentials;
+}
+
+export type ProviderErrorKind = 'timeout' | 'unavailable' | 'rate_limited' | 'bad_response' | 'rejected' | 'auth';
+
+/** A gateway call that did not give a usable answer. Maps to 502/504 problems. */
+export class ProviderError extends Error {
+  constructor(
+    readonly provider: ProviderId,
+    readonly kind: ProviderErrorKind,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}
+
+export interface PaymentProvider {
+  readonly id: ProviderId;
+  readonly displayName: string;
+  readonly capabilities: ProviderCapabilities;
+  readonly credentialFields: CredentialField[];
+  /** Default base URL: the gateway's real host. */
+  readonly defaultBaseUrl: string;
+  /** Creates the payment at the gateway (or locally, for KHQR we generate ourselves). */
+  createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult>;
+  /** Present when capabilities.verify. */
+  verify?(input: VerifyInput): Promise<VerifyOutcome>;
+  /** Present when capabilities.batchVerify: outcomes by providerReference (an Error for one that failed alone). */
+  verifyBatch?(inputs: VerifyInput[], account: ProviderCredentials): Promise<Map<string, VerifyOutcome | ProviderError>>;
+  /** Largest batch verifyBatch accepts. */
+  readonly batchSize?: number;
+}
+
+/** Resolves providers by id. Each provider module registers itself on init. */
+@Injectable()
+export class ProviderRegistry {
+  private readonly providers = new Map<ProviderId, PaymentProvider>();
+
+  register(provider: PaymentProvider): void {
+    this.providers.set(provider.id, provider);
+  }
+
+  get(id: string): PaymentProvider | undefined {
+    return isProviderId(id) ? this.providers.get(id) : undefined;
+  }
+
+  require(id: ProviderId): PaymentProvider {
+    const p = this.providers.get(id);
+    if (!p) throw new Error(`provider ${id} is not registered`);
+    return p;
+  }
+
+  all(): PaymentProvider[] {
+    return [...this.providers.values()];
+  }
+}

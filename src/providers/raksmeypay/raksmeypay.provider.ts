@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { OutboundHttp } from '../../common/http/outbound-http';
+import { CreatePaymentInput, CreatePaymentResult, CredentialField, PaymentProvider, VerifyInput, VerifyOutcome } from '../provider';
+import { callProvider, parseJsonObject } from '../provider-errors';
+import { parseVerifyResponse, paymentLink, phpAmount, RAKSMEYPAY_DEFAULT_BASE_URL, remarkFor, verifyRequestBody } from './raksmeypay.transformers';
+
+export const raksmeypayReturnUrl = (publicBaseUrl: string, transactionNumber: number | string) =>
+  `${publicBaseUrl}/callbacks/raksmeypay/${transactionNumber}/return`;
+
+/** RaksmeyPay: a sha1-signed payment link to its hosted KHQR page, a signed success return, and a verify API. */
+@Injectable()
+export class RaksmeypayProvider implements PaymentProvider {
+  readonly id = 'raksmeypay' as const;
+  readonly displayName = 'RaksmeyPay (KHQR)';
+  readonly defaultBaseUrl = RAKSMEYPAY_DEFAULT_BASE_URL;
+  readonly capabilities = { verify: true, batchVerify: false, callbacks: ['signed_return' as const], khqr: false, currencies: ['USD' as const] };
+  readonly credentialFields: CredentialField[] = [
+    { name: 'profile_id', secret: false, required: true, kind: 'string', description: 'Your RaksmeyPay Profile ID', example: '1001', check: (v) => (/^[A-Za-z0-9_-]{1,64}$/.test(String(v)) ? null : 'must be letters, digits, _ or -') },
+    { name: 'profile_key', secret: true, required: true, kind: 'string', description: 'Your RaksmeyPay Profile Key (signs links and returns)' },
+    { name: 'base_url', secret: false, required: false, kind: 'url', description: `Gateway host; default ${RAKSMEYPAY_DEFAULT_BASE_URL} (UAT: https://www.uat.raksmeypay.com)` },
+  ];
+
+  constructor(
+    private readonly http: OutboundHttp,
+    private readonly clock: Clock,
+  ) {}
+
+  async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
+    const amount = phpAmount(input.order.amountMinor, input.order.currency);
+    const url = paymentLink({
+      baseUrl: String(input.account.base_url),
+      profileId: String(input.account.profile_id),
+      profileKey: String(input.account.profile_key),
+      transactionId: input.transaction.number,
+      amount,
+      successUrl: raksmeypayReturnUrl(input.publicBaseUrl, input.transaction.number),
+      remark: remarkFor(input.order.reference),
+    });
+    // No call: the link is the payment request, opened by the customer's browser.
+    return { providerReference: String(input.transaction.number), wireAmount: amount, checkoutUrl: url };
+  }
+
+  async verify(input: VerifyInput): Promise<VerifyOutcome> {
+    const res = await callProvider(this.http, this.id, {
+      method: 'POST',
+      url: `${String(input.account.base_url)}/api/payment/verify/${encodeURIComponent(String(input.account.profile_id))}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: verifyRequestBody(String(input.account.profile_key), input.transaction.number),
+    });
+    return parseVerifyResponse(parseJsonObject(this.id, res), input.transaction.currency, this.clock.now());
+  }
+}

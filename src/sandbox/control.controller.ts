@@ -1,0 +1,117 @@
+import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsNumber, IsOptional, IsString, Max, MaxLength, Min, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import { Currency, formatAmount, MoneyError, parseAmount } from '../common/money';
+import { notFound, ProblemException } from '../common/problem';
+import { SandboxBackOffice } from './back-office';
+import { FaultMode, SandboxFaults } from './faults';
+import { SandboxLedger } from './ledger';
+import { SandboxReactions } from './simulators';
+
+export const SANDBOX_PROVIDERS = ['raksmeypay', 'ahnajak', 'bakongapi', 'checkout', 'bakong', 'perfectpanel', 'socpanel'] as const;
+
+@ValidatorConstraint({ name: 'amountLike' })
+class AmountLike implements ValidatorConstraintInterface {
+  validate(v: unknown) {
+    return typeof v === 'string' || typeof v === 'number';
+  }
+  defaultMessage() {
+    return 'amount must be a decimal string';
+  }
+}
+
+export class SandboxPayDto {
+  @ApiProperty({ enum: SANDBOX_PROVIDERS.slice(0, 5) })
+  @IsIn(SANDBOX_PROVIDERS.slice(0, 5))
+  provider: string;
+
+  @ApiProperty({ description: 'The transaction.provider_reference of the order (numeric id, md5 or trx_id).' })
+  @IsString()
+  @MaxLength(200)
+  provider_reference: string;
+
+  @ApiPropertyOptional({ description: "What the customer pays; defaults to the transaction's amount. Another amount tests mismatch.", example: '12.50' })
+  @IsOptional()
+  @Validate(AmountLike)
+  amount?: string | number;
+}
+
+export class SandboxFaultDto {
+  @ApiProperty({ enum: SANDBOX_PROVIDERS })
+  @IsIn(SANDBOX_PROVIDERS)
+  provider: string;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 60000 })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(60000)
+  latency_ms?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, description: 'Fraction of calls that fail; default 1 when mode is set.' })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  error_rate?: number;
+
+  @ApiPropertyOptional({ enum: ['http500', 'http429', 'timeout', 'garbage'] })
+  @IsOptional()
+  @IsIn(['http500', 'http429', 'timeout', 'garbage'])
+  mode?: FaultMode;
+}
+
+@ApiTags('Sandbox')
+@Controller('sandbox/control')
+export class SandboxControlController {
+  constructor(
+    private readonly backOffice: SandboxBackOffice,
+    private readonly ledger: SandboxLedger,
+    private readonly faults: SandboxFaults,
+    private readonly reactions: SandboxReactions,
+  ) {}
+
+  @Post('pay')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'The customer pays (sandbox only)',
+    description:
+      'Records a payment at the simulated gateway for (provider, provider_reference), then the gateway does what the real one would: ' +
+      'verify/check APIs answer PAID, Ahnajak sends its signed webhook, RaksmeyPay and the hosted checkout redirect the browser to the success URL.',
+  })
+  async pay(@Body() body: SandboxPayDto) {
+    const txn = await this.backOffice.transaction(body.provider, body.provider_reference);
+    if (!txn) throw notFound(`${body.provider} payment ${body.provider_reference.slice(0, 80)}`);
+    let amount: string;
+    try {
+      amount = body.amount === undefined ? formatAmount(txn.amountMinor, txn.currency) : formatAmount(parseAmount(body.amount, txn.currency as Currency, { noMax: true }), txn.currency);
+    } catch (err) {
+      throw new ProblemException(400, 'validation_failed', (err as MoneyError).message);
+    }
+    const payment = await this.ledger.pay(body.provider, body.provider_reference, amount, txn.currency);
+    await this.reactions.paid(payment, txn);
+    return { object: 'sandbox_payment', provider: payment.provider, provider_reference: payment.providerReference, amount: payment.amount, currency: payment.currency, gateway_transaction_id: payment.gatewayTxnId, paid_at: payment.paidAt.toISOString() };
+  }
+
+  @Post('faults')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Break a simulated gateway's API (sandbox only)" })
+  setFault(@Body() body: SandboxFaultDto) {
+    this.faults.set(body.provider, { latency_ms: body.latency_ms ?? 0, error_rate: body.error_rate ?? (body.mode ? 1 : 0), mode: body.mode ?? null });
+    return { faults: this.faults.list() };
+  }
+
+  @Get('faults')
+  @ApiOperation({ summary: 'Faults in force (sandbox only)' })
+  listFaults() {
+    return { faults: this.faults.list(), injected: this.faults.injected };
+  }
+
+  @Delete('faults')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Clear every fault (sandbox only)' })
+  clearFaults() {
+    this.faults.clear();
+    return { faults: {} };
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { SandboxBackOffice } from './back-office';
+import { SandboxControlController } from './control.controller';
+import { SandboxFaults } from './faults';
+import { SandboxLedger } from './ledger';
+import { RaksmeypaySimulator } from './raksmeypay.simulator';
+import { SandboxReactions } from './simulators';
+
+/**
+ * Faithful simulators of every gateway's documented API under /sandbox/{provider}, plus
+ * /sandbox/control to pay and to inject faults. Mounted by the app module only when SANDBOX is on.
+ */
+@Module({
+  controllers: [SandboxControlController, RaksmeypaySimulator],
+  providers: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions],
+  exports: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions],
+})
+export class SandboxModule {}
