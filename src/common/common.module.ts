@@ -3,6 +3,7 @@ import { AppConfig } from '../config/config';
 import { OutboxWriter } from '../events/outbox.writer';
 import { ProviderRegistry } from '../providers/provider';
 import { Clock } from './clock';
+import { Heartbeats } from './heartbeats';
 import { OutboundHttp } from './http/outbound-http';
 
 /** Process-wide singletons: config, clock, outbound HTTP, the provider registry and the outbox writer. */
@@ -12,8 +13,8 @@ export class CommonModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CommonModule,
-      providers: [{ provide: AppConfig, useValue: config }, Clock, OutboundHttp, ProviderRegistry, OutboxWriter],
-      exports: [AppConfig, Clock, OutboundHttp, ProviderRegistry, OutboxWriter],
+      providers: [{ provide: AppConfig, useValue: config }, Clock, OutboundHttp, ProviderRegistry, OutboxWriter, Heartbeats],
+      exports: [AppConfig, Clock, OutboundHttp, ProviderRegistry, OutboxWriter, Heartbeats],
     };
   }
 }
