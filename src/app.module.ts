@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CheckoutPagesModule } from './checkout-pages/checkout-pages.module';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source';
@@ -27,6 +28,7 @@ export class AppModule {
         OrdersModule,
         EventsModule,
         ...PROVIDER_MODULES,
+        CheckoutPagesModule,
         // Only the app module mounts the sandbox; no product module imports it.
         ...(config.sandbox ? [SandboxModule] : []),
         ...(config.seedDemo ? [DemoModule] : []),
