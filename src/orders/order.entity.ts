@@ -22,6 +22,8 @@ export class Order {
   @Column('text', { name: 'qr_md5', nullable: true }) qrMd5: string | null;
   /** Unguessable path segment of the public QR image URL. */
   @Column('text', { name: 'qr_image_token', nullable: true }) qrImageToken: string | null;
+  /** A bank-app deeplink for this payment, when the gateway gives one (shown on /pay). */
+  @Column('text', { nullable: true }) deeplink: string | null;
   @Column('timestamptz', { name: 'expires_at' }) expiresAt: Date;
   @Column('timestamptz', { name: 'paid_at', nullable: true }) paidAt: Date | null;
   @Column('bigint', { name: 'paid_amount_minor', nullable: true, transformer: bigintNumber }) paidAmountMinor: number | null;

@@ -91,8 +91,8 @@ export class OrdersService {
       return await this.db.transaction(async (manager) => {
         await manager.query(
           `INSERT INTO orders (id, merchant_id, reference, status, amount_minor, currency, provider, description, customer, metadata,
-             success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at)
-           VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17)`,
+             success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink)
+           VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18)`,
           [
             orderId,
             merchantId,
@@ -111,6 +111,7 @@ export class OrdersService {
             created.qr ? randomToken(24) : null,
             expiresAt,
             now,
+            created.deeplink ?? null,
           ],
         );
         await manager.query(

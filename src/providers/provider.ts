@@ -69,6 +69,8 @@ export interface CreatePaymentResult {
   /** The gateway's own page; null means our /pay/{orderId} page. */
   checkoutUrl: string | null;
   qr?: { payload: string; md5: string };
+  /** A bank-app deeplink that opens this payment (e.g. Bakong's generate_deeplink_by_qr), shown on /pay when present. */
+  deeplink?: string;
   /** When the gateway imposes its own expiry (e.g. 15 minutes for bakongapi). */
   expiresAt?: Date;
   /** sha256 of a single-use return token, when the return URL carries one. */
