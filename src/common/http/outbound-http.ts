@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import { AppConfig } from '../../config/config';
-import { SsrfGuard } from './ssrf-guard';
+import { isIpLiteral, SsrfGuard } from './ssrf-guard';
 
 export interface OutboundRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -62,9 +62,10 @@ export class OutboundHttp {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OutboundError('refused', `scheme ${url.protocol} is not allowed`);
     if (url.username || url.password) throw new OutboundError('refused', 'credentials in URLs are not allowed');
-    // IP literals never go through DNS lookup, so check them here.
+    // IP literals never go through DNS lookup, so check them here (the URL parser has already
+    // normalised decimal, octal and hex spellings such as http://2130706433/ to dotted form).
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (/^[\d.]+$/.test(host) || host.includes(':')) {
+    if (isIpLiteral(host)) {
       const reason = this.guard.refusal(host, host);
       if (reason) throw new OutboundError('refused', `outbound call refused: ${reason}`);
     }
