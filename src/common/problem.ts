@@ -103,6 +103,12 @@ export function problemFromUnknown(exception: unknown): ProblemException {
     const status = exception.getStatus();
     const response = exception.getResponse();
     if (status === 404) return new ProblemException(404, 'not_found', 'no such route or resource');
+    // Fastify's body-parser errors arrive wrapped by Nest: keep their meaning, drop their wording.
+    const cause = (exception as { cause?: { code?: string } }).cause;
+    if (cause?.code && FASTIFY_CODES[cause.code]) return problemFromUnknown(cause);
+    if (status === 413) return problemFromUnknown({ code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+    if (status === 415) return problemFromUnknown({ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+    if (status === 400 && /JSON/i.test(exception.message)) return problemFromUnknown({ code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
     const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : exception.message;
     const detail = Array.isArray(message) ? message.join('; ') : String(message);
     return new ProblemException(status, status === 429 ? 'rate_limited' : status === 401 ? 'unauthorized' : 'http_error', detail);

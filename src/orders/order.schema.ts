@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { ORDER_STATUSES, VERIFICATIONS } from './state-machine';
 
 /** OpenAPI description of the Order object (the presenter builds the real thing). */
@@ -14,6 +14,7 @@ export class OrderTransactionRef {
   @ApiProperty({ enum: ORDER_STATUSES }) status: string;
 }
 
+@ApiSchema({ description: 'An order: one payment the merchant asked for, through one gateway.' })
 export class OrderResponse {
   @ApiProperty({ example: 'ord_01jd2b3c4d5e6f7g8h9j0kmnpq' }) id: string;
   @ApiProperty({ enum: ['order'] }) object: string;
@@ -47,6 +48,7 @@ export class OrderResponse {
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
 
+/** A full example, for docs and the README. */
 export const ORDER_EXAMPLE = {
   id: 'ord_01jd2b3c4d5e6f7g8h9j0kmnpq',
   object: 'order',

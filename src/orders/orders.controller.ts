@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { ProblemException } from '../common/problem';
 import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
 import { IdempotencyService } from './idempotency.service';
-import { ORDER_EXAMPLE, OrderResponse } from './order.schema';
+import { OrderResponse } from './order.schema';
 import { CreateOrderDto, ListOrdersQuery } from './orders.dto';
 import { OrdersService } from './orders.service';
 
@@ -28,7 +28,7 @@ export class OrdersController {
       'A gateway failure answers 502/504 and creates nothing.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1–255 printable ASCII characters, e.g. a UUID.' })
-  @ApiCreatedResponse({ type: OrderResponse, schema: { example: ORDER_EXAMPLE } })
+  @ApiCreatedResponse({ type: OrderResponse, description: 'The new order.' })
   async create(
     @CurrentMerchant() merchant: AuthedMerchant,
     @Body() body: CreateOrderDto,

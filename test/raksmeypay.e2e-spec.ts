@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { configureRaksmeypay } from './helpers/raksmeypay';
+import { httpRequest, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
+
+/** sha1 as the gateway's PHP computes it (written here independently of the provider code). */
+const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
+const PROFILE_KEY = 'rk-live-3b9f1c2d';
+
+describe('RaksmeyPay end to end through the sandbox', () => {
+  let t: TestApp;
+  let m: TestMerchant;
+  let seq = 0;
+  const newOrder = async (amount = '12.50', extra: Record<string, unknown> = {}) => {
+    const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount, reference: `R-${Date.now()}-${++seq}`, success_url: 'https://shop.example.com/thanks?o=1', ...extra } });
+    expect(res.status).toBe(201);
+    return res.json;
+  };
+  const getOrder = async (id: string) => (await t.request('GET', `/v1/orders/${id}`, { token: m.apiKey })).json;
+  const eventsOf = async (id: string) => (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [id])).rows.map((r) => r.type);
+  const signedReturn = (order: { transaction: { provider_reference: string } }, opts: { time?: number; amount?: string; key?: string; bakong?: string } = {}) => {
+    const txn = order.transaction.provider_reference;
+    const time = String(opts.time ?? Math.floor(Date.now() / 1000));
+    const amount = opts.amount ?? '12.5';
+    const bakong = opts.bakong ?? 'b4k0n9';
+    const hash = sha1((opts.key ?? PROFILE_KEY) + time + amount + bakong + txn);
+    return `/callbacks/raksmeypay/${txn}/return?success_time=${time}&success_amount=${amount}&bakong_hash=${bakong}&success_hash=${hash}`;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    m = await t.createMerchant('Raksmey Shop');
+    await configureRaksmeypay(t, m, PROFILE_KEY);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  afterEach(async () => {
+    await t.request('DELETE', '/sandbox/control/faults');
+  });
+
+  it('a customer opens the link, pays on the gateway page and returns: PAID by signed return, redirected to success_url', async () => {
+    const order = await newOrder();
+    // 1. The browser opens checkout_url: the gateway checks our hash and shows its page.
+    const page = await httpRequest(order.checkout_url, 'GET');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('$12.5');
+    // 2. The customer presses Pay: the page's form posts its hidden fields.
+    const action = /<form method="post" action="([^"]+)">/.exec(page.text)![1];
+    const fields = [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]) => [k, v.replace(/&amp;/g, '&').replace(/&quot;/g, '"')]);
+    const paid = await httpRequest(t.url + action, 'POST', { rawBody: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(paid.status).toBe(302);
+    const returnUrl = paid.headers.get('location')!;
+    expect(returnUrl.startsWith(`${t.url}/callbacks/raksmeypay/${order.transaction.provider_reference}/return?`)).toBe(true);
+    // 3. The gateway sends the browser to our return URL, which verifies and redirects to the merchant.
+    const back = await httpRequest(returnUrl, 'GET');
+    expect(back.status).toBe(302);
+    expect(back.headers.get('location')).toBe('https://shop.example.com/thanks?o=1');
+    const after = await getOrder(order.id);
+    expect(after).toMatchObject({ status: 'PAID', verification: 'signed_return', paid_amount: '12.50', flags: [] });
+    expect(after.transaction.status).toBe('PAID');
+    // The same return replayed changes nothing and still redirects.
+    expect((await httpRequest(returnUrl, 'GET')).status).toBe(302);
+    expect(await eventsOf(order.id)).toEqual(['order.created', 'order.paid']);
+  });
+
+  it('the gateway refuses a link whose hash was tampered with', async () => {
+    const order = await newOrder();
+    const res = await httpRequest(order.checkout_url.replace('amount=12.5', 'amount=0.01'), 'GET');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Invalid hash');
+  });
+
+  it('verify: PENDING until paid, then PAID by provider_api; the verify API is form-encoded and sha1-signed', async () => {
+    const order = await newOrder('10.00');
+    const pending = await t.request('POST', `/v1/orders/${order.id}/verify`, { token: m.apiKey });
+    expect(pending.status).toBe(200);
+    expect(pending.json.status).toBe('PENDING');
+    const checked = await t.db.query(`SELECT check_count, last_error FROM transactions WHERE order_id = $1`, [order.id]);
+    expect(checked.rows[0]).toEqual({ check_count: 1, last_error: null });
+    await t.request('POST', '/sandbox/control/pay', { body: { provider: 'raksmeypay', provider_reference: order.transaction.provider_reference } });
+    const res = await t.request('POST', `/v1/orders/${order.id}/verify`, { token: m.apiKey });
+    expect(res.json).toMatchObject({ status: 'PAID', verification: 'provider_api', paid_amount: '10.00' });
+    // Opening the link after paying goes straight back to us, signed.
+    const page = await httpRequest(order.checkout_url, 'GET');
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toContain('success_amount=10&');
+  });
+
+  it('a payment of another amount is flagged amount_mismatch, not PAID', async () => {
+    const order = await newOrder('20.00');
+    await t.request('POST', '/sandbox/control/pay', { body: { provider: 'raksmeypay', provider_reference: order.transaction.provider_reference, amount: '2.00' } });
+    const res = await t.request('POST', `/v1/orders/${order.id}/verify`, { token: m.apiKey });
+    expect(res.json).toMatchObject({ status: 'PENDING', flags: ['amount_mismatch'], verification: null });
+    expect(await eventsOf(order.id)).toEqual(['order.created', 'order.flagged']);
+    // Verifying again does not flag twice.
+    await t.request('POST', `/v1/orders/${order.id}/verify`, { token: m.apiKey });
+    expect(await eventsOf(order.id)).toEqual(['order.created', 'order.flagged']);
+  });
+
+  it.each([
+    ['http500', 502, 'provider_unavailable'],
+    ['garbage', 502, 'provider_bad_response'],
+    ['http429', 502, 'provider_rate_limited'],
+    ['timeout', 504, 'provider_timeout'],
+  ])('verify API %s -> %i problem, order unchanged, last_error recorded', async (mode, status, code) => {
+    const order = await newOrder();
+    await t.request('POST', '/sandbox/control/pay', { body: { provider: 'raksmeypay', provider_reference: order.transaction.provider_reference } });
+    await t.request('POST', '/sandbox/control/faults', { body: { provider: 'raksmeypay', mode } });
+    const res = await t.request('POST', `/v1/orders/${order.id}/verify`, { token: m.apiKey });
+    expect(res.status).toBe(status);
+    expect(res.json.code).toBe(code);
+    expect(res.json.detail).toMatch(/^raksmeypay: /);
+    const after = await getOrder(order.id);
+    expect(after.status).toBe('PENDING');
+    const txn = await t.db.query(`SELECT last_error FROM transactions WHERE order_id = $1`, [order.id]);
+    expect(txn.rows[0].last_error).toBeTruthy();
+    expect(await eventsOf(order.id)).toEqual(['order.created']);
+  });
+
+  it('slow but within the deadline still works', async () => {
+    const order = await newOrder();
+    await t.request('POST', '/sandbox/control/faults', { body: { provider: 'raksmeypay', latency_ms: 300 } });
+    const res = await t.request('POST', `/v1/orders/${order.id}/verify`, { token: m.apiKey });
+    expect(res.status).toBe(200);
+    expect(res.json.status).toBe('PENDING');
+  });
+
+  describe('forged, tampered and stale returns change nothing', () => {
+    const cases: [string, (o: { transaction: { provider_reference: string } }) => string, string][] = [
+      ['a wrong hash', (o) => signedReturn(o).replace(/success_hash=[0-9a-f]+/, 'success_hash=' + 'a'.repeat(40)), 'invalid_signature'],
+      ['a tampered amount', (o) => signedReturn(o).replace('success_amount=12.5', 'success_amount=125'), 'invalid_signature'],
+      ['another key', (o) => signedReturn(o, { key: 'attacker-key' }), 'invalid_signature'],
+      ['a stale one (200 s old)', (o) => signedReturn(o, { time: Math.floor(Date.now() / 1000) - 200 }), 'stale_return'],
+      ['one from the future', (o) => signedReturn(o, { time: Math.floor(Date.now() / 1000) + 600 }), 'stale_return'],
+      ['no hash', (o) => signedReturn(o).replace(/&success_hash=[0-9a-f]+/, ''), 'missing_parameters'],
+    ];
+    it.each(cases)('%s', async (_name, build, code) => {
+      const order = await newOrder();
+      const res = await t.request('GET', build(order));
+      expect(res.status).toBe(400);
+      expect(res.json.code).toBe(code);
+      expect((await getOrder(order.id)).status).toBe('PENDING');
+      expect(await eventsOf(order.id)).toEqual(['order.created']);
+    });
+
+    it('a return for an unknown transaction is a 404', async () => {
+      expect((await t.request('GET', '/callbacks/raksmeypay/999999999999/return?success_time=1&success_amount=1&success_hash=x')).status).toBe(404);
+    });
+
+    it('a correctly signed return for another amount flags, never pays', async () => {
+      const order = await newOrder();
+      const res = await t.request('GET', signedReturn(order, { amount: '1.25' }));
+      expect(res.status).toBe(302);
+      const after = await getOrder(order.id);
+      expect(after).toMatchObject({ status: 'PENDING', flags: ['amount_mismatch'] });
+    });
+  });
+});
