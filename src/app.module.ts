@@ -10,6 +10,7 @@ import { EventsModule } from './events/events.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { OrdersModule } from './orders/orders.module';
 import { RaksmeypayModule } from './providers/raksmeypay/raksmeypay.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 
 /** Provider modules: one per gateway, each registering itself in the ProviderRegistry. */
@@ -29,6 +30,7 @@ export class AppModule {
         EventsModule,
         ...PROVIDER_MODULES,
         CheckoutPagesModule,
+        ReconciliationModule,
         // Only the app module mounts the sandbox; no product module imports it.
         ...(config.sandbox ? [SandboxModule] : []),
         ...(config.seedDemo ? [DemoModule] : []),

@@ -21,6 +21,10 @@ export class AppConfig {
   publicBaseUrl: string;
   sandbox: boolean;
   reconcileIntervalSeconds: number;
+  /** Reconciliation: concurrent gateway calls per provider (RECONCILE_CONCURRENCY). */
+  reconcileConcurrency: number;
+  /** Reconciliation: gateway calls per second per provider (RECONCILE_RATE_PER_S). */
+  reconcileRatePerS: number;
   logLevel: string;
   outboundAllowlist: string[];
   rateLimitPerKeyPerS: number;
@@ -82,6 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.dataDir = resolve(env.DATA_DIR || './.data');
   c.sandbox = bool('SANDBOX', env.SANDBOX, !c.production, problems);
   c.reconcileIntervalSeconds = int('RECONCILE_INTERVAL_SECONDS', env.RECONCILE_INTERVAL_SECONDS, 30, 1, 86400, problems);
+  c.reconcileConcurrency = int('RECONCILE_CONCURRENCY', env.RECONCILE_CONCURRENCY, 8, 1, 256, problems);
+  c.reconcileRatePerS = int('RECONCILE_RATE_PER_S', env.RECONCILE_RATE_PER_S, 20, 1, 100_000, problems);
   c.logLevel = env.LOG_LEVEL || (c.nodeEnv === 'test' ? 'warn' : 'info');
   if (!LOG_LEVELS.includes(c.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   c.outboundAllowlist = (env.OUTBOUND_ALLOWLIST || '').split(',').map((s) => s.trim()).filter(Boolean);

@@ -107,6 +107,20 @@ export class SandboxControlController {
     return { faults: this.faults.list(), injected: this.faults.injected };
   }
 
+  @Get('stats')
+  @ApiOperation({ summary: 'Requests each simulated gateway API received since the last reset (sandbox only)' })
+  stats() {
+    return { calls: this.faults.stats() };
+  }
+
+  @Delete('stats')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reset the request counters (sandbox only)' })
+  resetStats() {
+    this.faults.resetStats();
+    return { calls: {} };
+  }
+
   @Delete('faults')
   @HttpCode(200)
   @ApiOperation({ summary: 'Clear every fault (sandbox only)' })

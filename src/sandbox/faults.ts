@@ -21,6 +21,8 @@ export class SandboxFaults implements OnModuleDestroy {
   /** Held 'timeout' requests, released at shutdown so the server can close. */
   private readonly held = new Set<() => void>();
   injected = 0;
+  /** Requests each simulated gateway's API received (counted in apply, which every API route calls first). */
+  private readonly calls = new Map<string, number>();
 
   set(provider: string, spec: FaultSpec): void {
     this.faults.set(provider, spec);
@@ -34,6 +36,15 @@ export class SandboxFaults implements OnModuleDestroy {
     this.faults.clear();
   }
 
+  /** Requests per simulated gateway since the last reset (tests count provider calls with it). */
+  stats(): Record<string, number> {
+    return Object.fromEntries(this.calls);
+  }
+
+  resetStats(): void {
+    this.calls.clear();
+  }
+
   list(): Record<string, FaultSpec> {
     return Object.fromEntries(this.faults);
   }
@@ -43,6 +54,7 @@ export class SandboxFaults implements OnModuleDestroy {
    * itself (the simulator must then not answer).
    */
   async apply(provider: string, reply: FastifyReply): Promise<boolean> {
+    this.calls.set(provider, (this.calls.get(provider) ?? 0) + 1);
     const spec = this.faults.get(provider);
     if (!spec) return false;
     if (spec.latency_ms > 0) await new Promise((r) => setTimeout(r, spec.latency_ms));

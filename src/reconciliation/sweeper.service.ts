@@ -1,0 +1,373 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { DataSource, In } from 'typeorm';
+import { Clock } from '../common/clock';
+import { newId } from '../common/ids';
+import { ProblemException } from '../common/problem';
+import { AppConfig } from '../config/config';
+import { ProviderAccountsService } from '../merchants/provider-accounts.service';
+import { Transaction } from '../orders/order.entity';
+import { OrderTransitions, TransitionResult } from '../orders/order-transitions.service';
+import { PaymentVerifier } from '../orders/payment-verifier.service';
+import { PaymentProvider, ProviderCredentials, ProviderError, ProviderId, ProviderRegistry, VerifyOutcome } from '../providers/provider';
+import { nextCheckAt, shouldGiveUp } from './backoff';
+import { mapLimit, planBatches, RunTally } from './plan';
+import { CircuitOpenError, ProviderLimits } from './provider-limits';
+import { ReconciliationRun, RunTrigger } from './reconciliation-run.entity';
+
+/** Transactions claimed per provider per round trip (batch-verify providers: ten batches' worth). */
+export const CLAIM_BATCH = 100;
+/**
+ * How long a claim holds. Longer than any batch takes (a batch is bounded by the rate budget and
+ * PROVIDER_TIMEOUT_MS); a crashed instance's claims lapse after it and another instance takes over.
+ */
+export const CLAIM_LEASE_SECONDS = 300;
+/** A long run logs its progress this often. */
+const PROGRESS_EVERY_MS = 10_000;
+const ACTOR = 'sweeper';
+
+interface RunContext {
+  runId: string;
+  manual: boolean;
+  /** Database time at the start: a transaction swept since then is not claimed again by this run. */
+  startedAt: Date;
+  tally: RunTally;
+  credentials: Map<string, Promise<ProviderCredentials>>;
+  interrupted: boolean;
+  lastProgressAt: number;
+  onProgress?: () => void;
+}
+
+export interface RunOptions {
+  /** Called after every claimed batch (the job beats its heartbeat here). */
+  onProgress?: () => void;
+}
+
+/**
+ * The reconciliation sweeper: claims PENDING transactions, asks their gateways, applies the
+ * answers through the state machine, expires what is past expiry, and records the run.
+ *
+ * Safe with several instances on one database: a claim is an UPDATE of rows picked with
+ * FOR UPDATE SKIP LOCKED that stamps a lease (claimed_until), so two sweepers never hold the
+ * same transaction, and the state machine's compare-and-set makes any racing transition a
+ * no-op. Providers are swept concurrently, each under its own limits, so one gateway's outage
+ * never stalls another's.
+ */
+@Injectable()
+export class SweeperService implements OnModuleDestroy {
+  private readonly logger = new Logger('Reconciliation');
+  private readonly instance = `${hostname()}:${process.pid}`;
+  private readonly active = new Map<string, Promise<ReconciliationRun>>();
+  private stopping = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly registry: ProviderRegistry,
+    private readonly accounts: ProviderAccountsService,
+    private readonly verifier: PaymentVerifier,
+    private readonly transitions: OrderTransitions,
+    private readonly limits: ProviderLimits,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * One sweep. `scheduled` checks what is due (next_check_at <= now); `manual` checks every
+   * PENDING transaction now. Resolves with the finished run record.
+   */
+  async run(trigger: RunTrigger, options: RunOptions = {}): Promise<ReconciliationRun> {
+    if (this.stopping) throw new ProblemException(503, 'shutting_down', 'this instance is shutting down; run the sweep on another instance');
+    const runId = newId('run');
+    const promise = this.execute(runId, trigger, options);
+    this.active.set(runId, promise);
+    try {
+      return await promise;
+    } finally {
+      this.active.delete(runId);
+    }
+  }
+
+  /** Graceful shutdown: stop claiming, let in-flight batches finish, release leases, record the runs. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.active.values()]);
+  }
+
+  private async execute(runId: string, trigger: RunTrigger, options: RunOptions): Promise<ReconciliationRun> {
+    const [{ now }] = rowsOf<{ now: Date }>(
+      await this.db.query(`INSERT INTO reconciliation_runs (id, trigger, status, instance, started_at) VALUES ($1, $2, 'running', $3, now()) RETURNING started_at AS now`, [
+        runId,
+        trigger,
+        this.instance,
+      ]),
+    );
+    const ctx: RunContext = {
+      runId,
+      manual: trigger === 'manual',
+      startedAt: new Date(now),
+      tally: new RunTally(),
+      credentials: new Map(),
+      interrupted: false,
+      lastProgressAt: Date.now(),
+      onProgress: options.onProgress,
+    };
+    const providers = this.registry.all();
+    const outcomes = await Promise.allSettled(providers.map((p) => this.sweepProvider(p, ctx)));
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) this.logger.error(`run ${runId} failed: ${describe(failure.reason)}`, (failure.reason as Error)?.stack);
+    // Anything still claimed by this run (a batch cut short) goes back to the pool now, not at lease expiry.
+    await this.db.query(`UPDATE transactions SET claimed_until = NULL, claimed_by = NULL WHERE claimed_by = $1`, [runId]).catch(() => undefined);
+    const status = failure ? 'failed' : ctx.interrupted ? 'interrupted' : 'completed';
+    const t = ctx.tally;
+    await this.db.query(
+      `UPDATE reconciliation_runs SET status = $2, finished_at = now(), claimed = $3, checked = $4, paid = $5, expired = $6, flagged = $7, errors = $8, providers = $9, error = $10 WHERE id = $1`,
+      [runId, status, t.claimed, t.checked, t.paid, t.expired, t.flagged, t.errors, t.providers(), failure ? describe(failure.reason).slice(0, 500) : null],
+    );
+    const run = await this.db.getRepository(ReconciliationRun).findOneByOrFail({ id: runId });
+    const seconds = ((run.finishedAt!.getTime() - run.startedAt.getTime()) / 1000).toFixed(1);
+    const summary = `run ${runId} (${trigger}) ${status} in ${seconds}s: claimed ${t.claimed}, checked ${t.checked}, paid ${t.paid}, expired ${t.expired}, flagged ${t.flagged}, errors ${t.errors}`;
+    if (t.claimed > 0 || status !== 'completed') this.logger.log(summary);
+    else this.logger.debug(summary);
+    return run;
+  }
+
+  /** Claims and handles one provider's transactions batch after batch until none is left. */
+  private async sweepProvider(provider: PaymentProvider, ctx: RunContext): Promise<void> {
+    const batchVerify = provider.capabilities.batchVerify && typeof provider.verifyBatch === 'function';
+    const claimSize = batchVerify ? Math.max(CLAIM_BATCH, (provider.batchSize ?? 50) * 10) : CLAIM_BATCH;
+    for (;;) {
+      if (this.stopping) {
+        ctx.interrupted = true;
+        return;
+      }
+      const txns = await this.claim(ctx, provider.id, claimSize);
+      if (!txns.length) return;
+      ctx.tally.claimed += txns.length;
+      ctx.tally.touch(provider.id);
+      try {
+        if (!provider.capabilities.verify || (!provider.verify && !batchVerify)) {
+          await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.expireOnTime(txn, ctx));
+        } else if (batchVerify) {
+          await this.checkBatches(provider, txns, ctx);
+        } else {
+          await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.checkOne(provider, txn, ctx));
+        }
+      } finally {
+        // Normally each transaction was released as it was handled; a failure left this one claimed. Marked swept so this run moves on.
+        await this.db.query(`UPDATE transactions SET claimed_until = NULL, claimed_by = NULL, swept_at = now() WHERE claimed_by = $1 AND id = ANY($2)`, [ctx.runId, txns.map((t) => t.id)]);
+      }
+      this.progress(ctx);
+    }
+  }
+
+  /**
+   * Claims up to `limit` transactions of one provider for this run: due ones (or every PENDING
+   * one for a manual run), not leased by anyone, not already swept by this run. The row locks
+   * are held only for this one statement; the lease is what keeps other sweepers away.
+   */
+  private async claim(ctx: RunContext, provider: string, limit: number): Promise<Transaction[]> {
+    const rows: unknown = await this.db.query(
+      `WITH picked AS (
+         SELECT id FROM transactions
+         WHERE status = 'PENDING' AND provider = $1
+           AND (claimed_until IS NULL OR claimed_until < now())
+           AND (swept_at IS NULL OR swept_at < $2)
+           AND ($3::boolean OR next_check_at <= now())
+         ORDER BY next_check_at NULLS FIRST, id
+         LIMIT $4
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE transactions t SET claimed_until = now() + make_interval(secs => $5), claimed_by = $6
+       FROM picked WHERE t.id = picked.id
+       RETURNING t.id`,
+      [provider, ctx.startedAt, ctx.manual, limit, CLAIM_LEASE_SECONDS, ctx.runId],
+    );
+    const ids = rowsOf<{ id: string }>(rows).map((r) => r.id);
+    if (!ids.length) return [];
+    return this.db.getRepository(Transaction).find({ where: { id: In(ids) }, order: { nextCheckAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Gives the transaction back with its next check (null: no further scheduled check). */
+  private async release(ctx: RunContext, txn: Transaction, next: Date | null): Promise<void> {
+    await this.db.query(
+      `UPDATE transactions SET claimed_until = NULL, claimed_by = NULL, swept_at = now(),
+         next_check_at = CASE WHEN status = 'PENDING' THEN $3::timestamptz ELSE NULL END
+       WHERE id = $1 AND claimed_by = $2`,
+      [txn.id, ctx.runId, next],
+    );
+  }
+
+  private credentialsFor(ctx: RunContext, txn: Transaction): Promise<ProviderCredentials> {
+    const key = `${txn.merchantId}:${txn.provider}`;
+    let creds = ctx.credentials.get(key);
+    if (!creds) {
+      creds = this.accounts.credentials(txn.merchantId, txn.provider as ProviderId);
+      creds.catch(() => undefined);
+      ctx.credentials.set(key, creds);
+    }
+    return creds;
+  }
+
+  /** One transaction, one gateway call (RaksmeyPay verify, Bakong API service check). */
+  private async checkOne(provider: PaymentProvider, txn: Transaction, ctx: RunContext): Promise<void> {
+    let account: ProviderCredentials;
+    try {
+      account = await this.credentialsFor(ctx, txn);
+    } catch (err) {
+      return this.failed(provider, txn, err, ctx);
+    }
+    const started = performance.now();
+    let outcome: VerifyOutcome;
+    try {
+      outcome = await this.limits.for(provider.id).call(() => provider.verify!({ transaction: PaymentVerifier.verifyInput(txn), account }));
+    } catch (err) {
+      if (!(err instanceof CircuitOpenError)) {
+        ctx.tally.checked++;
+        ctx.tally.call(provider.id, performance.now() - started, false);
+      }
+      return this.failed(provider, txn, err, ctx);
+    }
+    ctx.tally.checked++;
+    ctx.tally.call(provider.id, performance.now() - started, true);
+    await this.settle(provider, txn, outcome, ctx);
+  }
+
+  /** Many transactions per call (Bakong Open API): grouped per merchant account, ≤ batchSize each. */
+  private async checkBatches(provider: PaymentProvider, txns: Transaction[], ctx: RunContext): Promise<void> {
+    const groups = planBatches(txns, provider.batchSize ?? 50);
+    await mapLimit(groups, this.config.reconcileConcurrency, async (group) => {
+      let account: ProviderCredentials;
+      try {
+        account = await this.credentialsFor(ctx, group.txns[0]);
+      } catch (err) {
+        for (const txn of group.txns) await this.failed(provider, txn, err, ctx);
+        return;
+      }
+      const started = performance.now();
+      let answers: Map<string, VerifyOutcome | ProviderError>;
+      try {
+        answers = await this.limits
+          .for(provider.id)
+          .call(() => provider.verifyBatch!(group.txns.map((txn) => ({ transaction: PaymentVerifier.verifyInput(txn), account })), account));
+      } catch (err) {
+        if (!(err instanceof CircuitOpenError)) {
+          ctx.tally.checked += group.txns.length;
+          ctx.tally.call(provider.id, performance.now() - started, false);
+        }
+        for (const txn of group.txns) await this.failed(provider, txn, err, ctx);
+        return;
+      }
+      ctx.tally.checked += group.txns.length;
+      ctx.tally.call(provider.id, performance.now() - started, true);
+      await mapLimit(group.txns, this.config.reconcileConcurrency, async (txn) => {
+        const answer = answers.get(txn.providerReference);
+        if (answer === undefined) {
+          return this.failed(provider, txn, new ProviderError(provider.id, 'bad_response', 'the batch answer did not mention this payment'), ctx);
+        }
+        if (answer instanceof Error) return this.failed(provider, txn, answer, ctx);
+        return this.settle(provider, txn, answer, ctx);
+      });
+    });
+  }
+
+  /** Applies a gateway's answer; past expiry, a transaction still PENDING after its final check expires. */
+  private async settle(provider: PaymentProvider, txn: Transaction, outcome: VerifyOutcome, ctx: RunContext): Promise<void> {
+    try {
+      const result = await this.verifier.applyOutcome(txn, outcome, ACTOR);
+      this.count(ctx, result);
+      const now = this.clock.now();
+      const stillPending = !result || result.transaction.status === 'PENDING';
+      if (stillPending && now.getTime() >= txn.expiresAt.getTime()) {
+        const expired = await this.transitions.apply(txn.orderId, { kind: 'expire' }, { transactionId: txn.id, actor: ACTOR, reason: 'expired: the final check at expiry found no payment' });
+        this.count(ctx, expired);
+        // The order was already final (e.g. paid through another transaction): nothing left to check.
+        if (!expired.changed) return this.release(ctx, txn, null);
+      }
+      await this.release(ctx, txn, nextCheckAt({ checkCount: txn.checkCount + 1, expiresAt: txn.expiresAt, now }));
+    } catch (err) {
+      await this.unexpected(provider, txn, err, ctx);
+    }
+  }
+
+  /** Providers without a verify API (Ahnajak, hosted checkout): their callbacks confirm payments; we expire on time. */
+  private async expireOnTime(txn: Transaction, ctx: RunContext): Promise<void> {
+    try {
+      if (this.clock.now().getTime() < txn.expiresAt.getTime()) return this.release(ctx, txn, txn.expiresAt);
+      const result = await this.transitions.apply(txn.orderId, { kind: 'expire' }, { transactionId: txn.id, actor: ACTOR, reason: 'expired: no payment was reported before expires_at' });
+      this.count(ctx, result);
+      await this.release(ctx, txn, null);
+    } catch (err) {
+      ctx.tally.errors++;
+      this.logger.error(`expiring ${txn.id} failed: ${describe(err)}`);
+    }
+  }
+
+  /** The gateway did not answer usably (or was not asked: open circuit, missing account). */
+  private async failed(provider: PaymentProvider, txn: Transaction, err: unknown, ctx: RunContext): Promise<void> {
+    ctx.tally.errors++;
+    try {
+      const now = this.clock.now();
+      let checkCount = txn.checkCount;
+      if (err instanceof CircuitOpenError) {
+        // Not a check: the count stays, the reason is kept for the operator.
+        await this.db.query(`UPDATE transactions SET last_error = $2, updated_at = now() WHERE id = $1`, [txn.id, `circuit_open: ${err.message}`.slice(0, 500)]);
+      } else {
+        await this.verifier.recordFailure(txn, err);
+        checkCount++;
+        if (!(err instanceof ProviderError) && !(err instanceof ProblemException)) this.logger.error(`checking ${txn.id} at ${provider.id} threw: ${describe(err)}`, (err as Error)?.stack);
+      }
+      if (shouldGiveUp(txn.expiresAt, now)) {
+        const result = await this.transitions.apply(txn.orderId, { kind: 'expire' }, { transactionId: txn.id, actor: ACTOR, reason: 'expired: the gateway could not be reached for a final check within 24 hours after expiry' });
+        this.count(ctx, result);
+        return this.release(ctx, txn, null);
+      }
+      const retryAfterSeconds = err instanceof ProviderError ? err.retryAfterSeconds : undefined;
+      await this.release(ctx, txn, nextCheckAt({ checkCount, expiresAt: txn.expiresAt, now, retryAfterSeconds }));
+    } catch (inner) {
+      this.logger.error(`recording the failed check of ${txn.id} failed: ${describe(inner)}`);
+    }
+  }
+
+  /** A database or state-machine failure while applying an answer: recorded, the run goes on. */
+  private async unexpected(provider: PaymentProvider, txn: Transaction, err: unknown, ctx: RunContext): Promise<void> {
+    this.logger.error(`applying ${provider.id}'s answer for ${txn.id} failed: ${describe(err)}`, (err as Error)?.stack);
+    ctx.tally.errors++;
+    try {
+      await this.db.query(`UPDATE transactions SET last_error = $2, updated_at = now() WHERE id = $1`, [txn.id, `error: ${describe(err)}`.slice(0, 500)]);
+      await this.release(ctx, txn, nextCheckAt({ checkCount: txn.checkCount + 1, expiresAt: txn.expiresAt, now: this.clock.now() }));
+    } catch {
+      // The lease lapses on its own; the next sweep retries.
+    }
+  }
+
+  private count(ctx: RunContext, result: TransitionResult | null): void {
+    if (!result?.changed) return;
+    const d = result.decision;
+    if (d.outcome === 'flag') ctx.tally.flagged++;
+    else if (d.outcome === 'transition') {
+      if (d.to === 'PAID') ctx.tally.paid++;
+      else if (d.to === 'EXPIRED') ctx.tally.expired++;
+      if (d.addFlags.length) ctx.tally.flagged++;
+    }
+  }
+
+  private progress(ctx: RunContext): void {
+    ctx.onProgress?.();
+    const now = Date.now();
+    if (now - ctx.lastProgressAt < PROGRESS_EVERY_MS) return;
+    ctx.lastProgressAt = now;
+    const t = ctx.tally;
+    this.logger.log(`run ${ctx.runId} in progress: claimed ${t.claimed}, checked ${t.checked}, paid ${t.paid}, expired ${t.expired}, errors ${t.errors}`);
+  }
+}
+
+/** typeorm answers UPDATE … RETURNING with [rows, count] on postgres, INSERT … RETURNING with rows. */
+function rowsOf<T>(result: unknown): T[] {
+  const list = result as unknown[];
+  return (Array.isArray(list[0]) ? list[0] : list) as T[];
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ProviderError) return `${err.kind}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
