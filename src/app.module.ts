@@ -9,12 +9,14 @@ import { DemoModule } from './demo/demo.module';
 import { EventsModule } from './events/events.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { OrdersModule } from './orders/orders.module';
+import { BakongModule } from './providers/bakong/bakong.module';
+import { BakongapiModule } from './providers/bakongapi/bakongapi.module';
 import { RaksmeypayModule } from './providers/raksmeypay/raksmeypay.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 
 /** Provider modules: one per gateway, each registering itself in the ProviderRegistry. */
-const PROVIDER_MODULES = [RaksmeypayModule];
+const PROVIDER_MODULES = [RaksmeypayModule, BakongapiModule, BakongModule];
 
 @Module({})
 export class AppModule {

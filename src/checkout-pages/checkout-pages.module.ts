@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { QrImageController } from './qr-image.controller';
 
 /**
  * What the paying customer sees: the hosted pay page (/pay/{orderId}), the public QR image,
@@ -6,7 +7,7 @@ import { Module } from '@nestjs/common';
  * Every route here is public; an unguessable id in the path is the capability.
  */
 @Module({
-  controllers: [],
+  controllers: [QrImageController],
   providers: [],
 })
 export class CheckoutPagesModule {}

@@ -6,4 +6,6 @@ import type { ProviderCredentials, ProviderId } from '../providers/provider';
  */
 export const DEMO_ACCOUNTS: Partial<Record<ProviderId, (sandboxBase: string) => ProviderCredentials>> = {
   raksmeypay: (base) => ({ profile_id: 'demo-raksmeypay', profile_key: 'demo-raksmeypay-profile-key', base_url: `${base}/raksmeypay` }),
+  bakongapi: (base) => ({ bakong_id: 'demo_shop@devb', merchant_name: 'Demo Shop', base_url: `${base}/bakongapi` }),
+  bakong: (base) => ({ account_id: 'demo_shop@devb', merchant_name: 'Demo Shop', merchant_city: 'Phnom Penh', token: 'demo-bakong-open-api-token', base_url: `${base}/bakong` }),
 };

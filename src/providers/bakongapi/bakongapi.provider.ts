@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { OutboundHttp } from '../../common/http/outbound-http';
+import { CreatePaymentInput, CreatePaymentResult, CredentialField, PaymentProvider, VerifyInput, VerifyOutcome } from '../provider';
+import { callProvider, parseJsonObject } from '../provider-errors';
+import {
+  BAKONGAPI_DEFAULT_BASE_URL,
+  BAKONGAPI_LIMITS,
+  bakongapiAmount,
+  checkBakongId,
+  checkMerchantName,
+  checkUrl,
+  createUrl,
+  parseCheckResponse,
+  parseCreateResponse,
+} from './bakongapi.transformers';
+
+/**
+ * The Bakong KHQR API service (seed 002): it generates the KHQR for our Bakong account and
+ * tells us by md5 whether it was paid. Our own /pay page shows the QR; nothing calls us back.
+ */
+@Injectable()
+export class BakongapiProvider implements PaymentProvider {
+  readonly id = 'bakongapi' as const;
+  readonly displayName = 'Bakong KHQR API service';
+  readonly defaultBaseUrl = BAKONGAPI_DEFAULT_BASE_URL;
+  readonly capabilities = { verify: true, batchVerify: false, callbacks: [], khqr: true, currencies: ['USD' as const] };
+  readonly credentialFields: CredentialField[] = [
+    { name: 'bakong_id', secret: false, required: true, kind: 'string', description: 'Your Bakong account id (name@bank): the KHQR pays it', example: 'myshop@aclb', check: checkBakongId },
+    { name: 'merchant_name', secret: false, required: true, kind: 'string', description: `Merchant name in the KHQR (≤ ${BAKONGAPI_LIMITS.merchantName} characters)`, example: 'My Store', check: checkMerchantName },
+    { name: 'base_url', secret: false, required: false, kind: 'url', description: `Service host; default ${BAKONGAPI_DEFAULT_BASE_URL}` },
+  ];
+
+  constructor(
+    private readonly http: OutboundHttp,
+    private readonly clock: Clock,
+  ) {}
+
+  async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
+    const bakongId = String(input.account.bakong_id);
+    const amount = bakongapiAmount(input.order.amountMinor);
+    const res = await callProvider(this.http, this.id, {
+      method: 'GET',
+      url: createUrl(String(input.account.base_url), { bakongId, merchantName: String(input.account.merchant_name), amount }),
+      headers: { accept: 'application/json' },
+    });
+    const created = parseCreateResponse(parseJsonObject(this.id, res), res.status, { bakongId, amountMinor: input.order.amountMinor }, this.clock.now());
+    return {
+      providerReference: created.md5,
+      wireAmount: amount,
+      checkoutUrl: null,
+      qr: { payload: created.khqrString, md5: created.md5 },
+      expiresAt: created.expiresAt,
+    };
+  }
+
+  async verify(input: VerifyInput): Promise<VerifyOutcome> {
+    const bakongId = String(input.account.bakong_id);
+    const res = await callProvider(this.http, this.id, {
+      method: 'GET',
+      url: checkUrl(String(input.account.base_url), { md5: input.transaction.providerReference, bakongId }),
+      headers: { accept: 'application/json' },
+    });
+    return parseCheckResponse(parseJsonObject(this.id, res), res.status, { bakongId }, this.clock.now());
+  }
+}
