@@ -11,12 +11,14 @@ import { MerchantsModule } from './merchants/merchants.module';
 import { OrdersModule } from './orders/orders.module';
 import { BakongModule } from './providers/bakong/bakong.module';
 import { BakongapiModule } from './providers/bakongapi/bakongapi.module';
+import { AhnajakModule } from './providers/ahnajak/ahnajak.module';
+import { CheckoutModule } from './providers/checkout/checkout.module';
 import { RaksmeypayModule } from './providers/raksmeypay/raksmeypay.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 
 /** Provider modules: one per gateway, each registering itself in the ProviderRegistry. */
-const PROVIDER_MODULES = [RaksmeypayModule, BakongapiModule, BakongModule];
+const PROVIDER_MODULES = [RaksmeypayModule, AhnajakModule, CheckoutModule, BakongapiModule, BakongModule];
 
 @Module({})
 export class AppModule {
