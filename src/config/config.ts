@@ -36,6 +36,14 @@ export class AppConfig {
   corsOrigins: string[];
   /** Deadline for one gateway API call. */
   providerTimeoutMs: number;
+  /** Webhook retry delays after each failed attempt (WEBHOOK_RETRY_SCHEDULE_MS; default 5 s … 14 h, about 2.5 days). */
+  webhookRetryScheduleMs: number[];
+  /** Deadline for one webhook delivery attempt (WEBHOOK_TIMEOUT_MS, default 15 s). */
+  webhookTimeoutMs: number;
+  /** Webhook deliveries in flight per instance (WEBHOOK_CONCURRENCY). */
+  webhookConcurrency: number;
+  /** How often the dispatcher looks for due retries when no NOTIFY woke it (WEBHOOK_POLL_INTERVAL_MS). */
+  webhookPollIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -44,6 +52,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** Standard Webhooks-style schedule: 5 s, 15 s, 1 min, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, 14 h, 14 h. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS = [5, 15, 60, 300, 1800, 7200, 18000, 36000, 36000, 50400, 50400].map((s) => s * 1000);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -106,6 +117,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.seedDemo = bool('SEED_DEMO', env.SEED_DEMO, !c.databaseUrl, problems);
   c.backgroundJobs = bool('BACKGROUND_JOBS', env.BACKGROUND_JOBS, true, problems);
   c.providerTimeoutMs = int('PROVIDER_TIMEOUT_MS', env.PROVIDER_TIMEOUT_MS, 10_000, 100, 120_000, problems);
+  c.webhookRetryScheduleMs = DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS;
+  if (env.WEBHOOK_RETRY_SCHEDULE_MS) {
+    const steps = env.WEBHOOK_RETRY_SCHEDULE_MS.split(',').map((s) => s.trim());
+    if (steps.length > 50 || steps.some((s) => !/^\d{1,9}$/.test(s))) problems.push('WEBHOOK_RETRY_SCHEDULE_MS must be up to 50 comma-separated delays in milliseconds');
+    else c.webhookRetryScheduleMs = steps.map(Number);
+  }
+  c.webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', env.WEBHOOK_TIMEOUT_MS, 15_000, 100, 60_000, problems);
+  c.webhookConcurrency = int('WEBHOOK_CONCURRENCY', env.WEBHOOK_CONCURRENCY, 16, 1, 256, problems);
+  c.webhookPollIntervalMs = int('WEBHOOK_POLL_INTERVAL_MS', env.WEBHOOK_POLL_INTERVAL_MS, 1_000, 50, 60_000, problems);
   c.corsOrigins = (env.CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean);
 
   const adminToken = env.ADMIN_TOKEN;

@@ -1,7 +1,25 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { EventsController } from './events.controller';
+import { OutboxWriter } from './outbox.writer';
+import { WebhookDeliveriesService } from './webhook-deliveries.service';
+import { WebhookDispatcher } from './webhook-dispatcher.service';
+import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { AdminWebhookDeliveriesController, WebhookEndpointsController } from './webhooks.controller';
 
+/** Events (the transactional outbox), webhook endpoints, their fan-out and the dispatcher. */
 @Module({
-  controllers: [EventsController],
+  controllers: [EventsController, WebhookEndpointsController, AdminWebhookDeliveriesController],
+  providers: [WebhookEndpointsService, WebhookDeliveriesService, WebhookDispatcher],
+  exports: [WebhookEndpointsService, WebhookDispatcher],
 })
-export class EventsModule {}
+export class EventsModule implements OnModuleInit {
+  constructor(
+    private readonly outbox: OutboxWriter,
+    private readonly endpoints: WebhookEndpointsService,
+  ) {}
+
+  onModuleInit(): void {
+    // Every event fans out to its merchant's endpoints inside the event's own transaction.
+    this.outbox.onAppend((manager, event) => this.endpoints.fanOut(manager, event).then(() => undefined));
+  }
+}

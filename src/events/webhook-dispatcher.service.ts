@@ -1,0 +1,348 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { randomToken } from '../common/crypto';
+import { Heartbeats } from '../common/heartbeats';
+import { OutboundError, OutboundHttp } from '../common/http/outbound-http';
+import { newId } from '../common/ids';
+import { AppConfig } from '../config/config';
+import { presentEvent } from './events.controller';
+import { NOTIFY_CHANNEL, returned, WebhookEndpointsService } from './webhook-endpoints.service';
+import { classifyStatus, nextRetryDelayMs, parseRetryAfter, RESPONSE_SNIPPET_CHARS, webhookHeaders } from './webhook-policy';
+
+export const DISPATCHER_LOOP = 'webhook-dispatcher';
+/** Rows claimed per query. */
+const BATCH = 50;
+/** A claim outlives the attempt's deadline by this much; a crashed instance's claims expire and are picked up again. */
+const CLAIM_MARGIN_MS = 30_000;
+
+interface ClaimedRow {
+  id: string;
+  attempts: number;
+  endpoint_id: string;
+  event_id: string;
+  type: string;
+  sequence: number;
+  data: Record<string, unknown>;
+  event_created_at: Date;
+  order_id: string;
+  url: string;
+  secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: Date | null;
+  endpoint_status: string;
+  endpoint_deleted_at: Date | null;
+}
+
+interface AttemptResult {
+  startedAt: Date;
+  status: number | null;
+  latencyMs: number;
+  snippet: string | null;
+  error: string | null;
+  retryAfterMs: number | null;
+}
+
+/**
+ * Sends webhook deliveries. Claims due rows in batches with FOR UPDATE SKIP LOCKED (so any
+ * number of instances share the work), is woken by LISTEN/NOTIFY when the outbox fans an event
+ * out and polls as a fallback for retries coming due, keeps at most WEBHOOK_CONCURRENCY
+ * deliveries in flight, and on shutdown stops claiming, lets in-flight deliveries finish and
+ * releases anything still claimed.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+  /** Who holds a claim: this process's dispatcher. */
+  readonly instanceId = `wd_${randomToken(9)}`;
+  private readonly inFlight = new Set<Promise<void>>();
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private wakePending = false;
+  private wakeUp: (() => void) | null = null;
+  private saturated = false;
+  private listener: Client | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectDelayMs = 500;
+  private lastClaimErrorLog = 0;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly http: OutboundHttp,
+    private readonly endpoints: WebhookEndpointsService,
+    private readonly config: AppConfig,
+    private readonly heartbeats: Heartbeats,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.backgroundJobs) this.start();
+  }
+
+  /** Starts the background loop and its LISTEN connection (idempotent). */
+  start(): void {
+    if (this.loop || this.stopping) return;
+    this.heartbeats.register(DISPATCHER_LOOP, Math.max(this.config.webhookPollIntervalMs, 5_000));
+    void this.connectListener();
+    this.loop = this.run();
+  }
+
+  /** Whether the LISTEN connection is up (tests and diagnostics). */
+  get listening(): boolean {
+    return this.listener !== null;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+    await this.releaseClaims();
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
+    this.heartbeats.unregister(DISPATCHER_LOOP);
+  }
+
+  /**
+   * One pass by hand (tests, operators): claims up to `limit` due deliveries, sends them with
+   * bounded concurrency and waits for every outcome. Returns how many were claimed.
+   */
+  async runOnce(limit = BATCH): Promise<number> {
+    if (this.stopping) return 0;
+    const rows = await this.claim(limit);
+    let next = 0;
+    const worker = async () => {
+      while (next < rows.length) await this.track(this.deliver(rows[next++]));
+    };
+    await Promise.all(Array.from({ length: Math.min(this.config.webhookConcurrency, rows.length) }, worker));
+    return rows.length;
+  }
+
+  /** Runs passes until nothing is due (bounded). */
+  async drain(maxPasses = 100): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxPasses; i++) {
+      const n = await this.runOnce();
+      total += n;
+      if (n === 0) break;
+    }
+    return total;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      this.heartbeats.beat(DISPATCHER_LOOP);
+      const capacity = this.config.webhookConcurrency - this.inFlight.size;
+      let claimed = 0;
+      const want = Math.min(capacity, BATCH);
+      if (want > 0) {
+        try {
+          const rows = await this.claim(want);
+          claimed = rows.length;
+          for (const row of rows) void this.track(this.deliver(row));
+        } catch (err) {
+          // The database is down or restarting: log at most every 30 s and keep polling.
+          if (Date.now() - this.lastClaimErrorLog > 30_000) {
+            this.lastClaimErrorLog = Date.now();
+            this.logger.warn({ err: (err as Error).message }, 'webhook claim failed; retrying');
+          }
+        }
+      }
+      this.saturated = want === 0 || claimed === want;
+      // A full batch means more may be due: go again at once unless every slot is busy.
+      if (claimed > 0 && claimed === want && this.inFlight.size < this.config.webhookConcurrency) continue;
+      await this.sleep(this.config.webhookPollIntervalMs);
+    }
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.inFlight.add(p);
+    return p.finally(() => {
+      this.inFlight.delete(p);
+      if (this.saturated) this.wake();
+    });
+  }
+
+  private wake(): void {
+    this.wakePending = true;
+    this.wakeUp?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.wakePending || this.stopping) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        this.wakePending = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  /** Due rows (pending, failed whose retry time has come, or delivering whose claim expired), claimed for this instance. */
+  private async claim(limit: number): Promise<ClaimedRow[]> {
+    const leaseSeconds = (this.config.webhookTimeoutMs + CLAIM_MARGIN_MS) / 1000;
+    const rows: unknown = await this.db.query(
+      `WITH due AS (
+         SELECT id FROM webhook_deliveries
+         WHERE status IN ('pending', 'failed', 'delivering') AND next_attempt_at <= now()
+         ORDER BY next_attempt_at
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE webhook_deliveries d
+       SET status = 'delivering', claimed_by = $2, claimed_until = now() + make_interval(secs => $3),
+           next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
+       FROM due, events e, webhook_endpoints ep
+       WHERE d.id = due.id AND e.id = d.event_id AND ep.id = d.endpoint_id
+       RETURNING d.id, d.attempts, d.endpoint_id, e.id AS event_id, e.type, e.sequence, e.data, e.created_at AS event_created_at, e.order_id,
+                 ep.url, ep.secret_sealed, ep.previous_secret_sealed, ep.previous_secret_expires_at,
+                 ep.status AS endpoint_status, ep.deleted_at AS endpoint_deleted_at`,
+      [limit, this.instanceId, leaseSeconds],
+    );
+    return returned<ClaimedRow>(rows);
+  }
+
+  /** One attempt for one claimed row. Never throws: an unrecorded outcome leaves the claim to expire and be retried. */
+  private async deliver(row: ClaimedRow): Promise<void> {
+    try {
+      if (row.endpoint_status !== 'enabled' || row.endpoint_deleted_at) {
+        await this.finish(row, 'dead', null, null, `endpoint ${row.endpoint_deleted_at ? 'deleted' : 'disabled'}`);
+        return;
+      }
+      const result = await this.attempt(row);
+      const outcome = result.status === null ? 'retry' : classifyStatus(result.status);
+      if (outcome === 'delivered') await this.finish(row, 'delivered', result, null, null);
+      else if (outcome === 'gone') await this.disableEndpoint(row, result);
+      else {
+        const attemptsMade = row.attempts + 1;
+        const delay = nextRetryDelayMs(attemptsMade, this.config.webhookRetryScheduleMs, result.retryAfterMs);
+        await this.finish(row, delay === null ? 'dead' : 'failed', result, delay === null ? null : new Date(Date.now() + delay), result.error);
+      }
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, delivery: row.id }, 'webhook delivery bookkeeping failed; the claim will expire and be retried');
+    }
+  }
+
+  private async attempt(row: ClaimedRow): Promise<AttemptResult> {
+    const startedAt = new Date();
+    const body = JSON.stringify(presentEvent({ id: row.event_id, type: row.type, order_id: row.order_id, sequence: row.sequence, data: row.data, created_at: row.event_created_at }));
+    const headers = webhookHeaders(row.event_id, startedAt, body, this.endpoints.signingSecrets({ ...row, id: row.endpoint_id }, startedAt));
+    const t0 = performance.now();
+    try {
+      const res = await this.http.send({ method: 'POST', url: row.url, headers, body, timeoutMs: this.config.webhookTimeoutMs, maxBodyBytes: RESPONSE_SNIPPET_CHARS * 4 });
+      const ok = res.status >= 200 && res.status < 300;
+      return {
+        startedAt,
+        status: res.status,
+        latencyMs: Math.round(res.durationMs),
+        snippet: res.body ? res.body.slice(0, RESPONSE_SNIPPET_CHARS) : null,
+        error: ok ? null : res.status >= 300 && res.status < 400 ? `HTTP ${res.status} (redirects are not followed)` : `HTTP ${res.status}`,
+        retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()),
+      };
+    } catch (err) {
+      const message = err instanceof OutboundError ? `${err.kind}: ${err.message}` : `error: ${(err as Error).message}`;
+      return { startedAt, status: null, latencyMs: Math.round(performance.now() - t0), snippet: null, error: message.slice(0, 500), retryAfterMs: null };
+    }
+  }
+
+  /** Records the attempt and the delivery's new state, only if this instance still holds the claim. */
+  private async finish(row: ClaimedRow, status: 'delivered' | 'failed' | 'dead', result: AttemptResult | null, nextAt: Date | null, error: string | null): Promise<boolean> {
+    return this.db.transaction(async (manager) => {
+      const updated: unknown = await manager.query(
+        `UPDATE webhook_deliveries SET status = $3, attempts = attempts + $4, next_attempt_at = $5, claimed_by = NULL, claimed_until = NULL,
+           last_attempt_at = COALESCE($6, last_attempt_at), last_status = CASE WHEN $4 = 1 THEN $7 ELSE last_status END,
+           last_latency_ms = COALESCE($8, last_latency_ms), last_response = CASE WHEN $4 = 1 THEN $9 ELSE last_response END, last_error = $10,
+           delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END, updated_at = now()
+         WHERE id = $1 AND claimed_by = $2 AND status = 'delivering'
+         RETURNING id`,
+        [row.id, this.instanceId, status, result ? 1 : 0, nextAt, result?.startedAt ?? null, result?.status ?? null, result?.latencyMs ?? null, result?.snippet ?? null, error],
+      );
+      const rows = returned(updated);
+      if (result) {
+        // The attempt happened whether or not we still hold the claim: log it either way.
+        await manager.query(
+          `INSERT INTO webhook_attempts (id, delivery_id, attempt, started_at, status, latency_ms, response_snippet, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [newId('wha'), row.id, row.attempts + 1, result.startedAt, result.status, result.latencyMs, result.snippet, result.error],
+        );
+      }
+      return rows.length > 0;
+    });
+  }
+
+  /** 410 Gone: the receiver asked us to stop. Disable the endpoint and dead-letter what was waiting for it. */
+  private async disableEndpoint(row: ClaimedRow, result: AttemptResult): Promise<void> {
+    await this.finish(row, 'dead', result, null, 'HTTP 410: endpoint disabled');
+    const reason = `the endpoint answered 410 Gone at ${result.startedAt.toISOString()}`;
+    await this.db.transaction(async (manager) => {
+      await manager.query(`UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = $2, updated_at = now() WHERE id = $1 AND status = 'enabled'`, [row.endpoint_id, reason]);
+      await manager.query(
+        `UPDATE webhook_deliveries SET status = 'dead', next_attempt_at = NULL, last_error = 'endpoint disabled (410 Gone)', updated_at = now()
+         WHERE endpoint_id = $1 AND status IN ('pending', 'failed')`,
+        [row.endpoint_id],
+      );
+    });
+    this.logger.warn({ endpoint: row.endpoint_id }, 'webhook endpoint disabled after 410 Gone');
+  }
+
+  /** At shutdown: anything still claimed by this instance becomes due again at once. */
+  private async releaseClaims(): Promise<void> {
+    try {
+      await this.db.query(
+        `UPDATE webhook_deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'failed' END, next_attempt_at = now(),
+           claimed_by = NULL, claimed_until = NULL, updated_at = now()
+         WHERE claimed_by = $1 AND status = 'delivering'`,
+        [this.instanceId],
+      );
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'could not release webhook claims; they will expire');
+    }
+  }
+
+  /** A dedicated connection for LISTEN (pool connections come and go); reconnects with back-off. */
+  private async connectListener(): Promise<void> {
+    if (this.stopping) return;
+    const url = (this.db.options as { url?: string }).url;
+    if (!url) return;
+    const client = new Client({ connectionString: url });
+    client.on('notification', () => this.wake());
+    client.on('error', (err) => {
+      this.logger.warn({ err: err.message }, 'webhook LISTEN connection failed; polling until it is back');
+      this.dropListener(client);
+    });
+    client.on('end', () => this.dropListener(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      if (this.stopping) {
+        await client.end();
+        return;
+      }
+      this.listener = client;
+      this.reconnectDelayMs = 500;
+      // Anything that arrived while we were not listening is picked up now.
+      this.wake();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'webhook LISTEN connection failed; polling until it is back');
+      this.dropListener(client);
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private dropListener(client: Client): void {
+    if (this.listener === client) this.listener = null;
+    if (this.stopping || this.reconnectTimer || this.listener) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connectListener();
+    }, this.reconnectDelayMs);
+    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 30_000);
+  }
+}

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+
+/** Pure rules of webhook delivery: secrets, signatures, the retry schedule. No I/O here. */
+
+/** A Retry-After longer than this is capped: the receiver may slow us down, not park a delivery for days. */
+export const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
+/** Bytes of a receiver's answer kept in the attempt log. */
+export const RESPONSE_SNIPPET_CHARS = 512;
+
+/** A new Standard Webhooks secret: "whsec_" + base64 of 32 random bytes. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * The webhook-signature header value: one "v1,<base64>" entry per secret, space-separated
+ * (during a rotation's grace period both the new and the previous secret sign, so a receiver
+ * holding either verifies).
+ */
+export function signatureHeader(msgId: string, timestamp: Date, body: string, secrets: string[]): string {
+  return secrets.map((secret) => new Webhook(secret).sign(msgId, timestamp, body)).join(' ');
+}
+
+/** Standard Webhooks headers for one attempt. webhook-id is the event id, so it is stable across retries. */
+export function webhookHeaders(eventId: string, timestamp: Date, body: string, secrets: string[]): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'khqr-orchestrator-webhooks/1',
+    'webhook-id': eventId,
+    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+    'webhook-signature': signatureHeader(eventId, timestamp, body, secrets),
+  };
+}
+
+/** Retry-After as milliseconds from now (delay-seconds or an HTTP-date), or null when absent or malformed. */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | null {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return null;
+  const text = raw.trim();
+  if (/^\d{1,10}$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, at - nowMs);
+}
+
+/**
+ * Delay before the next attempt after `attemptsMade` failed attempts, or null when the schedule
+ * is exhausted (dead-letter). ±20 % jitter spreads a receiver's backlog; a Retry-After can only
+ * lengthen the wait, and is capped.
+ */
+export function nextRetryDelayMs(attemptsMade: number, schedule: number[], retryAfterMs: number | null, random: () => number = Math.random): number | null {
+  if (attemptsMade < 1 || attemptsMade > schedule.length) return null;
+  const base = schedule[attemptsMade - 1];
+  const jittered = Math.round(base * (0.8 + 0.4 * random()));
+  if (retryAfterMs === null) return jittered;
+  return Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
+}
+
+export type AttemptOutcome = 'delivered' | 'gone' | 'retry';
+
+/** 2xx delivered; 410 Gone disables the endpoint; everything else (3xx included: redirects are never followed) is retried. */
+export function classifyStatus(status: number): AttemptOutcome {
+  if (status >= 200 && status < 300) return 'delivered';
+  if (status === 410) return 'gone';
+  return 'retry';
+}
