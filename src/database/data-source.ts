@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { Init1764000000000 } from './migrations/1764000000000-Init';
+import { SandboxPushGateways1764000004000 } from './migrations/1764000004000-SandboxPushGateways';
 import { Reconciliation1764000005000 } from './migrations/1764000005000-Reconciliation';
 import { Webhooks1764000006000 } from './migrations/1764000006000-Webhooks';
 import { CheckoutAndSmmTopup1764000007000 } from './migrations/1764000007000-CheckoutAndSmmTopup';
@@ -9,7 +10,7 @@ import { CheckoutAndSmmTopup1764000007000 } from './migrations/1764000007000-Che
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
  * ts sources under jest and from dist/ at runtime.
  */
-export const MIGRATIONS = [Init1764000000000, Reconciliation1764000005000, Webhooks1764000006000, CheckoutAndSmmTopup1764000007000];
+export const MIGRATIONS = [Init1764000000000, SandboxPushGateways1764000004000, Reconciliation1764000005000, Webhooks1764000006000, CheckoutAndSmmTopup1764000007000];
 
 export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {
