@@ -1,0 +1,100 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { looksLikeId } from '../common/ids';
+import { Order, Transaction } from '../orders/order.entity';
+import { PaymentVerifier } from '../orders/payment-verifier.service';
+import { ProviderRegistry } from '../providers/provider';
+
+/** GET /pay/{orderId}/status: what the page needs, nothing more (no customer data, no references, no secrets). */
+export interface PayStatusView {
+  object: 'pay_status';
+  order_id: string;
+  status: string;
+  paid: boolean;
+  expires_at: string;
+  /** The order's success_url once it is PAID, else null. */
+  redirect_url: string | null;
+}
+
+export interface PayPageOrder {
+  order: Order;
+  merchantName: string;
+}
+
+/** A page poll may ask the gateway at most once per order in this window, across every instance. */
+export const PAGE_CHECK_INTERVAL_SECONDS = 3;
+/** How long a poll waits for that gateway answer before replying with what it knows. */
+export const PAGE_CHECK_WAIT_MS = 2_000;
+/** Past expires_at by more than this, a poll no longer asks the gateway (the sweeper owns late payments). */
+export const PAGE_CHECK_GRACE_MS = 10 * 60_000;
+
+@Injectable()
+export class PayPageService {
+  private readonly logger = new Logger(PayPageService.name);
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly registry: ProviderRegistry,
+    private readonly verifier: PaymentVerifier,
+  ) {}
+
+  /** The order by its id alone: the unguessable id in the URL is the capability. */
+  async find(orderId: string): Promise<PayPageOrder | null> {
+    if (!looksLikeId('ord', orderId)) return null;
+    const order = await this.db.getRepository(Order).findOneBy({ id: orderId });
+    if (!order) return null;
+    const rows: { name: string }[] = await this.db.query(`SELECT name FROM merchants WHERE id = $1`, [order.merchantId]);
+    return { order, merchantName: rows[0]?.name ?? '' };
+  }
+
+  statusView(order: Order): PayStatusView {
+    return {
+      object: 'pay_status',
+      order_id: order.id,
+      status: order.status,
+      paid: order.status === 'PAID',
+      expires_at: order.expiresAt.toISOString(),
+      redirect_url: order.status === 'PAID' ? order.successUrl : null,
+    };
+  }
+
+  /**
+   * While the page is open, ask the gateway about a PENDING order — at most once per
+   * PAGE_CHECK_INTERVAL_SECONDS per order. The throttle is a conditional UPDATE on
+   * transactions.last_checked_at, so it holds across instances: whoever moves the timestamp
+   * makes the call, everyone else just reads. Waits up to PAGE_CHECK_WAIT_MS for the answer;
+   * a slow gateway finishes in the background and the next poll sees the result.
+   */
+  async checkNow(order: Order, now = new Date()): Promise<Order> {
+    if (order.status !== 'PENDING') return order;
+    if (now.getTime() > order.expiresAt.getTime() + PAGE_CHECK_GRACE_MS) return order;
+    if (!this.registry.get(order.provider)?.verify) return order;
+    const claimed: Record<string, unknown>[] = await this.db.query(
+      `UPDATE transactions SET last_checked_at = now()
+       WHERE id = (SELECT id FROM transactions WHERE order_id = $1 ORDER BY created_at DESC LIMIT 1)
+         AND status = 'PENDING'
+         AND (last_checked_at IS NULL OR last_checked_at <= now() - make_interval(secs => $2))
+       RETURNING id`,
+      [order.id, PAGE_CHECK_INTERVAL_SECONDS],
+    );
+    const rows = Array.isArray(claimed[0]) ? (claimed[0] as Record<string, unknown>[]) : claimed;
+    if (!rows.length) return order;
+    const txn = await this.db.getRepository(Transaction).findOneByOrFail({ id: String(rows[0].id) });
+    const check = this.verifier.verifyOne(txn, 'pay_page').then(
+      () => true,
+      (err: unknown) => {
+        // verifyOne has recorded the failure on the transaction; the page just keeps polling.
+        this.logger.warn({ orderId: order.id, err: (err as Error)?.message }, 'pay page check failed');
+        return false;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), PAGE_CHECK_WAIT_MS);
+      timer.unref();
+    });
+    await Promise.race([check, waited]);
+    clearTimeout(timer);
+    return (await this.db.getRepository(Order).findOneBy({ id: order.id })) ?? order;
+  }
+}

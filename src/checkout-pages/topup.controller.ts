@@ -1,0 +1,174 @@
+import { Body, Controller, Get, Headers, Logger, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { randomToken } from '../common/crypto';
+import { looksLikeId } from '../common/ids';
+import { formatAmount } from '../common/money';
+import { ProblemException } from '../common/problem';
+import { AppConfig } from '../config/config';
+import { SmmPanelsService } from '../fulfillment/smm-panels.service';
+import { ProviderAccountsService } from '../merchants/provider-accounts.service';
+import { OrdersService } from '../orders/orders.service';
+import { ProviderId } from '../providers/provider';
+import { applyPageHeaders, displayAmount, newNonce } from './html';
+import { Lang, pickLang } from './i18n';
+import { renderTopupPage, TopupPageModel } from './topup-page';
+import { quickAmounts, TOPUP_CURRENCY, TOPUP_SOURCE, TopupMessage, validateTopup } from './topup.rules';
+
+type Params = Record<string, string | string[] | undefined>;
+
+interface WidgetContext {
+  merchantName: string;
+  provider: ProviderId;
+  /** Origin the form may lead to besides ours (a hosted gateway page the POST redirects to). */
+  gatewayOrigin: string | null;
+}
+
+const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[v.length - 1] : v);
+
+@ApiTags('Checkout pages')
+@Controller('topup')
+export class TopupController {
+  private readonly logger = new Logger(TopupController.name);
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly panels: SmmPanelsService,
+    private readonly accounts: ProviderAccountsService,
+    private readonly orders: OrdersService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get(':merchantId')
+  @ApiOperation({
+    summary: 'SMM top-up widget (HTML, embeddable in any page)',
+    description:
+      "The panel embeds it in an iframe the way RaksmeyPay's SMM embed code does (`?amount=1&min=1&max=1000`, then `&u=<login>&e=<email>` appended by the panel's script). " +
+      'The customer picks an amount within [min, max] and continues to a KHQR payment; when it is PAID the orchestrator credits the panel user (see PUT /v1/smm-panel). ' +
+      'A misconfigured embed (min > max, malformed bounds) or a missing user shows a clear message and no form; an amount outside [min, max] is flagged beside the field. ' +
+      'Frameable by any origin (this route and its pay page only). Cache-Control: no-store.',
+  })
+  @ApiParam({ name: 'merchantId', example: 'mer_01jd0000000000000000000000' })
+  @ApiQuery({ name: 'amount', required: false, example: '10' })
+  @ApiQuery({ name: 'min', required: false, example: '1' })
+  @ApiQuery({ name: 'max', required: false, example: '1000' })
+  @ApiQuery({ name: 'u', required: false, description: "The panel user's login" })
+  @ApiQuery({ name: 'e', required: false, description: "The panel user's email" })
+  @ApiQuery({ name: 'lang', required: false, enum: ['en', 'km'] })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'The widget.' })
+  async page(@Param('merchantId') merchantId: string, @Query() query: Params, @Headers('accept-language') acceptLanguage: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+    const lang = pickLang(first(query.lang), acceptLanguage);
+    const ctx = await this.context(merchantId);
+    const v = validateTopup(query, false, (m) => displayAmount(m, TOPUP_CURRENCY));
+    const amountText = first(query.amount) ?? '';
+    this.render(reply, ctx ? 200 : 404, lang, merchantId, query, ctx, {
+      fatal: ctx ? v.fatal : { key: 'topupUnavailable' },
+      amountError: v.amountError,
+      formError: null,
+      minMinor: v.minMinor,
+      maxMinor: v.maxMinor,
+      amountText: v.amountMinor !== null ? formatAmount(v.amountMinor, TOPUP_CURRENCY) : amountText.slice(0, 20),
+      user: v.user,
+      email: v.email,
+    });
+  }
+
+  @Post(':merchantId')
+  @ApiOperation({
+    summary: 'SMM top-up widget: create the payment (HTML form post)',
+    description:
+      'Form fields amount (or preset), min, max, u, e, lang. Valid: creates a KHQR order for the merchant (metadata {source: "smm_topup", smm_user, smm_email}) with the panel\'s gateway ' +
+      '(its setting, else the first configured of bakong, bakongapi, raksmeypay, ahnajak) and answers 303 to our /pay page, or to the gateway\'s checkout_url for raksmeypay and ahnajak. ' +
+      'Invalid: 400 with the widget and a message; no order is created.',
+  })
+  @ApiParam({ name: 'merchantId', example: 'mer_01jd0000000000000000000000' })
+  @ApiBody({
+    required: true,
+    schema: { type: 'object', properties: { amount: { type: 'string', example: '10.00' }, preset: { type: 'string' }, min: { type: 'string' }, max: { type: 'string' }, u: { type: 'string' }, e: { type: 'string' }, lang: { type: 'string', enum: ['en', 'km'] } } },
+  })
+  @ApiResponse({ status: 303, description: 'To the pay page (or the gateway\'s hosted page).' })
+  @ApiResponse({ status: 400, description: 'The widget again, with a message; nothing created.' })
+  async create(@Param('merchantId') merchantId: string, @Body() rawBody: unknown, @Headers('accept-language') acceptLanguage: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+    const form: Params = rawBody && typeof rawBody === 'object' && !Array.isArray(rawBody) ? (rawBody as Params) : {};
+    const lang = pickLang(first(form.lang), acceptLanguage);
+    const ctx = await this.context(merchantId);
+    const preset = first(form.preset);
+    const fields = { ...form, amount: preset ?? form.amount };
+    const v = validateTopup(fields, true, (m) => displayAmount(m, TOPUP_CURRENCY));
+    const query: Params = { min: form.min, max: form.max, u: form.u, e: form.e };
+    const base: Omit<TopupPageModel, 'lang' | 'nonce' | 'merchantId' | 'merchantName' | 'quick' | 'query'> = {
+      fatal: ctx ? v.fatal : { key: 'topupUnavailable' },
+      amountError: v.amountError,
+      formError: null,
+      minMinor: v.minMinor,
+      maxMinor: v.maxMinor,
+      amountText: (first(fields.amount) ?? '').slice(0, 20),
+      user: v.user,
+      email: v.email,
+    };
+    if (!ctx || v.fatal || v.amountError || v.amountMinor === null) return this.render(reply, ctx ? 400 : 404, lang, merchantId, query, ctx, base);
+
+    let formError: TopupMessage;
+    try {
+      const order = await this.orders.create(merchantId, {
+        provider: ctx.provider,
+        amount: formatAmount(v.amountMinor, TOPUP_CURRENCY),
+        currency: TOPUP_CURRENCY,
+        reference: `topup-${randomToken(12)}`,
+        description: `Balance top-up: ${v.user}`.slice(0, 1000),
+        customer: v.email ? { name: v.user.slice(0, 200), email: v.email } : { name: v.user.slice(0, 200) },
+        metadata: { source: TOPUP_SOURCE, smm_user: v.user, smm_email: v.email },
+      });
+      const ours = `${this.config.publicBaseUrl}/pay/${order.id}`;
+      const target = !order.checkout_url || order.checkout_url === ours ? `${ours}?${new URLSearchParams({ embed: '1', lang })}` : order.checkout_url;
+      void reply.status(303).header('location', target).header('cache-control', 'no-store').send();
+      return;
+    } catch (err) {
+      if (!(err instanceof ProblemException)) throw err;
+      this.logger.warn({ merchantId, code: err.code, detail: err.detail }, 'top-up order not created');
+      formError = err.status >= 500 ? { key: 'topupGatewayDown' } : { key: 'topupUnavailable' };
+    }
+    this.render(reply, 502, lang, merchantId, query, ctx, { ...base, formError });
+  }
+
+  /** The merchant, its panel and the gateway to use; null when the widget is unavailable. */
+  private async context(merchantId: string): Promise<WidgetContext | null> {
+    if (!looksLikeId('mer', merchantId)) return null;
+    const rows: { name: string; status: string }[] = await this.db.query(`SELECT name, status FROM merchants WHERE id = $1`, [merchantId]);
+    if (!rows[0] || rows[0].status !== 'active') return null;
+    const panel = await this.panels.get(merchantId);
+    if (!panel?.enabled) return null;
+    const provider = (await this.panels.effectiveProvider(panel)) as ProviderId | null;
+    if (!provider) return null;
+    let gatewayOrigin: string | null = null;
+    if (provider === 'raksmeypay' || provider === 'ahnajak') {
+      const account = await this.accounts.credentials(merchantId, provider);
+      gatewayOrigin = new URL(String(account.base_url)).origin;
+    }
+    return { merchantName: rows[0].name, provider, gatewayOrigin };
+  }
+
+  private render(reply: FastifyReply, status: number, lang: Lang, merchantId: string, query: Params, ctx: WidgetContext | null, m: Omit<TopupPageModel, 'lang' | 'nonce' | 'merchantId' | 'merchantName' | 'quick' | 'query'>): void {
+    const nonce = newNonce();
+    const keep: Record<string, string> = {};
+    for (const k of ['amount', 'min', 'max', 'u', 'e'] as const) {
+      const value = first(query[k]);
+      if (typeof value === 'string') keep[k] = value.slice(0, 200);
+    }
+    // Embeddable by any panel: this route only. The form posts to us, and may be redirected to the gateway's page.
+    applyPageHeaders(reply, { nonce, frameAncestors: '*', formAction: `'self'${ctx?.gatewayOrigin ? ` ${ctx.gatewayOrigin}` : ''}` }, status);
+    void reply.send(
+      renderTopupPage({
+        ...m,
+        lang,
+        nonce,
+        merchantId,
+        merchantName: ctx?.merchantName ?? '',
+        quick: Number.isFinite(m.minMinor) && Number.isFinite(m.maxMinor) ? quickAmounts(m.minMinor, m.maxMinor) : [],
+        query: keep,
+      }),
+    );
+  }
+}

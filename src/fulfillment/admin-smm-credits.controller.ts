@@ -1,0 +1,122 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { newId } from '../common/ids';
+import { PageQuery } from '../common/pagination';
+import { notFound, ProblemException } from '../common/problem';
+import { AdminGuard } from '../merchants/auth';
+import { CREDIT_STATUSES, CreditRow, presentCredit, SmmCreditsLedger } from './smm-credits.ledger';
+
+export class ListSmmCreditsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: CREDIT_STATUSES, description: '`failed`: credits that need a person.' })
+  @IsOptional()
+  @IsIn(CREDIT_STATUSES)
+  status?: string;
+
+  @ApiPropertyOptional({ example: 'mer_01jd0000000000000000000000' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  merchant_id?: string;
+}
+
+export class RetrySmmCreditDto {
+  @ApiProperty({ example: 'panel API key fixed', maxLength: 500 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason: string;
+
+  @ApiPropertyOptional({
+    description:
+      'You checked the panel and the user was NOT credited for this order. Needed to retry a SocPanel credit whose previous call had no definite answer ' +
+      '(SocPanel cannot be asked). PerfectPanel credits are looked up before any retry anyway.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  confirmed_not_credited?: boolean;
+}
+
+export class ResolveSmmCreditDto {
+  @ApiProperty({ example: 'credited by hand in the panel', maxLength: 500 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason: string;
+}
+
+export class SmmCreditResponse {
+  @ApiProperty({ example: 'smm_credit' }) object: string;
+  @ApiProperty() order_id: string;
+  @ApiProperty() merchant_id: string;
+  @ApiProperty() username: string;
+  @ApiProperty({ example: '10.00' }) amount: string;
+  @ApiProperty({ example: 'USD' }) currency: string;
+  @ApiProperty({ enum: CREDIT_STATUSES }) status: string;
+  @ApiProperty() attempts: number;
+  @ApiPropertyOptional({ nullable: true, enum: ['perfectpanel', 'socpanel'] }) panel_type: string | null;
+  @ApiPropertyOptional({ nullable: true }) panel_payment_id: string | null;
+  @ApiPropertyOptional({ nullable: true }) last_error: string | null;
+  @ApiPropertyOptional({ nullable: true, format: 'date-time' }) next_attempt_at: string | null;
+  @ApiPropertyOptional({ nullable: true, format: 'date-time' }) completed_at: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+@ApiTags('Admin')
+@ApiBearerAuth('admin')
+@UseGuards(AdminGuard)
+@Controller('admin/smm-credits')
+export class AdminSmmCreditsController {
+  constructor(
+    private readonly ledger: SmmCreditsLedger,
+    private readonly db: DataSource,
+  ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'SMM panel credits (top-up fulfillment), newest first',
+    description: 'One per paid top-up order. `status=failed` lists the credits that gave up (their orders carry flag fulfillment_failed and an order.flagged event).',
+  })
+  @ApiOkResponse({ type: SmmCreditResponse, isArray: true })
+  async list(@Query() q: ListSmmCreditsQuery) {
+    const limit = q.limit ?? 20;
+    const { rows } = await this.ledger.list({ status: q.status, merchantId: q.merchant_id, limit, startingAfter: q.starting_after });
+    return { data: rows.slice(0, limit).map(presentCredit), has_more: rows.length > limit };
+  }
+
+  @Post(':orderId/retry')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Try a failed credit again', description: 'failed → pending, attempts reset. Audited. 409 problem unless the credit is failed.' })
+  @ApiOkResponse({ type: SmmCreditResponse })
+  async retry(@Param('orderId') orderId: string, @Body() body: RetrySmmCreditDto, @Req() req: { actor?: string }) {
+    const clearUnknown = body.confirmed_not_credited === true;
+    return this.change(orderId, req.actor ?? 'admin', 'smm_credit.retry', body.reason, {
+      sets: `status = 'pending', attempts = 0, next_attempt_at = now()${clearUnknown ? `, last_outcome = 'rejected'` : ''}`,
+      details: { confirmed_not_credited: clearUnknown },
+    });
+  }
+
+  @Post(':orderId/resolve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Mark a failed credit as done (credited by hand)', description: 'failed → done. Audited. 409 problem unless the credit is failed.' })
+  @ApiOkResponse({ type: SmmCreditResponse })
+  async resolve(@Param('orderId') orderId: string, @Body() body: ResolveSmmCreditDto, @Req() req: { actor?: string }) {
+    return this.change(orderId, req.actor ?? 'admin', 'smm_credit.resolve', body.reason, { sets: `status = 'done', completed_at = now(), last_outcome = NULL`, details: {} });
+  }
+
+  private async change(orderId: string, actor: string, action: string, reason: string, p: { sets: string; details: Record<string, unknown> }) {
+    const row = await this.db.transaction(async (manager) => {
+      const res: unknown[] = await manager.query(`UPDATE smm_credits SET ${p.sets}, updated_at = now() WHERE order_id = $1 AND status = 'failed' RETURNING *`, [orderId]);
+      const rows = (Array.isArray(res[0]) ? res[0] : res) as CreditRow[];
+      if (!rows.length) return null;
+      await manager.query(`INSERT INTO audit_log (id, actor, action, subject_id, reason, details) VALUES ($1, $2, $3, $4, $5, $6)`, [newId('aud'), actor, action, orderId, reason, p.details]);
+      return rows[0];
+    });
+    if (row) return presentCredit(row);
+    const existing = await this.ledger.get(orderId);
+    if (!existing) throw notFound('smm credit');
+    throw new ProblemException(409, 'invalid_transition', `the credit is ${existing.status}; only a failed credit can be changed`);
+  }
+}
