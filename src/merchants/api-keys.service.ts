@@ -36,14 +36,16 @@ export class ApiKeysService {
     const cached = this.cache.get(hash);
     if (cached && cached.until > now) return cached.merchant;
     // The lookup is by hash through a unique index: an equality on a digest leaks nothing useful about the key.
-    const rows: { key_id: string; id: string; name: string }[] = await this.db.query(
-      `SELECT k.id AS key_id, m.id, m.name FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
+    const rows: { key_id: string; id: string; name: string; expires_at: Date | null }[] = await this.db.query(
+      `SELECT k.id AS key_id, m.id, m.name, k.expires_at FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
        WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()) AND m.status = 'active'`,
       [hash],
     );
     const merchant = rows[0] ? { id: rows[0].id, name: rows[0].name, keyId: rows[0].key_id } : null;
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { merchant, until: now + ApiKeysService.CACHE_MS });
+    // A key rotated out with an overlap window must stop at its expiry, not up to CACHE_MS later.
+    const expiresAt = rows[0]?.expires_at ? new Date(rows[0].expires_at).getTime() : Infinity;
+    this.cache.set(hash, { merchant, until: Math.min(now + ApiKeysService.CACHE_MS, expiresAt) });
     return merchant;
   }
 

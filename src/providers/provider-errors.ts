@@ -1,6 +1,38 @@
 import { OutboundError, OutboundHttp, OutboundRequest, OutboundResponse } from '../common/http/outbound-http';
 import { ProblemException } from '../common/problem';
-import { ProviderError, ProviderId } from './provider';
+import { ProviderError, ProviderErrorKind, ProviderId } from './provider';
+
+/** One gateway call as callProvider saw it: how long it took and how it ended. */
+export interface ProviderCallObservation {
+  provider: ProviderId;
+  durationMs: number;
+  /** 'ok' when the gateway answered below 500 (transformers judge the body), else the ProviderError kind. */
+  outcome: 'ok' | ProviderErrorKind;
+  /** HTTP status, when the gateway answered. */
+  status?: number;
+}
+
+export type ProviderCallObserver = (observation: ProviderCallObservation) => void;
+
+/**
+ * Observers per OutboundHttp (that is, per application instance), so metrics can time every
+ * provider call without each provider knowing about metrics.
+ */
+const observers = new WeakMap<OutboundHttp, ProviderCallObserver>();
+
+/** Install (or with null remove) the observer of this application's provider calls. */
+export function observeProviderCalls(http: OutboundHttp, observer: ProviderCallObserver | null): void {
+  if (observer) observers.set(http, observer);
+  else observers.delete(http);
+}
+
+function notify(http: OutboundHttp, observation: ProviderCallObservation): void {
+  try {
+    observers.get(http)?.(observation);
+  } catch {
+    // An observer's failure must never fail the payment call it observed.
+  }
+}
 
 /** ProviderError -> the problem the API answers with (502, or 504 on timeout). The order is left unchanged. */
 export function providerProblem(error: ProviderError): ProblemException {
@@ -13,20 +45,30 @@ export function providerProblem(error: ProviderError): ProblemException {
  * ProviderErrors. Other statuses are returned for the provider's transformers to judge.
  */
 export async function callProvider(http: OutboundHttp, provider: ProviderId, req: OutboundRequest): Promise<OutboundResponse> {
+  const started = performance.now();
+  const done = (outcome: ProviderCallObservation['outcome'], status?: number) => notify(http, { provider, durationMs: performance.now() - started, outcome, status });
   let res: OutboundResponse;
   try {
     res = await http.send({ timeoutMs: http.providerTimeoutMs, ...req });
   } catch (err) {
     if (err instanceof OutboundError) {
-      throw new ProviderError(provider, err.kind === 'timeout' ? 'timeout' : 'unavailable', err.kind === 'timeout' ? `the gateway did not answer in time (${err.message})` : `the gateway could not be reached (${err.message})`);
+      const kind = err.kind === 'timeout' ? 'timeout' : 'unavailable';
+      done(kind);
+      throw new ProviderError(provider, kind, err.kind === 'timeout' ? `the gateway did not answer in time (${err.message})` : `the gateway could not be reached (${err.message})`);
     }
+    done('unavailable');
     throw err;
   }
   if (res.status === 429) {
+    done('rate_limited', res.status);
     const retryAfter = Number(res.headers['retry-after']);
     throw new ProviderError(provider, 'rate_limited', 'the gateway is rate limiting us (HTTP 429)', Number.isFinite(retryAfter) ? retryAfter : undefined);
   }
-  if (res.status >= 500) throw new ProviderError(provider, 'unavailable', `the gateway answered HTTP ${res.status}`);
+  if (res.status >= 500) {
+    done('unavailable', res.status);
+    throw new ProviderError(provider, 'unavailable', `the gateway answered HTTP ${res.status}`);
+  }
+  done('ok', res.status);
   return res;
 }
 

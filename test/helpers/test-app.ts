@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig, loadConfig } from '../../src/config/config';
 import { freePort } from '../../src/database/embedded-postgres';
@@ -27,6 +28,8 @@ export interface TestAppOptions {
   /** Share a database with another instance (multi-instance tests). */
   databaseUrl?: string;
   env?: Record<string, string>;
+  /** Where the app's log lines go (tests capture them); stdout when unset. */
+  logStream?: DestinationStream;
 }
 
 export interface TestMerchant {
@@ -92,7 +95,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     PROVIDER_TIMEOUT_MS: '1500',
     ...(opts.env ?? {}),
   });
-  const app = await createApp(config, databaseUrl);
+  const app = await createApp(config, databaseUrl, { logStream: opts.logStream });
   await app.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   const db = new Pool({ connectionString: databaseUrl, max: 4 });
