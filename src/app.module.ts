@@ -1,31 +1,43 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminModule } from './admin/admin.module';
 import { CheckoutPagesModule } from './checkout-pages/checkout-pages.module';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source';
 import { DemoModule } from './demo/demo.module';
 import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
+import { loggingModule } from './logging/logging.module';
 import { MerchantsModule } from './merchants/merchants.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OrdersModule } from './orders/orders.module';
-import { BakongModule } from './providers/bakong/bakong.module';
-import { BakongapiModule } from './providers/bakongapi/bakongapi.module';
 import { AhnajakModule } from './providers/ahnajak/ahnajak.module';
 import { CheckoutModule } from './providers/checkout/checkout.module';
+import { BakongModule } from './providers/bakong/bakong.module';
+import { BakongapiModule } from './providers/bakongapi/bakongapi.module';
 import { RaksmeypayModule } from './providers/raksmeypay/raksmeypay.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { SandboxModule } from './sandbox/sandbox.module';
+import { RateLimitModule } from './security/rate-limit';
 
 /** Provider modules: one per gateway, each registering itself in the ProviderRegistry. */
-const PROVIDER_MODULES = [RaksmeypayModule, AhnajakModule, CheckoutModule, BakongapiModule, BakongModule];
+const PROVIDER_MODULES = [RaksmeypayModule, BakongapiModule, BakongModule, AhnajakModule, CheckoutModule];
+
+/** Process-level wiring that is not configuration (tests pass a log stream to capture logs). */
+export interface AppRuntimeOptions {
+  logStream?: DestinationStream;
+}
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+  static forRoot(config: AppConfig, databaseUrl: string, runtime: AppRuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
+        loggingModule(config, runtime.logStream),
         CommonModule.forRoot(config),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
         ScheduleModule.forRoot(),
@@ -35,6 +47,10 @@ export class AppModule {
         ...PROVIDER_MODULES,
         CheckoutPagesModule,
         ReconciliationModule,
+        MetricsModule,
+        HealthModule,
+        AdminModule,
+        RateLimitModule.forRoot(config),
         // Only the app module mounts the sandbox; no product module imports it.
         ...(config.sandbox ? [SandboxModule] : []),
         ...(config.seedDemo ? [DemoModule] : []),

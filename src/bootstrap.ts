@@ -1,14 +1,17 @@
 import 'reflect-metadata';
-import { INestApplication, Logger, LogLevel, ValidationPipe } from '@nestjs/common';
+import { INestApplication, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import { AppModule } from './app.module';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { AppModule, AppRuntimeOptions } from './app.module';
 import { flattenValidationErrors, ProblemFilter, validationProblem } from './common/problem';
 import { setupSwagger } from './common/swagger';
 import { AppConfig } from './config/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
+import { installHttpMetrics } from './metrics/http-metrics';
+import { registerSecurity } from './security/security-headers';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -21,18 +24,8 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-const NEST_LEVELS: Record<string, LogLevel[]> = {
-  silent: [],
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
 /** Builds the Nest application on Fastify with the pipes, filters and hooks every entry point shares. */
-export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, databaseUrl: string, runtime: AppRuntimeOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: true,
@@ -43,11 +36,14 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl, runtime), adapter, {
     rawBody: true,
-    logger: NEST_LEVELS[config.logLevel] ?? NEST_LEVELS.info,
+    // Nest's own messages wait for pino (nestjs-pino), so every line has the same JSON shape and redaction.
+    bufferLogs: true,
     abortOnError: false,
   });
+  app.useLogger(app.get(PinoNestLogger));
+  app.flushLogs();
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -62,8 +58,9 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     }),
   );
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks();
-  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins });
+  // No app.enableShutdownHooks(): main.ts owns SIGINT/SIGTERM and closes the app, then the embedded database, in order.
+  await registerSecurity(app, config);
+  installHttpMetrics(app);
   setupSwagger(app, config);
   return app;
 }
@@ -80,8 +77,9 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
   }
   try {
     const applied = await runMigrations(databaseUrl);
-    if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
     const app = await createApp(config, databaseUrl);
+    // Logged once the app's logger (JSON in production) is in place.
+    if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
     await app.listen({ port: config.port, host: config.host });
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;

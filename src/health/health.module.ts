@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthController } from './health.controller';
+import { ReadinessChecks } from './readiness.service';
+
+/** /health/live and /health/ready (terminus). */
+@Module({
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
+  controllers: [HealthController],
+  providers: [ReadinessChecks],
+})
+export class HealthModule {}

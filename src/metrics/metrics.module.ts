@@ -1,0 +1,17 @@
+import { Global, Module } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
+
+/**
+ * /metrics and the MetricsService other modules call (sweeper, dispatcher, fulfillment).
+ * Each application gets its own prom-client Registry, so two instances in one process (tests)
+ * never share series.
+ */
+@Global()
+@Module({
+  controllers: [MetricsController],
+  providers: [{ provide: Registry, useFactory: () => new Registry() }, MetricsService],
+  exports: [MetricsService],
+})
+export class MetricsModule {}
