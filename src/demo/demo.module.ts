@@ -3,10 +3,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
+import { FulfillmentModule } from '../fulfillment/fulfillment.module';
+import { SmmPanelsService } from '../fulfillment/smm-panels.service';
 import { MerchantsService } from '../merchants/merchants.service';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { ProviderRegistry } from '../providers/provider';
 import { DEMO_ACCOUNTS } from './demo-accounts';
+import { DEMO_SMM_PANEL } from './demo-smm-panel';
 
 export interface DemoMerchant {
   merchant_id: string;
@@ -29,6 +32,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
     private readonly merchants: MerchantsService,
     private readonly accounts: ProviderAccountsService,
     private readonly registry: ProviderRegistry,
+    private readonly panels: SmmPanelsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -49,10 +53,11 @@ export class DemoSeeder implements OnApplicationBootstrap {
       const account = DEMO_ACCOUNTS[provider.id]?.(sandboxBase);
       if (account) await this.accounts.put(demo.merchant_id, provider.id, account);
     }
+    await this.panels.put(demo.merchant_id, DEMO_SMM_PANEL(sandboxBase));
     this.demo = demo;
     this.logger.log(`demo merchant ${demo.merchant_id} ready`);
   }
 }
 
-@Module({ providers: [DemoSeeder], exports: [DemoSeeder] })
+@Module({ imports: [FulfillmentModule], providers: [DemoSeeder], exports: [DemoSeeder] })
 export class DemoModule {}

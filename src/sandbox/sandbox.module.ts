@@ -3,16 +3,19 @@ import { SandboxBackOffice } from './back-office';
 import { SandboxControlController } from './control.controller';
 import { SandboxFaults } from './faults';
 import { SandboxLedger } from './ledger';
+import { PerfectpanelSimulator } from './perfectpanel.simulator';
 import { RaksmeypaySimulator } from './raksmeypay.simulator';
 import { SandboxReactions } from './simulators';
+import { SandboxPanels } from './smm-panels';
+import { SocpanelSimulator } from './socpanel.simulator';
 
 /**
  * Faithful simulators of every gateway's documented API under /sandbox/{provider}, plus
  * /sandbox/control to pay and to inject faults. Mounted by the app module only when SANDBOX is on.
  */
 @Module({
-  controllers: [SandboxControlController, RaksmeypaySimulator],
-  providers: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions],
+  controllers: [SandboxControlController, RaksmeypaySimulator, PerfectpanelSimulator, SocpanelSimulator],
+  providers: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions, SandboxPanels],
   exports: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions],
 })
 export class SandboxModule {}
