@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { randomToken } from '../common/crypto';
@@ -6,6 +6,7 @@ import { Heartbeats } from '../common/heartbeats';
 import { OutboundError, OutboundHttp } from '../common/http/outbound-http';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/config';
+import { MetricsService } from '../metrics/metrics.service';
 import { presentEvent } from './events.controller';
 import { NOTIFY_CHANNEL, returned, WebhookEndpointsService } from './webhook-endpoints.service';
 import { classifyStatus, nextRetryDelayMs, parseRetryAfter, RESPONSE_SNIPPET_CHARS, webhookHeaders } from './webhook-policy';
@@ -72,6 +73,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     private readonly endpoints: WebhookEndpointsService,
     private readonly config: AppConfig,
     private readonly heartbeats: Heartbeats,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -255,6 +257,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   /** Records the attempt and the delivery's new state, only if this instance still holds the claim. */
   private async finish(row: ClaimedRow, status: 'delivered' | 'failed' | 'dead', result: AttemptResult | null, nextAt: Date | null, error: string | null): Promise<boolean> {
+    this.metrics?.countDelivery(status);
     return this.db.transaction(async (manager) => {
       const updated: unknown = await manager.query(
         `UPDATE webhook_deliveries SET status = $3, attempts = attempts + $4, next_attempt_at = $5, claimed_by = NULL, claimed_until = NULL,

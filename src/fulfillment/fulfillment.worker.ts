@@ -1,8 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Heartbeats } from '../common/heartbeats';
 import { OutboundHttp } from '../common/http/outbound-http';
 import { AppConfig } from '../config/config';
+import { MetricsService } from '../metrics/metrics.service';
 import { OrderTransitions } from '../orders/order-transitions.service';
 import { FLAGS } from '../orders/state-machine';
 import { PanelClient } from './panel-client';
@@ -46,6 +47,7 @@ export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestro
     private readonly heartbeats: Heartbeats,
     private readonly config: AppConfig,
     private readonly http: OutboundHttp,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -101,7 +103,10 @@ export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestro
         }),
       ),
     );
-    for (const r of results) if (r !== 'lost') run[r]++;
+    for (const r of results) {
+      this.metrics?.countSmmCredit(r);
+      if (r !== 'lost') run[r]++;
+    }
     return run;
   }
 

@@ -37,7 +37,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   readonly providerCallErrors: Counter<'provider' | 'kind'>;
   readonly sweepDuration: Histogram<'trigger'>;
   readonly webhookDeliveries: Counter<'outcome'>;
-  readonly smmCredits: Counter<'panel' | 'outcome'>;
+  readonly smmCredits: Counter<'outcome'>;
   readonly scrapeErrors: Counter<'source'>;
 
   private snapshot: { at: number; value: Promise<DatabaseSnapshot> } | null = null;
@@ -83,8 +83,13 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers: r,
     });
-    this.webhookDeliveries = new Counter({ name: 'khqr_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, failed, dead, disabled).', labelNames: ['outcome'], registers: r });
-    this.smmCredits = new Counter({ name: 'khqr_smm_credits_total', help: 'SMM panel balance credits by panel and outcome.', labelNames: ['panel', 'outcome'], registers: r });
+    this.webhookDeliveries = new Counter({ name: 'khqr_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered; failed = will retry; dead = retries exhausted, or the endpoint is disabled or answered 410).', labelNames: ['outcome'], registers: r });
+    this.smmCredits = new Counter({
+      name: 'khqr_smm_credits_total',
+      help: 'SMM panel balance credit attempts by outcome (done, retrying, failed, lost = another worker took the claim over).',
+      labelNames: ['outcome'],
+      registers: r,
+    });
     this.scrapeErrors = new Counter({ name: 'khqr_metrics_scrape_errors_total', help: 'Scrape-time database reads that failed (the gauges then keep their last value).', labelNames: ['source'], registers: r });
 
     // Gauges read at scrape time. `this` inside collect() is the gauge, hence the arrow functions.
@@ -189,13 +194,13 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** For the webhook dispatcher: one delivery attempt's outcome. */
-  countDelivery(outcome: 'delivered' | 'failed' | 'dead' | 'disabled' | string): void {
+  countDelivery(outcome: 'delivered' | 'failed' | 'dead' | string): void {
     this.webhookDeliveries.inc({ outcome });
   }
 
-  /** For SMM fulfillment: one balance credit's outcome. */
-  countSmmCredit(panel: string, outcome: 'credited' | 'failed' | 'retry' | string): void {
-    this.smmCredits.inc({ panel, outcome });
+  /** For SMM fulfillment: one balance credit attempt's outcome. */
+  countSmmCredit(outcome: 'done' | 'retrying' | 'failed' | 'lost' | string): void {
+    this.smmCredits.inc({ outcome });
   }
 
   private flush(runner: QueryRunner, committed: boolean): void {

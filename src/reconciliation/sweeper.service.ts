@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { DataSource, In } from 'typeorm';
 import { Clock } from '../common/clock';
@@ -6,6 +6,7 @@ import { newId } from '../common/ids';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { Transaction } from '../orders/order.entity';
 import { OrderTransitions, TransitionResult } from '../orders/order-transitions.service';
 import { PaymentVerifier } from '../orders/payment-verifier.service';
@@ -69,6 +70,7 @@ export class SweeperService implements OnModuleDestroy {
     private readonly limits: ProviderLimits,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   /**
@@ -124,6 +126,7 @@ export class SweeperService implements OnModuleDestroy {
       [runId, status, t.claimed, t.checked, t.paid, t.expired, t.flagged, t.errors, t.providers(), failure ? describe(failure.reason).slice(0, 500) : null],
     );
     const run = await this.db.getRepository(ReconciliationRun).findOneByOrFail({ id: runId });
+    this.metrics?.observeSweep(trigger, (run.finishedAt!.getTime() - run.startedAt.getTime()) / 1000);
     const seconds = ((run.finishedAt!.getTime() - run.startedAt.getTime()) / 1000).toFixed(1);
     const summary = `run ${runId} (${trigger}) ${status} in ${seconds}s: claimed ${t.claimed}, checked ${t.checked}, paid ${t.paid}, expired ${t.expired}, flagged ${t.flagged}, errors ${t.errors}`;
     if (t.claimed > 0 || status !== 'completed') this.logger.log(summary);
