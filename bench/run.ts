@@ -1,0 +1,148 @@
+import 'reflect-metadata';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { createMerchant, startBenchApp } from './lib/app';
+import { BenchContext, ScenarioResult, sizesFor } from './lib/context';
+import { startBenchDatabase } from './lib/db';
+import { REPO_ROOT } from './lib/proc';
+import { BenchReport, describeMachine, gitCommit, judge, renderMarkdown, renderSvg, renderTable, Row } from './lib/report';
+import { round } from './lib/stats';
+import { frameworkOverhead } from './scenarios/health';
+import { orderCreation } from './scenarios/orders';
+
+export const SCENARIOS = ['health', 'orders'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  /** Multiplies sizes and durations (1 = the issue's sizes: 10,000 transactions and events, 10 s loads). */
+  scale: number;
+  /** Tiny sizes for the test suite: proves the harness and the correctness checks, not the speed. */
+  smoke: boolean;
+  /** Where latest.md / .json / .svg go. */
+  outDir: string;
+  /** Use a database on this server instead of starting an embedded PostgreSQL (the jest smoke run). */
+  adminUrl?: string;
+  only?: ScenarioName[];
+  /** Per-provider reconciliation concurrency C. */
+  reconcileConcurrency: number;
+  /** Write a V8 CPU profile of the app into this directory. */
+  cpuProfDir?: string;
+  log?: (message: string) => void;
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const flag = (name: string) => argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  const value = (name: string) => flag(name)?.split('=').slice(1).join('=');
+  const smoke = Boolean(flag('smoke'));
+  const scale = Number(value('scale') ?? env.BENCH_SCALE ?? 1);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 10) throw new Error('--scale / BENCH_SCALE must be a number in (0, 10]');
+  const only = value('only')?.split(',').map((s) => s.trim()) as ScenarioName[] | undefined;
+  for (const s of only ?? []) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario "${s}" (known: ${SCENARIOS.join(', ')})`);
+  const concurrency = Number(value('concurrency') ?? env.BENCH_RECONCILE_CONCURRENCY ?? 8);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error('--concurrency must be an integer 1–256');
+  const cpuProf = flag('cpu-prof');
+  return {
+    scale,
+    smoke,
+    outDir: value('out') ?? (smoke ? mkdtempSync(join(tmpdir(), 'khqr-bench-smoke-')) : join(REPO_ROOT, 'bench/results')),
+    only,
+    reconcileConcurrency: concurrency,
+    cpuProfDir: cpuProf ? (value('cpu-prof') ?? join(REPO_ROOT, 'bench/profiles')) : undefined,
+  };
+}
+
+/** Runs the scenarios against a fresh database and a production app process; writes and returns the report. */
+export async function runBench(opts: BenchOptions): Promise<BenchReport> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`[bench] ${m}\n`));
+  const startedAt = new Date().toISOString();
+  const sizes = sizesFor(opts.scale, opts.smoke);
+  const wanted = (s: ScenarioName) => !opts.only || opts.only.includes(s);
+  log(`starting PostgreSQL${opts.adminUrl ? ' database' : ' (embedded)'}`);
+  const db = await startBenchDatabase({ adminUrl: opts.adminUrl });
+  const rows: Row[] = [];
+  const raw: Record<string, unknown> = { sizes };
+  const notes: string[] = [];
+  let postgres = 'unknown';
+  try {
+    const nodeFlags = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+    if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
+    log('starting the app (NODE_ENV=production)');
+    const app = await startBenchApp({ databaseUrl: db.url, reconcileConcurrency: opts.reconcileConcurrency, nodeFlags });
+    const pool = new Pool({ connectionString: db.url, max: 8 });
+    try {
+      postgres = (await pool.query(`SELECT current_setting('server_version') AS v`)).rows[0].v;
+      const ctx: BenchContext = { app, databaseUrl: db.url, pool, sizes, smoke: opts.smoke, log };
+      const record = (name: string, result: ScenarioResult) => {
+        rows.push(...result.rows);
+        raw[name] = result.raw;
+        notes.push(...(result.notes ?? []));
+      };
+      if (wanted('health')) record('health', await frameworkOverhead(ctx));
+      if (wanted('orders')) record('orders', await orderCreation(ctx, await createMerchant(app, 'Bench orders')));
+      app.rss.stop();
+      const peak = app.rss.peakMb();
+      raw.memory = { peakRssKb: app.rss.peakRssKb, peakHwmKb: app.rss.peakHwmKb, samples: app.rss.samples };
+      rows.push(
+        judge({
+          id: 'memory',
+          scenario: 'Memory: peak RSS of the app',
+          unit: 'MB',
+          app: peak,
+          appDetail: `VmHWM over the whole run, ${app.rss.samples} samples`,
+          baseline: null,
+          baselineLabel: '—',
+          ratio: null,
+          target: { on: 'app', dir: 'max', value: 300, text: '≤ 300 MB' },
+        }),
+      );
+    } finally {
+      await pool.end();
+      await app.stop();
+    }
+  } finally {
+    await db.stop();
+  }
+  const report: BenchReport = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    commit: gitCommit(),
+    scale: opts.scale,
+    smoke: opts.smoke,
+    machine: describeMachine(postgres),
+    settings: {
+      'order-creation connections': '8 and 32 (autocannon, one process)',
+      'load duration': `${sizes.loadSeconds} s per measurement after ${sizes.warmupSeconds} s warm-up`,
+      'reconciliation concurrency C (RECONCILE_CONCURRENCY)': opts.reconcileConcurrency,
+      'reconciliation transactions': sizes.reconcileN,
+      'webhook events': sizes.webhookN,
+      'latency run': `${sizes.latencyRate} events/s for ${sizes.latencySeconds} s`,
+      'app env': 'NODE_ENV=production SANDBOX=true LOG_LEVEL=warn, rate limits raised',
+    },
+    rows,
+    notes,
+    raw,
+  };
+  mkdirSync(opts.outDir, { recursive: true });
+  writeFileSync(join(opts.outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(opts.outDir, 'latest.md'), renderMarkdown(report));
+  writeFileSync(join(opts.outDir, 'latest.svg'), renderSvg(report));
+  log(`wrote ${opts.outDir}/latest.{md,json,svg} in ${round((Date.parse(report.finishedAt) - Date.parse(startedAt)) / 1000, 1)} s`);
+  return report;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2), process.env);
+  const report = await runBench(opts);
+  process.stdout.write(renderTable(report) + '\n');
+  const missed = report.rows.filter((r) => !r.met);
+  process.stdout.write(missed.length ? `\n${missed.length} target(s) missed: see docs/benchmarks.md for what limits each.\n` : '\nall targets met\n');
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  });
+}
