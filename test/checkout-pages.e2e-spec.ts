@@ -1,0 +1,142 @@
+import { configureKhqrProvider, createKhqrOrder, sandboxPay } from './helpers/checkout';
+import { configureRaksmeypay } from './helpers/raksmeypay';
+import { startTestApp, TestApp, TestMerchant } from './helpers/test-app';
+
+/** The hosted pay page, its status endpoint and the modal script, over real HTTP against the sandbox. */
+describe('checkout pages', () => {
+  let t: TestApp;
+  let m: TestMerchant;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    m = await t.createMerchant('Sokha Coffee');
+    await configureKhqrProvider(t, m);
+    await configureRaksmeypay(t, m, 'raksmeypay-profile-key-secret-1');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const config = (html: string) => JSON.parse(/<script type="application\/json" id="pay-config">([^<]*)<\/script>/.exec(html)![1]);
+
+  it('renders a KHQR order: merchant, amount, the QR image, a countdown, no-store and a strict CSP', async () => {
+    const order = await createKhqrOrder(t, m, { success_url: 'https://shop.example.com/thanks?o=1' });
+    expect(order.checkout_url).toBe(`${t.url}/pay/${order.id}`);
+    const res = await t.request('GET', `/pay/${order.id}`, { headers: { 'accept-language': 'en-US,en;q=0.9' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9+/=]+'/);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.text).toContain('Sokha Coffee');
+    expect(res.text).toContain('$12.50');
+    expect(res.text).toContain(`<img id="qr" src="${order.qr.image_url}"`);
+    expect(res.text).toMatch(/<time id="countdown" role="timer"[^>]*datetime="[^"]+">(14|15):\d\d<\/time>/);
+    expect(res.text).toContain('role="status" aria-live="polite"');
+    expect(res.text).toContain('<html lang="en">');
+    // Nothing secret and nothing loaded from elsewhere.
+    expect(res.text).not.toContain('raksmeypay-profile-key-secret-1');
+    expect(res.text).not.toMatch(/<script[^>]+src=/);
+    expect(res.text).not.toMatch(/https?:\/\/(?!127\.0\.0\.1|shop\.example\.com)[a-z]/);
+    const cfg = config(res.text);
+    expect(cfg).toMatchObject({ orderId: order.id, status: 'PENDING', embed: false, parentOrigin: null, statusUrl: `/pay/${order.id}/status` });
+    // The QR image it points at is served by us.
+    const img = await fetch(order.qr.image_url);
+    expect(img.status).toBe(200);
+    expect(img.headers.get('content-type')).toBe('image/png');
+  });
+
+  it('speaks Khmer by lang parameter or Accept-Language', async () => {
+    const order = await createKhqrOrder(t, m);
+    const byHeader = await t.request('GET', `/pay/${order.id}`, { headers: { 'accept-language': 'km-KH,km;q=0.9,en;q=0.5' } });
+    expect(byHeader.text).toContain('<html lang="km">');
+    expect(byHeader.text).toContain('បង់ប្រាក់តាម KHQR');
+    const byParam = await t.request('GET', `/pay/${order.id}?lang=en`, { headers: { 'accept-language': 'km' } });
+    expect(byParam.text).toContain('<html lang="en">');
+    expect(byParam.text).toContain('Pay with KHQR');
+    expect(byParam.text).toContain(`href="/pay/${order.id}?lang=km"`);
+  });
+
+  it('in embed mode lets only the declared origin frame it and posts only to that origin', async () => {
+    const order = await createKhqrOrder(t, m);
+    const res = await t.request('GET', `/pay/${order.id}?embed=1&origin=${encodeURIComponent('https://shop.example.com')}`);
+    expect(res.headers.get('content-security-policy')).toContain('frame-ancestors https://shop.example.com');
+    expect(config(res.text)).toMatchObject({ embed: true, parentOrigin: 'https://shop.example.com' });
+    for (const bad of ['*', 'javascript:alert(1)', 'https://shop.example.com/path', 'shop.example.com']) {
+      const r = await t.request('GET', `/pay/${order.id}?embed=1&origin=${encodeURIComponent(bad)}`);
+      expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(config(r.text).parentOrigin).toBeNull();
+    }
+  });
+
+  it('answers an unknown or malformed id with a 404 page and a 404 problem', async () => {
+    const page = await t.request('GET', '/pay/ord_00000000000000000000000000');
+    expect(page.status).toBe(404);
+    expect(page.text).toContain('Payment not found');
+    expect((await t.request('GET', '/pay/not-an-id')).status).toBe(404);
+    const status = await t.request('GET', '/pay/ord_00000000000000000000000000/status');
+    expect(status.status).toBe(404);
+    expect(status.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('status: PENDING, then PAID with the success_url once the customer pays, asking the gateway at most once per 3 s', async () => {
+    const order = await createKhqrOrder(t, m, { success_url: 'https://shop.example.com/thanks' });
+    const first = await t.request('GET', `/pay/${order.id}/status`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    expect(first.json).toEqual({ object: 'pay_status', order_id: order.id, status: 'PENDING', paid: false, expires_at: order.expires_at, redirect_url: null });
+    const checks = async () => (await t.db.query('SELECT check_count FROM transactions WHERE order_id = $1', [order.id])).rows[0].check_count as number;
+    expect(await checks()).toBe(1);
+    // Polls within the window do not reach the gateway, from any number of callers.
+    await Promise.all([1, 2, 3, 4, 5].map(() => t.request('GET', `/pay/${order.id}/status`)));
+    expect(await checks()).toBe(1);
+
+    await sandboxPay(t, 'bakongapi', order.transaction.provider_reference);
+    await t.db.query(`UPDATE transactions SET last_checked_at = now() - interval '4 seconds' WHERE order_id = $1`, [order.id]);
+    const paid = await t.request('GET', `/pay/${order.id}/status`);
+    expect(paid.json).toMatchObject({ status: 'PAID', paid: true, redirect_url: 'https://shop.example.com/thanks' });
+    expect(await checks()).toBe(2);
+    const row = (await t.db.query('SELECT status, verification FROM orders WHERE id = $1', [order.id])).rows[0];
+    expect(row).toEqual({ status: 'PAID', verification: 'provider_api' });
+    // A paid order's page starts in the paid state.
+    const page = await t.request('GET', `/pay/${order.id}`);
+    expect(page.text).toContain('data-state="PAID"');
+    expect(config(page.text)).toMatchObject({ status: 'PAID', redirectUrl: 'https://shop.example.com/thanks' });
+  });
+
+  it('a gateway failure during a poll leaves the order PENDING and the poll answers 200', async () => {
+    const order = await createKhqrOrder(t, m);
+    await t.request('POST', '/sandbox/control/faults', { body: { provider: 'bakongapi', mode: 'http500' } });
+    try {
+      const res = await t.request('GET', `/pay/${order.id}/status`);
+      expect(res.status).toBe(200);
+      expect(res.json.status).toBe('PENDING');
+      const txn = (await t.db.query('SELECT last_error FROM transactions WHERE order_id = $1', [order.id])).rows[0];
+      expect(txn.last_error).toMatch(/unavailable/);
+    } finally {
+      await t.request('DELETE', '/sandbox/control/faults');
+    }
+  });
+
+  it('for a gateway with its own hosted page, shows the status and links to its checkout_url', async () => {
+    const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '5.00', reference: 'hosted-1' } });
+    expect(res.status).toBe(201);
+    const page = await t.request('GET', `/pay/${res.json.id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain('<img id="qr"');
+    expect(page.text).toContain(`id="hosted" href="${res.json.checkout_url.replace(/&/g, '&amp;')}"`);
+    expect(page.text).toContain('$5.00');
+  });
+
+  it('serves the modal script to any origin', async () => {
+    const res = await t.request('GET', '/js/khqr-checkout.js');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/javascript');
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(res.text).toContain('w.KhqrCheckout = { open: open');
+    expect(res.text).toContain('event.origin !== BASE');
+    expect(res.text).not.toContain("'*'");
+  });
+});
