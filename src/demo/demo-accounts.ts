@@ -6,6 +6,9 @@ import type { ProviderCredentials, ProviderId } from '../providers/provider';
  */
 export const DEMO_ACCOUNTS: Partial<Record<ProviderId, (sandboxBase: string) => ProviderCredentials>> = {
   raksmeypay: (base) => ({ profile_id: 'demo-raksmeypay', profile_key: 'demo-raksmeypay-profile-key', base_url: `${base}/raksmeypay` }),
+  ahnajak: (base) => ({ profile_id: 'demo-ahnajak', secret_key: 'demo-ahnajak-secret-key', base_url: `${base}/ahnajak` }),
+  // client_base_url is "your site" as registered with the gateway: the orchestrator's own URL.
+  checkout: (base) => ({ api_key: 'demo-checkout-api-key', client_base_url: base.replace(/\/sandbox$/, ''), base_url: `${base}/checkout` }),
   bakongapi: (base) => ({ bakong_id: 'demo_shop@devb', merchant_name: 'Demo Shop', base_url: `${base}/bakongapi` }),
   bakong: (base) => ({ account_id: 'demo_shop@devb', merchant_name: 'Demo Shop', merchant_city: 'Phnom Penh', token: 'demo-bakong-open-api-token', base_url: `${base}/bakong` }),
 };

@@ -57,9 +57,9 @@ export class SandboxBackOffice {
     return JSON.parse(this.box.open(rows[0].credentials_sealed, `${merchantId}:${provider}`)) as Record<string, unknown>;
   }
 
-  /** Every account registered with this gateway whose `field` equals `value` (e.g. a bearer token). */
+  /** Every account registered with this gateway whose `field` equals `value` (e.g. a bearer token), oldest registration first. */
   async accountsWhere(provider: string, field: string, value: string): Promise<{ merchantId: string; account: Record<string, unknown> }[]> {
-    const rows: { merchant_id: string; credentials_sealed: string }[] = await this.db.query(`SELECT merchant_id, credentials_sealed FROM provider_accounts WHERE provider = $1`, [provider]);
+    const rows: { merchant_id: string; credentials_sealed: string }[] = await this.db.query(`SELECT merchant_id, credentials_sealed FROM provider_accounts WHERE provider = $1 ORDER BY created_at, id`, [provider]);
     const out: { merchantId: string; account: Record<string, unknown> }[] = [];
     for (const row of rows) {
       const account = JSON.parse(this.box.open(row.credentials_sealed, `${row.merchant_id}:${provider}`)) as Record<string, unknown>;

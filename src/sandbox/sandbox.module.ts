@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AhnajakSimulator } from './ahnajak.simulator';
 import { SandboxBackOffice } from './back-office';
+import { CheckoutSimulator } from './checkout.simulator';
 import { SandboxControlController } from './control.controller';
 import { SandboxFaults } from './faults';
 import { SandboxLedger } from './ledger';
@@ -14,7 +16,7 @@ import { SocpanelSimulator } from './socpanel.simulator';
  * /sandbox/control to pay and to inject faults. Mounted by the app module only when SANDBOX is on.
  */
 @Module({
-  controllers: [SandboxControlController, RaksmeypaySimulator, PerfectpanelSimulator, SocpanelSimulator],
+  controllers: [SandboxControlController, RaksmeypaySimulator, AhnajakSimulator, CheckoutSimulator, PerfectpanelSimulator, SocpanelSimulator],
   providers: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions, SandboxPanels],
   exports: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions],
 })
