@@ -5,14 +5,13 @@ import { OutboundHttp } from '../common/http/outbound-http';
 import { OutboxWriter } from '../events/outbox.writer';
 import { ProviderCallObservation, observeProviderCalls } from '../providers/provider-errors';
 
-/** What the scrape-time SQL reads; cached for a second so one scrape runs the queries once. */
+/** What the scrape-time SQL reads. */
 interface DatabaseSnapshot {
   pendingByProvider: { provider: string; count: number }[];
   oldestDueSeconds: number;
   webhooks: { due: number; scheduled: number; lagSeconds: number } | null;
 }
 
-const SNAPSHOT_TTL_MS = 1_000;
 /** Delivery states that still owe an attempt. */
 const WEBHOOK_WAITING_SQL = `('pending', 'failed', 'delivering')`;
 const SNAPSHOT_TIMEOUT_MS = 2_000;
@@ -40,7 +39,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   readonly smmCredits: Counter<'outcome'>;
   readonly scrapeErrors: Counter<'source'>;
 
-  private snapshot: { at: number; value: Promise<DatabaseSnapshot> } | null = null;
+  private snapshot: Promise<DatabaseSnapshot> | null = null;
   /** Order events written inside a still-open database transaction, counted once it commits. */
   private readonly uncommitted = new WeakMap<QueryRunner, OrderEventCount[]>();
   private readonly subscriber: EntitySubscriberInterface;
@@ -216,10 +215,17 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     else this.orderTransitions.inc({ provider: e.provider, status: e.status });
   }
 
+  /** One database read per scrape: the gauges' collect() calls run concurrently and share the read in flight. */
   private readSnapshot(): Promise<DatabaseSnapshot | null> {
-    const now = Date.now();
-    if (!this.snapshot || now - this.snapshot.at > SNAPSHOT_TTL_MS) this.snapshot = { at: now, value: this.querySnapshot() };
-    return this.snapshot.value.catch((err: unknown) => {
+    if (!this.snapshot) {
+      const value = this.querySnapshot();
+      this.snapshot = value;
+      void value.then(
+        () => (this.snapshot = null),
+        () => (this.snapshot = null),
+      );
+    }
+    return this.snapshot.catch((err: unknown) => {
       this.logger.warn(`metrics: database gauges unavailable: ${err instanceof Error ? err.message : String(err)}`);
       return null;
     });
