@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import * as QRCode from 'qrcode';
 import { DataSource } from 'typeorm';
 import { notFound, validationProblem } from '../common/problem';
+import { renderQrPng } from './qr-png';
 
 export const QR_IMAGE_FORMATS = ['png', 'svg'] as const;
 type QrImageFormat = (typeof QR_IMAGE_FORMATS)[number];
@@ -67,7 +68,7 @@ export class QrImageController {
       void reply.status(200).header('content-type', 'image/svg+xml; charset=utf-8').header('content-security-policy', SVG_CSP).send(svg);
       return;
     }
-    const png = await QRCode.toBuffer(payload, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: QR_PNG_WIDTH });
+    const png = renderQrPng(payload, { width: QR_PNG_WIDTH, margin: 2, errorCorrectionLevel: 'M' });
     void reply.status(200).header('content-type', 'image/png').send(png);
   }
 }

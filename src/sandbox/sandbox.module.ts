@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AhnajakSimulator } from './ahnajak.simulator';
 import { SandboxBackOffice } from './back-office';
+import { BakongSimulator } from './bakong.simulator';
+import { BakongapiSimulator } from './bakongapi.simulator';
 import { CheckoutSimulator } from './checkout.simulator';
 import { SandboxControlController } from './control.controller';
 import { SandboxFaults } from './faults';
@@ -16,7 +18,7 @@ import { SocpanelSimulator } from './socpanel.simulator';
  * /sandbox/control to pay and to inject faults. Mounted by the app module only when SANDBOX is on.
  */
 @Module({
-  controllers: [SandboxControlController, RaksmeypaySimulator, AhnajakSimulator, CheckoutSimulator, PerfectpanelSimulator, SocpanelSimulator],
+  controllers: [SandboxControlController, RaksmeypaySimulator, AhnajakSimulator, CheckoutSimulator, BakongapiSimulator, BakongSimulator, PerfectpanelSimulator, SocpanelSimulator],
   providers: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions, SandboxPanels],
   exports: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions],
 })
