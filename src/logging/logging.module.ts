@@ -26,6 +26,9 @@ export const REDACT_PATHS = [
 /** Probes hit these every few seconds; logging each one would drown everything else. */
 const QUIET_PATHS = /^\/(health\/(live|ready)|metrics)(\?|$)/;
 
+const INFO = 30;
+const BOOT_CHATTER = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
 type RawRequest = IncomingMessage & { id?: unknown; originalUrl?: string; ip?: string };
 
 /** pino options shared by the HTTP logger and everything logged through Nest's Logger. */
@@ -37,8 +40,11 @@ export function pinoOptions(config: AppConfig, destination?: DestinationStream):
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     hooks: {
       // Every argument of every log call is scrubbed: secret-named keys at any depth, and sk_/adm_/whsec_/Bearer shapes in strings.
-      logMethod(args, method) {
+      logMethod(args, method, level) {
         const clean = args.map((arg: unknown) => (arg instanceof Error ? { err: scrubSecrets(arg) } : scrubSecrets(arg)));
+        // Nest's boot chatter (one line per module and per route) is debug detail, not news.
+        const context = (clean[0] as { context?: unknown } | undefined)?.context;
+        if (level === INFO && typeof context === 'string' && BOOT_CHATTER.has(context)) return this.debug(...(clean as Parameters<typeof method>));
         return method.apply(this, clean as Parameters<typeof method>);
       },
     },
