@@ -11,8 +11,10 @@ import { BenchReport, describeMachine, gitCommit, judge, renderMarkdown, renderS
 import { round } from './lib/stats';
 import { frameworkOverhead } from './scenarios/health';
 import { orderCreation } from './scenarios/orders';
+import { addBakongAccount, reconciliation } from './scenarios/reconciliation';
+import { webhookDelivery } from './scenarios/webhooks';
 
-export const SCENARIOS = ['health', 'orders'] as const;
+export const SCENARIOS = ['health', 'orders', 'reconciliation', 'webhooks'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -81,6 +83,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       };
       if (wanted('health')) record('health', await frameworkOverhead(ctx));
       if (wanted('orders')) record('orders', await orderCreation(ctx, await createMerchant(app, 'Bench orders')));
+      if (wanted('reconciliation')) {
+        const merchant = await createMerchant(app, 'Bench reconciliation');
+        await addBakongAccount(ctx, merchant);
+        record('reconciliation', await reconciliation(ctx, merchant));
+      }
+      if (wanted('webhooks')) record('webhooks', await webhookDelivery(ctx, await createMerchant(app, 'Bench webhooks')));
       app.rss.stop();
       const peak = app.rss.peakMb();
       raw.memory = { peakRssKb: app.rss.peakRssKb, peakHwmKb: app.rss.peakHwmKb, samples: app.rss.samples };
