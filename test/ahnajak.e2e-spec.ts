@@ -1,4 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import verdicts from '../src/providers/ahnajak/golden/webhook-verdicts.vectors.json';
 import { configureAhnajak } from './helpers/ahnajak';
 import { navigate, pressButton } from './helpers/browser';
@@ -342,5 +344,60 @@ describe('Ahnajak webhook receiver agrees with webhook_receiver.php over HTTP', 
   it('the sandbox-shaped vector paid its order', async () => {
     const order = (await t.request('GET', `/v1/orders/${paidOrderId}`, { token: plain.apiKey })).json;
     expect(order).toMatchObject({ status: 'PAID', verification: 'signed_webhook', paid_amount: '12.50' });
+  });
+});
+
+/**
+ * The sandbox's webhooks are exactly the bytes webhook_receiver.php accepted: the app's
+ * PUBLIC_BASE_URL points at a capture server, so the sandbox's POST lands there.
+ */
+describe('the sandbox sends the webhooks the document PHP accepted, byte for byte', () => {
+  const PHP_SECRET = 'sk_test_ahnajak_secret_0001';
+  let t: TestApp;
+  let server: Server;
+  const received: { url: string; signature: string | undefined; body: Buffer }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ url: req.url ?? '', signature: req.headers['x-ahnajak-signature'] as string | undefined, body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    t = await startTestApp({ env: { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** Gives the merchant an order of 12.50 whose transaction number is 100000001, as in the vectors, and has the sandbox pay it. */
+  const payAs100000001 = async (merchant: TestMerchant) => {
+    await t.db.query(`UPDATE transactions SET number = number + 800000000, provider_reference = (number + 800000000)::text WHERE number = 100000001`);
+    await t.db.query(`SELECT setval('transaction_number_seq', 100000000)`);
+    const order = await t.request('POST', '/v1/orders', { token: merchant.apiKey, body: { provider: 'ahnajak', amount: '12.50', reference: `SB-${merchant.id}` } });
+    expect(order.json.transaction.provider_reference).toBe('100000001');
+    received.length = 0;
+    expect((await t.request('POST', '/sandbox/control/pay', { body: { provider: 'ahnajak', provider_reference: '100000001' } })).status).toBe(200);
+    expect(received).toHaveLength(1);
+    expect(received[0].url).toBe(`/callbacks/ahnajak/${merchant.id}`);
+    return received[0];
+  };
+
+  it.each([
+    ['default', undefined],
+    ['custom', { order_id: '{{transaction_id}}', paid_amount: '{{amount}}', payment_status: '{{status}}', signature: '{{hash}}' }],
+  ] as const)('%s payload', async (receiver, payloadTemplate) => {
+    const merchant = await t.createMerchant(`Sandbox ${receiver}`);
+    await configureAhnajak(t, merchant, { secretKey: PHP_SECRET, payloadTemplate });
+    const sent = await payAs100000001(merchant);
+    const vector = verdicts.find((v) => v.sandbox && v.receiver === receiver)!;
+    expect(vector.verdict).toBe('fulfilled');
+    expect(sent.body.toString('base64')).toBe(vector.body_base64);
+    expect(sent.signature).toBe(vector.signature);
   });
 });
