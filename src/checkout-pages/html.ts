@@ -69,8 +69,9 @@ export function parseOrigin(value: unknown): string | null {
 export const BASE_CSS = `
 :root{--ink:#111827;--muted:#4b5563;--line:#e5e7eb;--bg:#f3f4f6;--card:#fff;--red:#c8102e;--ok:#047857;--warn:#92400e;--focus:#1d4ed8}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--ink);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans Khmer","Khmer OS",sans-serif}
+body{margin:0;background:var(--bg);color:var(--ink);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans Khmer","Khmer OS System","Khmer OS Content","Khmer OS",sans-serif}
 body.embed{background:var(--card)}
 main{max-width:420px;margin:0 auto;padding:16px}
 .card{background:var(--card);border-radius:16px;box-shadow:0 1px 3px #0000001f;overflow:hidden}

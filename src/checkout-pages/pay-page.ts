@@ -77,7 +77,7 @@ function statusText(m: PayPageModel, t: ReturnType<typeof translator>): string {
     case 'PENDING':
       return t('waiting');
     case 'PAID':
-      return m.topup ? `${t('paid')} ${t('topupCredited')}` : t('paid');
+      return m.topup ? `${t('paid')} ${t('topupPaid')}` : t('paid');
     case 'EXPIRED':
       return t('expired');
     case 'CANCELLED':
@@ -151,7 +151,7 @@ ${back}
     topup: m.topup,
     latePollMs: LATE_POLL_MS,
     payload: m.qr?.payload ?? null,
-    t: strings(m.lang, ['waiting', 'paid', 'redirecting', 'expired', 'cancelled', 'failed', 'copied', 'copyFailed', 'topupCredited'], vars),
+    t: strings(m.lang, ['waiting', 'paid', 'redirecting', 'expired', 'cancelled', 'failed', 'copied', 'copyFailed', 'topupPaid'], vars),
   })}</script>
 <script nonce="${m.nonce}">${PAY_PAGE_SCRIPT}</script>`;
 
@@ -207,7 +207,7 @@ function tick(){
   setTimeout(tick,1000-((Date.now())%1000)+5);
 }
 function paid(redirect){
-  final=true;show('PAID',cfg.topup?T.paid+' '+T.topupCredited:T.paid);
+  final=true;show('PAID',cfg.topup?T.paid+' '+T.topupPaid:T.paid);
   post('paid',{status:'PAID'});
   if(cfg.embed)return;
   if(redirect){var c=$('continue');c.href=redirect;c.hidden=false;$('status-text').textContent=T.paid+' '+T.redirecting;
