@@ -12,7 +12,8 @@ export async function frameworkOverhead(ctx: BenchContext): Promise<ScenarioResu
   const { app, sizes } = ctx;
   const live = await api(app.url, 'GET', '/health/live');
   check(live.status === 200, `GET /health/live answered ${live.status} ${live.text.slice(0, 200)}`);
-  const bare = await startService({ name: 'bare-fastify', script: 'bench/bare-fastify.ts', port: await freePort(), readyPath: '/health/live', env: { NODE_ENV: 'production' } });
+  const port = await freePort();
+  const bare = await startService({ name: 'bare-fastify', script: 'bench/bare-fastify.ts', port, readyPath: '/health/live', env: { NODE_ENV: 'production', PORT: String(port) } });
   try {
     const run = async (url: string, seconds: number): Promise<LoadResult> => {
       const r = await load({ url: `${url}/health/live`, connections: HEALTH_CONNECTIONS, seconds });
