@@ -66,6 +66,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectDelayMs = 500;
   private lastClaimErrorLog = 0;
+  /** Attempts this instance has made since it started (diagnostics, tests). */
+  attemptsMade = 0;
 
   constructor(
     private readonly db: DataSource,
@@ -234,6 +236,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async attempt(row: ClaimedRow): Promise<AttemptResult> {
+    this.attemptsMade++;
     const startedAt = new Date();
     const body = JSON.stringify(presentEvent({ id: row.event_id, type: row.type, order_id: row.order_id, sequence: row.sequence, data: row.data, created_at: row.event_created_at }));
     const headers = webhookHeaders(row.event_id, startedAt, body, this.endpoints.signingSecrets({ ...row, id: row.endpoint_id }, startedAt));
