@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
+import { EventsModule } from '../events/events.module';
+import { WebhookEndpointsService } from '../events/webhook-endpoints.service';
 import { FulfillmentModule } from '../fulfillment/fulfillment.module';
 import { SmmPanelsService } from '../fulfillment/smm-panels.service';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -33,6 +35,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
     private readonly accounts: ProviderAccountsService,
     private readonly registry: ProviderRegistry,
     private readonly panels: SmmPanelsService,
+    private readonly webhooks: WebhookEndpointsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -54,10 +57,12 @@ export class DemoSeeder implements OnApplicationBootstrap {
       if (account) await this.accounts.put(demo.merchant_id, provider.id, account);
     }
     await this.panels.put(demo.merchant_id, DEMO_SMM_PANEL(sandboxBase));
+    // Subscribe the sandbox's webhook inbox, so signed deliveries can be watched at GET /sandbox/webhook-inbox.
+    if (this.config.sandbox) await this.webhooks.ensureEndpoint(demo.merchant_id, `${sandboxBase}/webhook-inbox`);
     this.demo = demo;
     this.logger.log(`demo merchant ${demo.merchant_id} ready`);
   }
 }
 
-@Module({ imports: [FulfillmentModule], providers: [DemoSeeder], exports: [DemoSeeder] })
+@Module({ imports: [FulfillmentModule, EventsModule], providers: [DemoSeeder], exports: [DemoSeeder] })
 export class DemoModule {}

@@ -112,6 +112,13 @@ export class WebhookEndpointsService {
     });
   }
 
+  /** Subscribes `url` to every event unless the merchant already has an endpoint there (demo seeding). */
+  async ensureEndpoint(merchantId: string, url: string): Promise<void> {
+    const normalised = this.validateUrl(url);
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM webhook_endpoints WHERE merchant_id = $1 AND url = $2 AND deleted_at IS NULL`, [merchantId, normalised]);
+    if (!rows.length) await this.create(merchantId, { url: normalised });
+  }
+
   async list(merchantId: string, limit: number, startingAfter?: string) {
     const params: unknown[] = [merchantId, limit + 1];
     let where = 'merchant_id = $1 AND deleted_at IS NULL';

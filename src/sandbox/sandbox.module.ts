@@ -12,14 +12,15 @@ import { RaksmeypaySimulator } from './raksmeypay.simulator';
 import { SandboxReactions } from './simulators';
 import { SandboxPanels } from './smm-panels';
 import { SocpanelSimulator } from './socpanel.simulator';
+import { SandboxInboxSecrets, SandboxWebhookInboxController } from './webhook-inbox.controller';
 
 /**
  * Faithful simulators of every gateway's documented API under /sandbox/{provider}, plus
  * /sandbox/control to pay and to inject faults. Mounted by the app module only when SANDBOX is on.
  */
 @Module({
-  controllers: [SandboxControlController, RaksmeypaySimulator, AhnajakSimulator, CheckoutSimulator, BakongapiSimulator, BakongSimulator, PerfectpanelSimulator, SocpanelSimulator],
-  providers: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions, SandboxPanels],
+  controllers: [SandboxControlController, RaksmeypaySimulator, AhnajakSimulator, CheckoutSimulator, BakongapiSimulator, BakongSimulator, PerfectpanelSimulator, SocpanelSimulator, SandboxWebhookInboxController],
+  providers: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions, SandboxPanels, SandboxInboxSecrets],
   exports: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions],
 })
 export class SandboxModule {}
