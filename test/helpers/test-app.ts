@@ -93,6 +93,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     BACKGROUND_JOBS: 'false',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PROVIDER_TIMEOUT_MS: '1500',
+    // Specs drive the API hard on purpose; the rate-limit specs set their own small limits.
+    RATE_LIMIT_PER_KEY_PER_S: '100000',
+    RATE_LIMIT_PER_IP_PER_S: '100000',
     ...(opts.env ?? {}),
   });
   const app = await createApp(config, databaseUrl, { logStream: opts.logStream });
