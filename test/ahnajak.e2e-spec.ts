@@ -129,6 +129,15 @@ describe('Ahnajak end to end through the sandbox', () => {
     expect(await snapshot(order.id)).toEqual(before);
   });
 
+  it('racing deliveries of one webhook: all answered 200, one transition, one event', async () => {
+    const order = await newOrder(m, '4.00');
+    const body = signedBody(order.transaction.provider_reference, '4.00');
+    const results = await Promise.all(Array.from({ length: 8 }, () => webhook(m.id, body, hmac(SECRET, body))));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(results.filter((r) => r.json.outcome === 'paid')).toHaveLength(1);
+    expect((await snapshot(order.id)).events).toEqual(['order.created', 'order.paid']);
+  });
+
   it('accepts the amount string exactly as sent ("12.5" or "12.50") and answers {received: true}', async () => {
     const order = await newOrder(m, '12.50');
     const body = signedBody(order.transaction.provider_reference, '12.5');

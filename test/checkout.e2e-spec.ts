@@ -180,6 +180,14 @@ describe('hosted checkout end to end through the sandbox', () => {
     expect((await txnRow(order.id)).provider_proof).toBe('PROOF00003');
   });
 
+  it('racing returns with the same link: one pays, the others are refused, one event', async () => {
+    const order = await newOrder();
+    const url = (await returnUrlOf(order)).slice(t.url.length);
+    const results = await Promise.all(Array.from({ length: 8 }, () => t.request('GET', `${url}?transaction_id=RACE000001`)));
+    expect(results.map((r) => r.status).sort()).toEqual([302, 409, 409, 409, 409, 409, 409, 409]);
+    expect((await snapshot(order.id)).events).toEqual(['order.created', 'order.paid']);
+  });
+
   it("another merchant's order is out of reach of this merchant's links", async () => {
     const second = await t.createMerchant('Second Shop');
     await configureHostedCheckout(t, second, { apiKey: 'co_live_second_merchant' });
