@@ -89,8 +89,8 @@ document.getElementById('pay').addEventListener('click', function () {
     await sandboxPay(t, 'bakongapi', order.transaction.provider_reference);
     const paidAt = Date.now();
     await page.waitForSelector('body[data-state="PAID"]', { timeout: 10_000 });
-    // The page's own poll (one gateway check per 3 s at most) found it within ~5 s.
-    expect(Date.now() - paidAt).toBeLessThan(6_000);
+    // The page's own poll (one gateway check per 3 s at most) finds it within ~5 s; the bound leaves room for a loaded CI machine.
+    expect(Date.now() - paidAt).toBeLessThan(8_000);
     expect(await page.locator('#status').getAttribute('aria-live')).toBe('polite');
     await screenshot(page, 'pay-page-paid');
     await page.waitForURL(`${site.url}/thanks?o=A-1001`, { timeout: 5_000 });
