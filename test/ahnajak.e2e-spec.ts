@@ -287,7 +287,7 @@ describe('Ahnajak end to end through the sandbox', () => {
 });
 
 /**
- * The document's webhook_receiver.php was run with php-cli over 55 webhooks
+ * The document's webhook_receiver.php was run with php-cli over 57 webhooks
  * (src/providers/ahnajak/golden): our receiver must refuse every one the PHP refuses and get
  * past verification on every one it accepts.
  */
@@ -299,7 +299,7 @@ describe('Ahnajak webhook receiver agrees with webhook_receiver.php over HTTP', 
   let paidOrderId: string;
 
   beforeAll(async () => {
-    // 55 webhooks back to back from one address: above the default per-IP limit for /callbacks.
+    // 57 webhooks back to back from one address: above the default per-IP limit for /callbacks.
     t = await startTestApp({ env: { RATE_LIMIT_PER_IP_PER_S: '10000' } });
     plain = await t.createMerchant('PHP default');
     custom = await t.createMerchant('PHP custom');

@@ -98,6 +98,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const PHP_JSON_MAX_NESTING = 511;
 
 class JsonSyntaxError extends Error {}
+const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 
 /** json_decode($text, true): null when PHP's decoder would fail (syntax, depth, invalid UTF-8, lone surrogate). */
 export function phpJsonDecode(raw: Buffer): PhpValue {
@@ -185,7 +186,8 @@ export function phpJsonDecode(raw: Buffer): PhpValue {
         return value;
       }
     }
-    const m = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(pos, pos + 400));
+    NUMBER.lastIndex = pos;
+    const m = NUMBER.exec(text);
     if (!m) fail();
     pos += m![0].length;
     if (!m![1] && !m![2]) {
@@ -330,7 +332,10 @@ const WEBHOOK_STATUS: Record<string, 'PAID'> = { SUCCESS: 'PAID' };
 
 /** What a verified webhook says happened, or why it cannot be acted on. */
 export function interpretWebhook(v: Extract<WebhookVerification, { ok: true }>, currency: Currency, names: FieldNames = DEFAULT_FIELD_NAMES): WebhookPayment {
-  const missing = (['transaction_id', 'amount', 'status'] as const).filter((k) => (k === 'status' ? v.status : k === 'amount' ? v.amountValue : v.transactionId) === null || (k === 'transaction_id' && v.transactionId === ''));
+  const missing: TemplateVariable[] = [];
+  if (v.transactionId === '') missing.push('transaction_id');
+  if (v.amountValue === null) missing.push('amount');
+  if (v.status === null) missing.push('status');
   if (missing.length) return { ok: false, status: 400, code: 'missing_fields', detail: `missing ${missing.map((k) => names[k]).join(', ')}` };
   if (typeof v.status !== 'string' || !WEBHOOK_STATUS[v.status]) {
     return { ok: false, status: 422, code: 'unknown_status', detail: `${names.status} ${JSON.stringify(typeof v.status === 'string' ? v.status.slice(0, 40) : phpString(v.status))} is not one Ahnajak documents (SUCCESS)` };

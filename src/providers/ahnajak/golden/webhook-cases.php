@@ -33,6 +33,8 @@ $signed('amount as the JSON number 1E2 (PHP prints 100)', '{"transaction_id":"10
 $signed('amount as the JSON number 0.30000000000000004 (PHP prints 0.3)', '{"transaction_id":"100000004","amount":0.30000000000000004,"status":"SUCCESS","hash":"' . $h("100000004", "0.3") . '"}');
 $signed('amount as the JSON number 1e15 (PHP prints 1.0E+15)', '{"transaction_id":"100000004","amount":1e15,"status":"SUCCESS","hash":"' . $h("100000004", "1.0E+15") . '"}');
 $signed('amount as the JSON number 0.00001 (PHP prints 1.0E-5)', '{"transaction_id":"100000004","amount":0.00001,"status":"SUCCESS","hash":"' . $h("100000004", "1.0E-5") . '"}');
+$signed('amount a 400-digit integer (PHP: INF)', '{"transaction_id":"100000004","amount":1' . str_repeat('0', 399) . ',"status":"SUCCESS","hash":"' . $h("100000004", "INF") . '"}');
+$signed('amount 12345678901234567890 (PHP: 1.2345678901235E+19)', '{"transaction_id":"100000004","amount":12345678901234567890,"status":"SUCCESS","hash":"' . $h("100000004", "1.2345678901235E+19") . '"}');
 $signed('transaction_id as a JSON integer', '{"transaction_id":100000005,"amount":"5.00","status":"SUCCESS","hash":"' . $h("100000005", "5.00") . '"}');
 $signed('transaction_id beyond int64 (PHP makes it a float)', '{"transaction_id":9223372036854775808,"amount":"5.00","status":"SUCCESS","hash":"' . $h("9.2233720368548E+18", "5.00") . '"}');
 $signed('transaction_id true (PHP prints 1)', '{"transaction_id":true,"amount":"5.00","status":"SUCCESS","hash":"' . $h("1", "5.00") . '"}');
