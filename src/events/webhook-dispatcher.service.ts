@@ -109,17 +109,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /**
-   * One pass by hand (tests, operators): claims up to `limit` due deliveries, sends them with
-   * bounded concurrency and waits for every outcome. Returns how many were claimed.
+   * One pass by hand (tests, operators): claims up to `limit` due deliveries (at most
+   * WEBHOOK_CONCURRENCY, so no claim waits in a queue while its lease runs out), sends them and
+   * waits for every outcome. Returns how many were claimed.
    */
   async runOnce(limit = BATCH): Promise<number> {
     if (this.stopping) return 0;
-    const rows = await this.claim(limit);
-    let next = 0;
-    const worker = async () => {
-      while (next < rows.length) await this.track(this.deliver(rows[next++]));
-    };
-    await Promise.all(Array.from({ length: Math.min(this.config.webhookConcurrency, rows.length) }, worker));
+    const rows = await this.claim(Math.min(limit, this.config.webhookConcurrency));
+    await Promise.all(rows.map((row) => this.track(this.deliver(row))));
     return rows.length;
   }
 
