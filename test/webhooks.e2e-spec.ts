@@ -210,6 +210,19 @@ describe('webhooks: endpoints, signed deliveries, retries, replay', () => {
       expect(onPath('/race').map((r) => r.body.type).sort()).toEqual(['order.created', 'order.paid']);
     });
 
+    it('10 racing verify calls over HTTP after a sandbox payment produce one order.paid delivery', async () => {
+      const m = await merchant();
+      await endpoint(m, '/race-http');
+      const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '10.00', reference: `wh-http-${refSeq++}` } });
+      expect((await t.request('POST', '/sandbox/control/pay', { body: { provider: 'raksmeypay', provider_reference: res.json.transaction.provider_reference } })).status).toBe(200);
+      const verified = await Promise.all(Array.from({ length: 10 }, () => t.request('POST', `/v1/orders/${res.json.id}/verify`, { token: m.apiKey })));
+      expect(verified.map((v) => v.json.status)).toEqual(Array(10).fill('PAID'));
+      await dispatcher.drain();
+      const got = onPath('/race-http');
+      expect(got.map((r) => r.body.type).sort()).toEqual(['order.created', 'order.paid']);
+      expect(got.every((r) => r.verifiedWith)).toBe(true);
+    });
+
     it('a receiver failing its first 3 attempts gets the event later, with the same webhook-id; every attempt is logged', async () => {
       const m = await merchant();
       const ep = await endpoint(m, '/flaky');
