@@ -10,6 +10,7 @@ import { setupSwagger } from './common/swagger';
 import { AppConfig } from './config/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
+import { installGracefulClose } from './health/graceful-close';
 import { installHttpMetrics } from './metrics/http-metrics';
 import { registerSecurity } from './security/security-headers';
 
@@ -61,6 +62,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, runtime:
   // No app.enableShutdownHooks(): main.ts owns SIGINT/SIGTERM and closes the app, then the embedded database, in order.
   await registerSecurity(app, config);
   installHttpMetrics(app);
+  installGracefulClose(app);
   setupSwagger(app, config);
   return app;
 }

@@ -3,6 +3,9 @@ import { startApp } from './bootstrap';
 import { ConfigError, loadConfig } from './config/config';
 import { DemoSeeder } from './demo/demo.module';
 
+/** Longer than the HTTP grace period (10 s) plus a sweep batch and a webhook batch finishing. */
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -30,6 +33,11 @@ async function main(): Promise<void> {
     process.once(signal, () => {
       if (stopping) return;
       stopping = true;
+      // Drain loops, finish in-flight requests, close the pool; a stop that hangs past this is cut short.
+      setTimeout(() => {
+        console.error(`shutdown did not finish within ${SHUTDOWN_TIMEOUT_MS / 1000} s; exiting`);
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
       running.close().then(
         () => process.exit(0),
         () => process.exit(1),

@@ -25,11 +25,15 @@ export class HealthController {
     summary: 'Readiness',
     description:
       'Ready to take traffic: PostgreSQL answers within 1.5 s, every migration of this build is applied, and every background loop ' +
-      '(reconciliation sweeper, webhook dispatcher) has a fresh heartbeat. 503 problem+json (code `not_ready`) with the failing checks otherwise.',
+      '(reconciliation sweeper, webhook dispatcher) has a fresh heartbeat. 503 problem+json (code `not_ready`) with the failing checks otherwise, ' +
+      'and 503 `shutting_down` from the moment a graceful stop begins.',
   })
   @ApiOkResponse({ schema: { example: { status: 'ok', info: { database: { status: 'up', latency_ms: 1 }, migrations: { status: 'up', applied: 2 } }, error: {} } } })
   @ApiResponse({ status: 503, description: 'Not ready: application/problem+json with `checks` naming what is down.' })
   async ready(): Promise<HealthCheckResult> {
+    if (this.checks.stopping) {
+      throw new ProblemException(503, 'shutting_down', 'this instance is shutting down', { headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } });
+    }
     try {
       return await this.health.check([() => this.checks.database(), () => this.checks.migrations(), () => this.checks.loops()]);
     } catch (err) {

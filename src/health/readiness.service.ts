@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { Heartbeats } from '../common/heartbeats';
@@ -25,12 +25,19 @@ export function expectedMigrationNames(): string[] {
 
 /** The three readiness checks behind /health/ready, as terminus health indicators. */
 @Injectable()
-export class ReadinessChecks {
+export class ReadinessChecks implements OnModuleDestroy {
+  /** Set when shutdown begins: the load balancer should stop sending traffic while loops and requests drain. */
+  stopping = false;
+
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly db: DataSource,
     private readonly heartbeats: Heartbeats,
   ) {}
+
+  onModuleDestroy(): void {
+    this.stopping = true;
+  }
 
   async database(): Promise<HealthIndicatorResult> {
     const check = this.indicators.check('database');
