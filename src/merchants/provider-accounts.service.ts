@@ -106,7 +106,12 @@ export class ProviderAccountsService {
 
   /** The decrypted credentials with base_url defaulted, for provider calls. 422 problem when missing. */
   async credentials(merchantId: string, providerId: ProviderId): Promise<ProviderCredentials> {
-    const row = await this.db.getRepository(ProviderAccountRow).findOneBy({ merchantId, provider: providerId });
+    // Raw SQL: this runs on every order creation and gateway check, and a repository find costs more CPU than the query itself.
+    const rows: Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed'>[] = await this.db.query(
+      `SELECT merchant_id AS "merchantId", provider, credentials_sealed AS "credentialsSealed" FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`,
+      [merchantId, providerId],
+    );
+    const row = rows[0];
     if (!row) {
       throw new ProblemException(422, 'provider_account_missing', `no ${providerId} account is configured; PUT /v1/provider-accounts/${providerId} first`);
     }
@@ -119,7 +124,7 @@ export class ProviderAccountsService {
     await this.db.query(`UPDATE provider_accounts SET needs_attention = $3, updated_at = now() WHERE merchant_id = $1 AND provider = $2`, [merchantId, providerId, reason]);
   }
 
-  private open(row: ProviderAccountRow): ProviderCredentials {
+  private open(row: Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed'>): ProviderCredentials {
     return JSON.parse(this.box.open(row.credentialsSealed, `${row.merchantId}:${row.provider}`)) as ProviderCredentials;
   }
 }

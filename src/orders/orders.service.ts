@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { randomToken } from '../common/crypto';
 import { newId } from '../common/ids';
 import { Currency, MoneyError, parseAmount } from '../common/money';
@@ -50,13 +50,16 @@ export class OrdersService {
       throw validationProblem([{ field: 'currency', message: `${provider.id} accepts ${provider.capabilities.currencies.join(', ')} only` }]);
     }
     const account = await this.accounts.credentials(merchantId, provider.id);
-    const taken: unknown[] = await this.db.query(`SELECT 1 FROM orders WHERE merchant_id = $1 AND reference = $2`, [merchantId, dto.reference]);
-    if (taken.length) throw duplicateReference(dto.reference);
+    // One round trip for the duplicate check and the transaction number (a number spent on a refused duplicate is just a gap).
+    const [{ taken, number }]: { taken: boolean; number: string }[] = await this.db.query(
+      `SELECT EXISTS (SELECT 1 FROM orders WHERE merchant_id = $1 AND reference = $2) AS taken, nextval('transaction_number_seq') AS number`,
+      [merchantId, dto.reference],
+    );
+    if (taken) throw duplicateReference(dto.reference);
 
     const now = new Date();
     const orderId = newId('ord');
     const txnId = newId('txn');
-    const [{ number }]: { number: string }[] = await this.db.query(`SELECT nextval('transaction_number_seq') AS number`);
     let expiresAt = new Date(now.getTime() + (dto.expires_in ?? DEFAULT_EXPIRES_IN_SECONDS) * 1000);
 
     let created: CreatePaymentResult;
@@ -89,10 +92,11 @@ export class OrdersService {
 
     try {
       return await this.db.transaction(async (manager) => {
-        await manager.query(
+        // RETURNING * instead of reading the rows back: two round trips fewer on the hottest write path.
+        const orderRows: Record<string, unknown>[] = await manager.query(
           `INSERT INTO orders (id, merchant_id, reference, status, amount_minor, currency, provider, description, customer, metadata,
              success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink)
-           VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18)`,
+           VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18) RETURNING *`,
           [
             orderId,
             merchantId,
@@ -114,14 +118,14 @@ export class OrdersService {
             created.deeplink ?? null,
           ],
         );
-        await manager.query(
+        const txnRows: Record<string, unknown>[] = await manager.query(
           `INSERT INTO transactions (id, number, order_id, merchant_id, provider, provider_reference, status, amount_minor, currency, wire_amount,
              return_token_hash, expires_at, next_check_at, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7, $8, $9, $10, $11, $12, $13, $13)`,
+           VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *`,
           [txnId, number, orderId, merchantId, provider.id, created.providerReference, amountMinor, currency, created.wireAmount, created.returnTokenHash ?? null, expiresAt, nextCheckAt, now],
         );
-        const order = await manager.findOneByOrFail(Order, { id: orderId });
-        const txn = await manager.findOneByOrFail(Transaction, { id: txnId });
+        const order = hydrate(manager, Order, orderRows[0]);
+        const txn = hydrate(manager, Transaction, txnRows[0]);
         const view = this.present(order, txn);
         await this.outbox.append(manager, { merchantId, orderId, type: 'order.created', sequence: 1, data: { order: view } });
         return view;
@@ -186,6 +190,16 @@ export class OrdersService {
     }
     return this.get(merchantId, orderId);
   }
+}
+
+/** A RETURNING * row as an entity, converted column by column exactly as typeorm converts the rows a find() reads. */
+function hydrate<T extends object>(manager: EntityManager, entity: new () => T, row: Record<string, unknown>): T {
+  const metadata = manager.connection.getMetadata(entity);
+  const target = metadata.create() as T;
+  for (const column of metadata.columns) {
+    column.setEntityValue(target, manager.connection.driver.prepareHydratedValue(row[column.databaseName], column));
+  }
+  return target;
 }
 
 function duplicateReference(reference: string): ProblemException {
