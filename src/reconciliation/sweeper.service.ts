@@ -19,10 +19,13 @@ import { ReconciliationRun, RunTrigger } from './reconciliation-run.entity';
 /** Transactions claimed per provider per round trip (batch-verify providers: ten batches' worth). */
 export const CLAIM_BATCH = 100;
 /**
- * How long a claim holds. Longer than any batch takes (a batch is bounded by the rate budget and
- * PROVIDER_TIMEOUT_MS); a crashed instance's claims lapse after it and another instance takes over.
+ * How long a claim holds without renewal. A live run renews its claims every
+ * CLAIM_RENEW_EVERY_MS however long its batches take; a killed instance stops renewing, so its
+ * claims lapse within this and another sweep takes the transactions over (payments found at
+ * the gateway are not held back for long by a crash).
  */
-export const CLAIM_LEASE_SECONDS = 300;
+export const CLAIM_LEASE_SECONDS = 30;
+export const CLAIM_RENEW_EVERY_MS = 10_000;
 /** A long run logs its progress this often. */
 const PROGRESS_EVERY_MS = 10_000;
 const ACTOR = 'sweeper';
@@ -114,7 +117,18 @@ export class SweeperService implements OnModuleDestroy {
       onProgress: options.onProgress,
     };
     const providers = this.registry.all();
-    const outcomes = await Promise.allSettled(providers.map((p) => this.sweepProvider(p, ctx)));
+    const renew = setInterval(() => {
+      this.db
+        .query(`UPDATE transactions SET claimed_until = now() + make_interval(secs => $2) WHERE claimed_by = $1`, [runId, CLAIM_LEASE_SECONDS])
+        .catch((err: unknown) => this.logger.warn(`renewing the claims of run ${runId} failed: ${describe(err)}`));
+    }, CLAIM_RENEW_EVERY_MS);
+    renew.unref();
+    let outcomes: PromiseSettledResult<void>[];
+    try {
+      outcomes = await Promise.allSettled(providers.map((p) => this.sweepProvider(p, ctx)));
+    } finally {
+      clearInterval(renew);
+    }
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) this.logger.error(`run ${runId} failed: ${describe(failure.reason)}`, (failure.reason as Error)?.stack);
     // Anything still claimed by this run (a batch cut short) goes back to the pool now, not at lease expiry.
