@@ -1,52 +1,74 @@
 import { SweeperService } from '../src/reconciliation/sweeper.service';
+import { createOrders, CreatedOrder, expireInDb, FAST_SWEEP_ENV, manualRun, merchantWithEveryProvider, pay, sandboxCalls, statuses } from './helpers/reconciliation';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestMerchant } from './helpers/test-app';
-import { createOrders, CreatedOrder, expireInDb, FAST_SWEEP_ENV, manualRun, merchantWithRaksmeypay, pay, sandboxCalls, statuses } from './helpers/reconciliation';
 
 /**
  * The reconciliation guarantee over HTTP, the sandbox and a real database: no paid order stays
  * unseen, nothing is marked twice, and what is past expiry expires after a final check.
  */
-describe('reconciliation: one sweep over 300 PENDING orders', () => {
+describe('reconciliation: one sweep over 300 PENDING orders across providers', () => {
   let t: TestApp;
-  let merchants: TestMerchant[];
-  let orders: CreatedOrder[];
-  let paid: Set<string>;
-  let pastExpiry: Set<string>;
+  let alpha: TestMerchant;
+  let beta: TestMerchant;
+  const orders: CreatedOrder[] = [];
+  const paid = new Set<string>();
+  const pastExpiry = new Set<string>();
+
+  // Per provider and merchant: how many orders, how many the customer pays, how many (unpaid) are past expiry.
+  const plan = () => [
+    { m: alpha, provider: 'raksmeypay', count: 45, pay: 18, expire: 5 },
+    { m: beta, provider: 'raksmeypay', count: 45, pay: 17, expire: 5 },
+    { m: alpha, provider: 'bakongapi', count: 60, pay: 25, expire: 10 },
+    { m: alpha, provider: 'bakong', count: 70, pay: 30, expire: 7 },
+    { m: beta, provider: 'bakong', count: 20, pay: 10, expire: 3 },
+    { m: alpha, provider: 'ahnajak', count: 30, pay: 0, expire: 10 },
+    { m: alpha, provider: 'checkout', count: 30, pay: 0, expire: 10 },
+  ];
 
   beforeAll(async () => {
     t = await startTestApp({ env: FAST_SWEEP_ENV });
-    merchants = [await merchantWithRaksmeypay(t, 'alpha'), await merchantWithRaksmeypay(t, 'beta')];
-    orders = [...(await createOrders(t, merchants[0], 'raksmeypay', 150, { expires_in: 3600 })), ...(await createOrders(t, merchants[1], 'raksmeypay', 150, { expires_in: 3600 }))];
+    alpha = await merchantWithEveryProvider(t, 'alpha');
+    beta = await merchantWithEveryProvider(t, 'beta');
+    for (const g of plan()) {
+      const created = await createOrders(t, g.m, g.provider, g.count, { expires_in: 3600 });
+      created.slice(0, g.pay).forEach((o) => paid.add(o.id));
+      created.slice(g.pay, g.pay + g.expire).forEach((o) => pastExpiry.add(o.id));
+      orders.push(...created);
+    }
   });
   afterAll(async () => {
     await t.close();
   });
 
   it('leaves exactly the 100 paid ones PAID, expires the unpaid ones past expiry, leaves the rest PENDING', async () => {
-    // Every third order is paid (100); of the unpaid ones, every fourth is moved past expiry (50).
-    const toPay = orders.filter((_, i) => i % 3 === 0);
-    paid = new Set(toPay.map((o) => o.id));
-    const unpaid = orders.filter((o) => !paid.has(o.id));
-    pastExpiry = new Set(unpaid.filter((_, i) => i % 4 === 0).map((o) => o.id));
+    expect(orders).toHaveLength(300);
     expect(paid.size).toBe(100);
     expect(pastExpiry.size).toBe(50);
-    for (const o of toPay) await pay(t, o);
+    for (const o of orders.filter((x) => paid.has(x.id))) await pay(t, o);
     await expireInDb(t, [...pastExpiry]);
     await t.request('DELETE', '/sandbox/control/stats');
 
     const run = await manualRun(t);
 
-    expect(run).toMatchObject({ object: 'reconciliation_run', trigger: 'manual', status: 'completed', claimed: 300, checked: 300, paid: 100, expired: 50, errors: 0 });
-    expect(run.providers.raksmeypay).toMatchObject({ calls: 300, errors: 0 });
+    // Providers without a verify API (ahnajak, checkout) are claimed and expired on time, never called.
+    expect(run).toMatchObject({ object: 'reconciliation_run', trigger: 'manual', status: 'completed', claimed: 300, checked: 240, paid: 100, expired: 50, flagged: 0, errors: 0 });
+    expect(run.providers).toMatchObject({
+      raksmeypay: { calls: 90, errors: 0 },
+      bakongapi: { calls: 60, errors: 0 },
+      // The Bakong Open API in batches of ≤ 50 per merchant account: ⌈70/50⌉ + ⌈20/50⌉.
+      bakong: { calls: 3, errors: 0 },
+      ahnajak: { calls: 0, errors: 0 },
+      checkout: { calls: 0, errors: 0 },
+    });
     expect(run.providers.raksmeypay.p99_ms).toBeGreaterThanOrEqual(run.providers.raksmeypay.p50_ms);
     expect(new Date(run.finished_at).getTime()).toBeGreaterThanOrEqual(new Date(run.started_at).getTime());
-    // One gateway call per transaction, counted on the gateway's side.
-    expect((await sandboxCalls(t)).raksmeypay).toBe(300);
+    // Counted on the gateways' side: one call per transaction, one per batch, none for the rest.
+    expect(await sandboxCalls(t)).toEqual({ raksmeypay: 90, bakongapi: 60, bakong: 3 });
 
     const now = await statuses(t, orders.map((o) => o.id));
     for (const o of orders) {
       const expected = paid.has(o.id) ? 'PAID' : pastExpiry.has(o.id) ? 'EXPIRED' : 'PENDING';
-      expect({ id: o.id, status: now.get(o.id)!.status }).toEqual({ id: o.id, status: expected });
+      expect({ id: o.id, provider: o.provider, status: now.get(o.id)!.status }).toEqual({ id: o.id, provider: o.provider, status: expected });
       expect(now.get(o.id)!.flags).toEqual([]);
     }
     const { rows: events } = await t.db.query(`SELECT type, count(*)::int AS n, count(DISTINCT order_id)::int AS orders FROM events WHERE type <> 'order.created' GROUP BY type ORDER BY type`);
@@ -54,22 +76,30 @@ describe('reconciliation: one sweep over 300 PENDING orders', () => {
       { type: 'order.expired', n: 50, orders: 50 },
       { type: 'order.paid', n: 100, orders: 100 },
     ]);
-    const paidView = (await t.request('GET', `/v1/orders/${toPay[0].id}`, { token: merchants[0].apiKey })).json;
-    expect(paidView).toMatchObject({ status: 'PAID', verification: 'provider_api', paid_amount: '5.25' });
+    const sample = orders.find((o) => o.provider === 'bakong' && paid.has(o.id))!;
+    expect((await t.request('GET', `/v1/orders/${sample.id}`, { token: alpha.apiKey })).json).toMatchObject({ status: 'PAID', verification: 'provider_api', paid_amount: '5.25' });
   });
 
   it('records each check on the transaction and schedules the next one with back-off, leases released', async () => {
     const { rows } = await t.db.query(
-      `SELECT status, check_count, last_checked_at IS NOT NULL AS checked, last_error, claimed_until, claimed_by,
-              next_check_at > now() + interval '20 seconds' AND next_check_at <= now() + interval '31 seconds' AS backed_off, next_check_at IS NULL AS unscheduled
+      `SELECT provider, status, check_count, last_checked_at IS NOT NULL AS checked, last_error, claimed_until, claimed_by,
+              next_check_at > now() + interval '20 seconds' AND next_check_at <= now() + interval '31 seconds' AS backed_off,
+              next_check_at = expires_at AS at_expiry, next_check_at IS NULL AS unscheduled
        FROM transactions`,
     );
     expect(rows).toHaveLength(300);
     for (const r of rows) {
-      expect(r).toMatchObject({ check_count: 1, checked: true, last_error: null, claimed_until: null, claimed_by: null });
-      // PENDING: next check 30 s later (the second step of the curve); final ones are no longer scheduled.
-      if (r.status === 'PENDING') expect(r.backed_off).toBe(true);
-      else expect(r.unscheduled).toBe(true);
+      expect(r).toMatchObject({ last_error: null, claimed_until: null, claimed_by: null });
+      if (r.status !== 'PENDING') expect(r.unscheduled).toBe(true);
+      if (r.provider === 'ahnajak' || r.provider === 'checkout') {
+        // Never asked: their PENDING ones wait for expiry (or their callback).
+        expect(r).toMatchObject({ check_count: 0, checked: false });
+        if (r.status === 'PENDING') expect(r.at_expiry).toBe(true);
+      } else {
+        expect(r).toMatchObject({ check_count: 1, checked: true });
+        // Next check 30 s later: the second step of the back-off curve.
+        if (r.status === 'PENDING') expect(r.backed_off).toBe(true);
+      }
     }
   });
 
@@ -78,8 +108,9 @@ describe('reconciliation: one sweep over 300 PENDING orders', () => {
     expect(scheduled).toMatchObject({ trigger: 'scheduled', status: 'completed', claimed: 0, checked: 0 });
     await t.request('DELETE', '/sandbox/control/stats');
     const again = await manualRun(t);
-    expect(again).toMatchObject({ claimed: 150, checked: 150, paid: 0, expired: 0, errors: 0 });
-    expect((await sandboxCalls(t)).raksmeypay).toBe(150);
+    // PENDING now: raksmeypay 45, bakongapi 25, bakong 33 + 7, ahnajak 20, checkout 20.
+    expect(again).toMatchObject({ claimed: 150, checked: 110, paid: 0, expired: 0, errors: 0 });
+    expect(await sandboxCalls(t)).toEqual({ raksmeypay: 45, bakongapi: 25, bakong: 2 });
     const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM events WHERE type = 'order.paid'`);
     expect(rows[0].n).toBe(100);
   });
@@ -96,7 +127,7 @@ describe('reconciliation: one sweep over 300 PENDING orders', () => {
     expect((await t.request('GET', '/admin/reconciliation/runs/run_00000000000000000000000000', { token: TEST_ADMIN_TOKEN })).status).toBe(404);
     expect((await t.request('GET', '/admin/reconciliation/runs/nonsense', { token: TEST_ADMIN_TOKEN })).status).toBe(404);
     expect((await t.request('GET', '/admin/reconciliation/runs')).status).toBe(401);
-    expect((await t.request('POST', '/admin/reconciliation/runs', { token: merchants[0].apiKey })).status).toBe(401);
+    expect((await t.request('POST', '/admin/reconciliation/runs', { token: alpha.apiKey })).status).toBe(401);
     expect((await t.request('GET', '/admin/reconciliation/runs?limit=0', { token: TEST_ADMIN_TOKEN })).status).toBe(400);
   });
 });

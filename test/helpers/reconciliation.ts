@@ -1,3 +1,6 @@
+import { configureAhnajak } from './ahnajak';
+import { configureBakong, configureBakongapi } from './bakong';
+import { configureHostedCheckout } from './hosted-checkout';
 import { configureRaksmeypay } from './raksmeypay';
 import { TEST_ADMIN_TOKEN, TestApp, TestMerchant } from './test-app';
 
@@ -66,5 +69,15 @@ export async function sandboxCalls(t: TestApp): Promise<Record<string, number>> 
 export async function merchantWithRaksmeypay(t: TestApp, name: string): Promise<TestMerchant> {
   const m = await t.createMerchant(name);
   await configureRaksmeypay(t, m, `key-${name}-0001`);
+  return m;
+}
+
+/** A merchant with every provider pointed at this app's sandbox. */
+export async function merchantWithEveryProvider(t: TestApp, name: string): Promise<TestMerchant> {
+  const m = await merchantWithRaksmeypay(t, name);
+  await configureBakongapi(t, m);
+  await configureBakong(t, m);
+  await configureAhnajak(t, m, { secretKey: `aj-secret-${name}-0001` });
+  await configureHostedCheckout(t, m, { apiKey: `co-key-${name}-0001` });
   return m;
 }
