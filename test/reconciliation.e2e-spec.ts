@@ -77,7 +77,7 @@ describe('reconciliation: one sweep over 300 PENDING orders across providers', (
       { type: 'order.paid', n: 100, orders: 100 },
     ]);
     const sample = orders.find((o) => o.provider === 'bakong' && paid.has(o.id))!;
-    expect((await t.request('GET', `/v1/orders/${sample.id}`, { token: alpha.apiKey })).json).toMatchObject({ status: 'PAID', verification: 'provider_api', paid_amount: '5.25' });
+    expect((await t.request('GET', `/v1/orders/${sample.id}`, { token: alpha.apiKey })).json).toMatchObject({ status: 'PAID', verification: 'provider_api', paid_amount: sample.amount });
   });
 
   it('records each check on the transaction and schedules the next one with back-off, leases released', async () => {

@@ -33,7 +33,10 @@ export async function inBatches<T, R>(items: T[], limit: number, fn: (item: T, i
 
 export async function createOrders(t: TestApp, m: TestMerchant, provider: string, count: number, body: Record<string, unknown> = {}): Promise<CreatedOrder[]> {
   return inBatches(Array.from({ length: count }), 16, async () => {
-    const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider, amount: '5.25', reference: `REC-${process.pid}-${++seq}`, ...body } });
+    const n = ++seq;
+    // Distinct amounts (5.00–9.99): a KHQR gateway gives two identical requests in the same millisecond the same QR, hence the same md5.
+    const amount = (5 + (n % 500) / 100).toFixed(2);
+    const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider, amount, reference: `REC-${process.pid}-${n}`, ...body } });
     if (res.status !== 201) throw new Error(`create ${provider} order: ${res.status} ${res.text}`);
     return { id: res.json.id, provider, amount: res.json.amount, ref: res.json.transaction.provider_reference };
   });
