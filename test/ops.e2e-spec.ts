@@ -234,6 +234,9 @@ describe('operations: health, metrics, limits, headers', () => {
       expect(docs.headers.get('x-frame-options')).toBe('SAMEORIGIN');
       expect(docs.headers.get('x-content-type-options')).toBe('nosniff');
       expect(docs.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(docs.headers.get('x-dns-prefetch-control')).toBe('off');
+      expect(docs.headers.get('x-permitted-cross-domain-policies')).toBe('none');
+      expect(docs.headers.get('origin-agent-cluster')).toBe('?1');
       // Swagger UI's assets are same-origin, so the policy lets them load.
       const assets = [...docs.text.matchAll(/(?:src|href)="\.?\/?([^"]+\.(?:js|css))"/g)].map((x) => x[1]);
       expect(assets.length).toBeGreaterThan(0);
