@@ -62,6 +62,9 @@ export class CheckoutCallbackController {
     for (let attempt = 0; attempt < 5 && !result; attempt++) {
       try {
         result = await this.db.transaction(async (manager) => {
+          // Lock the order before the transaction row, the order every transition takes (orders, then transactions):
+          // the other way round deadlocks against a racing verify, sweep or resolve.
+          await manager.query(`SELECT id FROM orders WHERE id = $1 FOR UPDATE`, [txn.orderId]);
           // Claim the token and record the proof in one statement; the unique index on (provider, provider_proof) refuses a reused transaction_id.
           const claimed: unknown[] = await manager.query(
             `UPDATE transactions SET return_token_used_at = now(), provider_proof = $2, updated_at = now()
