@@ -16,6 +16,17 @@ export interface ProviderAccountView {
   updated_at: string;
 }
 
+/** The gateway rejected this account's credentials earlier; it waits for the merchant to update them. */
+export class AccountNeedsAttentionError extends Error {
+  constructor(
+    readonly provider: ProviderId,
+    readonly reason: string,
+  ) {
+    super(`the ${provider} account needs new credentials (${reason}); checks resume after PUT /v1/provider-accounts/${provider}`);
+    this.name = 'AccountNeedsAttentionError';
+  }
+}
+
 export function maskSecret(value: unknown): string {
   const text = String(value ?? '');
   return text.length >= 12 ? `••••${text.slice(-4)}` : '••••';
@@ -104,17 +115,23 @@ export class ProviderAccountsService {
     });
   }
 
-  /** The decrypted credentials with base_url defaulted, for provider calls. 422 problem when missing. */
-  async credentials(merchantId: string, providerId: ProviderId): Promise<ProviderCredentials> {
+  /**
+   * The decrypted credentials with base_url defaulted, for provider calls. 422 problem when missing.
+   * With `skipNeedingAttention`, an account the gateway rejected (e.g. an expired Bakong token)
+   * throws AccountNeedsAttentionError instead, so background checks don't retry it blindly
+   * until the merchant PUTs new credentials.
+   */
+  async credentials(merchantId: string, providerId: ProviderId, opts: { skipNeedingAttention?: boolean } = {}): Promise<ProviderCredentials> {
     // Raw SQL: this runs on every order creation and gateway check, and a repository find costs more CPU than the query itself.
-    const rows: Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed'>[] = await this.db.query(
-      `SELECT merchant_id AS "merchantId", provider, credentials_sealed AS "credentialsSealed" FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`,
+    const rows: Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed' | 'needsAttention'>[] = await this.db.query(
+      `SELECT merchant_id AS "merchantId", provider, credentials_sealed AS "credentialsSealed", needs_attention AS "needsAttention" FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`,
       [merchantId, providerId],
     );
     const row = rows[0];
     if (!row) {
       throw new ProblemException(422, 'provider_account_missing', `no ${providerId} account is configured; PUT /v1/provider-accounts/${providerId} first`);
     }
+    if (opts.skipNeedingAttention && row.needsAttention) throw new AccountNeedsAttentionError(providerId, row.needsAttention);
     const creds = this.open(row);
     const provider = this.provider(providerId);
     return { ...creds, base_url: String(creds.base_url ?? provider.defaultBaseUrl).replace(/\/+$/, '') };

@@ -5,7 +5,7 @@ import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
-import { ProviderAccountsService } from '../merchants/provider-accounts.service';
+import { AccountNeedsAttentionError, ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { Transaction } from '../orders/order.entity';
 import { OrderTransitions, TransitionResult } from '../orders/order-transitions.service';
@@ -218,7 +218,10 @@ export class SweeperService implements OnModuleDestroy {
     const key = `${txn.merchantId}:${txn.provider}`;
     let creds = ctx.credentials.get(key);
     if (!creds) {
-      creds = this.accounts.credentials(txn.merchantId, txn.provider as ProviderId);
+      // An account the gateway rejected (needs_attention) is not called again until the merchant fixes it.
+      creds = this.accounts.credentials(txn.merchantId, txn.provider as ProviderId, { skipNeedingAttention: true }).catch((err: unknown) => {
+        throw err instanceof AccountNeedsAttentionError ? new ProviderError(err.provider, 'rejected', err.message) : err;
+      });
       creds.catch(() => undefined);
       ctx.credentials.set(key, creds);
     }
