@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBench } from '../bench/run';
+import { DEFAULT_APP_NODE_FLAGS, runBench } from '../bench/run';
 
 /**
  * The benchmark harness at tiny sizes, so `npm run bench` cannot rot: every scenario runs
@@ -20,6 +20,7 @@ describe('bench harness (smoke)', () => {
       outDir,
       adminUrl: process.env.TEST_PG_ADMIN_URL,
       reconcileConcurrency: 8,
+      appNodeFlags: DEFAULT_APP_NODE_FLAGS,
       log: () => undefined,
     });
     expect(report.rows.map((r) => r.id)).toEqual([

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { freePort } from '../../src/database/embedded-postgres';
 import { api } from './http';
-import { RssSampler, Service, startService } from './proc';
+import { readCpuMs, RssSampler, Service, startService } from './proc';
 
 export interface BenchApp extends Service {
   adminToken: string;
   rss: RssSampler;
   /** The per-provider reconciliation concurrency the app was started with. */
   reconcileConcurrency: number;
+  /** CPU ms the app process has used so far (deltas give CPU per request, a number the machine's noise hardly moves). */
+  cpuMs(): number;
 }
 
 export interface BenchMerchant {
@@ -57,6 +59,7 @@ export async function startBenchApp(opts: { databaseUrl: string; reconcileConcur
     adminToken,
     rss,
     reconcileConcurrency: opts.reconcileConcurrency,
+    cpuMs: () => readCpuMs(service.pid),
     async stop() {
       rss.stop();
       await service.stop();

@@ -89,6 +89,18 @@ export function readMemory(pid: number): { rssKb: number; hwmKb: number } | null
   }
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function readCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th of them.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Polls a process's resident set size from outside; the kernel's VmHWM is the exact peak. */
 export class RssSampler {
   private timer: NodeJS.Timeout | null = null;

@@ -15,13 +15,17 @@ export async function frameworkOverhead(ctx: BenchContext): Promise<ScenarioResu
   const port = await freePort();
   const bare = await startService({ name: 'bare-fastify', script: 'bench/bare-fastify.ts', port, readyPath: '/health/live', env: { NODE_ENV: 'production', PORT: String(port) } });
   try {
+    const appCpuUs: number[] = [];
     const run = async (url: string, seconds: number): Promise<LoadResult> => {
+      const cpu0 = app.cpuMs();
       const r = await load({ url: `${url}/health/live`, connections: HEALTH_CONNECTIONS, seconds });
+      if (url === app.url) appCpuUs.push(((app.cpuMs() - cpu0) * 1000) / r.ok);
       check(r.non2xx === 0 && r.errors === 0 && r.timeouts === 0 && r.ok > 0, `GET ${url}/health/live under load: ${JSON.stringify(r.statusCodes)} errors ${r.errors} timeouts ${r.timeouts}`);
       return r;
     };
     await run(app.url, sizes.warmupSeconds);
     await run(bare.url, sizes.warmupSeconds);
+    appCpuUs.length = 0;
     const appRuns: LoadResult[] = [];
     const bareRuns: LoadResult[] = [];
     // Interleaved so a burst of outside load hits both sides; the best round of each counts.
@@ -40,7 +44,7 @@ export async function frameworkOverhead(ctx: BenchContext): Promise<ScenarioResu
           scenario: `Framework overhead: /health/live, ${HEALTH_CONNECTIONS} conn.`,
           unit: 'req/s',
           app: a.rps,
-          appDetail: `p50 ${round(a.p50, 1)} ms, p99 ${round(a.p99, 1)} ms`,
+          appDetail: `p50 ${round(a.p50, 1)} ms, p99 ${round(a.p99, 1)} ms, ${Math.round(Math.min(...appCpuUs))} µs app CPU/request`,
           baseline: b.rps,
           baselineLabel: 'bare Fastify process',
           baselineDetail: `p50 ${round(b.p50, 1)} ms, p99 ${round(b.p99, 1)} ms`,
@@ -48,7 +52,7 @@ export async function frameworkOverhead(ctx: BenchContext): Promise<ScenarioResu
           target: { on: 'ratio', dir: 'min', value: 0.85, text: '≥ 0.85' },
         }),
       ],
-      raw: { app: appRuns, bare: bareRuns },
+      raw: { app: appRuns, bare: bareRuns, appCpuUsPerRequest: appCpuUs },
     };
   } finally {
     await bare.stop();

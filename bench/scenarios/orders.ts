@@ -124,15 +124,17 @@ export async function orderCreation(ctx: BenchContext, merchant: BenchMerchant):
   const raw: Record<string, unknown> = {};
   for (const connections of ORDER_CONNECTIONS) {
     const before = await countOrders(ctx, merchant.id);
+    const cpu0 = app.cpuMs();
     const r: LoadResult = await load({ ...request, connections, seconds: sizes.loadSeconds });
     await settle();
+    const cpuPerOrder = (app.cpuMs() - cpu0) / r.ok;
     const after = await countOrders(ctx, merchant.id);
     const created = after.orders - before.orders;
     check(r.non2xx === 0 && r.errors === 0 && r.timeouts === 0, `orders @${connections}: non-2xx ${r.non2xx} errors ${r.errors} timeouts ${r.timeouts} ${JSON.stringify(r.statusCodes)}`);
     check(r.ok > 0, `orders @${connections}: no order was created`);
     check(created >= r.ok && created <= r.ok + connections, `orders @${connections}: ${r.ok} responses 201 but ${created} orders in the database`);
     check(after.withoutTxn === 0 && after.withoutEvent === 0, `orders @${connections}: ${after.withoutTxn} orders without a PENDING transaction, ${after.withoutEvent} without order.created`);
-    ctx.log(`orders @${connections}: app ${round(r.rps)} /s p50 ${r.p50} p99 ${r.p99}`);
+    ctx.log(`orders @${connections}: app ${round(r.rps)} /s p50 ${r.p50} p99 ${r.p99}, ${round(cpuPerOrder)} ms app CPU per order`);
 
     const bare = await bareOrderInserts(ctx.databaseUrl, merchant.id, sample.json, connections, sizes.loadSeconds, `bare${connections}-${Date.now()}`);
     const { rows: inserted } = await ctx.pool.query(
@@ -141,14 +143,14 @@ export async function orderCreation(ctx: BenchContext, merchant: BenchMerchant):
     );
     check(inserted[0].n === bare.count, `bare inserts @${connections}: ${bare.count} commits but ${inserted[0].n} complete rows`);
     ctx.log(`orders @${connections}: bare pg ${round(bare.rps)} /s p50 ${round(bare.p50)} p99 ${round(bare.p99)}`);
-    raw[`c${connections}`] = { app: r, bare, createdInDb: created };
+    raw[`c${connections}`] = { app: r, bare, createdInDb: created, appCpuMsPerOrder: cpuPerOrder };
     rows.push(
       judge({
         id: `orders_c${connections}`,
         scenario: `Order creation, ${connections} connections`,
         unit: 'orders/s',
         app: r.rps,
-        appDetail: `p50 ${round(r.p50, 1)} ms, p99 ${round(r.p99, 1)} ms`,
+        appDetail: `p50 ${round(r.p50, 1)} ms, p99 ${round(r.p99, 1)} ms, ${round(cpuPerOrder, 2)} ms app CPU/order`,
         baseline: bare.rps,
         baselineLabel: 'bare pg, same 3 inserts',
         baselineDetail: `p50 ${round(bare.p50, 1)} ms, p99 ${round(bare.p99, 1)} ms`,

@@ -65,6 +65,8 @@ interface SweepResult {
   seconds: number;
   runSeconds: number;
   limitSeconds: number;
+  /** App CPU per transaction (gateway simulator included: the sandbox runs in the app). */
+  cpuMsPerTxn: number;
   run: Record<string, unknown>;
 }
 
@@ -79,6 +81,7 @@ async function sweep(ctx: BenchContext, merchant: BenchMerchant, provider: 'raks
   const limitSeconds = (calls * GATEWAY_LATENCY_MS) / c / 1000;
   ctx.log(`reconciliation ${provider}: ${n} PENDING, ${calls} calls at ${GATEWAY_LATENCY_MS} ms, C=${c}: limit ${round(limitSeconds)} s`);
   const t0 = performance.now();
+  const cpu0 = app.cpuMs();
   let res;
   try {
     res = await api(app.url, 'POST', '/admin/reconciliation/runs', { token: app.adminToken, expect: 201, timeoutMs: Math.max(120_000, limitSeconds * 20_000) });
@@ -86,6 +89,7 @@ async function sweep(ctx: BenchContext, merchant: BenchMerchant, provider: 'raks
     await api(app.url, 'DELETE', '/sandbox/control/faults', { token: app.adminToken });
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpuMsPerTxn = (app.cpuMs() - cpu0) / n;
   const run = res.json as Record<string, unknown> & { providers: Record<string, { calls: number; errors: number; p50_ms: number; p99_ms: number }> };
   const stats = run.providers?.[provider];
   ctx.log(`reconciliation ${provider}: ${round(seconds)} s, run ${JSON.stringify({ claimed: run.claimed, checked: run.checked, paid: run.paid, errors: run.errors, stats })}`);
@@ -109,7 +113,7 @@ async function sweep(ctx: BenchContext, merchant: BenchMerchant, provider: 'raks
   check(db.paid === paid.length && db.paid_events === paid.length, `${provider} sweep: ${db.paid} PAID orders and ${db.paid_events} order.paid events, expected ${paid.length}`);
   check(db.pending === n - paid.length && db.still_claimed === 0, `${provider} sweep: ${db.pending} still PENDING (expected ${n - paid.length}), ${db.still_claimed} still claimed`);
   const runSeconds = (Date.parse(String(run.finished_at)) - Date.parse(String(run.started_at))) / 1000;
-  return { n, calls, seconds, runSeconds, limitSeconds, run };
+  return { n, calls, seconds, runSeconds, limitSeconds, cpuMsPerTxn, run };
 }
 
 /** Scenario 3: an on-demand sweep of N PENDING transactions against gateways answering in 20 ms, vs calls × 20 ms ÷ C. */
@@ -127,7 +131,7 @@ export async function reconciliation(ctx: BenchContext, merchant: BenchMerchant)
         scenario: `Reconciliation ${provider}: ${r.n.toLocaleString('en-US')} PENDING, ${r.calls.toLocaleString('en-US')} calls, C=${c}`,
         unit: 's',
         app: r.seconds,
-        appDetail: `gateway call p50 ${round(stats.p50_ms, 1)} ms, p99 ${round(stats.p99_ms, 1)} ms`,
+        appDetail: `gateway call p50 ${round(stats.p50_ms, 1)} ms, p99 ${round(stats.p99_ms, 1)} ms, ${round(r.cpuMsPerTxn, 2)} ms app CPU/txn`,
         baseline: r.limitSeconds,
         baselineLabel: `limit ${r.calls.toLocaleString('en-US')} × ${GATEWAY_LATENCY_MS} ms ÷ ${c}`,
         ratio: r.limitSeconds / r.seconds,
