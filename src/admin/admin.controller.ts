@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPara
 import type { FastifyRequest } from 'fastify';
 import { AdminGuard } from '../merchants/auth';
 import { OrderResponse } from '../orders/order.schema';
-import { AdminListOrdersQuery, ApiKeyView, AuditLogQuery, ReasonDto, ResolveTransactionDto, RotatedKeyView, RotateKeyDto } from './admin.dto';
+import { AdminListOrdersQuery, ApiKeyList, ApiKeyView, AuditEntryList, AuditLogQuery, ReasonDto, ResolveTransactionDto, RotatedKeyView, RotateKeyDto } from './admin.dto';
 import { AdminService } from './admin.service';
 
 /** The actor AdminGuard put on the request ("admin"). */
@@ -43,7 +43,7 @@ export class AdminMerchantOpsController {
 
   @Get(':id/api-keys')
   @ApiOperation({ summary: "A merchant's API keys", description: 'Last four characters only; keys are stored hashed and never shown again after issue.' })
-  @ApiOkResponse({ type: ApiKeyView, isArray: true })
+  @ApiOkResponse({ type: ApiKeyList })
   keys(@Param('id') id: string) {
     return this.admin.listKeys(id);
   }
@@ -109,6 +109,7 @@ export class AdminOperationsController {
 
   @Get('audit-log')
   @ApiOperation({ summary: 'The audit log, newest first', description: 'Manual resolutions, merchant disable/enable, key rotations and revocations: who, what, when and why.' })
+  @ApiOkResponse({ type: AuditEntryList })
   auditLog(@Query() q: AuditLogQuery) {
     return this.admin.auditLog(q);
   }

@@ -102,3 +102,13 @@ export class AuditEntryView {
   @ApiProperty({ nullable: true, type: Object }) details: Record<string, unknown> | null;
   @ApiProperty() created_at: string;
 }
+
+export class ApiKeyList {
+  @ApiProperty({ type: ApiKeyView, isArray: true }) data: ApiKeyView[];
+  @ApiProperty({ example: false }) has_more: boolean;
+}
+
+export class AuditEntryList {
+  @ApiProperty({ type: AuditEntryView, isArray: true }) data: AuditEntryView[];
+  @ApiProperty() has_more: boolean;
+}
