@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { startApp } from './bootstrap';
 import { ConfigError, loadConfig } from './config/config';
+import { detachEmbeddedSignalHandlers } from './database/embedded-postgres';
 import { DemoSeeder } from './demo/demo.module';
 
 /** Longer than the HTTP grace period (10 s) plus a sweep batch and a webhook batch finishing. */
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   if (config.sandbox) lines.push(`  Sandbox:      ${base}/sandbox  (POST /sandbox/control/pay to pay an order)`);
   // The one place secrets are printed on purpose: to the operator's terminal at start, never to the log stream.
   process.stdout.write(lines.join('\n') + '\n');
+  // This process stops in order (app, then the embedded database), so the database library's own signal handlers go.
+  detachEmbeddedSignalHandlers();
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

