@@ -29,7 +29,7 @@ export interface RunningApp {
 export async function createApp(config: AppConfig, databaseUrl: string, runtime: AppRuntimeOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     // Accept the caller's X-Request-Id when it is sane, else make one; echoed on every response.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

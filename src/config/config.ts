@@ -34,6 +34,8 @@ export class AppConfig {
   /** Reconciliation and webhook dispatch loops (off in some tests, which drive them by hand). */
   backgroundJobs: boolean;
   corsOrigins: string[];
+  /** Honour X-Forwarded-For from a reverse proxy (TRUST_PROXY); off, a client could spoof its IP past the per-IP limits. */
+  trustProxy: boolean;
   /** Deadline for one gateway API call. */
   providerTimeoutMs: number;
   /** Webhook retry delays after each failed attempt (WEBHOOK_RETRY_SCHEDULE_MS; default 5 s … 14 h, about 2.5 days). */
@@ -126,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', env.WEBHOOK_TIMEOUT_MS, 15_000, 100, 60_000, problems);
   c.webhookConcurrency = int('WEBHOOK_CONCURRENCY', env.WEBHOOK_CONCURRENCY, 16, 1, 256, problems);
   c.webhookPollIntervalMs = int('WEBHOOK_POLL_INTERVAL_MS', env.WEBHOOK_POLL_INTERVAL_MS, 1_000, 50, 60_000, problems);
+  c.trustProxy = bool('TRUST_PROXY', env.TRUST_PROXY, false, problems);
   c.corsOrigins = (env.CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean);
 
   const adminToken = env.ADMIN_TOKEN;
