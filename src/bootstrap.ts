@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { INestApplication, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule, AppRuntimeOptions } from './app.module';
-import { flattenValidationErrors, ProblemFilter, validationProblem } from './common/problem';
+import { flattenValidationErrors, ProblemFilter, problemFromUnknown, validationProblem } from './common/problem';
 import { setupSwagger } from './common/swagger';
 import { AppConfig } from './config/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
@@ -36,6 +37,11 @@ export async function createApp(config: AppConfig, databaseUrl: string, runtime:
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Errors Fastify raises before routing (a malformed %-escape in the path) never reach Nest's filter: same problem+json here, without echoing the URL.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = problemFromUnknown(error);
+      void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').header('x-request-id', request.id).send(problem.toBody());
+    },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl, runtime), adapter, {
     rawBody: true,
