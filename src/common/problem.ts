@@ -95,6 +95,9 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; detail: stri
   FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'bad_request', detail: 'the request could not be routed' },
 };
 
+/** PostgreSQL SQLSTATEs for text it refuses: character_not_in_repertoire, untranslatable_character. */
+const PG_BAD_TEXT = new Set(['22021', '22P05']);
+
 const DB_DOWN = /ECONNREFUSED|ECONNRESET|Connection terminated|terminating connection|the database system is (starting up|shutting down)|timeout exceeded when trying to connect|Client has encountered a connection error|57P01|57P03/;
 
 export function problemFromUnknown(exception: unknown): ProblemException {
@@ -120,6 +123,10 @@ export function problemFromUnknown(exception: unknown): ProblemException {
   }
   if (err?.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return new ProblemException(err.statusCode, 'bad_request', 'the request could not be processed');
+  }
+  // Text PostgreSQL cannot store (a NUL byte, an invalid UTF-8 sequence) came from the request: a 400, not a crash.
+  if (err?.code && PG_BAD_TEXT.has(err.code)) {
+    return new ProblemException(400, 'invalid_characters', 'the request contains characters that cannot be stored (for example a NUL byte)');
   }
   if (err?.message && (DB_DOWN.test(err.message) || DB_DOWN.test(err.code ?? ''))) {
     return new ProblemException(503, 'service_unavailable', 'the database is unavailable; retry shortly', { headers: { 'Retry-After': '2' } });
