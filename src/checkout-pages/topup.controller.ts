@@ -27,6 +27,23 @@ interface WidgetContext {
 
 const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[v.length - 1] : v);
 
+/**
+ * The posted form as a browser sends it: strings, or repeated strings. A JSON body may carry
+ * anything; a finite number reads as its decimal text and every other value is ignored, so
+ * the validation below only ever sees strings.
+ */
+function formFields(raw: unknown): Params {
+  const out: Params = {};
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return out;
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === '__proto__') continue;
+    if (typeof value === 'string') out[key] = value;
+    else if (typeof value === 'number' && Number.isFinite(value)) out[key] = String(value);
+    else if (Array.isArray(value) && value.length && value.every((v) => typeof v === 'string')) out[key] = value as string[];
+  }
+  return out;
+}
+
 @ApiTags('Checkout pages')
 @Controller('topup')
 export class TopupController {
@@ -91,7 +108,7 @@ export class TopupController {
   @ApiResponse({ status: 303, description: 'To the pay page (or the gateway\'s hosted page).' })
   @ApiResponse({ status: 400, description: 'The widget again, with a message; nothing created.' })
   async create(@Param('merchantId') merchantId: string, @Body() rawBody: unknown, @Headers('accept-language') acceptLanguage: string | undefined, @Res() reply: FastifyReply): Promise<void> {
-    const form: Params = rawBody && typeof rawBody === 'object' && !Array.isArray(rawBody) ? (rawBody as Params) : {};
+    const form = formFields(rawBody);
     const lang = pickLang(first(form.lang), acceptLanguage);
     const ctx = await this.context(merchantId);
     const preset = first(form.preset);
