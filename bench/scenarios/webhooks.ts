@@ -154,6 +154,8 @@ async function insertEvents(pool: Pool, merchantId: string, endpointId: string, 
 
 /** Far-future due date: rows the app's dispatcher never claims, kept for the baseline loop. */
 const BASELINE_DUE = '9999-01-01T00:00:00Z';
+/** While claimed, a baseline row is due at the lease's end, as the dispatcher does it: before BASELINE_DUE, so no second claim takes it. */
+const BASELINE_CLAIMED = '9998-01-01T00:00:00Z';
 
 /**
  * The baseline: the raw claim-and-mark rate of the deliveries table. The dispatcher's own claim
@@ -176,12 +178,12 @@ export async function bareClaimAndMark(databaseUrl: string, expected: number): P
            FOR UPDATE SKIP LOCKED
          )
          UPDATE webhook_deliveries d
-         SET status = 'delivering', claimed_by = $2, claimed_until = now() + interval '45 seconds', updated_at = now()
+         SET status = 'delivering', claimed_by = $2, claimed_until = now() + interval '45 seconds', next_attempt_at = $4::timestamptz, updated_at = now()
          FROM due, events e, webhook_endpoints ep
          WHERE d.id = due.id AND e.id = d.event_id AND ep.id = d.endpoint_id
          RETURNING d.id, d.attempts, d.endpoint_id, e.id AS event_id, e.type, e.sequence, e.data, e.created_at AS event_created_at, e.order_id,
                    ep.url, ep.secret_sealed, ep.previous_secret_sealed, ep.previous_secret_expires_at, ep.status AS endpoint_status, ep.deleted_at AS endpoint_deleted_at`,
-        [limit, claimedBy, BASELINE_DUE],
+        [limit, claimedBy, BASELINE_DUE, BASELINE_CLAIMED],
       )
     ).rows as { id: string; attempts: number }[];
   const mark = async (row: { id: string; attempts: number }) => {
@@ -246,9 +248,9 @@ export async function batchedClaimAndMark(databaseUrl: string, expected: number)
            SELECT id FROM webhook_deliveries WHERE status IN ('pending', 'failed', 'delivering') AND next_attempt_at >= $3::timestamptz
            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
          )
-         UPDATE webhook_deliveries d SET status = 'delivering', claimed_by = $2, claimed_until = now() + interval '45 seconds', updated_at = now()
+         UPDATE webhook_deliveries d SET status = 'delivering', claimed_by = $2, claimed_until = now() + interval '45 seconds', next_attempt_at = $4::timestamptz, updated_at = now()
          FROM due WHERE d.id = due.id RETURNING d.id, d.attempts`,
-        [CLAIM_BATCH, claimedBy, BASELINE_DUE],
+        [CLAIM_BATCH, claimedBy, BASELINE_DUE, BASELINE_CLAIMED],
       );
       if (!rows.length) return;
       const client = await pool.connect();
@@ -269,8 +271,7 @@ export async function batchedClaimAndMark(databaseUrl: string, expected: number)
         marked += r.rowCount ?? 0;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
-        // A deadlock between two batches: the rows stay claimable ('delivering', due) and are taken again.
-        if ((err as { code?: string }).code !== '40P01') throw err;
+        throw err;
       } finally {
         client.release();
       }
