@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
-import { sha256Hex } from '../common/crypto';
+import { constantTimeEqual, sha256Hex } from '../common/crypto';
 import { ProblemException } from '../common/problem';
 
 export type IdempotencyStart = { kind: 'proceed' } | { kind: 'replay'; status: number; body: unknown };
@@ -47,7 +47,8 @@ export class IdempotencyService {
       [merchantId, key],
     );
     if (!row) return this.start(merchantId, key, fingerprint); // deleted in between: try again
-    if (row.request_hash !== hash) {
+    // Constant-time like every hash comparison (the fingerprint says what another request with this key contained).
+    if (!constantTimeEqual(row.request_hash, hash)) {
       throw new ProblemException(422, 'idempotency_key_reused', 'this Idempotency-Key was already used with a different request body');
     }
     if (row.state === 'done') return { kind: 'replay', status: row.response_status, body: row.response_body };
