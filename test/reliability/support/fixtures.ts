@@ -15,6 +15,8 @@ export interface Tenant extends Merchant {
   qrTokens: string[];
   /** Secrets configured for the merchant (none may ever come back). */
   secrets: string[];
+  /** The secret each gateway account was configured with (profile_key, secret_key, api_key, token). */
+  providerSecrets: Record<string, string>;
 }
 
 export async function createTenant(app: AppLike, db: Pool, name: string, receiverUrl: string): Promise<Tenant> {
@@ -22,10 +24,12 @@ export async function createTenant(app: AppLike, db: Pool, name: string, receive
   if (res.status !== 201) throw new Error(`create merchant: ${res.status} ${res.text}`);
   const m: Merchant = { id: res.json.id, apiKey: res.json.api_key };
   const secrets = [m.apiKey];
+  const providerSecrets: Record<string, string> = {};
   for (const id of ALL_PROVIDERS) {
     const secret = `${id}-secret-${m.id.slice(-12)}`;
     await KITS[id].configure(app, m, secret);
     secrets.push(secret);
+    providerSecrets[id] = secret;
   }
   const panelKey = `panel-key-${m.id.slice(-12)}`;
   const panel = await app.request('PUT', '/v1/smm-panel', { token: m.apiKey, body: { type: 'perfectpanel', api_url: `${app.url}/sandbox/perfectpanel`, api_key: panelKey, enabled: true } });
@@ -41,6 +45,7 @@ export async function createTenant(app: AppLike, db: Pool, name: string, receive
     orders.push(pending);
     const toPay = await createOrder(app, m, id, `${name}-${id}-paid`, '5.75');
     await sandboxPay(app, toPay, id);
+    // (Ahnajak's sandbox delivers its signed webhook during the payment.)
     if (KITS[id].capture && id !== 'ahnajak') await (await KITS[id].capture!(app, toPay, m))();
     else if (KITS[id].verify) await app.request('POST', `/v1/orders/${toPay.id}/verify`, { token: m.apiKey });
     orders.push(toPay);
@@ -60,5 +65,6 @@ export async function createTenant(app: AppLike, db: Pool, name: string, receive
     deliveryIds: await ids(`SELECT id FROM webhook_deliveries WHERE merchant_id = $1`),
     qrTokens: (await db.query(`SELECT qr_image_token FROM orders WHERE merchant_id = $1 AND qr_image_token IS NOT NULL`, [m.id])).rows.map((r) => r.qr_image_token),
     secrets,
+    providerSecrets,
   };
 }

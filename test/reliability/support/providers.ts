@@ -15,6 +15,7 @@ export interface Merchant {
 
 export interface OrderView {
   id: string;
+  reference: string;
   status: string;
   amount: string;
   checkout_url: string;
