@@ -40,6 +40,8 @@ export interface BenchOptions {
   reconcileConcurrency: number;
   /** Node flags for the app process (heap sizing: see DEFAULT_APP_NODE_FLAGS). */
   appNodeFlags: string[];
+  /** Extra environment for the app (experiments: `--app-env=WEBHOOK_CONCURRENCY=64,…`). */
+  appEnv: Record<string, string>;
   /** Write a V8 CPU profile of the app into this directory. */
   cpuProfDir?: string;
   log?: (message: string) => void;
@@ -57,7 +59,14 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions 
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error('--concurrency must be an integer 1–256');
   const cpuProf = flag('cpu-prof');
   const appFlags = value('app-node-flags') ?? env.BENCH_APP_NODE_FLAGS;
+  const appEnv: Record<string, string> = {};
+  for (const pair of (value('app-env') ?? env.BENCH_APP_ENV ?? '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new Error(`--app-env: "${pair}" is not NAME=value`);
+    appEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
   return {
+    appEnv,
     appNodeFlags: appFlags === undefined ? DEFAULT_APP_NODE_FLAGS : appFlags.split(/\s+/).filter(Boolean),
     scale,
     smoke,
@@ -84,7 +93,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const nodeFlags = [...opts.appNodeFlags, ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [])];
     if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
     log('starting the app (NODE_ENV=production)');
-    const app = await startBenchApp({ databaseUrl: db.url, reconcileConcurrency: opts.reconcileConcurrency, nodeFlags });
+    const app = await startBenchApp({ databaseUrl: db.url, reconcileConcurrency: opts.reconcileConcurrency, nodeFlags, env: opts.appEnv });
     const pool = new Pool({ connectionString: db.url, max: 8 });
     try {
       postgres = (await pool.query(`SELECT current_setting('server_version') AS v`)).rows[0].v;
@@ -141,6 +150,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       'latency run': `${sizes.latencyRate} events/s for ${sizes.latencySeconds} s`,
       'app env': 'NODE_ENV=production SANDBOX=true LOG_LEVEL=warn, rate limits raised',
       'app node flags': opts.appNodeFlags.join(' ') || '(none)',
+      ...(Object.keys(opts.appEnv).length ? { 'app env overrides': Object.entries(opts.appEnv).map(([k, v]) => `${k}=${v}`).join(' ') } : {}),
     },
     rows,
     notes,

@@ -21,6 +21,7 @@ describe('bench harness (smoke)', () => {
       adminUrl: process.env.TEST_PG_ADMIN_URL,
       reconcileConcurrency: 8,
       appNodeFlags: DEFAULT_APP_NODE_FLAGS,
+      appEnv: {},
       log: () => undefined,
     });
     expect(report.rows.map((r) => r.id)).toEqual([

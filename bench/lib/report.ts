@@ -122,7 +122,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 export function renderSvg(r: BenchReport): string {
   const rowH = 30;
   const top = 56;
-  const labelW = 300;
+  const labelW = 430;
   const barW = 360;
   const maxScore = 2;
   const width = labelW + barW + 250;
