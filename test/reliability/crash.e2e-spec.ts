@@ -1,9 +1,10 @@
 import { Webhook } from 'standardwebhooks';
 import { Pool } from 'pg';
-import { createTestDatabase, TEST_ADMIN_TOKEN } from '../helpers/test-app';
+import { createTestDatabase, TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY } from '../helpers/test-app';
+import { removeBuild } from './support/build';
 import { ChildApp } from './support/child-app';
 import { sent } from './support/http';
-import { createOrder, KITS, Merchant, OrderView, sandboxPay } from './support/providers';
+import { ahnajakSecret, createOrder, KITS, Merchant, OrderView, sandboxPay } from './support/providers';
 import { Receiver } from './support/receiver';
 import { newTally, writeTally } from './support/summary';
 
@@ -61,6 +62,7 @@ describe('reliability: kill -9 under load, ten times', () => {
     tally.requests = sent.count;
     writeTally('crash', tally);
     await app?.stop();
+    removeBuild();
     await receiver.close();
     await db?.end();
   });
@@ -201,6 +203,10 @@ describe('reliability: kill -9 under load, ten times', () => {
     const notDelivered = async () => (await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE merchant_id = $1 AND status <> 'delivered'`, [m.id])).rows[0].n as number;
     for (let i = 0; i < 40 && (await notDelivered()) > 0; i++) await sleep(250);
     expect(await notDelivered()).toBe(0);
+    // 6. Everything the process printed over eleven lives (LOG_LEVEL=info, stdout and stderr) is free of secrets.
+    const secrets = [m.apiKey, TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY, secret, 'rk-reliability-key-0001', ahnajakSecret(m), `ck-key-${m.id}`, `tok-${m.id}`];
+    expect(app.lines.length).toBeGreaterThan(100);
+    expect(app.lines.filter((line) => secrets.some((s) => line.includes(s)))).toEqual([]);
     tally.notes.push(
       `${ids.length} orders acknowledged, ${paidAtGateway.size} paid at the gateway, ${events.length} events, ${receiver.deliveries.length} deliveries (${receiver.deliveries.length - events.length} repeats, each under its event's webhook-id)`,
     );

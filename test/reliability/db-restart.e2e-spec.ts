@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { freePort } from '../../src/database/embedded-postgres';
 import { runMigrations } from '../../src/database/migrate';
-import { TEST_ADMIN_TOKEN, TestResponse } from '../helpers/test-app';
+import { TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY, TestResponse } from '../helpers/test-app';
+import { removeBuild } from './support/build';
 import { ChildApp } from './support/child-app';
 import { OwnPostgres } from './support/own-postgres';
 import { sent } from './support/http';
@@ -58,6 +59,7 @@ describe('reliability: the database restarts mid-load', () => {
     tally.requests = sent.count;
     writeTally('db-restart', tally);
     await app?.stop();
+    removeBuild();
     await db?.end().catch(() => undefined);
     await pg?.stop();
     await receiver.close();
@@ -167,5 +169,9 @@ describe('reliability: the database restarts mid-load', () => {
     const undelivered = events.filter((id) => !delivered().has(id));
     tally.lost += undelivered.length;
     expect(undelivered).toEqual([]);
+
+    // The outage was logged (a database error is worth a line), but no line carries a secret or a connection string's password.
+    const secrets = [m.apiKey, TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY, 'rk-reliability-key-0001', 'postgres:postgres@'];
+    expect(app.lines.filter((line) => secrets.some((s) => line.includes(s)))).toEqual([]);
   });
 });
