@@ -12,6 +12,7 @@ import { AppConfig } from './config/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
 import { installGracefulClose } from './health/graceful-close';
+import { installRequestLogging } from './logging/request-logging';
 import { installHttpMetrics } from './metrics/http-metrics';
 import { registerSecurity } from './security/security-headers';
 
@@ -52,9 +53,12 @@ export async function createApp(config: AppConfig, databaseUrl: string, runtime:
   app.useLogger(app.get(PinoNestLogger));
   app.flushLogs();
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Synchronous hooks: an async one costs a promise per request.
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
   });
+  installRequestLogging(app);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

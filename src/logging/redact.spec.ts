@@ -1,4 +1,4 @@
-import { REDACTED, scrubSecrets, scrubString } from './redact';
+import { isSecretKey, REDACTED, scrubSecrets, scrubString } from './redact';
 
 describe('scrubSecrets', () => {
   it('replaces secret-named keys at any depth, keeping the shape', () => {
@@ -50,5 +50,28 @@ describe('scrubSecrets', () => {
     expect(scrubSecrets({ buf, date })).toEqual({ buf, date });
     expect(scrubSecrets(null)).toBeNull();
     expect(scrubSecrets(42)).toBe(42);
+  });
+
+  it('copies only what it changes: a clean value comes back as the same reference', () => {
+    const clean = { context: 'OrdersService', order: { id: 'ord_1', amount: '9.90', items: [{ sku: 'a' }] }, note: 'keyboard order' };
+    expect(scrubSecrets(clean)).toBe(clean);
+    const list = ['plain', { id: 1 }];
+    expect(scrubSecrets(list)).toBe(list);
+    // One secret deep inside: a new path down to it, untouched siblings shared.
+    const dirty = { a: { b: { token: 't0k' } }, c: { d: 1 } };
+    const out = scrubSecrets(dirty) as typeof dirty;
+    expect(out).not.toBe(dirty);
+    expect(out.a.b.token).toBe(REDACTED);
+    expect(out.c).toBe(dirty.c);
+    expect(dirty.a.b.token).toBe('t0k');
+  });
+
+  it('recognises every secret key name however it is spelled (the quick pre-check never hides one)', () => {
+    const names = ['Authorization', 'PROXY-AUTHORIZATION', 'Cookie', 'Set-Cookie', 'X-Api-Key', 'apiKey', 'ProfileKey', 'secretKey', 'SECRET', 'client-secret', 'signingSecret', 'WEBHOOK_SECRET', 'Token', 'accessToken', 'refresh-token', 'ID_TOKEN', 'Password', 'passwd', 'privateKey', 'encryption-key', 'adminToken', 'Credentials', 'credentials_sealed', 'keyHash'];
+    for (const name of names) expect([name, isSecretKey(name)]).toEqual([name, true]);
+    for (const name of ['keyboard', 'monkey', 'tokens_used', 'author', 'context', 'secretary']) expect([name, isSecretKey(name)]).toEqual([name, false]);
+    expect(scrubString('BEARER abcdefgh')).toBe(`BEARER ${REDACTED}`);
+    expect(scrubString('x?TOKEN=abc&Password=p')).toBe(`x?TOKEN=${REDACTED}&Password=${REDACTED}`);
+    expect(scrubString('{"Secret":"x"}')).toBe(`{"Secret":"${REDACTED}"}`);
   });
 });
