@@ -182,6 +182,11 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);
   }
 
+  /** The HTTP histogram's series for these labels, to observe into directly (the per-request hook keeps them). */
+  httpSeries(method: string, route: string, status: number): Histogram.Internal<'method' | 'route' | 'status'> {
+    return this.httpDuration.labels({ method, route, status: String(status) });
+  }
+
   observeProviderCall(o: ProviderCallObservation): void {
     this.providerCallDuration.observe({ provider: o.provider, outcome: o.outcome }, o.durationMs / 1000);
     if (o.outcome !== 'ok') this.providerCallErrors.inc({ provider: o.provider, kind: o.outcome });

@@ -19,10 +19,13 @@ export function limitScope(path: string): LimitScope {
   return 'none';
 }
 
-const pathOf = (context: ExecutionContext) => {
-  const req = context.switchToHttp().getRequest<FastifyRequest>();
-  return (req.routeOptions?.url ?? req.url ?? '').split('?')[0];
-};
+const SCOPE = Symbol('limitScope');
+
+/** The request's scope, worked out once per request (the guard and both throttlers ask for it). */
+function scopeOf(context: ExecutionContext): LimitScope {
+  const req = context.switchToHttp().getRequest<FastifyRequest & { [SCOPE]?: LimitScope }>();
+  return (req[SCOPE] ??= limitScope((req.routeOptions.url ?? req.url ?? '').split('?')[0]));
+}
 
 /**
  * The bucket of a merchant request: its API key (hashed: the key itself never sits in memory
@@ -40,14 +43,14 @@ export function throttlers(config: AppConfig): ThrottlerOptions[] {
       name: 'api_key',
       ttl: 1000,
       limit: config.rateLimitPerKeyPerS,
-      skipIf: (ctx) => limitScope(pathOf(ctx)) !== 'merchant',
+      skipIf: (ctx) => scopeOf(ctx) !== 'merchant',
       getTracker: (req) => keyTracker(req as FastifyRequest),
     },
     {
       name: 'ip',
       ttl: 1000,
       limit: config.rateLimitPerIpPerS,
-      skipIf: (ctx) => limitScope(pathOf(ctx)) !== 'public',
+      skipIf: (ctx) => scopeOf(ctx) !== 'public',
       getTracker: (req) => `ip:${(req as FastifyRequest).ip}`,
     },
   ];
@@ -60,6 +63,11 @@ export function throttlers(config: AppConfig): ThrottlerOptions[] {
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  /** Routes no limit applies to (health, metrics, admin, docs, the sandbox) skip the per-throttler metadata lookups. */
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return Promise.resolve(scopeOf(context) === 'none');
+  }
+
   protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
     return `${name}:${tracker}`;
   }

@@ -1,4 +1,4 @@
-import helmet from '@fastify/helmet';
+import { createRequire } from 'node:module';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '../config/config';
 
@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/config';
  * Pages other sites may frame: the checkout page (the embeddable modal opens it in an iframe)
  * and the SMM top-up widget (panels embed it). Everything else may only be framed by us.
  */
-const EMBEDDABLE = /^\/(pay|topup)(\/|$)/;
+const EMBEDDABLE = /^\/(pay|topup)(\/|\?|$)/;
 
 /**
  * One Content-Security-Policy for everything we serve: our own pages, the sandbox's gateway
@@ -33,14 +33,36 @@ export function contentSecurityPolicy(frameAncestors: string): string {
 const CSP_FRAMEABLE = contentSecurityPolicy('*');
 const CSP_DEFAULT = contentSecurityPolicy("'self'");
 
+/** helmet itself, resolved from @fastify/helmet (whose dependency it is), so our headers are exactly what the plugin would send. */
+type HelmetMiddleware = (req: unknown, res: { setHeader(name: string, value: string): void; removeHeader(name: string): void }, next: (err?: unknown) => void) => void;
+const helmet = createRequire(require.resolve('@fastify/helmet'))('helmet') as (options: Record<string, unknown>) => HelmetMiddleware;
+
+/** The headers helmet sets with these options. They are static (no CSP nonces), so they are computed once, not per request. */
+export function helmetHeaders(options: Record<string, unknown>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  let failure: unknown;
+  helmet(options)(
+    {},
+    {
+      setHeader: (name, value) => void (headers[name.toLowerCase()] = String(value)),
+      removeHeader: (name) => void delete headers[name.toLowerCase()],
+    },
+    (err) => void (failure = err),
+  );
+  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+  return headers;
+}
+
 /**
- * Security headers (@fastify/helmet) and CORS. CSP and framing are set per path here rather
- * than by helmet, because the embeddable pages must be frameable from merchants' sites.
+ * Security headers (helmet's, with our options) and CORS. CSP and framing are set per path here
+ * rather than by helmet, because the embeddable pages must be frameable from merchants' sites.
  * Cross-Origin-Resource-Policy is cross-origin: QR images and the modal script are meant to
- * be loaded by merchants' pages.
+ * be loaded by merchants' pages. @fastify/helmet is not registered as a plugin: it rebuilds
+ * helmet's middleware from the options on every request (two hooks, one of them async); the
+ * same headers, computed once, are set here by one synchronous hook.
  */
 export async function registerSecurity(app: NestFastifyApplication, config: AppConfig): Promise<void> {
-  await app.register(helmet, {
+  const base = helmetHeaders({
     contentSecurityPolicy: false,
     frameguard: false,
     crossOriginResourcePolicy: { policy: 'cross-origin' },
@@ -49,17 +71,14 @@ export async function registerSecurity(app: NestFastifyApplication, config: AppC
     // HSTS only where it means something (an https public URL); on plain http it would be ignored or, on localhost, sticky.
     strictTransportSecurity: config.publicBaseUrl.startsWith('https://') ? { maxAge: 31_536_000, includeSubDomains: false } : false,
   });
+  const frameable = { ...base, 'content-security-policy': CSP_FRAMEABLE };
+  const sameOrigin = { ...base, 'content-security-policy': CSP_DEFAULT, 'x-frame-options': 'SAMEORIGIN' };
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', async (request, reply) => {
-      const path = request.url.split('?')[0];
-      if (EMBEDDABLE.test(path)) {
-        void reply.header('content-security-policy', CSP_FRAMEABLE);
-      } else {
-        void reply.header('content-security-policy', CSP_DEFAULT);
-        void reply.header('x-frame-options', 'SAMEORIGIN');
-      }
+    .addHook('onRequest', (request, reply, done) => {
+      void reply.headers(EMBEDDABLE.test(request.url) ? frameable : sameOrigin);
+      done();
     });
   if (config.corsOrigins.length) {
     app.enableCors({
