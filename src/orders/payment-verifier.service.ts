@@ -5,6 +5,12 @@ import { PaymentProvider, ProviderError, ProviderId, ProviderRegistry, VerifyInp
 import { Order, Transaction } from './order.entity';
 import { OrderTransitions, TransitionResult } from './order-transitions.service';
 
+/** One answered check to record: the transaction and, if it stays PENDING, when to check it next. */
+export interface CheckRecord {
+  id: string;
+  nextCheckAt: Date | null;
+}
+
 /**
  * Asks a gateway about a transaction and applies the answer through the state machine.
  * Shared by POST /v1/orders/{id}/verify, the reconciliation sweeper and the pay page's poll.
@@ -60,6 +66,14 @@ export class PaymentVerifier {
       `UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = NULL, updated_at = now() WHERE id = $1`,
       [txn.id],
     );
+    return this.applyAnswer(txn, outcome, actor);
+  }
+
+  /**
+   * The state-machine half of applyOutcome, without recording the check: for callers that
+   * record many checks in one statement (recordChecks). PENDING changes nothing.
+   */
+  async applyAnswer(txn: Transaction, outcome: VerifyOutcome, actor: string): Promise<TransitionResult | null> {
     switch (outcome.status) {
       case 'PENDING':
         return null;
@@ -74,6 +88,26 @@ export class PaymentVerifier {
       case 'FAILED':
         return this.transitions.apply(txn.orderId, { kind: 'fail', reason: outcome.reason }, { transactionId: txn.id, actor });
     }
+  }
+
+  /**
+   * Records answered checks in ONE statement, as applyOutcome records one (last_checked_at,
+   * check_count + 1, last_error cleared), and, given the lease holder, releases that holder's
+   * lease on each with its next check (none once the transaction left PENDING). A lease that
+   * has passed to someone else is left alone; the check is recorded all the same.
+   */
+  async recordChecks(checks: readonly CheckRecord[], leaseHolder: string | null = null): Promise<void> {
+    if (!checks.length) return;
+    await this.db.query(
+      `UPDATE transactions t SET last_checked_at = now(), check_count = t.check_count + 1, last_error = NULL, updated_at = now(),
+         claimed_until = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_until END,
+         claimed_by = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_by END,
+         swept_at = CASE WHEN t.claimed_by = $3 THEN now() ELSE t.swept_at END,
+         next_check_at = CASE WHEN t.claimed_by = $3 THEN (CASE WHEN t.status = 'PENDING' THEN u.next ELSE NULL END) ELSE t.next_check_at END
+       FROM unnest($1::text[], $2::timestamptz[]) AS u(id, next)
+       WHERE t.id = u.id`,
+      [checks.map((c) => c.id), checks.map((c) => c.nextCheckAt), leaseHolder],
+    );
   }
 
   async recordFailure(txn: Transaction, err: unknown): Promise<void> {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { hostname } from 'node:os';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { ProblemException } from '../common/problem';
@@ -9,7 +9,7 @@ import { AccountNeedsAttentionError, ProviderAccountsService } from '../merchant
 import { MetricsService } from '../metrics/metrics.service';
 import { Transaction } from '../orders/order.entity';
 import { OrderTransitions, TransitionResult } from '../orders/order-transitions.service';
-import { PaymentVerifier } from '../orders/payment-verifier.service';
+import { CheckRecord, PaymentVerifier } from '../orders/payment-verifier.service';
 import { PaymentProvider, ProviderCredentials, ProviderError, ProviderId, ProviderRegistry, VerifyOutcome } from '../providers/provider';
 import { nextCheckAt, shouldGiveUp } from './backoff';
 import { mapLimit, planBatches, RunTally } from './plan';
@@ -40,6 +40,17 @@ interface RunContext {
   interrupted: boolean;
   lastProgressAt: number;
   onProgress?: () => void;
+}
+
+/**
+ * The bookkeeping of one claimed batch, written when the batch is done: every answered check
+ * that needs no transition costs no statement of its own; the batch's checks are recorded and
+ * their leases released with their next check times in ONE statement, the merely released
+ * (expire-only providers before expiry) in another.
+ */
+interface BatchBook {
+  checked: CheckRecord[];
+  released: CheckRecord[];
 }
 
 export interface RunOptions {
@@ -119,7 +130,12 @@ export class SweeperService implements OnModuleDestroy {
     const providers = this.registry.all();
     const renew = setInterval(() => {
       this.db
-        .query(`UPDATE transactions SET claimed_until = now() + make_interval(secs => $2) WHERE claimed_by = $1`, [runId, CLAIM_LEASE_SECONDS])
+        // SKIP LOCKED: a row being released right now (a batch's bookkeeping statement locks many) is skipped, so the two never deadlock.
+        .query(
+          `UPDATE transactions SET claimed_until = now() + make_interval(secs => $2)
+           WHERE id IN (SELECT id FROM transactions WHERE claimed_by = $1 FOR UPDATE SKIP LOCKED) AND claimed_by = $1`,
+          [runId, CLAIM_LEASE_SECONDS],
+        )
         .catch((err: unknown) => this.logger.warn(`renewing the claims of run ${runId} failed: ${describe(err)}`));
     }, CLAIM_RENEW_EVERY_MS);
     renew.unref();
@@ -161,17 +177,23 @@ export class SweeperService implements OnModuleDestroy {
       if (!txns.length) return;
       ctx.tally.claimed += txns.length;
       ctx.tally.touch(provider.id);
+      const book: BatchBook = { checked: [], released: [] };
       try {
         if (!provider.capabilities.verify || (!provider.verify && !batchVerify)) {
-          await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.expireOnTime(txn, ctx));
+          await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.expireOnTime(txn, ctx, book));
         } else if (batchVerify) {
-          await this.checkBatches(provider, txns, ctx);
+          await this.checkBatches(provider, txns, ctx, book);
         } else {
-          await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.checkOne(provider, txn, ctx));
+          await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.checkOne(provider, txn, ctx, book));
         }
       } finally {
-        // Normally each transaction was released as it was handled; a failure left this one claimed. Marked swept so this run moves on.
-        await this.db.query(`UPDATE transactions SET claimed_until = NULL, claimed_by = NULL, swept_at = now() WHERE claimed_by = $1 AND id = ANY($2)`, [ctx.runId, txns.map((t) => t.id)]);
+        try {
+          await this.verifier.recordChecks(book.checked, ctx.runId);
+          await this.releaseMany(ctx, book.released);
+        } finally {
+          // Normally every transaction was released above or where it was handled (an update of no row); a failure left this one claimed. Marked swept so this run moves on.
+          await this.db.query(`UPDATE transactions SET claimed_until = NULL, claimed_by = NULL, swept_at = now() WHERE claimed_by = $1 AND id = ANY($2)`, [ctx.runId, txns.map((t) => t.id)]);
+        }
       }
       this.progress(ctx);
     }
@@ -196,12 +218,32 @@ export class SweeperService implements OnModuleDestroy {
        )
        UPDATE transactions t SET claimed_until = now() + make_interval(secs => $5), claimed_by = $6
        FROM picked WHERE t.id = picked.id
-       RETURNING t.id`,
+       RETURNING t.*`,
       [provider, ctx.startedAt, ctx.manual, limit, CLAIM_LEASE_SECONDS, ctx.runId],
     );
-    const ids = rowsOf<{ id: string }>(rows).map((r) => r.id);
-    if (!ids.length) return [];
-    return this.db.getRepository(Transaction).find({ where: { id: In(ids) }, order: { nextCheckAt: 'ASC', id: 'ASC' } });
+    // The claimed rows themselves, not read back with a second query.
+    const txns = rowsOf<Record<string, unknown>>(rows).map((row) => this.hydrate(row));
+    return txns.sort((a, b) => (a.nextCheckAt?.getTime() ?? -Infinity) - (b.nextCheckAt?.getTime() ?? -Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** A RETURNING row as a Transaction, converted column by column as typeorm converts what a find() reads. */
+  private hydrate(row: Record<string, unknown>): Transaction {
+    const metadata = this.db.getMetadata(Transaction);
+    const txn = metadata.create() as Transaction;
+    for (const column of metadata.columns) column.setEntityValue(txn, this.db.driver.prepareHydratedValue(row[column.databaseName], column));
+    return txn;
+  }
+
+  /** Gives transactions back without a check (expire-only providers before expiry), in one statement. */
+  private async releaseMany(ctx: RunContext, releases: readonly CheckRecord[]): Promise<void> {
+    if (!releases.length) return;
+    await this.db.query(
+      `UPDATE transactions t SET claimed_until = NULL, claimed_by = NULL, swept_at = now(),
+         next_check_at = CASE WHEN t.status = 'PENDING' THEN u.next ELSE NULL END
+       FROM unnest($1::text[], $2::timestamptz[]) AS u(id, next)
+       WHERE t.id = u.id AND t.claimed_by = $3`,
+      [releases.map((r) => r.id), releases.map((r) => r.nextCheckAt), ctx.runId],
+    );
   }
 
   /** Gives the transaction back with its next check (null: no further scheduled check). */
@@ -229,7 +271,7 @@ export class SweeperService implements OnModuleDestroy {
   }
 
   /** One transaction, one gateway call (RaksmeyPay verify, Bakong API service check). */
-  private async checkOne(provider: PaymentProvider, txn: Transaction, ctx: RunContext): Promise<void> {
+  private async checkOne(provider: PaymentProvider, txn: Transaction, ctx: RunContext, book: BatchBook): Promise<void> {
     let account: ProviderCredentials;
     try {
       account = await this.credentialsFor(ctx, txn);
@@ -249,11 +291,11 @@ export class SweeperService implements OnModuleDestroy {
     }
     ctx.tally.checked++;
     ctx.tally.call(provider.id, performance.now() - started, true);
-    await this.settle(provider, txn, outcome, ctx);
+    await this.settle(provider, txn, outcome, ctx, book);
   }
 
   /** Many transactions per call (Bakong Open API): grouped per merchant account, ≤ batchSize each. */
-  private async checkBatches(provider: PaymentProvider, txns: Transaction[], ctx: RunContext): Promise<void> {
+  private async checkBatches(provider: PaymentProvider, txns: Transaction[], ctx: RunContext, book: BatchBook): Promise<void> {
     const groups = planBatches(txns, provider.batchSize ?? 50);
     await mapLimit(groups, this.config.reconcileConcurrency, async (group) => {
       let account: ProviderCredentials;
@@ -285,37 +327,51 @@ export class SweeperService implements OnModuleDestroy {
           return this.failed(provider, txn, new ProviderError(provider.id, 'bad_response', 'the batch answer did not mention this payment'), ctx);
         }
         if (answer instanceof Error) return this.failed(provider, txn, answer, ctx);
-        return this.settle(provider, txn, answer, ctx);
+        return this.settle(provider, txn, answer, ctx, book);
       });
     });
   }
 
-  /** Applies a gateway's answer; past expiry, a transaction still PENDING after its final check expires. */
-  private async settle(provider: PaymentProvider, txn: Transaction, outcome: VerifyOutcome, ctx: RunContext): Promise<void> {
+  /**
+   * Applies a gateway's answer; past expiry, a transaction still PENDING after its final check
+   * expires. Only a status change costs statements here (OrderTransitions, one by one: each
+   * writes its event); the check itself and the release go into the batch's book.
+   */
+  private async settle(provider: PaymentProvider, txn: Transaction, outcome: VerifyOutcome, ctx: RunContext, book: BatchBook): Promise<void> {
+    const now = this.clock.now();
+    const finalCheck = now.getTime() >= txn.expiresAt.getTime();
+    const next = () => nextCheckAt({ checkCount: txn.checkCount + 1, expiresAt: txn.expiresAt, now });
+    if (outcome.status === 'PENDING' && !finalCheck) {
+      book.checked.push({ id: txn.id, nextCheckAt: next() });
+      return;
+    }
     try {
-      const result = await this.verifier.applyOutcome(txn, outcome, ACTOR);
+      const result = await this.verifier.applyAnswer(txn, outcome, ACTOR);
       this.count(ctx, result);
-      const now = this.clock.now();
       const stillPending = !result || result.transaction.status === 'PENDING';
-      if (stillPending && now.getTime() >= txn.expiresAt.getTime()) {
+      if (stillPending && finalCheck) {
+        // Expired now, or the order was already final (e.g. paid through another transaction): nothing left to check.
         const expired = await this.transitions.apply(txn.orderId, { kind: 'expire' }, { transactionId: txn.id, actor: ACTOR, reason: 'expired: the final check at expiry found no payment' });
         this.count(ctx, expired);
-        // The order was already final (e.g. paid through another transaction): nothing left to check.
-        if (!expired.changed) return this.release(ctx, txn, null);
+        book.checked.push({ id: txn.id, nextCheckAt: null });
+        return;
       }
-      await this.release(ctx, txn, nextCheckAt({ checkCount: txn.checkCount + 1, expiresAt: txn.expiresAt, now }));
+      book.checked.push({ id: txn.id, nextCheckAt: stillPending ? next() : null });
     } catch (err) {
       await this.unexpected(provider, txn, err, ctx);
     }
   }
 
   /** Providers without a verify API (Ahnajak, hosted checkout): their callbacks confirm payments; we expire on time. */
-  private async expireOnTime(txn: Transaction, ctx: RunContext): Promise<void> {
+  private async expireOnTime(txn: Transaction, ctx: RunContext, book: BatchBook): Promise<void> {
     try {
-      if (this.clock.now().getTime() < txn.expiresAt.getTime()) return this.release(ctx, txn, txn.expiresAt);
+      if (this.clock.now().getTime() < txn.expiresAt.getTime()) {
+        book.released.push({ id: txn.id, nextCheckAt: txn.expiresAt });
+        return;
+      }
       const result = await this.transitions.apply(txn.orderId, { kind: 'expire' }, { transactionId: txn.id, actor: ACTOR, reason: 'expired: no payment was reported before expires_at' });
       this.count(ctx, result);
-      await this.release(ctx, txn, null);
+      book.released.push({ id: txn.id, nextCheckAt: null });
     } catch (err) {
       ctx.tally.errors++;
       this.logger.error(`expiring ${txn.id} failed: ${describe(err)}`);
@@ -353,7 +409,11 @@ export class SweeperService implements OnModuleDestroy {
     this.logger.error(`applying ${provider.id}'s answer for ${txn.id} failed: ${describe(err)}`, (err as Error)?.stack);
     ctx.tally.errors++;
     try {
-      await this.db.query(`UPDATE transactions SET last_error = $2, updated_at = now() WHERE id = $1`, [txn.id, `error: ${describe(err)}`.slice(0, 500)]);
+      // The gateway did answer: the check counts, with the failure to apply it as its error.
+      await this.db.query(`UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = $2, updated_at = now() WHERE id = $1`, [
+        txn.id,
+        `error: ${describe(err)}`.slice(0, 500),
+      ]);
       await this.release(ctx, txn, nextCheckAt({ checkCount: txn.checkCount + 1, expiresAt: txn.expiresAt, now: this.clock.now() }));
     } catch {
       // The lease lapses on its own; the next sweep retries.
