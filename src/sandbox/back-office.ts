@@ -23,6 +23,12 @@ export interface SandboxTransaction {
 @Injectable()
 export class SandboxBackOffice {
   private readonly box: SecretBox;
+  /**
+   * Opened registrations by their sealed text, as a gateway keeps its merchants' keys at hand
+   * rather than decrypting them on every request. Keyed by the ciphertext itself, so a changed
+   * registration is a new entry and nothing stale is ever served.
+   */
+  private readonly opened = new Map<string, Record<string, unknown>>();
 
   constructor(
     private readonly db: DataSource,
@@ -50,11 +56,25 @@ export class SandboxBackOffice {
     return rows.map(toTxn);
   }
 
+  /** A payment and the registration of the merchant it belongs to, in one query (either may be null). */
+  async transactionWithAccount(provider: string, providerReference: string): Promise<{ txn: SandboxTransaction; account: Record<string, unknown> | null } | null> {
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT t.id, t.order_id, t.merchant_id, t.provider, t.provider_reference, t.amount_minor, t.currency, t.created_at, t.expires_at, a.credentials_sealed
+       FROM transactions t LEFT JOIN provider_accounts a ON a.merchant_id = t.merchant_id AND a.provider = t.provider
+       WHERE t.provider = $1 AND t.provider_reference = $2`,
+      [provider, providerReference],
+    );
+    if (!rows[0]) return null;
+    const txn = toTxn(rows[0]);
+    const sealed = rows[0].credentials_sealed as string | null;
+    return { txn, account: sealed ? this.open(sealed, txn.merchantId, provider) : null };
+  }
+
   /** The merchant's registration with this gateway (decrypted), or null. */
   async account(merchantId: string, provider: string): Promise<Record<string, unknown> | null> {
     const rows: { credentials_sealed: string }[] = await this.db.query(`SELECT credentials_sealed FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`, [merchantId, provider]);
     if (!rows[0]) return null;
-    return JSON.parse(this.box.open(rows[0].credentials_sealed, `${merchantId}:${provider}`)) as Record<string, unknown>;
+    return this.open(rows[0].credentials_sealed, merchantId, provider);
   }
 
   /** Every account registered with this gateway whose `field` equals `value` (e.g. a bearer token), oldest registration first. */
@@ -62,12 +82,27 @@ export class SandboxBackOffice {
     const rows: { merchant_id: string; credentials_sealed: string }[] = await this.db.query(`SELECT merchant_id, credentials_sealed FROM provider_accounts WHERE provider = $1 ORDER BY created_at, id`, [provider]);
     const out: { merchantId: string; account: Record<string, unknown> }[] = [];
     for (const row of rows) {
-      const account = JSON.parse(this.box.open(row.credentials_sealed, `${row.merchant_id}:${provider}`)) as Record<string, unknown>;
+      const account = this.open(row.credentials_sealed, row.merchant_id, provider);
       if (account[field] === value) out.push({ merchantId: row.merchant_id, account });
     }
     return out;
   }
+
+  /** A copy, so a caller's edits never reach the cache. */
+  private open(sealed: string, merchantId: string, provider: string): Record<string, unknown> {
+    const key = `${merchantId}:${provider}:${sealed}`;
+    let account = this.opened.get(key);
+    if (!account) {
+      account = JSON.parse(this.box.open(sealed, `${merchantId}:${provider}`)) as Record<string, unknown>;
+      if (this.opened.size >= OPENED_CACHE_MAX) this.opened.clear();
+      this.opened.set(key, account);
+    }
+    return { ...account };
+  }
 }
+
+/** Registrations kept opened; past this the cache starts over (the sandbox holds a handful). */
+const OPENED_CACHE_MAX = 1_000;
 
 function toTxn(r: Record<string, unknown>): SandboxTransaction {
   return {

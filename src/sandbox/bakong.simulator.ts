@@ -64,27 +64,27 @@ export class BakongSimulator implements OnModuleInit {
     void reply.status(status).header('content-type', 'application/json').send(JSON.stringify(body));
   }
 
-  /** The merchants whose bakong account holds this bearer token, or null when Bakong would refuse it. */
-  private async authenticate(header: string | undefined): Promise<Set<string> | null> {
+  /** The merchants whose bakong account holds this bearer token (with that account), or null when Bakong would refuse it. */
+  private async authenticate(header: string | undefined): Promise<Map<string, Record<string, unknown>> | null> {
     const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
     if (!token) return null;
     const exp = jwtExp(token);
     if (exp !== null && exp * 1000 < Date.now()) return null;
     const holders = await this.backOffice.accountsWhere('bakong', 'token', token);
-    return holders.length ? new Set(holders.map((h) => h.merchantId)) : null;
+    return holders.length ? new Map(holders.map((h) => [h.merchantId, h.account])) : null;
   }
 
   /** Paid transactions among `md5s` that belong to these merchants, in Bakong's `data` shape. */
-  private async lookup(merchants: Set<string>, md5s: string[]): Promise<Map<string, Record<string, unknown>>> {
-    const txns = (await this.backOffice.transactionsByRefs('bakong', md5s)).filter((t) => merchants.has(t.merchantId));
-    const paid = await this.ledger.findMany('bakong', txns.map((t) => t.providerReference));
-    const accounts = new Map<string, Record<string, unknown> | null>();
+  private async lookup(merchants: Map<string, Record<string, unknown>>, md5s: string[]): Promise<Map<string, Record<string, unknown>>> {
+    // The payments and the ledger at once; a ledger entry counts only for the token holder's own payments.
+    const [all, paid] = await Promise.all([this.backOffice.transactionsByRefs('bakong', md5s), this.ledger.findMany('bakong', md5s)]);
     const out = new Map<string, Record<string, unknown>>();
-    for (const txn of txns) {
+    for (const txn of all) {
+      const account = merchants.get(txn.merchantId);
       const payment = paid.get(txn.providerReference);
-      if (!payment) continue;
-      if (!accounts.has(txn.merchantId)) accounts.set(txn.merchantId, await this.backOffice.account(txn.merchantId, 'bakong'));
-      out.set(txn.providerReference, transactionData(payment, String(accounts.get(txn.merchantId)?.account_id ?? '')));
+      if (!account || !payment) continue;
+      // The receiving account is the holder's own registration, already read to authenticate the token.
+      out.set(txn.providerReference, transactionData(payment, String(account.account_id ?? '')));
     }
     return out;
   }

@@ -91,12 +91,15 @@ export class RaksmeypaySimulator implements OnModuleInit {
   async verify(@Param('profileId') profileId: string, @Body() form: FormFields, @Res() reply: FastifyReply) {
     if (await this.faults.apply('raksmeypay', reply)) return;
     const transactionId = String(form?.transaction_id ?? '');
-    const txn = /^\d+$/.test(transactionId) ? await this.backOffice.transaction('raksmeypay', transactionId) : null;
-    const account = txn ? await this.backOffice.account(txn.merchantId, 'raksmeypay') : null;
+    // The payment with its merchant's registration, and the ledger, looked up together: two queries at once.
+    const [found, paid] = /^\d+$/.test(transactionId)
+      ? await Promise.all([this.backOffice.transactionWithAccount('raksmeypay', transactionId), this.ledger.find('raksmeypay', transactionId)])
+      : [null, null];
+    const txn = found?.txn;
+    const account = found?.account;
     const json = (body: string) => reply.status(200).header('content-type', 'application/json').send(body);
     if (!txn || !account || String(account.profile_id) !== profileId) return json('{"status":0,"err_msg":"Payment not found"}');
     if (!same(sha1(String(account.profile_key) + transactionId), String(form.hash ?? ''))) return json('{"status":0,"err_msg":"Invalid hash"}');
-    const paid = await this.ledger.find('raksmeypay', transactionId);
     // payment_amount is a bare JSON number, as the document's samples show.
     const amount = phpFloat(paid ? paid.amount : formatAmount(txn.amountMinor, txn.currency));
     return json(`{"status":1,"payment_amount":${amount},"payment_status":"${paid ? 'SUCCESS' : 'PENDING'}"}`);
