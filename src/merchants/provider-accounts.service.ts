@@ -54,6 +54,12 @@ function checkField(field: CredentialField, value: unknown): string | null {
   return field.check?.(value) ?? null;
 }
 
+export type SealedAccountRow = Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed' | 'needsAttention'>;
+
+/** The select list credentialsFromRow() reads, from the provider_accounts table under `alias`. */
+export const SEALED_ACCOUNT_COLUMNS = (alias: string) =>
+  `${alias}.merchant_id AS "merchantId", ${alias}.provider, ${alias}.credentials_sealed AS "credentialsSealed", ${alias}.needs_attention AS "needsAttention"`;
+
 /**
  * A merchant's own gateway credentials. Sealed with AES-256-GCM (ENCRYPTION_KEY), bound to
  * (merchant, provider) as associated data; secrets are write-only and masked on read.
@@ -123,16 +129,23 @@ export class ProviderAccountsService {
    */
   async credentials(merchantId: string, providerId: ProviderId, opts: { skipNeedingAttention?: boolean } = {}): Promise<ProviderCredentials> {
     // Raw SQL: this runs on every order creation and gateway check, and a repository find costs more CPU than the query itself.
-    const rows: Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed' | 'needsAttention'>[] = await this.db.query(
-      `SELECT merchant_id AS "merchantId", provider, credentials_sealed AS "credentialsSealed", needs_attention AS "needsAttention" FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`,
-      [merchantId, providerId],
-    );
-    const row = rows[0];
-    if (!row) {
+    const rows: SealedAccountRow[] = await this.db.query(`SELECT ${SEALED_ACCOUNT_COLUMNS('provider_accounts')} FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`, [
+      merchantId,
+      providerId,
+    ]);
+    return this.credentialsFromRow(providerId, rows[0], opts);
+  }
+
+  /**
+   * credentials() for a row the caller read itself (SEALED_ACCOUNT_COLUMNS, all null when the
+   * account is missing), so a hot path can fetch it in the same round trip as its own query.
+   */
+  credentialsFromRow(providerId: ProviderId, row: Partial<SealedAccountRow> | undefined, opts: { skipNeedingAttention?: boolean } = {}): ProviderCredentials {
+    if (!row?.credentialsSealed || !row.merchantId) {
       throw new ProblemException(422, 'provider_account_missing', `no ${providerId} account is configured; PUT /v1/provider-accounts/${providerId} first`);
     }
     if (opts.skipNeedingAttention && row.needsAttention) throw new AccountNeedsAttentionError(providerId, row.needsAttention);
-    const creds = this.open(row);
+    const creds = this.open({ merchantId: row.merchantId, provider: providerId, credentialsSealed: row.credentialsSealed });
     const provider = this.provider(providerId);
     return { ...creds, base_url: String(creds.base_url ?? provider.defaultBaseUrl).replace(/\/+$/, '') };
   }

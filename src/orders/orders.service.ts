@@ -6,7 +6,7 @@ import { Currency, MoneyError, parseAmount } from '../common/money';
 import { notFound, ProblemException, validationProblem } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { OutboxWriter } from '../events/outbox.writer';
-import { ProviderAccountsService } from '../merchants/provider-accounts.service';
+import { ProviderAccountsService, SEALED_ACCOUNT_COLUMNS, SealedAccountRow } from '../merchants/provider-accounts.service';
 import { CreatePaymentResult, ProviderError, ProviderRegistry } from '../providers/provider';
 import { providerProblem } from '../providers/provider-errors';
 import { Order, Transaction } from './order.entity';
@@ -35,6 +35,18 @@ export class OrdersService {
     return presentOrder(order, txn, this.config.publicBaseUrl);
   }
 
+  private selectBoth: string | undefined;
+
+  /** The select list of the order and transaction columns (from the entities), prefixed `o_` and `t_` so they cannot collide. */
+  private bothColumns(): string {
+    if (this.selectBoth === undefined) {
+      const list = (alias: string, entity: typeof Order | typeof Transaction) =>
+        this.db.getMetadata(entity).columns.map((c) => `${alias}."${c.databaseName}" AS "${alias}_${c.databaseName}"`);
+      this.selectBoth = [...list('o', Order), ...list('t', Transaction)].join(', ');
+    }
+    return this.selectBoth;
+  }
+
   async create(merchantId: string, dto: CreateOrderDto): Promise<OrderView> {
     const currency: Currency = dto.currency ?? 'USD';
     let amountMinor: number;
@@ -49,12 +61,15 @@ export class OrdersService {
     if (!provider.capabilities.currencies.includes(currency)) {
       throw validationProblem([{ field: 'currency', message: `${provider.id} accepts ${provider.capabilities.currencies.join(', ')} only` }]);
     }
-    const account = await this.accounts.credentials(merchantId, provider.id);
-    // One round trip for the duplicate check and the transaction number (a number spent on a refused duplicate is just a gap).
-    const [{ taken, number }]: { taken: boolean; number: string }[] = await this.db.query(
-      `SELECT EXISTS (SELECT 1 FROM orders WHERE merchant_id = $1 AND reference = $2) AS taken, nextval('transaction_number_seq') AS number`,
-      [merchantId, dto.reference],
+    // One round trip for the gateway account, the duplicate check and the transaction number (a number spent on a refused request is just a gap).
+    const [row]: (Partial<SealedAccountRow> & { taken: boolean; number: string })[] = await this.db.query(
+      `SELECT ${SEALED_ACCOUNT_COLUMNS('pa')},
+              EXISTS (SELECT 1 FROM orders WHERE merchant_id = $1 AND reference = $3) AS taken, nextval('transaction_number_seq') AS number
+         FROM (SELECT 1) AS one LEFT JOIN provider_accounts pa ON pa.merchant_id = $1 AND pa.provider = $2`,
+      [merchantId, provider.id, dto.reference],
     );
+    const account = this.accounts.credentialsFromRow(provider.id, row);
+    const { taken, number } = row;
     if (taken) throw duplicateReference(dto.reference);
 
     const now = new Date();
@@ -92,11 +107,17 @@ export class OrdersService {
 
     try {
       return await this.db.transaction(async (manager) => {
-        // RETURNING * instead of reading the rows back: two round trips fewer on the hottest write path.
-        const orderRows: Record<string, unknown>[] = await manager.query(
-          `INSERT INTO orders (id, merchant_id, reference, status, amount_minor, currency, provider, description, customer, metadata,
-             success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink)
-           VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18) RETURNING *`,
+        // Both rows in one statement, read back through RETURNING instead of two reads: the hottest write path, in fewer round trips.
+        const [both]: Record<string, unknown>[] = await manager.query(
+          `WITH o AS (
+             INSERT INTO orders (id, merchant_id, reference, status, amount_minor, currency, provider, description, customer, metadata,
+               success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink)
+             VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18) RETURNING *),
+           t AS (
+             INSERT INTO transactions (id, number, order_id, merchant_id, provider, provider_reference, status, amount_minor, currency, wire_amount,
+               return_token_hash, expires_at, next_check_at, created_at, updated_at)
+             VALUES ($19, $20, $1, $2, $6, $21, 'PENDING', $4, $5, $22, $23, $16, $24, $17, $17) RETURNING *)
+           SELECT ${this.bothColumns()} FROM o, t`,
           [
             orderId,
             merchantId,
@@ -116,16 +137,16 @@ export class OrdersService {
             expiresAt,
             now,
             created.deeplink ?? null,
+            txnId,
+            number,
+            created.providerReference,
+            created.wireAmount,
+            created.returnTokenHash ?? null,
+            nextCheckAt,
           ],
         );
-        const txnRows: Record<string, unknown>[] = await manager.query(
-          `INSERT INTO transactions (id, number, order_id, merchant_id, provider, provider_reference, status, amount_minor, currency, wire_amount,
-             return_token_hash, expires_at, next_check_at, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *`,
-          [txnId, number, orderId, merchantId, provider.id, created.providerReference, amountMinor, currency, created.wireAmount, created.returnTokenHash ?? null, expiresAt, nextCheckAt, now],
-        );
-        const order = hydrate(manager, Order, orderRows[0]);
-        const txn = hydrate(manager, Transaction, txnRows[0]);
+        const order = hydrate(manager, Order, both, 'o_');
+        const txn = hydrate(manager, Transaction, both, 't_');
         const view = this.present(order, txn);
         await this.outbox.append(manager, { merchantId, orderId, type: 'order.created', sequence: 1, data: { order: view } });
         return view;
@@ -192,12 +213,12 @@ export class OrdersService {
   }
 }
 
-/** A RETURNING * row as an entity, converted column by column exactly as typeorm converts the rows a find() reads. */
-function hydrate<T extends object>(manager: EntityManager, entity: new () => T, row: Record<string, unknown>): T {
+/** A RETURNING row (columns under `prefix`) as an entity, converted column by column exactly as typeorm converts the rows a find() reads. */
+function hydrate<T extends object>(manager: EntityManager, entity: new () => T, row: Record<string, unknown>, prefix: string): T {
   const metadata = manager.connection.getMetadata(entity);
   const target = metadata.create() as T;
   for (const column of metadata.columns) {
-    column.setEntityValue(target, manager.connection.driver.prepareHydratedValue(row[column.databaseName], column));
+    column.setEntityValue(target, manager.connection.driver.prepareHydratedValue(row[prefix + column.databaseName], column));
   }
   return target;
 }
