@@ -23,8 +23,9 @@ export function installGracefulClose(app: NestFastifyApplication, graceMs = SHUT
     server.closeIdleConnections();
     done();
   });
-  fastify.addHook('onSend', async (_request, reply, payload) => {
+  // Synchronous: an async hook would cost a promise on every response.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 }

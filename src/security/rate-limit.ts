@@ -20,6 +20,7 @@ export function limitScope(path: string): LimitScope {
 }
 
 const SCOPE = Symbol('limitScope');
+const PASS = Promise.resolve(true);
 
 /** The request's scope, worked out once per request (the guard and both throttlers ask for it). */
 function scopeOf(context: ExecutionContext): LimitScope {
@@ -63,9 +64,9 @@ export function throttlers(config: AppConfig): ThrottlerOptions[] {
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
-  /** Routes no limit applies to (health, metrics, admin, docs, the sandbox) skip the per-throttler metadata lookups. */
-  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return Promise.resolve(scopeOf(context) === 'none');
+  /** Routes no limit applies to (health, metrics, admin, docs, the sandbox) pass at once, without the per-throttler metadata lookups. */
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    return scopeOf(context) === 'none' ? PASS : super.canActivate(context);
   }
 
   protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
