@@ -27,15 +27,17 @@ export function phpAmount(minor: number, currency: Currency): string {
 }
 
 /** PHP's urlencode(): RFC 1738 style, space as "+", only [A-Za-z0-9_.-] left alone. */
+/** Bytes PHP's urlencode() leaves as they are: A-Z a-z 0-9 _ . - */
+const URLENCODE_SAFE = new Uint8Array(256).map((_, b) => (/[A-Za-z0-9_.-]/.test(String.fromCharCode(b)) ? 1 : 0));
+const HEX_UPPER = '0123456789ABCDEF';
+
 export function phpUrlencode(value: string): string {
-  return Array.from(Buffer.from(value, 'utf8'))
-    .map((byte) => {
-      const ch = String.fromCharCode(byte);
-      if (/[A-Za-z0-9_.-]/.test(ch)) return ch;
-      if (ch === ' ') return '+';
-      return '%' + byte.toString(16).toUpperCase().padStart(2, '0');
-    })
-    .join('');
+  // Byte by byte over the UTF-8, with a lookup table: this runs several times for every order created.
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    out += URLENCODE_SAFE[byte] ? String.fromCharCode(byte) : byte === 0x20 ? '+' : '%' + HEX_UPPER[byte >> 4] + HEX_UPPER[byte & 15];
+  }
+  return out;
 }
 
 /** PHP's http_build_query() for a flat array of scalars. */
