@@ -98,6 +98,11 @@ describe('operations: health, metrics, limits, headers', () => {
     expect(given.headers.get('x-request-id')).toBe('req-abc.123');
     const made = await t.request('GET', '/health/live', { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // The probe is an ordinary route: it gets the same security headers as everything else.
+    expect(given.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(given.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(given.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
+    expect(given.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
   });
 
   describe('metrics', () => {
