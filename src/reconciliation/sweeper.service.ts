@@ -164,38 +164,71 @@ export class SweeperService implements OnModuleDestroy {
     return run;
   }
 
-  /** Claims and handles one provider's transactions batch after batch until none is left. */
+  /**
+   * Claims and handles one provider's transactions batch after batch until none is left. The
+   * next batch is claimed while this one is checked, and a batch's bookkeeping is written while
+   * the next one is checked, so the gateway calls never wait for either.
+   */
   private async sweepProvider(provider: PaymentProvider, ctx: RunContext): Promise<void> {
     const batchVerify = provider.capabilities.batchVerify && typeof provider.verifyBatch === 'function';
     const claimSize = batchVerify ? Math.max(CLAIM_BATCH, (provider.batchSize ?? 50) * 10) : CLAIM_BATCH;
-    for (;;) {
-      if (this.stopping) {
-        ctx.interrupted = true;
-        return;
-      }
-      const txns = await this.claim(ctx, provider.id, claimSize);
-      if (!txns.length) return;
-      ctx.tally.claimed += txns.length;
-      ctx.tally.touch(provider.id);
-      const book: BatchBook = { checked: [], released: [] };
-      try {
-        if (!provider.capabilities.verify || (!provider.verify && !batchVerify)) {
-          await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.expireOnTime(txn, ctx, book));
-        } else if (batchVerify) {
-          await this.checkBatches(provider, txns, ctx, book);
-        } else {
-          await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.checkOne(provider, txn, ctx, book));
+    const claimNext = (): Promise<Transaction[]> => {
+      const claiming = this.claim(ctx, provider.id, claimSize);
+      claiming.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      return claiming;
+    };
+    if (this.stopping) {
+      ctx.interrupted = true;
+      return;
+    }
+    let next = claimNext();
+    let finishing: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        const txns = await next;
+        if (!txns.length) return;
+        if (this.stopping) {
+          // Claimed ahead but not started: given back with the run's other leases, unchecked.
+          ctx.interrupted = true;
+          return;
         }
-      } finally {
+        next = claimNext();
+        ctx.tally.claimed += txns.length;
+        ctx.tally.touch(provider.id);
+        const book: BatchBook = { checked: [], released: [] };
         try {
-          await this.verifier.recordChecks(book.checked, ctx.runId);
-          await this.releaseMany(ctx, book.released);
+          if (!provider.capabilities.verify || (!provider.verify && !batchVerify)) {
+            await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.expireOnTime(txn, ctx, book));
+          } else if (batchVerify) {
+            await this.checkBatches(provider, txns, ctx, book);
+          } else {
+            // An answer is applied while the next transaction is asked: the calls never wait for transitions.
+            const applying: Promise<void>[] = [];
+            await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.checkOne(provider, txn, ctx, book, applying));
+            await Promise.all(applying);
+          }
         } finally {
-          // Normally every transaction was released above or where it was handled (an update of no row); a failure left this one claimed. Marked swept so this run moves on.
-          await this.db.query(`UPDATE transactions SET claimed_until = NULL, claimed_by = NULL, swept_at = now() WHERE claimed_by = $1 AND id = ANY($2)`, [ctx.runId, txns.map((t) => t.id)]);
+          await finishing;
+          finishing = this.finishBatch(ctx, txns, book);
+          finishing.catch(() => undefined); // awaited with the next batch or on the way out
         }
+        this.progress(ctx);
       }
-      this.progress(ctx);
+    } finally {
+      // Nothing of this loop outlives it: the last bookkeeping is written and a claim in flight has landed (the run then releases it).
+      await Promise.allSettled([next]);
+      await finishing;
+    }
+  }
+
+  /** One batch's bookkeeping: its checks and releases, each kind in one statement. */
+  private async finishBatch(ctx: RunContext, txns: readonly Transaction[], book: BatchBook): Promise<void> {
+    try {
+      await this.verifier.recordChecks(book.checked, ctx.runId);
+      await this.releaseMany(ctx, book.released);
+    } finally {
+      // Normally every transaction was released above or where it was handled (an update of no row); a failure left this one claimed. Marked swept so this run moves on.
+      await this.db.query(`UPDATE transactions SET claimed_until = NULL, claimed_by = NULL, swept_at = now() WHERE claimed_by = $1 AND id = ANY($2)`, [ctx.runId, txns.map((t) => t.id)]);
     }
   }
 
@@ -270,8 +303,8 @@ export class SweeperService implements OnModuleDestroy {
     return creds;
   }
 
-  /** One transaction, one gateway call (RaksmeyPay verify, Bakong API service check). */
-  private async checkOne(provider: PaymentProvider, txn: Transaction, ctx: RunContext, book: BatchBook): Promise<void> {
+  /** One transaction, one gateway call (RaksmeyPay verify, Bakong API service check); the answer's application is left in `applying`. */
+  private async checkOne(provider: PaymentProvider, txn: Transaction, ctx: RunContext, book: BatchBook, applying: Promise<void>[]): Promise<void> {
     let account: ProviderCredentials;
     try {
       account = await this.credentialsFor(ctx, txn);
@@ -291,12 +324,15 @@ export class SweeperService implements OnModuleDestroy {
     }
     ctx.tally.checked++;
     ctx.tally.call(provider.id, performance.now() - started, true);
-    await this.settle(provider, txn, outcome, ctx, book);
+    // settle never rejects (a failure is recorded on the transaction); the batch awaits it.
+    applying.push(this.settle(provider, txn, outcome, ctx, book));
   }
 
   /** Many transactions per call (Bakong Open API): grouped per merchant account, ≤ batchSize each. */
   private async checkBatches(provider: PaymentProvider, txns: Transaction[], ctx: RunContext, book: BatchBook): Promise<void> {
     const groups = planBatches(txns, provider.batchSize ?? 50);
+    // A group's answers are applied while the next groups are asked: the calls never wait for transitions.
+    const applying: Promise<void>[] = [];
     await mapLimit(groups, this.config.reconcileConcurrency, async (group) => {
       let account: ProviderCredentials;
       try {
@@ -321,15 +357,18 @@ export class SweeperService implements OnModuleDestroy {
       }
       ctx.tally.checked += group.txns.length;
       ctx.tally.call(provider.id, performance.now() - started, true);
-      await mapLimit(group.txns, this.config.reconcileConcurrency, async (txn) => {
-        const answer = answers.get(txn.providerReference);
-        if (answer === undefined) {
-          return this.failed(provider, txn, new ProviderError(provider.id, 'bad_response', 'the batch answer did not mention this payment'), ctx);
-        }
-        if (answer instanceof Error) return this.failed(provider, txn, answer, ctx);
-        return this.settle(provider, txn, answer, ctx, book);
-      });
+      applying.push(
+        mapLimit(group.txns, this.config.reconcileConcurrency, async (txn) => {
+          const answer = answers.get(txn.providerReference);
+          if (answer === undefined) {
+            return this.failed(provider, txn, new ProviderError(provider.id, 'bad_response', 'the batch answer did not mention this payment'), ctx);
+          }
+          if (answer instanceof Error) return this.failed(provider, txn, answer, ctx);
+          return this.settle(provider, txn, answer, ctx, book);
+        }),
+      );
     });
+    await Promise.all(applying);
   }
 
   /**
