@@ -78,6 +78,21 @@ describe('reconciliation with two instances on one database', () => {
     expect(ids.every((id) => now.get(id)!.status === 'PAID')).toBe(true);
   });
 
+  it("closes a dead instance's run (no heartbeat for 60 s) as interrupted, and leaves a live one running", async () => {
+    await a.db.query(
+      `INSERT INTO reconciliation_runs (id, trigger, status, instance, started_at, heartbeat_at) VALUES
+         ('run_killed_instance_000000', 'scheduled', 'running', 'dead-host:1', now() - interval '10 minutes', now() - interval '9 minutes'),
+         ('run_live_instance_00000000', 'scheduled', 'running', 'live-host:1', now() - interval '10 minutes', now() - interval '5 seconds')`,
+    );
+    await b.app.get(SweeperService).run('scheduled');
+    const { rows } = await a.db.query(`SELECT id, status, finished_at IS NOT NULL AS finished, error FROM reconciliation_runs WHERE id LIKE 'run_%_instance_%' ORDER BY id`);
+    expect(rows).toEqual([
+      { id: 'run_killed_instance_000000', status: 'interrupted', finished: true, error: expect.stringMatching(/stopped without finishing/) },
+      { id: 'run_live_instance_00000000', status: 'running', finished: false, error: null },
+    ]);
+    await a.db.query(`DELETE FROM reconciliation_runs WHERE id LIKE 'run_%_instance_%'`);
+  });
+
   it('shutting an instance down mid-sweep finishes the in-flight batch, records the run and releases every lease', async () => {
     const c = await startTestApp({ databaseUrl: a.databaseUrl, env: { ...FAST_SWEEP_ENV, RECONCILE_CONCURRENCY: '2' } });
     const { rows: pending } = await a.db.query(`SELECT count(*)::int AS n FROM transactions WHERE status = 'PENDING'`);

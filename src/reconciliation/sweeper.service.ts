@@ -26,6 +26,8 @@ export const CLAIM_BATCH = 100;
  */
 export const CLAIM_LEASE_SECONDS = 30;
 export const CLAIM_RENEW_EVERY_MS = 10_000;
+/** A running run whose heartbeat (renewed with its leases) is older than this belongs to a dead instance. */
+export const STALE_RUN_SECONDS = 60;
 /** A long run logs its progress this often. */
 const PROGRESS_EVERY_MS = 10_000;
 const ACTOR = 'sweeper';
@@ -110,8 +112,14 @@ export class SweeperService implements OnModuleDestroy {
   }
 
   private async execute(runId: string, trigger: RunTrigger, options: RunOptions): Promise<ReconciliationRun> {
+    // A run whose instance died (kill -9, lost host) stopped beating: close it so the history doesn't show it running forever.
+    await this.db.query(
+      `UPDATE reconciliation_runs SET status = 'interrupted', finished_at = heartbeat_at, error = 'its instance stopped without finishing the run (no heartbeat for ${STALE_RUN_SECONDS} s)'
+       WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $1)`,
+      [STALE_RUN_SECONDS],
+    );
     const [{ now }] = rowsOf<{ now: Date }>(
-      await this.db.query(`INSERT INTO reconciliation_runs (id, trigger, status, instance, started_at) VALUES ($1, $2, 'running', $3, now()) RETURNING started_at AS now`, [
+      await this.db.query(`INSERT INTO reconciliation_runs (id, trigger, status, instance, started_at, heartbeat_at) VALUES ($1, $2, 'running', $3, now(), now()) RETURNING started_at AS now`, [
         runId,
         trigger,
         this.instance,
@@ -136,6 +144,7 @@ export class SweeperService implements OnModuleDestroy {
            WHERE id IN (SELECT id FROM transactions WHERE claimed_by = $1 FOR UPDATE SKIP LOCKED) AND claimed_by = $1`,
           [runId, CLAIM_LEASE_SECONDS],
         )
+        .then(() => this.db.query(`UPDATE reconciliation_runs SET heartbeat_at = now() WHERE id = $1`, [runId]))
         .catch((err: unknown) => this.logger.warn(`renewing the claims of run ${runId} failed: ${describe(err)}`));
     }, CLAIM_RENEW_EVERY_MS);
     renew.unref();
