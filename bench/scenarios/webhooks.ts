@@ -10,7 +10,7 @@ import { judge, Row } from '../lib/report';
 import { round, summarize } from '../lib/stats';
 
 /** The dispatcher's in-flight limit (WEBHOOK_CONCURRENCY default); the baseline uses the same. */
-export const DELIVERY_CONCURRENCY = 16;
+export const DELIVERY_CONCURRENCY = 32;
 /** Rows claimed per query, as the dispatcher does. */
 const CLAIM_BATCH = 50;
 /** Signatures checked with the standardwebhooks library: the first ones and then one in SAMPLE_EVERY. */

@@ -42,7 +42,7 @@ export class AppConfig {
   webhookRetryScheduleMs: number[];
   /** Deadline for one webhook delivery attempt (WEBHOOK_TIMEOUT_MS, default 15 s). */
   webhookTimeoutMs: number;
-  /** Webhook deliveries in flight per instance (WEBHOOK_CONCURRENCY). */
+  /** Webhook attempts in flight per instance (WEBHOOK_CONCURRENCY, default 32). */
   webhookConcurrency: number;
   /** How often the dispatcher looks for due retries when no NOTIFY woke it (WEBHOOK_POLL_INTERVAL_MS). */
   webhookPollIntervalMs: number;
@@ -126,7 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     else c.webhookRetryScheduleMs = steps.map(Number);
   }
   c.webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', env.WEBHOOK_TIMEOUT_MS, 15_000, 100, 60_000, problems);
-  c.webhookConcurrency = int('WEBHOOK_CONCURRENCY', env.WEBHOOK_CONCURRENCY, 16, 1, 256, problems);
+  c.webhookConcurrency = int('WEBHOOK_CONCURRENCY', env.WEBHOOK_CONCURRENCY, 32, 1, 256, problems);
   c.webhookPollIntervalMs = int('WEBHOOK_POLL_INTERVAL_MS', env.WEBHOOK_POLL_INTERVAL_MS, 1_000, 50, 60_000, problems);
   c.trustProxy = bool('TRUST_PROXY', env.TRUST_PROXY, false, problems);
   c.corsOrigins = (env.CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean);

@@ -12,8 +12,10 @@ import { NOTIFY_CHANNEL, returned, WebhookEndpointsService } from './webhook-end
 import { classifyStatus, nextRetryDelayMs, parseRetryAfter, RESPONSE_SNIPPET_CHARS, webhookHeaders } from './webhook-policy';
 
 export const DISPATCHER_LOOP = 'webhook-dispatcher';
-/** Rows claimed per query. */
-const BATCH = 50;
+/** Most rows claimed per query. */
+const BATCH = 64;
+/** Most outcomes written per statement. */
+const MAX_GROUP = 200;
 /** A claim outlives the attempt's deadline by this much; a crashed instance's claims expire and are picked up again. */
 const CLAIM_MARGIN_MS = 30_000;
 
@@ -35,6 +37,20 @@ interface ClaimedRow {
   endpoint_deleted_at: Date | null;
 }
 
+/** A finished delivery waiting to be written with others (see record). */
+interface Outcome {
+  row: ClaimedRow;
+  status: 'delivered' | 'failed' | 'dead';
+  result: AttemptResult | null;
+  nextAt: Date | null;
+  error: string | null;
+  done: (held: boolean) => void;
+  fail: (err: Error) => void;
+}
+
+/** A write of outcomes failed; logged once for the whole group by the recorder. */
+class RecordError extends Error {}
+
 interface AttemptResult {
   startedAt: Date;
   status: number | null;
@@ -50,13 +66,23 @@ interface AttemptResult {
  * out and polls as a fallback for retries coming due, keeps at most WEBHOOK_CONCURRENCY
  * deliveries in flight, and on shutdown stops claiming, lets in-flight deliveries finish and
  * releases anything still claimed.
+ *
+ * Bookkeeping is batched, by group commit rather than by timer: a finished delivery's outcome
+ * joins a queue; when no write is running the queue is written at once (one statement updates
+ * every delivery and logs every attempt), and what finishes meanwhile waits only for that
+ * write and goes in the next. A lone delivery is written as soon as it finishes; under load the
+ * groups grow by themselves. A slot is freed when its outcome is written, so the slots a group
+ * frees are claimed again by one statement.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
   /** Who holds a claim: this process's dispatcher. */
   readonly instanceId = `wd_${randomToken(9)}`;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Claimed rows whose outcome is not written yet (their whole delivery, send and write). */
+  private readonly held = new Set<Promise<void>>();
+  /** Attempts on the wire: the WEBHOOK_CONCURRENCY limit. */
+  private sending = 0;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wakePending = false;
@@ -66,6 +92,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectDelayMs = 500;
   private lastClaimErrorLog = 0;
+  private outcomes: Outcome[] = [];
+  private writing = false;
   /** Attempts this instance has made since it started (diagnostics, tests). */
   attemptsMade = 0;
 
@@ -100,7 +128,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.wake();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.held]);
     await this.releaseClaims();
     const listener = this.listener;
     this.listener = null;
@@ -116,7 +144,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   async runOnce(limit = BATCH): Promise<number> {
     if (this.stopping) return 0;
     const rows = await this.claim(Math.min(limit, this.config.webhookConcurrency));
-    await Promise.all(rows.map((row) => this.track(this.deliver(row))));
+    await Promise.all(rows.map((row) => this.dispatch(row)));
     return rows.length;
   }
 
@@ -134,14 +162,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private async run(): Promise<void> {
     while (!this.stopping) {
       this.heartbeats.beat(DISPATCHER_LOOP);
-      const capacity = this.config.webhookConcurrency - this.inFlight.size;
+      const capacity = this.capacity();
       let claimed = 0;
       const want = Math.min(capacity, BATCH);
       if (want > 0) {
         try {
           const rows = await this.claim(want);
           claimed = rows.length;
-          for (const row of rows) void this.track(this.deliver(row));
+          for (const row of rows) void this.dispatch(row);
         } catch (err) {
           // The database is down or restarting: log at most every 30 s and keep polling.
           if (Date.now() - this.lastClaimErrorLog > 30_000) {
@@ -152,17 +180,40 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       }
       this.saturated = want === 0 || claimed === want;
       // A full batch means more may be due: go again at once unless every slot is busy.
-      if (claimed > 0 && claimed === want && this.inFlight.size < this.config.webhookConcurrency) continue;
+      if (claimed > 0 && claimed === want && this.capacity() > 0) continue;
       await this.sleep(this.config.webhookPollIntervalMs);
     }
   }
 
-  private track(p: Promise<void>): Promise<void> {
-    this.inFlight.add(p);
-    return p.finally(() => {
-      this.inFlight.delete(p);
+  /**
+   * Rows the loop may claim now: free sending slots, bounded also by what is held (sent but not
+   * yet written), so a slow database holds back claiming instead of piling up outcomes.
+   */
+  private capacity(): number {
+    const concurrency = this.config.webhookConcurrency;
+    return Math.max(0, Math.min(concurrency - this.sending, 2 * concurrency - this.held.size));
+  }
+
+  /**
+   * Sends one claimed row and records its outcome. Its sending slot is freed as soon as the
+   * receiver has answered (the write joins the next group), its hold when the outcome is written.
+   */
+  private dispatch(row: ClaimedRow): Promise<void> {
+    this.sending++;
+    let sent = false;
+    const freeSlot = () => {
+      if (sent) return;
+      sent = true;
+      this.sending--;
+      if (this.saturated) this.wake();
+    };
+    const p = this.deliver(row, freeSlot).finally(() => {
+      freeSlot();
+      this.held.delete(p);
       if (this.saturated) this.wake();
     });
+    this.held.add(p);
+    return p;
   }
 
   private wake(): void {
@@ -212,23 +263,25 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** One attempt for one claimed row. Never throws: an unrecorded outcome leaves the claim to expire and be retried. */
-  private async deliver(row: ClaimedRow): Promise<void> {
+  private async deliver(row: ClaimedRow, sent: () => void): Promise<void> {
     try {
       if (row.endpoint_status !== 'enabled' || row.endpoint_deleted_at) {
-        await this.finish(row, 'dead', null, null, `endpoint ${row.endpoint_deleted_at ? 'deleted' : 'disabled'}`);
+        sent();
+        await this.record(row, 'dead', null, null, `endpoint ${row.endpoint_deleted_at ? 'deleted' : 'disabled'}`);
         return;
       }
       const result = await this.attempt(row);
+      sent();
       const outcome = result.status === null ? 'retry' : classifyStatus(result.status);
-      if (outcome === 'delivered') await this.finish(row, 'delivered', result, null, null);
+      if (outcome === 'delivered') await this.record(row, 'delivered', result, null, null);
       else if (outcome === 'gone') await this.disableEndpoint(row, result);
       else {
         const attemptsMade = row.attempts + 1;
         const delay = nextRetryDelayMs(attemptsMade, this.config.webhookRetryScheduleMs, result.retryAfterMs);
-        await this.finish(row, delay === null ? 'dead' : 'failed', result, delay === null ? null : new Date(Date.now() + delay), result.error);
+        await this.record(row, delay === null ? 'dead' : 'failed', result, delay === null ? null : new Date(Date.now() + delay), result.error);
       }
     } catch (err) {
-      this.logger.error({ err: (err as Error).message, delivery: row.id }, 'webhook delivery bookkeeping failed; the claim will expire and be retried');
+      if (!(err instanceof RecordError)) this.logger.error({ err: (err as Error).message, delivery: row.id }, 'webhook delivery bookkeeping failed; the claim will expire and be retried');
     }
   }
 
@@ -255,34 +308,86 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  /** Records the attempt and the delivery's new state, only if this instance still holds the claim. */
-  private async finish(row: ClaimedRow, status: 'delivered' | 'failed' | 'dead', result: AttemptResult | null, nextAt: Date | null, error: string | null): Promise<boolean> {
+  /**
+   * Queues the attempt and the delivery's new state for the next group write; resolves once
+   * written, with whether this instance still held the claim (the state is written only then;
+   * the attempt is logged either way).
+   */
+  private record(row: ClaimedRow, status: 'delivered' | 'failed' | 'dead', result: AttemptResult | null, nextAt: Date | null, error: string | null): Promise<boolean> {
     this.metrics?.countDelivery(status);
-    return this.db.transaction(async (manager) => {
-      const updated: unknown = await manager.query(
-        `UPDATE webhook_deliveries SET status = $3, attempts = attempts + $4, next_attempt_at = $5, claimed_by = NULL, claimed_until = NULL,
-           last_attempt_at = COALESCE($6, last_attempt_at), last_status = CASE WHEN $4 = 1 THEN $7 ELSE last_status END,
-           last_latency_ms = COALESCE($8, last_latency_ms), last_response = CASE WHEN $4 = 1 THEN $9 ELSE last_response END, last_error = $10,
-           delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END, updated_at = now()
-         WHERE id = $1 AND claimed_by = $2 AND status = 'delivering'
-         RETURNING id`,
-        [row.id, this.instanceId, status, result ? 1 : 0, nextAt, result?.startedAt ?? null, result?.status ?? null, result?.latencyMs ?? null, result?.snippet ?? null, error],
-      );
-      const rows = returned(updated);
-      if (result) {
-        // The attempt happened whether or not we still hold the claim: log it either way.
-        await manager.query(
-          `INSERT INTO webhook_attempts (id, delivery_id, attempt, started_at, status, latency_ms, response_snippet, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [newId('wha'), row.id, row.attempts + 1, result.startedAt, result.status, result.latencyMs, result.snippet, result.error],
-        );
+    return new Promise((done, fail) => {
+      this.outcomes.push({ row, status, result, nextAt, error, done, fail });
+      // After the current I/O phase, so the responses that arrived together are written together.
+      if (!this.writing) {
+        this.writing = true;
+        setImmediate(() => void this.writeOutcomes());
       }
-      return rows.length > 0;
     });
+  }
+
+  /** Writes queued outcomes, a group per statement, until the queue is empty. */
+  private async writeOutcomes(): Promise<void> {
+    try {
+      while (this.outcomes.length) {
+        const group = this.outcomes.splice(0, MAX_GROUP);
+        try {
+          const held = await this.writeGroup(group);
+          for (const o of group) o.done(held.has(o.row.id));
+        } catch (err) {
+          this.logger.error({ err: (err as Error).message, deliveries: group.length }, 'webhook delivery bookkeeping failed; the claims will expire and be retried');
+          const failure = new RecordError((err as Error).message);
+          for (const o of group) o.fail(failure);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /**
+   * One statement (atomic on its own, one round trip): the deliveries this instance still
+   * holds get their new state, and every attempt made is logged. Returns the ids updated.
+   */
+  private async writeGroup(group: Outcome[]): Promise<Set<string>> {
+    const col = <T>(f: (o: Outcome) => T) => group.map(f);
+    const updated: unknown = await this.db.query(
+      `WITH o AS (
+         SELECT * FROM unnest($2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::int[])
+           AS o(id, status, tried, next_at, started_at, http_status, latency_ms, snippet, error, attempt_id, attempt)
+       ), updated AS (
+         UPDATE webhook_deliveries d SET status = o.status, attempts = d.attempts + o.tried, next_attempt_at = o.next_at, claimed_by = NULL, claimed_until = NULL,
+           last_attempt_at = COALESCE(o.started_at, d.last_attempt_at), last_status = CASE WHEN o.tried = 1 THEN o.http_status ELSE d.last_status END,
+           last_latency_ms = COALESCE(o.latency_ms, d.last_latency_ms), last_response = CASE WHEN o.tried = 1 THEN o.snippet ELSE d.last_response END, last_error = o.error,
+           delivered_at = CASE WHEN o.status = 'delivered' THEN now() ELSE d.delivered_at END, updated_at = now()
+         FROM o WHERE d.id = o.id AND d.claimed_by = $1 AND d.status = 'delivering'
+         RETURNING d.id
+       ), logged AS (
+         -- The attempt happened whether or not we still hold the claim: log it either way.
+         INSERT INTO webhook_attempts (id, delivery_id, attempt, started_at, status, latency_ms, response_snippet, error)
+         SELECT attempt_id, id, attempt, started_at, http_status, latency_ms, snippet, error FROM o WHERE tried = 1
+       )
+       SELECT id FROM updated`,
+      [
+        this.instanceId,
+        col((o) => o.row.id),
+        col((o) => o.status),
+        col((o) => (o.result ? 1 : 0)),
+        col((o) => o.nextAt),
+        col((o) => o.result?.startedAt ?? null),
+        col((o) => o.result?.status ?? null),
+        col((o) => o.result?.latencyMs ?? null),
+        col((o) => o.result?.snippet ?? null),
+        col((o) => o.error),
+        col((o) => (o.result ? newId('wha') : null)),
+        col((o) => o.row.attempts + 1),
+      ],
+    );
+    return new Set(returned<{ id: string }>(updated).map((r) => r.id));
   }
 
   /** 410 Gone: the receiver asked us to stop. Disable the endpoint and dead-letter what was waiting for it. */
   private async disableEndpoint(row: ClaimedRow, result: AttemptResult): Promise<void> {
-    await this.finish(row, 'dead', result, null, 'HTTP 410: endpoint disabled');
+    await this.record(row, 'dead', result, null, 'HTTP 410: endpoint disabled');
     const reason = `the endpoint answered 410 Gone at ${result.startedAt.toISOString()}`;
     await this.db.transaction(async (manager) => {
       await manager.query(`UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = $2, updated_at = now() WHERE id = $1 AND status = 'enabled'`, [row.endpoint_id, reason]);
