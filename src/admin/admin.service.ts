@@ -9,6 +9,7 @@ import { MerchantView, presentMerchant } from '../merchants/merchants.service';
 import { Order, Transaction } from '../orders/order.entity';
 import { OrderView, presentOrder } from '../orders/order.presenter';
 import { OrderTransitions } from '../orders/order-transitions.service';
+import { OrdersService } from '../orders/orders.service';
 import { AdminListOrdersQuery, ApiKeyView, AuditEntryView, AuditLogQuery, DEFAULT_OVERLAP_SECONDS, RotatedKeyView } from './admin.dto';
 
 export type AdminOrderView = OrderView & { merchant_id: string };
@@ -62,6 +63,7 @@ export class AdminService {
     private readonly keys: ApiKeysService,
     private readonly transitions: OrderTransitions,
     private readonly config: AppConfig,
+    private readonly orders: OrdersService,
   ) {}
 
   async merchant(id: string): Promise<MerchantView> {
@@ -146,20 +148,9 @@ export class AdminService {
 
   /** Orders across merchants, newest first, with the same filters as GET /v1/orders plus merchant_id. */
   async searchOrders(q: AdminListOrdersQuery): Promise<{ data: AdminOrderView[]; has_more: boolean }> {
-    const limit = q.limit ?? 20;
-    const qb = this.db.getRepository(Order).createQueryBuilder('o');
-    if (q.merchant_id) qb.andWhere('o.merchant_id = :merchantId', { merchantId: q.merchant_id });
-    if (q.status) qb.andWhere('o.status = :status', { status: q.status });
-    if (q.provider) qb.andWhere('o.provider = :provider', { provider: q.provider });
-    if (q.reference) qb.andWhere('o.reference = :reference', { reference: q.reference });
-    if (q.starting_after) qb.andWhere('o.id < :after', { after: q.starting_after });
-    const orders = await qb.orderBy('o.id', 'DESC').limit(limit + 1).getMany();
-    const page = orders.slice(0, limit);
-    const txns = page.length
-      ? await this.db.getRepository(Transaction).createQueryBuilder('t').where('t.order_id IN (:...ids)', { ids: page.map((o) => o.id) }).orderBy('t.created_at', 'ASC').getMany()
-      : [];
-    const byOrder = new Map(txns.map((t) => [t.orderId, t]));
-    return { data: page.map((o) => this.presentOrder(o, byOrder.get(o.id) ?? null)), has_more: orders.length > limit };
+    const { merchant_id: merchantId, ...filters } = q;
+    const { page, hasMore } = await this.orders.search({ ...filters, merchantId });
+    return { data: page.map(({ order, txn }) => this.presentOrder(order, txn)), has_more: hasMore };
   }
 
   async order(id: string): Promise<AdminOrderView> {

@@ -15,6 +15,9 @@ import { OrderTransitions } from './order-transitions.service';
 import { CreateOrderDto, ListOrdersQuery } from './orders.dto';
 import { PaymentVerifier } from './payment-verifier.service';
 
+/** GET /v1/orders filters, plus the merchant (unset: every merchant, for the admin search). */
+export type OrderSearch = ListOrdersQuery & { merchantId?: string };
+
 export const DEFAULT_EXPIRES_IN_SECONDS = 1800;
 /** First reconciliation check this long after creation; the sweeper backs off from there. */
 export const FIRST_CHECK_DELAY_MS = 15_000;
@@ -173,8 +176,18 @@ export class OrdersService {
   }
 
   async list(merchantId: string, q: ListOrdersQuery): Promise<{ data: OrderView[]; has_more: boolean }> {
+    const { page, hasMore } = await this.search({ ...q, merchantId });
+    return { data: page.map(({ order, txn }) => this.present(order, txn)), has_more: hasMore };
+  }
+
+  /**
+   * Orders newest first with the list filters; `merchantId` unset searches across merchants
+   * (admin only). One query for the page, one for its transactions.
+   */
+  async search(q: OrderSearch): Promise<{ page: { order: Order; txn: Transaction | null }[]; hasMore: boolean }> {
     const limit = q.limit ?? 20;
-    const qb = this.db.getRepository(Order).createQueryBuilder('o').where('o.merchant_id = :merchantId', { merchantId });
+    const qb = this.db.getRepository(Order).createQueryBuilder('o');
+    if (q.merchantId) qb.andWhere('o.merchant_id = :merchantId', { merchantId: q.merchantId });
     if (q.status) qb.andWhere('o.status = :status', { status: q.status });
     if (q.provider) qb.andWhere('o.provider = :provider', { provider: q.provider });
     if (q.reference) qb.andWhere('o.reference = :reference', { reference: q.reference });
@@ -185,7 +198,7 @@ export class OrdersService {
       ? await this.db.getRepository(Transaction).createQueryBuilder('t').where('t.order_id IN (:...ids)', { ids: page.map((o) => o.id) }).orderBy('t.created_at', 'ASC').getMany()
       : [];
     const byOrder = new Map(txns.map((t) => [t.orderId, t]));
-    return { data: page.map((o) => this.present(o, byOrder.get(o.id) ?? null)), has_more: orders.length > limit };
+    return { page: page.map((order) => ({ order, txn: byOrder.get(order.id) ?? null })), hasMore: orders.length > limit };
   }
 
   async cancel(merchantId: string, orderId: string): Promise<OrderView> {
