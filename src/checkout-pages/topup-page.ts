@@ -1,3 +1,4 @@
+import { formatAmount } from '../common/money';
 import { displayAmount, esc, languageLinks, pageShell } from './html';
 import { Lang, translator } from './i18n';
 import type { TopupMessage } from './topup.rules';
@@ -61,7 +62,7 @@ export function renderTopupPage(m: TopupPageModel): string {
   const invalid = !!m.amountError;
   const chips = m.quick.length
     ? `<fieldset class="chips"><legend>${esc(t('quickAmounts'))}</legend>${m.quick
-        .map((a) => `<button type="submit" class="chip" name="preset" value="${(a / 100).toFixed(2)}">${esc(show(a).replace(/\.00$/, ''))}</button>`)
+        .map((a) => `<button type="submit" class="chip" name="preset" value="${formatAmount(a, 'USD')}">${esc(show(a).replace(/\.00$/, ''))}</button>`)
         .join('')}</fieldset>`
     : '';
   const body = `<main><div class="card"><div class="pad">${header}

@@ -166,7 +166,7 @@ export class SweeperService implements OnModuleDestroy {
     );
     const run = await this.db.getRepository(ReconciliationRun).findOneByOrFail({ id: runId });
     this.metrics?.observeSweep(trigger, (run.finishedAt!.getTime() - run.startedAt.getTime()) / 1000);
-    const seconds = ((run.finishedAt!.getTime() - run.startedAt.getTime()) / 1000).toFixed(1);
+    const seconds = Math.round((run.finishedAt!.getTime() - run.startedAt.getTime()) / 100) / 10; // a duration, not money
     const summary = `run ${runId} (${trigger}) ${status} in ${seconds}s: claimed ${t.claimed}, checked ${t.checked}, paid ${t.paid}, expired ${t.expired}, flagged ${t.flagged}, errors ${t.errors}`;
     if (t.claimed > 0 || status !== 'completed') this.logger.log(summary);
     else this.logger.debug(summary);
