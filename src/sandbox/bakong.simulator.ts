@@ -1,11 +1,11 @@
-import { Body, Controller, Headers, OnModuleInit, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { SandboxBackOffice } from './back-office';
 import { SandboxFaults } from './faults';
 import { SandboxLedger, SandboxPayment } from './ledger';
-import { SandboxReactions } from './simulators';
+import { sendJson } from './page';
 
 /**
  * The National Bank of Cambodia's Bakong Open API as its document describes it, from Bakong's
@@ -44,7 +44,7 @@ function jwtExp(token: string): number | null {
 
 @ApiExcludeController()
 @Controller('sandbox/bakong/v1')
-export class BakongSimulator implements OnModuleInit {
+export class BakongSimulator {
   /** Signs the tokens renew_token issues (Bakong's own key; nobody checks the signature here). */
   private readonly signingKey = randomBytes(32);
 
@@ -52,17 +52,9 @@ export class BakongSimulator implements OnModuleInit {
     private readonly backOffice: SandboxBackOffice,
     private readonly ledger: SandboxLedger,
     private readonly faults: SandboxFaults,
-    private readonly reactions: SandboxReactions,
   ) {}
 
-  onModuleInit(): void {
-    // Bakong pushes nothing when paid: the check APIs start answering with the transaction.
-    this.reactions.register({ provider: 'bakong', onPaid: async () => undefined });
-  }
 
-  private json(reply: FastifyReply, status: number, body: unknown): void {
-    void reply.status(status).header('content-type', 'application/json').send(JSON.stringify(body));
-  }
 
   /** The merchants whose bakong account holds this bearer token (with that account), or null when Bakong would refuse it. */
   private async authenticate(header: string | undefined): Promise<Map<string, Record<string, unknown>> | null> {
@@ -93,35 +85,35 @@ export class BakongSimulator implements OnModuleInit {
   async renewToken(@Body() body: unknown, @Res() reply: FastifyReply) {
     if (await this.faults.apply('bakong', reply)) return;
     const email = (body as { email?: unknown } | null)?.email;
-    if (typeof email !== 'string' || !email) return this.json(reply, 200, MISSING_FIELDS);
-    if (email.length > 30 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return this.json(reply, 200, { responseCode: 1, responseMessage: 'Not registered', errorCode: 10, data: null });
+    if (typeof email !== 'string' || !email) return sendJson(reply, 200, MISSING_FIELDS);
+    if (email.length > 30 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return sendJson(reply, 200, { responseCode: 1, responseMessage: 'Not registered', errorCode: 10, data: null });
     const now = Math.floor(Date.now() / 1000);
     const head = b64url({ typ: 'JWT', alg: 'HS256' });
     const payload = b64url({ iat: now, exp: now + TOKEN_LIFETIME_S, data: { id: sha256(email).slice(0, 15) } });
     const signature = createHmac('sha256', this.signingKey).update(`${head}.${payload}`).digest('base64url');
-    return this.json(reply, 200, { responseCode: 0, responseMessage: 'Token has been issued', errorCode: null, data: { token: `${head}.${payload}.${signature}` } });
+    return sendJson(reply, 200, { responseCode: 0, responseMessage: 'Token has been issued', errorCode: null, data: { token: `${head}.${payload}.${signature}` } });
   }
 
   @Post('check_transaction_by_md5')
   async checkByMd5(@Headers('authorization') authorization: string | undefined, @Body() body: unknown, @Res() reply: FastifyReply) {
     if (await this.faults.apply('bakong', reply)) return;
     const merchants = await this.authenticate(authorization);
-    if (!merchants) return this.json(reply, 401, UNAUTHORIZED);
+    if (!merchants) return sendJson(reply, 401, UNAUTHORIZED);
     const md5 = (body as { md5?: unknown } | null)?.md5;
-    if (typeof md5 !== 'string' || !md5) return this.json(reply, 200, MISSING_FIELDS);
+    if (typeof md5 !== 'string' || !md5) return sendJson(reply, 200, MISSING_FIELDS);
     const found = (await this.lookup(merchants, [md5.toLowerCase()])).get(md5.toLowerCase());
-    if (!found) return this.json(reply, 200, { responseCode: 1, responseMessage: NOT_FOUND_MESSAGE, errorCode: 1, data: null });
-    return this.json(reply, 200, { responseCode: 0, responseMessage: 'Getting transaction successfully.', errorCode: null, data: found });
+    if (!found) return sendJson(reply, 200, { responseCode: 1, responseMessage: NOT_FOUND_MESSAGE, errorCode: 1, data: null });
+    return sendJson(reply, 200, { responseCode: 0, responseMessage: 'Getting transaction successfully.', errorCode: null, data: found });
   }
 
   @Post('check_transaction_by_md5_list')
   async checkByMd5List(@Headers('authorization') authorization: string | undefined, @Body() body: unknown, @Res() reply: FastifyReply) {
     if (await this.faults.apply('bakong', reply)) return;
     const merchants = await this.authenticate(authorization);
-    if (!merchants) return this.json(reply, 401, UNAUTHORIZED);
-    if (!Array.isArray(body) || !body.length || !body.every((m) => typeof m === 'string' && m)) return this.json(reply, 200, MISSING_FIELDS);
+    if (!merchants) return sendJson(reply, 401, UNAUTHORIZED);
+    if (!Array.isArray(body) || !body.length || !body.every((m) => typeof m === 'string' && m)) return sendJson(reply, 200, MISSING_FIELDS);
     if (body.length > MD5_LIST_LIMIT) {
-      return this.json(reply, 400, { responseCode: 1, responseMessage: `The md5 list must not contain more than ${MD5_LIST_LIMIT} items`, errorCode: 5, data: null });
+      return sendJson(reply, 400, { responseCode: 1, responseMessage: `The md5 list must not contain more than ${MD5_LIST_LIMIT} items`, errorCode: 5, data: null });
     }
     const md5s = (body as string[]).map((m) => m.toLowerCase());
     const found = await this.lookup(merchants, md5s);
@@ -131,7 +123,7 @@ export class BakongSimulator implements OnModuleInit {
         ? { md5, status: 'SUCCESS', message: 'Getting transaction successfully.', data: txn }
         : { md5, status: 'NOT_FOUND', message: NOT_FOUND_MESSAGE, data: null };
     });
-    return this.json(reply, 200, { responseCode: 0, responseMessage: 'Getting transaction successfully.', errorCode: null, data });
+    return sendJson(reply, 200, { responseCode: 0, responseMessage: 'Getting transaction successfully.', errorCode: null, data });
   }
 }
 

@@ -1,4 +1,4 @@
-import { Controller, Get, OnModuleInit, Query, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { BakongKHQR, IndividualInfo, khqrData } from 'bakong-khqr';
 import { createHash } from 'node:crypto';
@@ -9,7 +9,7 @@ import { AppConfig } from '../config/config';
 import { SandboxBackOffice } from './back-office';
 import { SandboxFaults } from './faults';
 import { SandboxLedger } from './ledger';
-import { SandboxReactions } from './simulators';
+import { sendJson } from './page';
 
 /**
  * The Bakong KHQR API service (seed 002) from its side of the wire, written from the document
@@ -42,25 +42,17 @@ type Params = Record<string, string | undefined>;
 
 @ApiExcludeController()
 @Controller('sandbox/bakongapi')
-export class BakongapiSimulator implements OnModuleInit {
+export class BakongapiSimulator {
   private readonly created = new Map<string, CreatedQr>();
 
   constructor(
     private readonly backOffice: SandboxBackOffice,
     private readonly ledger: SandboxLedger,
     private readonly faults: SandboxFaults,
-    private readonly reactions: SandboxReactions,
     private readonly config: AppConfig,
   ) {}
 
-  onModuleInit(): void {
-    // The service pushes nothing when paid: its check API starts answering PAID.
-    this.reactions.register({ provider: 'bakongapi', onPaid: async () => undefined });
-  }
 
-  private json(reply: FastifyReply, status: number, body: unknown): void {
-    void reply.status(status).header('content-type', 'application/json').send(JSON.stringify(body));
-  }
 
   private remember(hash: string, qr: CreatedQr): void {
     if (this.created.size >= REMEMBERED_MAX) this.created.delete(this.created.keys().next().value!);
@@ -71,18 +63,18 @@ export class BakongapiSimulator implements OnModuleInit {
   async create(@Query() q: Params, @Res() reply: FastifyReply) {
     if (await this.faults.apply('bakongapi', reply)) return;
     const { bakong_id: bakongId, merchantname, amount } = q;
-    if (!bakongId || !merchantname || !amount) return this.json(reply, 400, { success: false, message: 'bakong_id, merchantname and amount are required' });
+    if (!bakongId || !merchantname || !amount) return sendJson(reply, 400, { success: false, message: 'bakong_id, merchantname and amount are required' });
     // "Payment amount in USD": a positive number with at most cents.
-    if (!/^\d{1,10}(\.\d{1,2})?$/.test(amount) || Number(amount) <= 0) return this.json(reply, 400, { success: false, message: 'Invalid amount' });
-    if (/^unknown/i.test(bakongId)) return this.json(reply, 200, { success: false, message: 'Bakong account not found' });
+    if (!/^\d{1,10}(\.\d{1,2})?$/.test(amount) || Number(amount) <= 0) return sendJson(reply, 400, { success: false, message: 'Invalid amount' });
+    if (/^unknown/i.test(bakongId)) return sendJson(reply, 200, { success: false, message: 'Bakong account not found' });
     const result = new BakongKHQR().generateIndividual(
       new IndividualInfo(bakongId, merchantname, 'Phnom Penh', { currency: khqrData.currency.usd, amount, expirationTimestamp: Date.now() + QR_LIFETIME_MS }),
     );
-    if (result.status.code !== 0 || !result.data) return this.json(reply, 400, { success: false, message: result.status.message ?? 'Could not generate KHQR' });
+    if (result.status.code !== 0 || !result.data) return sendJson(reply, 400, { success: false, message: result.status.message ?? 'Could not generate KHQR' });
     const khqr = result.data.qr;
     const hash = md5(khqr);
     this.remember(hash, { khqr, bakongId, amount, createdAt: Date.now() });
-    return this.json(reply, 200, { bakong_qr: `${this.config.publicBaseUrl}/sandbox/bakongapi/bakong-qr?md5=${hash}`, md5: hash, khqrString: khqr });
+    return sendJson(reply, 200, { bakong_qr: `${this.config.publicBaseUrl}/sandbox/bakongapi/bakong-qr?md5=${hash}`, md5: hash, khqrString: khqr });
   }
 
   @Get('api/khqr/check')
@@ -90,27 +82,27 @@ export class BakongapiSimulator implements OnModuleInit {
     if (await this.faults.apply('bakongapi', reply)) return;
     const hash = (q.md5 ?? '').toLowerCase();
     const bakongId = q.bakong_id ?? '';
-    if (!hash || !bakongId) return this.json(reply, 400, { success: false, message: 'md5 and bakong_id are required' });
+    if (!hash || !bakongId) return sendJson(reply, 400, { success: false, message: 'md5 and bakong_id are required' });
     // The orchestrator's transaction row is the service's record (shared by every instance); a QR
     // this instance made whose row does not exist yet is known from memory.
     const txn = await this.backOffice.transaction('bakongapi', hash);
     const account = txn ? await this.backOffice.account(txn.merchantId, 'bakongapi') : null;
     const remembered = this.created.get(hash);
     const owner = txn ? String(account?.bakong_id ?? '') : remembered?.bakongId;
-    if (!owner || owner !== bakongId) return this.json(reply, 404, { success: false, message: 'QR code not found' });
+    if (!owner || owner !== bakongId) return sendJson(reply, 404, { success: false, message: 'QR code not found' });
     const paid = await this.ledger.find('bakongapi', hash);
     const qrAmount = txn ? formatAmount(txn.amountMinor, txn.currency) : remembered!.amount;
     const createdAt = txn ? txn.createdAt.getTime() : remembered!.createdAt;
     const status = paid ? 'PAID' : Date.now() - createdAt >= QR_LIFETIME_MS ? 'EXPIRED' : 'PENDING';
     // amount is a JSON number, as in the document's sample ("amount": 10.5).
-    return this.json(reply, 200, { success: true, status, bakong_id: bakongId, amount: Number(paid ? paid.amount : qrAmount) });
+    return sendJson(reply, 200, { success: true, status, bakong_id: bakongId, amount: Number(paid ? paid.amount : qrAmount) });
   }
 
   /** The service's own QR image (bakong_qr). The orchestrator ignores it and renders its own. */
   @Get('bakong-qr')
   async image(@Query('md5') hash: string | undefined, @Res() reply: FastifyReply) {
     const qr = this.created.get((hash ?? '').toLowerCase());
-    if (!qr) return this.json(reply, 404, { success: false, message: 'QR code not found' });
+    if (!qr) return sendJson(reply, 404, { success: false, message: 'QR code not found' });
     void reply.status(200).header('content-type', 'image/png').send(await QRCode.toBuffer(qr.khqr, { type: 'png', margin: 2, width: 200 }));
   }
 }

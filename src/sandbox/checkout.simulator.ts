@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, OnModuleInit, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
@@ -39,7 +39,7 @@ const withParam = (url: string, name: string, value: string) => `${url}${url.inc
 
 @ApiExcludeController()
 @Controller('sandbox/checkout')
-export class CheckoutSimulator implements OnModuleInit {
+export class CheckoutSimulator {
   constructor(
     private readonly db: DataSource,
     private readonly config: AppConfig,
@@ -49,10 +49,6 @@ export class CheckoutSimulator implements OnModuleInit {
     private readonly reactions: SandboxReactions,
   ) {}
 
-  onModuleInit(): void {
-    // Nothing is sent when paid: the customer's browser carries the news to success_url.
-    this.reactions.register({ provider: 'checkout', onPaid: async () => undefined });
-  }
 
   private async session(trxId: unknown): Promise<Session | null> {
     if (typeof trxId !== 'string' || !/^[0-9a-f]{32}$/.test(trxId)) return null;

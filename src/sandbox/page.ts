@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import * as QRCode from 'qrcode';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -33,4 +34,9 @@ ${p.cancelAction ? `<form method="post" action="${esc(p.cancelAction)}">${hidden
 
 export function errorPage(gateway: string, message: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error — sandbox</title></head><body><h1>${esc(gateway)}: payment request refused</h1><p id="error">${esc(message)}</p></body></html>`;
+}
+
+/** A simulated gateway's JSON answer, serialised as the gateway would send it. */
+export function sendJson(reply: FastifyReply, status: number, body: unknown): void {
+  void reply.status(status).header('content-type', 'application/json').send(JSON.stringify(body));
 }

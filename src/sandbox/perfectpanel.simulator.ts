@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SandboxFaults } from './faults';
 import { centsText, panelAmountMinor, SandboxPanels } from './smm-panels';
+import { sendJson } from './page';
 
 /**
  * PerfectPanel's admin API v2 from the panel's side of the wire (the part a payment gateway
@@ -24,12 +25,9 @@ export class PerfectpanelSimulator {
     private readonly faults: SandboxFaults,
   ) {}
 
-  private send(reply: FastifyReply, status: number, body: Record<string, unknown>): void {
-    void reply.status(status).header('content-type', 'application/json').send(JSON.stringify(body));
-  }
 
   private fail(reply: FastifyReply, status: number, code: number, message: string): void {
-    this.send(reply, status, { data: null, error_code: code, error_message: message });
+    sendJson(reply, status, { data: null, error_code: code, error_message: message });
   }
 
   private async auth(reply: FastifyReply, apiKey: string | undefined): Promise<string | null> {
@@ -51,7 +49,7 @@ export class PerfectpanelSimulator {
     const method = typeof b.method === 'string' ? b.method.slice(0, 100) : null;
     const memo = typeof b.memo === 'string' ? b.memo.slice(0, 500) : null;
     const added = await this.panels.addPayment('perfectpanel', merchantId, { username, amountMinor, amount: centsText(amountMinor), method, memo });
-    this.send(reply, 200, { data: { payment_id: Number(added.id), user: { username, balance: centsText(added.balanceMinor) } }, error_code: 0, error_message: '' });
+    sendJson(reply, 200, { data: { payment_id: Number(added.id), user: { username, balance: centsText(added.balanceMinor) } }, error_code: 0, error_message: '' });
   }
 
   @Get('payments')
@@ -61,7 +59,7 @@ export class PerfectpanelSimulator {
     if (!merchantId) return;
     const limit = Math.min(100, Math.max(1, Number(q.limit) || 100));
     const list = await this.panels.payments('perfectpanel', merchantId, q.username?.trim() || null, limit);
-    this.send(reply, 200, {
+    sendJson(reply, 200, {
       data: {
         list: list.map((p) => ({ id: Number(p.id), user: { username: p.username }, amount: p.amount, method: p.method, memo: p.memo, status: 'completed', created: p.createdAt.toISOString() })),
         pagination: { limit, count: list.length },
@@ -77,6 +75,6 @@ export class PerfectpanelSimulator {
     const merchantId = await this.auth(reply, apiKey);
     if (!merchantId) return;
     const users = await this.panels.users('perfectpanel', merchantId, q.username?.trim() || null);
-    this.send(reply, 200, { data: { list: users.map((u) => ({ username: u.username, balance: centsText(u.balanceMinor) })) }, error_code: 0, error_message: '' });
+    sendJson(reply, 200, { data: { list: users.map((u) => ({ username: u.username, balance: centsText(u.balanceMinor) })) }, error_code: 0, error_message: '' });
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, OnModuleInit, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
@@ -24,7 +24,7 @@ type FormFields = Record<string, string | undefined>;
 
 @ApiExcludeController()
 @Controller('sandbox/raksmeypay')
-export class RaksmeypaySimulator implements OnModuleInit {
+export class RaksmeypaySimulator {
   constructor(
     private readonly backOffice: SandboxBackOffice,
     private readonly ledger: SandboxLedger,
@@ -32,10 +32,6 @@ export class RaksmeypaySimulator implements OnModuleInit {
     private readonly reactions: SandboxReactions,
   ) {}
 
-  onModuleInit(): void {
-    // RaksmeyPay sends nothing on its own when paid: the browser redirect and verify API carry it.
-    this.reactions.register({ provider: 'raksmeypay', onPaid: async () => undefined });
-  }
 
   /** Resolves and authenticates a payment request; an error string when the real gateway would refuse it. */
   private async authenticate(profileId: string, q: FormFields) {

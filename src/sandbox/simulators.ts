@@ -8,7 +8,11 @@ export interface PaymentReaction {
   onPaid(payment: SandboxPayment, txn: SandboxTransaction | null): Promise<void>;
 }
 
-/** Simulators register what they do when /sandbox/control/pay (or their Pay button) records a payment. */
+/**
+ * Simulators register what they do when /sandbox/control/pay (or their Pay button) records a
+ * payment. A gateway that pushes nothing (its verify/check API or the browser carries the news)
+ * registers nothing.
+ */
 @Injectable()
 export class SandboxReactions {
   private readonly reactions = new Map<string, PaymentReaction>();

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SandboxFaults } from './faults';
 import { centsText, panelAmountMinor, SandboxPanels } from './smm-panels';
+import { sendJson } from './page';
 
 /**
  * SocPanel's private API from the panel's side of the wire: GET requests with the token in the
@@ -23,31 +24,28 @@ export class SocpanelSimulator {
     private readonly faults: SandboxFaults,
   ) {}
 
-  private send(reply: FastifyReply, status: number, body: Record<string, unknown>): void {
-    void reply.status(status).header('content-type', 'application/json').send(JSON.stringify(body));
-  }
 
   @Get('incrementUserBalance')
   async increment(@Query() q: Params, @Res() reply: FastifyReply) {
     if (await this.faults.apply('socpanel', reply)) return;
     const merchantId = await this.panels.merchantForKey('socpanel', String(q.token ?? ''));
-    if (!merchantId) return this.send(reply, 401, { error: 'Invalid token' });
+    if (!merchantId) return sendJson(reply, 401, { error: 'Invalid token' });
     const login = String(q.login ?? '').trim();
     const amountMinor = panelAmountMinor(q.amount);
-    if (!login) return this.send(reply, 200, { error: 'login is required' });
-    if (amountMinor === null) return this.send(reply, 200, { error: 'amount must be a positive number with at most 2 decimals' });
+    if (!login) return sendJson(reply, 200, { error: 'login is required' });
+    if (amountMinor === null) return sendJson(reply, 200, { error: 'amount must be a positive number with at most 2 decimals' });
     const added = await this.panels.addPayment('socpanel', merchantId, { username: login, amountMinor, amount: centsText(amountMinor), method: null, memo: null });
-    this.send(reply, 200, { status: 'success', login, balance: centsText(added.balanceMinor) });
+    sendJson(reply, 200, { status: 'success', login, balance: centsText(added.balanceMinor) });
   }
 
   @Get('getUser')
   async getUser(@Query() q: Params, @Res() reply: FastifyReply) {
     if (await this.faults.apply('socpanel', reply)) return;
     const merchantId = await this.panels.merchantForKey('socpanel', String(q.token ?? ''));
-    if (!merchantId) return this.send(reply, 401, { error: 'Invalid token' });
+    if (!merchantId) return sendJson(reply, 401, { error: 'Invalid token' });
     const login = String(q.login ?? '').trim();
     const [user] = await this.panels.users('socpanel', merchantId, login || null);
-    if (!user || !login) return this.send(reply, 200, { error: 'User not found' });
-    this.send(reply, 200, { login: user.username, balance: centsText(user.balanceMinor) });
+    if (!user || !login) return sendJson(reply, 200, { error: 'User not found' });
+    sendJson(reply, 200, { login: user.username, balance: centsText(user.balanceMinor) });
   }
 }
