@@ -169,19 +169,25 @@ export class WebhookEndpointsService {
    * when the event does. NOTIFY is transactional too: dispatchers wake at commit, never before.
    */
   async fanOut(manager: EntityManager, event: { id: string; merchantId: string; type: string }): Promise<number> {
-    const endpoints: { id: string }[] = await manager.query(
-      `SELECT id FROM webhook_endpoints
-       WHERE merchant_id = $1 AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR $2 = ANY(events))`,
-      [event.merchantId, event.type],
+    // One statement on this hot path (every event of every order): match the endpoints, insert
+    // their deliveries and NOTIFY the dispatchers only when there is something to deliver.
+    // Delivery ids are made here (time-sortable, like every id); a merchant has at most
+    // MAX_ENDPOINTS_PER_MERCHANT endpoints (enforced under a lock), and the fallback id only
+    // guards that invariant so an event can never fail to be written.
+    const ids = Array.from({ length: MAX_ENDPOINTS_PER_MERCHANT }, () => newId('whd'));
+    const [{ n }]: { n: number }[] = await manager.query(
+      `WITH e AS (
+         SELECT id, row_number() OVER (ORDER BY id) AS i FROM webhook_endpoints
+         WHERE merchant_id = $3 AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR $4 = ANY(events))
+       ), ins AS (
+         INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, next_attempt_at)
+         SELECT COALESCE(($1::text[])[e.i], $2 || '_' || e.id), $2, e.id, $3, 'pending', now() FROM e
+         RETURNING 1
+       )
+       SELECT c.n, CASE WHEN c.n > 0 THEN pg_notify($5, '') END AS notified FROM (SELECT count(*)::int AS n FROM ins) c`,
+      [ids, event.id, event.merchantId, event.type, NOTIFY_CHANNEL],
     );
-    if (!endpoints.length) return 0;
-    await manager.query(
-      `INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, next_attempt_at)
-       SELECT d, $2, e, $3, 'pending', now() FROM unnest($1::text[], $4::text[]) AS t(d, e)`,
-      [endpoints.map(() => newId('whd')), event.id, event.merchantId, endpoints.map((e) => e.id)],
-    );
-    await manager.query(`SELECT pg_notify($1, '')`, [NOTIFY_CHANNEL]);
-    return endpoints.length;
+    return n;
   }
 
   private async find(manager: EntityManager, merchantId: string, id: string, lock = false): Promise<EndpointRow> {
