@@ -11,6 +11,7 @@ import { OrderView, presentOrder } from '../orders/order.presenter';
 import { OrderTransitions } from '../orders/order-transitions.service';
 import { OrdersService } from '../orders/orders.service';
 import { AdminListOrdersQuery, ApiKeyView, AuditEntryView, AuditLogQuery, DEFAULT_OVERLAP_SECONDS, RotatedKeyView } from './admin.dto';
+import { returnedRows } from '../database/rows';
 
 export type AdminOrderView = OrderView & { merchant_id: string };
 
@@ -113,7 +114,7 @@ export class AdminService {
           RETURNING id`,
         [merchantId, cutoff],
       );
-      const retiredIds = (Array.isArray(retired[0]) ? (retired[0] as { id: string }[]) : retired).map((r) => r.id);
+      const retiredIds = returnedRows<{ id: string }>(retired).map((r) => r.id);
       const issued = await this.keys.issue(manager, merchantId);
       await this.audit(manager, actor, 'api_key.rotate', merchantId, reason ?? null, {
         new_key_id: issued.id,

@@ -4,6 +4,7 @@ import { looksLikeId } from '../common/ids';
 import { Order, Transaction } from '../orders/order.entity';
 import { PaymentVerifier } from '../orders/payment-verifier.service';
 import { ProviderRegistry } from '../providers/provider';
+import { returnedRows } from '../database/rows';
 
 /** GET /pay/{orderId}/status: what the page needs, nothing more (no customer data, no references, no secrets). */
 export interface PayStatusView {
@@ -77,7 +78,7 @@ export class PayPageService {
        RETURNING id`,
       [order.id, PAGE_CHECK_INTERVAL_SECONDS],
     );
-    const rows = Array.isArray(claimed[0]) ? (claimed[0] as Record<string, unknown>[]) : claimed;
+    const rows = returnedRows<Record<string, unknown>>(claimed);
     if (!rows.length) return order;
     const txn = await this.db.getRepository(Transaction).findOneByOrFail({ id: String(rows[0].id) });
     const check = this.verifier.verifyOne(txn, 'pay_page').then(

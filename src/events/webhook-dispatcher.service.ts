@@ -8,8 +8,9 @@ import { newId } from '../common/ids';
 import { AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { presentEvent } from './events.controller';
-import { NOTIFY_CHANNEL, returned, WebhookEndpointsService } from './webhook-endpoints.service';
+import { NOTIFY_CHANNEL, WebhookEndpointsService } from './webhook-endpoints.service';
 import { classifyStatus, nextRetryDelayMs, parseRetryAfter, RESPONSE_SNIPPET_CHARS, webhookHeaders } from './webhook-policy';
+import { returnedRows } from '../database/rows';
 
 export const DISPATCHER_LOOP = 'webhook-dispatcher';
 /** Most rows claimed per query. */
@@ -259,7 +260,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
                  ep.status AS endpoint_status, ep.deleted_at AS endpoint_deleted_at`,
       [limit, this.instanceId, leaseSeconds],
     );
-    return returned<ClaimedRow>(rows);
+    return returnedRows<ClaimedRow>(rows);
   }
 
   /** One attempt for one claimed row. Never throws: an unrecorded outcome leaves the claim to expire and be retried. */
@@ -382,7 +383,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         col((o) => o.row.attempts + 1),
       ],
     );
-    return new Set(returned<{ id: string }>(updated).map((r) => r.id));
+    return new Set(returnedRows<{ id: string }>(updated).map((r) => r.id));
   }
 
   /** 410 Gone: the receiver asked us to stop. Disable the endpoint and dead-letter what was waiting for it. */

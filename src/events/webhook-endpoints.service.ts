@@ -9,6 +9,7 @@ import { notFound, ProblemException, validationProblem } from '../common/problem
 import { AppConfig } from '../config/config';
 import { newWebhookSecret } from './webhook-policy';
 import { CreateWebhookEndpointDto, WebhookEndpointView, WebhookEndpointWithSecretView } from './webhooks.dto';
+import { returnedRows } from '../database/rows';
 
 /** Enough for staging + production + a rotation overlap; keeps the per-event fan-out bounded. */
 export const MAX_ENDPOINTS_PER_MERCHANT = 16;
@@ -159,7 +160,7 @@ export class WebhookEndpointsService {
          WHERE id = $1 RETURNING *`,
         [id, this.box.seal(secret, secretAad(id)), graceUntil ? row.secret_sealed : null, graceUntil],
       );
-      const rows = returned<EndpointRow>(result);
+      const rows = returnedRows<EndpointRow>(result);
       return { ...presentEndpoint(rows[0]), secret };
     });
   }
@@ -200,10 +201,6 @@ export class WebhookEndpointsService {
   }
 }
 
-/** typeorm answers UPDATE … RETURNING on postgres with [rows, count], INSERT … RETURNING with rows. */
-export function returned<T>(result: unknown): T[] {
-  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
-}
 
 /** [] means every type ("*" or omitted); otherwise the listed types in canonical order. */
 function normaliseEvents(events: string[] | undefined): string[] {

@@ -7,6 +7,7 @@ import { PageQuery } from '../common/pagination';
 import { notFound, ProblemException } from '../common/problem';
 import { AdminGuard } from '../merchants/auth';
 import { CREDIT_STATUSES, CreditRow, presentCredit, SmmCreditsLedger } from './smm-credits.ledger';
+import { returnedRows } from '../database/rows';
 
 export class ListSmmCreditsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: CREDIT_STATUSES, description: '`failed`: credits that need a person.' })
@@ -109,7 +110,7 @@ export class AdminSmmCreditsController {
   private async change(orderId: string, actor: string, action: string, reason: string, p: { sets: string; details: Record<string, unknown> }) {
     const row = await this.db.transaction(async (manager) => {
       const res: unknown[] = await manager.query(`UPDATE smm_credits SET ${p.sets}, updated_at = now() WHERE order_id = $1 AND status = 'failed' RETURNING *`, [orderId]);
-      const rows = (Array.isArray(res[0]) ? res[0] : res) as CreditRow[];
+      const rows = returnedRows<CreditRow>(res);
       if (!rows.length) return null;
       await manager.query(`INSERT INTO audit_log (id, actor, action, subject_id, reason, details) VALUES ($1, $2, $3, $4, $5, $6)`, [newId('aud'), actor, action, orderId, reason, p.details]);
       return rows[0];

@@ -10,6 +10,7 @@ import { PanelClient } from './panel-client';
 import type { CreditOutcome } from './panels.transformers';
 import type { CreditRow } from './smm-credits.ledger';
 import { SmmPanelSettings, SmmPanelsService } from './smm-panels.service';
+import { returnedRows } from '../database/rows';
 
 /** Wait after the n-th failed attempt (index n-1); the attempt after the last one is final. */
 export const CREDIT_BACKOFF_SECONDS = [5, 30, 120, 600, 1800];
@@ -84,7 +85,7 @@ export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestro
 
   /** One pass: claim due credits and work them. Also what tests call instead of the loop. */
   async runOnce(): Promise<FulfillmentRun> {
-    const claimed: CreditRow[] = unwrap(
+    const claimed: CreditRow[] = returnedRows(
       await this.db.query(
         `UPDATE smm_credits c SET status = 'attempting', attempts = c.attempts + 1, next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
          FROM (SELECT order_id FROM smm_credits WHERE status IN ('pending', 'attempting') AND next_attempt_at <= now()
@@ -150,7 +151,7 @@ export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestro
 
   /** An UPDATE that applies only while this worker's attempt is still the row's current one. */
   private async fenced(row: CreditRow, sets: string, extra: unknown[] = []): Promise<boolean> {
-    const res = unwrap(
+    const res = returnedRows(
       await this.db.query(`UPDATE smm_credits SET ${sets}, updated_at = now() WHERE order_id = $1 AND status = 'attempting' AND attempts = $2 RETURNING order_id`, [
         row.order_id,
         row.attempts,
@@ -176,7 +177,7 @@ export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestro
   /** Final: the row turns failed and the order gets flag fulfillment_failed (event order.flagged), in one transaction. */
   private async fail(row: CreditRow, reason: string): Promise<Result> {
     const failed = await this.db.transaction(async (manager) => {
-      const res = unwrap(
+      const res = returnedRows(
         await manager.query(`UPDATE smm_credits SET status = 'failed', last_error = $3, updated_at = now() WHERE order_id = $1 AND status = 'attempting' AND attempts = $2 RETURNING order_id`, [
           row.order_id,
           row.attempts,
@@ -195,8 +196,3 @@ export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestro
   }
 }
 
-/** typeorm answers UPDATE … RETURNING on PostgreSQL as [rows, count]. */
-function unwrap<T>(result: unknown): T[] {
-  const r = result as unknown[];
-  return (Array.isArray(r[0]) ? r[0] : r) as T[];
-}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { randomToken } from '../common/crypto';
 import { newId } from '../common/ids';
 import { Currency, MoneyError, parseAmount } from '../common/money';
@@ -14,6 +14,7 @@ import { OrderView, presentOrder } from './order.presenter';
 import { OrderTransitions } from './order-transitions.service';
 import { CreateOrderDto, ListOrdersQuery } from './orders.dto';
 import { PaymentVerifier } from './payment-verifier.service';
+import { hydrateEntity } from '../database/rows';
 
 /** GET /v1/orders filters, plus the merchant (unset: every merchant, for the admin search). */
 export type OrderSearch = ListOrdersQuery & { merchantId?: string };
@@ -148,8 +149,8 @@ export class OrdersService {
             nextCheckAt,
           ],
         );
-        const order = hydrate(manager, Order, both, 'o_');
-        const txn = hydrate(manager, Transaction, both, 't_');
+        const order = hydrateEntity(manager, Order, both, 'o_');
+        const txn = hydrateEntity(manager, Transaction, both, 't_');
         const view = this.present(order, txn);
         await this.outbox.append(manager, { merchantId, orderId, type: 'order.created', sequence: 1, data: { order: view } });
         return view;
@@ -226,15 +227,6 @@ export class OrdersService {
   }
 }
 
-/** A RETURNING row (columns under `prefix`) as an entity, converted column by column exactly as typeorm converts the rows a find() reads. */
-function hydrate<T extends object>(manager: EntityManager, entity: new () => T, row: Record<string, unknown>, prefix: string): T {
-  const metadata = manager.connection.getMetadata(entity);
-  const target = metadata.create() as T;
-  for (const column of metadata.columns) {
-    column.setEntityValue(target, manager.connection.driver.prepareHydratedValue(row[prefix + column.databaseName], column));
-  }
-  return target;
-}
 
 function duplicateReference(reference: string): ProblemException {
   return new ProblemException(409, 'duplicate_reference', `an order with reference "${reference}" already exists for this merchant`);

@@ -15,6 +15,7 @@ import { nextCheckAt, shouldGiveUp } from './backoff';
 import { mapLimit, planBatches, RunTally } from './plan';
 import { CircuitOpenError, ProviderLimits } from './provider-limits';
 import { ReconciliationRun, RunTrigger } from './reconciliation-run.entity';
+import { hydrateEntity, returnedRows } from '../database/rows';
 
 /** Transactions claimed per provider per round trip (batch-verify providers: ten batches' worth). */
 export const CLAIM_BATCH = 100;
@@ -118,7 +119,7 @@ export class SweeperService implements OnModuleDestroy {
        WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $1)`,
       [STALE_RUN_SECONDS],
     );
-    const [{ now }] = rowsOf<{ now: Date }>(
+    const [{ now }] = returnedRows<{ now: Date }>(
       await this.db.query(`INSERT INTO reconciliation_runs (id, trigger, status, instance, started_at, heartbeat_at) VALUES ($1, $2, 'running', $3, now(), now()) RETURNING started_at AS now`, [
         runId,
         trigger,
@@ -264,17 +265,10 @@ export class SweeperService implements OnModuleDestroy {
       [provider, ctx.startedAt, ctx.manual, limit, CLAIM_LEASE_SECONDS, ctx.runId],
     );
     // The claimed rows themselves, not read back with a second query.
-    const txns = rowsOf<Record<string, unknown>>(rows).map((row) => this.hydrate(row));
+    const txns = returnedRows<Record<string, unknown>>(rows).map((row) => hydrateEntity(this.db, Transaction, row));
     return txns.sort((a, b) => (a.nextCheckAt?.getTime() ?? -Infinity) - (b.nextCheckAt?.getTime() ?? -Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** A RETURNING row as a Transaction, converted column by column as typeorm converts what a find() reads. */
-  private hydrate(row: Record<string, unknown>): Transaction {
-    const metadata = this.db.getMetadata(Transaction);
-    const txn = metadata.create() as Transaction;
-    for (const column of metadata.columns) column.setEntityValue(txn, this.db.driver.prepareHydratedValue(row[column.databaseName], column));
-    return txn;
-  }
 
   /** Gives transactions back without a check (expire-only providers before expiry), in one statement. */
   private async releaseMany(ctx: RunContext, releases: readonly CheckRecord[]): Promise<void> {
@@ -489,11 +483,6 @@ export class SweeperService implements OnModuleDestroy {
   }
 }
 
-/** typeorm answers UPDATE … RETURNING with [rows, count] on postgres, INSERT … RETURNING with rows. */
-function rowsOf<T>(result: unknown): T[] {
-  const list = result as unknown[];
-  return (Array.isArray(list[0]) ? list[0] : list) as T[];
-}
 
 function describe(err: unknown): string {
   if (err instanceof ProviderError) return `${err.kind}: ${err.message}`;

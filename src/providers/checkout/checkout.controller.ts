@@ -9,6 +9,7 @@ import { AppConfig } from '../../config/config';
 import { Order, Transaction } from '../../orders/order.entity';
 import { OrderTransitions, TransitionResult } from '../../orders/order-transitions.service';
 import { GATEWAY_TRANSACTION_ID, RETURN_TOKEN } from './checkout.transformers';
+import { returnedRows } from '../../database/rows';
 
 /** Thrown inside the database transaction to roll it back when the order changed under us. */
 class LostRace extends Error {}
@@ -71,7 +72,7 @@ export class CheckoutCallbackController {
              WHERE id = $1 AND return_token_used_at IS NULL RETURNING id`,
             [txn.id, proof],
           );
-          const rows = Array.isArray(claimed[0]) ? (claimed[0] as unknown[]) : claimed;
+          const rows = returnedRows<unknown>(claimed);
           if (rows.length === 0) throw new ProblemException(409, 'return_token_used', 'this return link has already been used');
           const applied = await this.transitions.tryApply(
             manager,
