@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { newId } from '../common/ids';
+import { hydrateEntity, returnedRows } from '../database/rows';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { OutboxWriter } from '../events/outbox.writer';
@@ -85,19 +86,22 @@ export class OrderTransitions {
       const reason = command.kind === 'fail' || command.kind === 'resolve' ? command.reason : ctx.reason;
       if (reason) add('status_reason = ?', reason);
     }
-    const rows: Record<string, unknown>[] = await manager.query(
-      `UPDATE orders SET ${sets.join(', ')} WHERE id = $1 AND status = $2 RETURNING event_seq`,
-      params,
+    // RETURNING *: the changed rows themselves, for the event and the caller, without reading them back.
+    const [updated] = returnedRows<Record<string, unknown>>(
+      await manager.query(`UPDATE orders SET ${sets.join(', ')} WHERE id = $1 AND status = $2 RETURNING *`, params),
     );
-    // typeorm returns [rows, count] for UPDATE ... RETURNING on postgres
-    const updated = Array.isArray(rows[0]) ? (rows[0] as Record<string, unknown>[]) : rows;
-    if (updated.length === 0) return null; // lost the race: re-read and decide again
+    if (!updated) return null; // lost the race: re-read and decide again
+    const fresh = hydrateEntity(manager, Order, updated);
 
+    let freshTxn = transaction;
     if (decision.outcome === 'transition') {
-      await manager.query(
-        `UPDATE transactions SET status = $2, provider_proof = COALESCE($3, provider_proof), next_check_at = CASE WHEN $2 = 'PENDING' THEN next_check_at ELSE NULL END, updated_at = now() WHERE id = $1`,
-        [transaction.id, decision.to, ctx.proof ?? null],
+      const [txnRow] = returnedRows<Record<string, unknown>>(
+        await manager.query(
+          `UPDATE transactions SET status = $2, provider_proof = COALESCE($3, provider_proof), next_check_at = CASE WHEN $2 = 'PENDING' THEN next_check_at ELSE NULL END, updated_at = now() WHERE id = $1 RETURNING *`,
+          [transaction.id, decision.to, ctx.proof ?? null],
+        ),
       );
+      freshTxn = hydrateEntity(manager, Transaction, txnRow);
     }
     if (command.kind === 'resolve') {
       await manager.query(`INSERT INTO audit_log (id, actor, action, subject_id, reason, details) VALUES ($1, $2, $3, $4, $5, $6)`, [
@@ -109,8 +113,6 @@ export class OrderTransitions {
         { order_id: orderId, to: command.to },
       ]);
     }
-    const fresh = await manager.findOneByOrFail(Order, { id: orderId });
-    const freshTxn = await manager.findOneByOrFail(Transaction, { id: transaction.id });
     await this.outbox.append(manager, {
       merchantId: fresh.merchantId,
       orderId,
