@@ -117,7 +117,7 @@ export class KhqrGenerationError extends Error {
   }
 }
 
-/** A dynamic KHQR for this account and order, checked by a verify()/decode() round trip. */
+/** A dynamic KHQR for this account and order, checked by decoding it back (CRC, account, amount, currency). */
 export function generateKhqr(account: Pick<BakongAccount, 'accountId' | 'merchantName' | 'merchantCity' | 'merchantId' | 'acquiringBank'>, req: KhqrRequest): GeneratedKhqr {
   const wireAmount = khqrAmount(req.amountMinor, req.currency);
   const optional: KhqrOptionalData = {
@@ -143,7 +143,7 @@ export function generateKhqr(account: Pick<BakongAccount, 'accountId' | 'merchan
   const qr = result.data.qr;
   const check = inspectKhqr(qr, { accountId: account.accountId, amountMinor: req.amountMinor, currency: req.currency });
   if (!check.ok) throw new KhqrGenerationError(null, `the generated KHQR does not round-trip: ${check.reason}`);
-  return { qr, md5: md5Hex(qr), wireAmount: check.decoded.transactionAmount ?? wireAmount, type: merchant ? 'merchant' : 'individual' };
+  return { qr, md5: md5Hex(qr), wireAmount: check.decoded.amount, type: merchant ? 'merchant' : 'individual' };
 }
 
 // ---------------------------------------------------------------------------------------------
