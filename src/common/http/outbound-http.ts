@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Agent, errors as undiciErrors, request } from 'undici';
+import { Agent, FormData, errors as undiciErrors, request } from 'undici';
 import { AppConfig } from '../../config/config';
 import { isIpLiteral, SsrfGuard } from './ssrf-guard';
 
@@ -7,7 +7,8 @@ export interface OutboundRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** A FormData goes out as multipart/form-data (undici sets the content-type and boundary). */
+  body?: string | FormData;
   /** Whole-request deadline. */
   timeoutMs?: number;
   /** Bytes of response body kept; the rest is discarded. */

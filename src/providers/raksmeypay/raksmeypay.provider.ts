@@ -5,8 +5,9 @@ import { CreatePaymentInput, CreatePaymentResult, CredentialField, PaymentProvid
 import { callProvider, parseJsonObject } from '../provider-errors';
 import { parseVerifyResponse, paymentLink, phpAmount, RAKSMEYPAY_DEFAULT_BASE_URL, remarkFor, verifyRequestBody } from './raksmeypay.transformers';
 
+/** The success_url we sign: `?r=1` so the gateway's appended `&success_time=…` stays in the query. */
 export const raksmeypayReturnUrl = (publicBaseUrl: string, transactionNumber: number | string) =>
-  `${publicBaseUrl}/callbacks/raksmeypay/${transactionNumber}/return`;
+  `${publicBaseUrl}/callbacks/raksmeypay/${transactionNumber}/return?r=1`;
 
 /** RaksmeyPay: a sha1-signed payment link to its hosted KHQR page, a signed success return, and a verify API. */
 @Injectable()
@@ -45,7 +46,8 @@ export class RaksmeypayProvider implements PaymentProvider {
     const res = await callProvider(this.http, this.id, {
       method: 'POST',
       url: `${String(input.account.base_url)}/api/payment/verify/${encodeURIComponent(String(input.account.profile_id))}`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      // No content-type: undici writes multipart/form-data with its boundary for the FormData body.
+      headers: { accept: 'application/json' },
       body: verifyRequestBody(String(input.account.profile_key), input.transaction.number),
     });
     return parseVerifyResponse(parseJsonObject(this.id, res), input.transaction.currency, this.clock.now());
