@@ -45,11 +45,13 @@ function acceptMultipartForms(fastify: FastifyInstance): void {
       return;
     }
     // The web Response parses multipart (undici); file parts are not form fields, as in $_POST.
-    new Response(body, { headers: { 'content-type': String(request.headers['content-type']) } })
+    new Response(new Uint8Array(body), { headers: { 'content-type': String(request.headers['content-type']) } })
       .formData()
       .then((form) => {
         const fields: Record<string, string> = {};
-        for (const [name, value] of form) if (typeof value === 'string') fields[name] = value;
+        form.forEach((value, name) => {
+          if (typeof value === 'string') fields[name] = value;
+        });
         done(null, fields);
       })
       .catch(() => done(Object.assign(new Error('malformed multipart/form-data body'), { statusCode: 400 })));

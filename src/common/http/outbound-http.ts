@@ -7,8 +7,9 @@ export interface OutboundRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
-  /** A FormData goes out as multipart/form-data (undici sets the content-type and boundary). */
-  body?: string | FormData;
+  body?: string;
+  /** Instead of body: sent as multipart/form-data (undici sets the content-type and boundary). */
+  form?: FormData;
   /** Whole-request deadline. */
   timeoutMs?: number;
   /** Bytes of response body kept; the rest is discarded. */
@@ -76,7 +77,7 @@ export class OutboundHttp {
       const res = await request(url, {
         method: req.method,
         headers: req.headers,
-        body: req.body,
+        body: req.form ?? req.body,
         dispatcher: this.agent,
         signal,
         maxRedirections: 0,

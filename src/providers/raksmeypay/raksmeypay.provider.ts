@@ -48,7 +48,7 @@ export class RaksmeypayProvider implements PaymentProvider {
       url: `${String(input.account.base_url)}/api/payment/verify/${encodeURIComponent(String(input.account.profile_id))}`,
       // No content-type: undici writes multipart/form-data with its boundary for the FormData body.
       headers: { accept: 'application/json' },
-      body: verifyRequestBody(String(input.account.profile_key), input.transaction.number),
+      form: verifyRequestBody(String(input.account.profile_key), input.transaction.number),
     });
     return parseVerifyResponse(parseJsonObject(this.id, res), input.transaction.currency, this.clock.now());
   }
