@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SecretBox } from '../src/common/crypto';
 import { startFakeGateway } from './helpers/bakong';
 import { configureRaksmeypay } from './helpers/raksmeypay';
 import { httpRequest, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
@@ -17,6 +18,7 @@ describe('RaksmeyPay end to end through the sandbox', () => {
     return res.json;
   };
   const getOrder = async (id: string) => (await t.request('GET', `/v1/orders/${id}`, { token: m.apiKey })).json;
+  const getOrderOf = async (merchant: TestMerchant, id: string) => (await t.request('GET', `/v1/orders/${id}`, { token: merchant.apiKey })).json;
   const eventsOf = async (id: string) => (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [id])).rows.map((r) => r.type);
   const signedReturn = (order: { transaction: { provider_reference: string } }, opts: { time?: number; amount?: string; key?: string; bakong?: string } = {}) => {
     const txn = order.transaction.provider_reference;
@@ -163,6 +165,36 @@ describe('RaksmeyPay end to end through the sandbox', () => {
     } finally {
       await fake.close();
     }
+  });
+
+  it('base_url is required where no production host is documented; an account saved without one fails clearly and calls nobody', async () => {
+    const shop = await t.createMerchant('No Host Shop');
+    for (const [provider, body] of [
+      ['raksmeypay', { profile_id: 'p-nohost', profile_key: PROFILE_KEY }],
+      ['bakongapi', { bakong_id: 'nohost@devb', merchant_name: 'No Host' }],
+    ] as const) {
+      const res = await t.request('PUT', `/v1/provider-accounts/${provider}`, { token: shop.apiKey, body });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.json.errors).toEqual([expect.objectContaining({ field: 'base_url', message: expect.stringMatching(/required/) })]);
+    }
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM provider_accounts WHERE merchant_id = $1`, [shop.id])).rows[0].n).toBe(0);
+
+    // An account stored before the field became required (sealed as the service seals it), with a pending order.
+    await configureRaksmeypay(t, shop, PROFILE_KEY);
+    const order = (await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'raksmeypay', amount: '2.00', reference: 'NOHOST-1' } })).json;
+    const sealed = new SecretBox(t.config.encryptionKey).seal(JSON.stringify({ profile_id: 'p-nohost', profile_key: PROFILE_KEY }), `${shop.id}:raksmeypay`);
+    await t.db.query(`UPDATE provider_accounts SET credentials_sealed = $2 WHERE merchant_id = $1 AND provider = 'raksmeypay'`, [shop.id, sealed]);
+    const before = await t.request('GET', '/sandbox/control/stats');
+    const created = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'raksmeypay', amount: '2.00', reference: 'NOHOST-2' } });
+    expect({ status: created.status, code: created.json.code }).toEqual({ status: 422, code: 'provider_account_incomplete' });
+    expect(created.json.detail).toMatch(/base_url/);
+    const verified = await t.request('POST', `/v1/orders/${order.id}/verify`, { token: shop.apiKey });
+    expect({ status: verified.status, code: verified.json.code }).toEqual({ status: 422, code: 'provider_account_incomplete' });
+    expect(await getOrderOf(shop, order.id)).toMatchObject({ status: 'PENDING' });
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM orders WHERE merchant_id = $1`, [shop.id])).rows[0].n).toBe(1);
+    // Nothing reached the gateway.
+    expect((await t.request('GET', '/sandbox/control/stats')).json.calls.raksmeypay).toBe(before.json.calls.raksmeypay);
   });
 
   it('slow but within the deadline still works', async () => {

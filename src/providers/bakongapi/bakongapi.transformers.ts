@@ -24,7 +24,8 @@ import { formatAmount, MoneyError, parseAmount } from '../../common/money';
 import { inspectKhqr } from '../khqr';
 import { ProviderError, ProviderErrorKind, VerifyOutcome } from '../provider';
 
-export const BAKONGAPI_DEFAULT_BASE_URL = 'https://bakongapi-dev.shop';
+/** The only host the document gives (a -dev host). No production host is published, so base_url is required. */
+export const BAKONGAPI_DEV_BASE_URL = 'https://bakongapi-dev.shop';
 /** "QR codes expire after 15 minutes." */
 export const BAKONGAPI_QR_LIFETIME_MS = 15 * 60_000;
 /** KHQR limits the service's QR must respect (bakong-khqr emv.INVALID_LENGTH). */

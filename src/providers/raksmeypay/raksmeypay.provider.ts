@@ -3,7 +3,7 @@ import { Clock } from '../../common/clock';
 import { OutboundHttp } from '../../common/http/outbound-http';
 import { CreatePaymentInput, CreatePaymentResult, CredentialField, PaymentProvider, VerifyInput, VerifyOutcome } from '../provider';
 import { callProvider, parseJsonObject } from '../provider-errors';
-import { parseVerifyResponse, paymentLink, phpAmount, RAKSMEYPAY_DEFAULT_BASE_URL, remarkFor, verifyRequestBody } from './raksmeypay.transformers';
+import { parseVerifyResponse, paymentLink, phpAmount, RAKSMEYPAY_UAT_BASE_URL, remarkFor, verifyRequestBody } from './raksmeypay.transformers';
 
 /** The success_url we sign: `?r=1` so the gateway's appended `&success_time=…` stays in the query. */
 export const raksmeypayReturnUrl = (publicBaseUrl: string, transactionNumber: number | string) =>
@@ -14,12 +14,13 @@ export const raksmeypayReturnUrl = (publicBaseUrl: string, transactionNumber: nu
 export class RaksmeypayProvider implements PaymentProvider {
   readonly id = 'raksmeypay' as const;
   readonly displayName = 'RaksmeyPay (KHQR)';
-  readonly defaultBaseUrl = RAKSMEYPAY_DEFAULT_BASE_URL;
+  /** None: the document gives only its UAT host; a guessed production host could answer anything. */
+  readonly defaultBaseUrl = '';
   readonly capabilities = { verify: true, batchVerify: false, callbacks: ['signed_return' as const], khqr: false, currencies: ['USD' as const] };
   readonly credentialFields: CredentialField[] = [
     { name: 'profile_id', secret: false, required: true, kind: 'string', description: 'Your RaksmeyPay Profile ID', example: '1001', check: (v) => (/^[A-Za-z0-9_-]{1,64}$/.test(String(v)) ? null : 'must be letters, digits, _ or -') },
     { name: 'profile_key', secret: true, required: true, kind: 'string', description: 'Your RaksmeyPay Profile Key (signs links and returns)' },
-    { name: 'base_url', secret: false, required: false, kind: 'url', description: `Gateway host; default ${RAKSMEYPAY_DEFAULT_BASE_URL} (UAT: https://www.uat.raksmeypay.com)` },
+    { name: 'base_url', secret: false, required: true, kind: 'url', description: `Gateway host, as RaksmeyPay gives it to you (the document shows only UAT: ${RAKSMEYPAY_UAT_BASE_URL}; no production host is published)`, example: RAKSMEYPAY_UAT_BASE_URL },
   ];
 
   constructor(

@@ -19,7 +19,8 @@ import { constantTimeEqual, sha1Hex } from '../../common/crypto';
 import { Currency, formatAmountTrimmed, MoneyError, parseAmount } from '../../common/money';
 import { ProviderError, VerifyOutcome } from '../provider';
 
-export const RAKSMEYPAY_DEFAULT_BASE_URL = 'https://www.raksmeypay.com';
+/** The only host the document gives (UAT). No production host is published, so base_url is required. */
+export const RAKSMEYPAY_UAT_BASE_URL = 'https://www.uat.raksmeypay.com';
 /** The document's token lifetime for a success return. */
 export const SUCCESS_RETURN_MAX_AGE_SECONDS = 180;
 /** Tolerated clock skew for a success_time slightly in our future. */
