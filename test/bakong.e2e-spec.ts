@@ -251,6 +251,25 @@ describe('bakong (Bakong Open API direct, KHQR generated locally) end to end thr
       expect(fake.calls.at(-1)).toMatchObject({ method: 'POST', url: '/v1/check_transaction_by_md5', body: JSON.stringify({ md5: order.qr.md5 }), authorization: 'Bearer fake-token-1' });
       expect((await t.request('GET', `/v1/orders/${order.id}`, { token: shop.apiKey })).json).toMatchObject({ status: 'PENDING', paid_at: null, flags: [] });
     });
+
+    it('HTTP 403 (the Open API serves Cambodian addresses only): 502, nothing changed, the account needs attention and is not called again', async () => {
+      const order = await newOrder({}, shop);
+      fake.answer = () => ({ status: 403, body: '<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>' });
+      const res = await verify(order.id, shop);
+      expect({ status: res.status, code: res.json.code }).toEqual({ status: 502, code: 'provider_auth' });
+      expect(res.json.detail).toMatch(/Cambodian IP addresses only/);
+      expect((await t.request('GET', `/v1/orders/${order.id}`, { token: shop.apiKey })).json).toMatchObject({ status: 'PENDING', paid_at: null, flags: [] });
+      const accounts = (await t.request('GET', '/v1/provider-accounts', { token: shop.apiKey })).json;
+      const account = (accounts.data ?? accounts).find((a: { provider: string }) => a.provider === 'bakong');
+      expect(account.needs_attention).toMatch(/Cambodian IP addresses only.*relay/);
+      const calls = fake.calls.length;
+      await manualRun(t);
+      expect(fake.calls.length).toBe(calls);
+      // Moving the host (a PUT, here to the same fake now answering) clears it.
+      await configureBakong(t, shop, { base_url: fake.url, token: 'fake-token-1' });
+      fake.answer = () => ({ status: 200, body: { responseCode: 1, errorCode: 1, responseMessage: 'Transaction could not be found', data: null } });
+      expect((await verify(order.id, shop)).json.status).toBe('PENDING');
+    });
   });
 
   it('the simulated Open API answers with the real shapes', async () => {

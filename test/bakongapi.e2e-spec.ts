@@ -5,6 +5,9 @@ import { httpRequest, startTestApp, TestApp, TestMerchant } from './helpers/test
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const FIFTEEN_MINUTES_MS = 15 * 60_000;
+/** The SDK's own CRC-16 (plain JavaScript, untyped), so the test does not reuse ours. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sdkCrc16: (payload: string) => string = require('bakong-khqr/src/helper/crc16');
 
 describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', () => {
   let t: TestApp;
@@ -208,6 +211,22 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
       }
       expect(fake.calls.at(-1)!.url).toBe(`/api/khqr/create?bakong_id=${encodeURIComponent(bakongIdFor(shop))}&merchantname=My%20Store&amount=10.50`);
       expect(await rowCounts(shop.id)).toEqual({ orders: 1, txns: 1 });
+    });
+
+    it('a create answer whose KHQR has no expiry tag (the document promises none): created, expiring 15 minutes later', async () => {
+      const real = await httpRequest(`${t.url}/sandbox/bakongapi/api/khqr/create?bakong_id=${encodeURIComponent(bakongIdFor(shop))}&merchantname=My%20Store&amount=10.50`, 'GET');
+      // Tag 99 (creation and expiration timestamps) cut out, the CRC recomputed with the SDK's own crc16.
+      const withoutExpiry = real.json.khqrString.replace(/99\d\d0013\d{13}0113\d{13}(?=6304)/, '').slice(0, -4);
+      expect(withoutExpiry).not.toContain('0113');
+      const khqrString = withoutExpiry + sdkCrc16(withoutExpiry);
+      expect(BakongKHQR.verify(khqrString).isValid).toBe(false); // what used to refuse it
+      fake.answer = () => ({ status: 200, body: { bakong_qr: `${fake.url}/bakong-qr?md5=${md5(khqrString)}`, md5: md5(khqrString), khqrString } });
+      const before = Date.now();
+      const res = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'bakongapi', amount: '10.50', reference: `NO-EXPIRY-${++seq}`, expires_in: 3600 } });
+      expect(res.status).toBe(201);
+      expect(res.json.qr).toMatchObject({ payload: khqrString, md5: md5(khqrString) });
+      expect(Date.parse(res.json.expires_at)).toBeGreaterThanOrEqual(before + FIFTEEN_MINUTES_MS - 1000);
+      expect(Date.parse(res.json.expires_at)).toBeLessThanOrEqual(Date.now() + FIFTEEN_MINUTES_MS);
     });
   });
 

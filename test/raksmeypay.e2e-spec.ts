@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { SecretBox } from '../src/common/crypto';
+import { startFakeGateway } from './helpers/bakong';
 import { configureRaksmeypay } from './helpers/raksmeypay';
 import { httpRequest, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
 
@@ -16,6 +18,7 @@ describe('RaksmeyPay end to end through the sandbox', () => {
     return res.json;
   };
   const getOrder = async (id: string) => (await t.request('GET', `/v1/orders/${id}`, { token: m.apiKey })).json;
+  const getOrderOf = async (merchant: TestMerchant, id: string) => (await t.request('GET', `/v1/orders/${id}`, { token: merchant.apiKey })).json;
   const eventsOf = async (id: string) => (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [id])).rows.map((r) => r.type);
   const signedReturn = (order: { transaction: { provider_reference: string } }, opts: { time?: number; amount?: string; key?: string; bakong?: string } = {}) => {
     const txn = order.transaction.provider_reference;
@@ -115,6 +118,83 @@ describe('RaksmeyPay end to end through the sandbox', () => {
     const txn = await t.db.query(`SELECT last_error FROM transactions WHERE order_id = $1`, [order.id]);
     expect(txn.rows[0].last_error).toBeTruthy();
     expect(await eventsOf(order.id)).toEqual(['order.created']);
+  });
+
+  it('success_url carries a query, so the gateway appending "&success_time=…" (as in the document\'s example) still reaches our return', async () => {
+    const order = await newOrder();
+    // success_url is urlencoded once, then http_build_query encodes it again.
+    const successUrl = decodeURIComponent(decodeURIComponent(new URL(order.checkout_url).searchParams.get('success_url')!.replace(/\+/g, ' ')).replace(/\+/g, ' '));
+    expect(successUrl).toBe(`${t.url}/callbacks/raksmeypay/${order.transaction.provider_reference}/return?r=1`);
+    const time = String(Math.floor(Date.now() / 1000));
+    const hash = sha1(PROFILE_KEY + time + '12.5' + 'bh1' + order.transaction.provider_reference);
+    // Appended blindly with "&", the way the document's example URL implies.
+    const back = await httpRequest(`${successUrl}&success_time=${time}&success_amount=12.5&bakong_hash=bh1&success_hash=${hash}`, 'GET');
+    expect(back.status).toBe(302);
+    expect(back.headers.get('location')).toBe('https://shop.example.com/thanks?o=1');
+    expect(await getOrder(order.id)).toMatchObject({ status: 'PAID', verification: 'signed_return', paid_amount: '12.50' });
+  });
+
+  it('the verify call is multipart/form-data like the document\'s PHP curl; the simulated gateway reads urlencoded and multipart alike', async () => {
+    const fake = await startFakeGateway();
+    try {
+      const shop = await t.createMerchant('Multipart Shop');
+      await configureRaksmeypay(t, shop, PROFILE_KEY);
+      const created = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'raksmeypay', amount: '3.00', reference: `MP-${++seq}` } });
+      const txn = created.json.transaction.provider_reference;
+      const profileId = `p-${shop.id.slice(-8)}`;
+      await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: shop.apiKey, body: { profile_id: profileId, profile_key: PROFILE_KEY, base_url: fake.url } });
+      fake.answer = () => ({ status: 200, body: { status: 1, payment_amount: 3, payment_status: 'PENDING' } });
+      expect((await t.request('POST', `/v1/orders/${created.json.id}/verify`, { token: shop.apiKey })).json.status).toBe('PENDING');
+      const sent = fake.calls.at(-1)!;
+      expect(sent).toMatchObject({ method: 'POST', url: `/api/payment/verify/${profileId}` });
+      expect(sent.body).toContain(`Content-Disposition: form-data; name="transaction_id"\r\n\r\n${txn}\r\n`);
+      expect(sent.body).toContain(`Content-Disposition: form-data; name="hash"\r\n\r\n${sha1(PROFILE_KEY + txn)}\r\n`);
+
+      // The sandbox gateway, as PHP's $_POST: both encodings give the same answer.
+      const verifyUrl = `${t.url}/sandbox/raksmeypay/api/payment/verify/${profileId}`;
+      await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: shop.apiKey, body: { profile_id: profileId, profile_key: PROFILE_KEY, base_url: `${t.url}/sandbox/raksmeypay` } });
+      const fields = { transaction_id: txn, hash: sha1(PROFILE_KEY + txn) };
+      const urlencoded = await fetch(verifyUrl, { method: 'POST', body: new URLSearchParams(fields) });
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      const multipart = await fetch(verifyUrl, { method: 'POST', body: form });
+      for (const res of [urlencoded, multipart]) expect(await res.json()).toEqual({ status: 1, payment_amount: 3, payment_status: 'PENDING' });
+      // Multipart is for the simulated gateways only: the product API still refuses it.
+      const api = await fetch(`${t.url}/v1/orders`, { method: 'POST', headers: { authorization: `Bearer ${shop.apiKey}` }, body: form });
+      expect(api.status).toBe(415);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('base_url is required where no production host is documented; an account saved without one fails clearly and calls nobody', async () => {
+    const shop = await t.createMerchant('No Host Shop');
+    for (const [provider, body] of [
+      ['raksmeypay', { profile_id: 'p-nohost', profile_key: PROFILE_KEY }],
+      ['bakongapi', { bakong_id: 'nohost@devb', merchant_name: 'No Host' }],
+    ] as const) {
+      const res = await t.request('PUT', `/v1/provider-accounts/${provider}`, { token: shop.apiKey, body });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.json.errors).toEqual([expect.objectContaining({ field: 'base_url', message: expect.stringMatching(/required/) })]);
+    }
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM provider_accounts WHERE merchant_id = $1`, [shop.id])).rows[0].n).toBe(0);
+
+    // An account stored before the field became required (sealed as the service seals it), with a pending order.
+    await configureRaksmeypay(t, shop, PROFILE_KEY);
+    const order = (await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'raksmeypay', amount: '2.00', reference: 'NOHOST-1' } })).json;
+    const sealed = new SecretBox(t.config.encryptionKey).seal(JSON.stringify({ profile_id: 'p-nohost', profile_key: PROFILE_KEY }), `${shop.id}:raksmeypay`);
+    await t.db.query(`UPDATE provider_accounts SET credentials_sealed = $2 WHERE merchant_id = $1 AND provider = 'raksmeypay'`, [shop.id, sealed]);
+    const before = await t.request('GET', '/sandbox/control/stats');
+    const created = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'raksmeypay', amount: '2.00', reference: 'NOHOST-2' } });
+    expect({ status: created.status, code: created.json.code }).toEqual({ status: 422, code: 'provider_account_incomplete' });
+    expect(created.json.detail).toMatch(/base_url/);
+    const verified = await t.request('POST', `/v1/orders/${order.id}/verify`, { token: shop.apiKey });
+    expect({ status: verified.status, code: verified.json.code }).toEqual({ status: 422, code: 'provider_account_incomplete' });
+    expect(await getOrderOf(shop, order.id)).toMatchObject({ status: 'PENDING' });
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM orders WHERE merchant_id = $1`, [shop.id])).rows[0].n).toBe(1);
+    // Nothing reached the gateway.
+    expect((await t.request('GET', '/sandbox/control/stats')).json.calls.raksmeypay).toBe(before.json.calls.raksmeypay);
   });
 
   it('slow but within the deadline still works', async () => {

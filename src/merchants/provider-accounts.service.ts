@@ -122,7 +122,8 @@ export class ProviderAccountsService {
   }
 
   /**
-   * The decrypted credentials with base_url defaulted, for provider calls. 422 problem when missing.
+   * The decrypted credentials with base_url defaulted, for provider calls. 422 problem when missing,
+   * or when there is no base_url and the gateway has no documented host to default to.
    * With `skipNeedingAttention`, an account the gateway rejected (e.g. an expired Bakong token)
    * throws AccountNeedsAttentionError instead, so background checks don't retry it blindly
    * until the merchant PUTs new credentials.
@@ -147,7 +148,12 @@ export class ProviderAccountsService {
     if (opts.skipNeedingAttention && row.needsAttention) throw new AccountNeedsAttentionError(providerId, row.needsAttention);
     const creds = this.open({ merchantId: row.merchantId, provider: providerId, credentialsSealed: row.credentialsSealed });
     const provider = this.provider(providerId);
-    return { ...creds, base_url: String(creds.base_url ?? provider.defaultBaseUrl).replace(/\/+$/, '') };
+    const baseUrl = String(creds.base_url ?? provider.defaultBaseUrl).replace(/\/+$/, '');
+    // An account saved before base_url became required for this gateway: no host is known, so no call is made.
+    if (!baseUrl) {
+      throw new ProblemException(422, 'provider_account_incomplete', `the ${providerId} account has no base_url and the gateway publishes no production host; PUT /v1/provider-accounts/${providerId} with base_url`);
+    }
+    return { ...creds, base_url: baseUrl };
   }
 
   async markNeedsAttention(merchantId: string, providerId: ProviderId, reason: string | null): Promise<void> {

@@ -108,7 +108,7 @@ export interface PaymentProvider {
   readonly displayName: string;
   readonly capabilities: ProviderCapabilities;
   readonly credentialFields: CredentialField[];
-  /** Default base URL: the gateway's real host. */
+  /** Default base URL: the gateway's documented production host, or '' when none is documented (base_url is then required). */
   readonly defaultBaseUrl: string;
   /** Creates the payment at the gateway (or locally, for KHQR we generate ourselves). */
   createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult>;

@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AhnajakSimulator } from './ahnajak.simulator';
 import { SandboxBackOffice } from './back-office';
 import { BakongSimulator } from './bakong.simulator';
@@ -23,4 +25,35 @@ import { SandboxInboxSecrets, SandboxWebhookInboxController } from './webhook-in
   providers: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions, SandboxPanels, SandboxInboxSecrets],
   exports: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions],
 })
-export class SandboxModule {}
+export class SandboxModule implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    acceptMultipartForms(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
+  }
+}
+
+/**
+ * Gateways written in PHP read `$_POST` from urlencoded and multipart/form-data bodies alike
+ * (RaksmeyPay's document posts multipart: a curl POSTFIELDS array), so the simulators accept
+ * both. Only under /sandbox/: the product API keeps answering 415 to multipart.
+ */
+function acceptMultipartForms(fastify: FastifyInstance): void {
+  fastify.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    if (!request.url.startsWith('/sandbox/')) {
+      done(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }));
+      return;
+    }
+    // The web Response parses multipart (undici); file parts are not form fields, as in $_POST.
+    new Response(new Uint8Array(body), { headers: { 'content-type': String(request.headers['content-type']) } })
+      .formData()
+      .then((form) => {
+        const fields: Record<string, string> = {};
+        form.forEach((value, name) => {
+          if (typeof value === 'string') fields[name] = value;
+        });
+        done(null, fields);
+      })
+      .catch(() => done(Object.assign(new Error('malformed multipart/form-data body'), { statusCode: 400 })));
+  });
+}

@@ -317,7 +317,7 @@ describe('reliability: security', () => {
         }
         expect(created.status).toBe(201);
         // Accepted only for names resolved at send time and the allow-listed redirector: make an event and deliver it.
-        await off.request('PUT', '/v1/provider-accounts/raksmeypay', { token: m.apiKey, body: { profile_id: 'p-ssrf', profile_key: 'k-ssrf-000000000001' } });
+        await off.request('PUT', '/v1/provider-accounts/raksmeypay', { token: m.apiKey, body: { profile_id: 'p-ssrf', profile_key: 'k-ssrf-000000000001', base_url: 'https://www.uat.raksmeypay.com' } });
         expect((await off.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '1.00', reference: `ssrf-${outcomes.length}` } })).status).toBe(201);
         await off.app.get(WebhookDispatcher).runOnce();
         const rows = (await off.db.query(`SELECT status, last_status, last_error FROM webhook_deliveries WHERE endpoint_id = $1`, [created.json.id])).rows;

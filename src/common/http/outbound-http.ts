@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Agent, errors as undiciErrors, request } from 'undici';
+import { Agent, FormData, errors as undiciErrors, request } from 'undici';
 import { AppConfig } from '../../config/config';
 import { isIpLiteral, SsrfGuard } from './ssrf-guard';
 
@@ -8,6 +8,8 @@ export interface OutboundRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Instead of body: sent as multipart/form-data (undici sets the content-type and boundary). */
+  form?: FormData;
   /** Whole-request deadline. */
   timeoutMs?: number;
   /** Bytes of response body kept; the rest is discarded. */
@@ -75,7 +77,7 @@ export class OutboundHttp {
       const res = await request(url, {
         method: req.method,
         headers: req.headers,
-        body: req.body,
+        body: req.form ?? req.body,
         dispatcher: this.agent,
         signal,
         maxRedirections: 0,

@@ -232,7 +232,10 @@ describe('bakong transformers', () => {
       expect(errorOf(() => parseCheckResponse(reply({ responseCode: 2 }), expected, now)).message).toMatch(/responseCode/);
       expect(errorOf(() => parseCheckResponse(reply({ data }), expected, now)).message).toMatch(/responseCode/);
       expect(errorOf(() => parseCheckResponse(reply('<!DOCTYPE html><p>maintenance'), expected, now)).message).toMatch(/HTML/);
-      expect(errorOf(() => parseCheckResponse(reply({ responseCode: 1, errorCode: 5 }, 403), expected, now))).toMatchObject({ kind: 'rejected' });
+      // 403 is the Open API refusing a caller outside Cambodia: a person must move the host, so it is an account problem.
+      for (const body of [{ responseCode: 1, errorCode: 5 }, '<html><h1>403 Forbidden</h1></html>']) {
+        expect(errorOf(() => parseCheckResponse(reply(body, 403), expected, now))).toMatchObject({ kind: 'auth', message: expect.stringMatching(/Cambodian IP addresses only/) });
+      }
     });
 
     it('refuses malformed or foreign payment data: nothing is marked paid', () => {

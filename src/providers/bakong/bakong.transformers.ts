@@ -22,6 +22,7 @@
  *   `{hash, fromAccountId, toAccountId, currency, amount, description, createdDateMs,
  *   acknowledgedDateMs, …}`. The list answers `data: [{md5, status, message, data}]`.
  * - A token that is missing, wrong or expired answers HTTP 401 with errorCode 6.
+ * - A caller outside Cambodia gets HTTP 403 (any token): the account is marked needs_attention.
  * - `amount` is a JSON number in the payment's `currency`; `createdDateMs` is when the payer
  *   sent the money (used as paid_at, so a payment after expires_at is flagged late).
  */
@@ -42,6 +43,9 @@ export const BAKONG_BATCH_SIZE = 50;
  * this long after expires_at is EXPIRED, before that it is only PENDING.
  */
 export const EXPIRY_GRACE_MS = 60_000;
+/** HTTP 403 from the Open API: it accepts calls from Cambodian IP addresses only. */
+export const BAKONG_FORBIDDEN_MESSAGE =
+  'Bakong answered HTTP 403 Forbidden: the Open API accepts calls from Cambodian IP addresses only — run the orchestrator on a host in Cambodia, or set base_url to a relay hosted there (docs/providers-bakong.md)';
 
 /** SDK field limits (bakong-khqr emv.INVALID_LENGTH). */
 export const KHQR_LIMITS = { accountId: 32, merchantName: 25, merchantCity: 15, merchantId: 32, acquiringBank: 32, billNumber: 25 } as const;
@@ -117,7 +121,7 @@ export class KhqrGenerationError extends Error {
   }
 }
 
-/** A dynamic KHQR for this account and order, checked by a verify()/decode() round trip. */
+/** A dynamic KHQR for this account and order, checked by decoding it back (CRC, account, amount, currency). */
 export function generateKhqr(account: Pick<BakongAccount, 'accountId' | 'merchantName' | 'merchantCity' | 'merchantId' | 'acquiringBank'>, req: KhqrRequest): GeneratedKhqr {
   const wireAmount = khqrAmount(req.amountMinor, req.currency);
   const optional: KhqrOptionalData = {
@@ -143,7 +147,7 @@ export function generateKhqr(account: Pick<BakongAccount, 'accountId' | 'merchan
   const qr = result.data.qr;
   const check = inspectKhqr(qr, { accountId: account.accountId, amountMinor: req.amountMinor, currency: req.currency });
   if (!check.ok) throw new KhqrGenerationError(null, `the generated KHQR does not round-trip: ${check.reason}`);
-  return { qr, md5: md5Hex(qr), wireAmount: check.decoded.transactionAmount ?? wireAmount, type: merchant ? 'merchant' : 'individual' };
+  return { qr, md5: md5Hex(qr), wireAmount: check.decoded.amount, type: merchant ? 'merchant' : 'individual' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,7 +261,9 @@ function envelope(reply: Pick<OutboundResponse, 'status' | 'body'>): Record<stri
     }
     throw fail('auth', `Bakong refused the token (HTTP 401${typeof body.responseMessage === 'string' ? `: ${body.responseMessage.slice(0, 120)}` : ''}) — issue a new token (renew_token) and PUT it in /v1/provider-accounts/bakong`);
   }
-  if (reply.status === 403) throw fail('rejected', 'Bakong answered HTTP 403 Forbidden (the Open API serves registered callers only)');
+  // The Open API answers 403 to callers outside Cambodia, whatever the token: retrying from the same
+  // host cannot succeed, so it is an account problem (needs_attention) for a person to fix.
+  if (reply.status === 403) throw fail('auth', BAKONG_FORBIDDEN_MESSAGE);
   const body = parseJsonObject('bakong', { ...reply, headers: {}, durationMs: 0 });
   if (body.responseCode !== 0 && body.responseCode !== 1) {
     throw fail('bad_response', `Bakong answered HTTP ${reply.status} without a responseCode of 0 or 1 (got ${show(body.responseCode)})`);

@@ -4,7 +4,7 @@ import { OutboundHttp } from '../../common/http/outbound-http';
 import { CreatePaymentInput, CreatePaymentResult, CredentialField, PaymentProvider, VerifyInput, VerifyOutcome } from '../provider';
 import { callProvider, parseJsonObject } from '../provider-errors';
 import {
-  BAKONGAPI_DEFAULT_BASE_URL,
+  BAKONGAPI_DEV_BASE_URL,
   BAKONGAPI_LIMITS,
   bakongapiAmount,
   checkBakongId,
@@ -23,12 +23,13 @@ import {
 export class BakongapiProvider implements PaymentProvider {
   readonly id = 'bakongapi' as const;
   readonly displayName = 'Bakong KHQR API service';
-  readonly defaultBaseUrl = BAKONGAPI_DEFAULT_BASE_URL;
+  /** None: the document gives only its -dev host; a guessed production host could answer anything. */
+  readonly defaultBaseUrl = '';
   readonly capabilities = { verify: true, batchVerify: false, callbacks: [], khqr: true, currencies: ['USD' as const] };
   readonly credentialFields: CredentialField[] = [
     { name: 'bakong_id', secret: false, required: true, kind: 'string', description: 'Your Bakong account id (name@bank): the KHQR pays it', example: 'myshop@aclb', check: checkBakongId },
     { name: 'merchant_name', secret: false, required: true, kind: 'string', description: `Merchant name in the KHQR (≤ ${BAKONGAPI_LIMITS.merchantName} characters)`, example: 'My Store', check: checkMerchantName },
-    { name: 'base_url', secret: false, required: false, kind: 'url', description: `Service host; default ${BAKONGAPI_DEFAULT_BASE_URL}` },
+    { name: 'base_url', secret: false, required: true, kind: 'url', description: `Service host, as the service gives it to you (the document shows only ${BAKONGAPI_DEV_BASE_URL}; no production host is published)`, example: BAKONGAPI_DEV_BASE_URL },
   ];
 
   constructor(

@@ -26,6 +26,13 @@ const QR_5_MIN = {
   khqrString: '00020101021229230019your_bakong_id@devb520459995303840540510.505802KH5908My Store6010Phnom Penh9934001317640000000000113176400030000063042193',
   md5: '7047ed36ce068235fb6a730a5139c84c',
 };
+/**
+ * The same KHQR without tag 99 (no creation or expiration timestamp), as the document's sample
+ * leaves open; and with a creation timestamp only. CRCs computed with the SDK's own crc16
+ * (bakong-khqr/src/helper/crc16), not with ours.
+ */
+const QR_NO_EXPIRY = '00020101021229230019your_bakong_id@devb520459995303840540510.505802KH5908My Store6010Phnom Penh6304732A';
+const QR_CREATED_ONLY = '00020101021229230019your_bakong_id@devb520459995303840540510.505802KH5908My Store6010Phnom Penh991700131764000000000630411F6';
 const expected = { bakongId: 'your_bakong_id@devb', amountMinor: 1050 };
 
 const errorOf = (f: () => unknown): ProviderError => {
@@ -79,6 +86,13 @@ describe('bakongapi transformers', () => {
       expect(parseCreateResponse({ ...docShape(QR_15_MIN), md5: QR_15_MIN.md5.toUpperCase() }, 200, expected, now).md5).toBe(QR_15_MIN.md5);
     });
 
+    it('accepts a KHQR without an expiration timestamp: it lives the documented 15 minutes from creation', () => {
+      for (const khqrString of [QR_NO_EXPIRY, QR_CREATED_ONLY]) {
+        const md5 = createHash('md5').update(khqrString).digest('hex');
+        expect(parseCreateResponse({ khqrString, md5 }, 200, expected, now)).toEqual({ khqrString, md5, expiresAt: new Date(NOW + BAKONGAPI_QR_LIFETIME_MS) });
+      }
+    });
+
     it('takes the KHQR\'s own expiration when it is earlier than 15 minutes', () => {
       expect(parseCreateResponse(docShape(QR_5_MIN), 200, expected, now).expiresAt).toEqual(new Date(NOW + 5 * 60_000));
     });
@@ -91,13 +105,16 @@ describe('bakongapi transformers', () => {
       expect(errorOf(() => parseCreateResponse({ ...docShape(QR_15_MIN), md5: QR_5_MIN.md5 }, 200, expected, now)).message).toMatch(/not the md5 of its khqrString/);
       expect(errorOf(() => parseCreateResponse(docShape(QR_15_MIN), 200, { ...expected, amountMinor: 1000 }, now)).message).toMatch(/amount/);
       expect(errorOf(() => parseCreateResponse(docShape(QR_15_MIN), 200, { ...expected, bakongId: 'other@devb' }, now)).message).toMatch(/pays/);
-      const broken = QR_15_MIN.khqrString.slice(0, -4) + '0000';
-      expect(errorOf(() => parseCreateResponse({ khqrString: broken, md5: createHash('md5').update(broken).digest('hex') }, 200, expected, now)).message).toMatch(/verify/);
+      const withMd5 = (khqrString: string) => ({ khqrString, md5: createHash('md5').update(khqrString).digest('hex') });
+      expect(errorOf(() => parseCreateResponse(withMd5(QR_15_MIN.khqrString.slice(0, -4) + '0000'), 200, expected, now)).message).toMatch(/CRC does not match/);
+      // One changed character of the amount: the CRC no longer matches.
+      expect(errorOf(() => parseCreateResponse(withMd5(QR_NO_EXPIRY.replace('10.50', '10.60')), 200, expected, now)).message).toMatch(/CRC does not match/);
+      expect(errorOf(() => parseCreateResponse(withMd5('not a khqr'), 200, expected, now)).message).toMatch(/CRC/);
     });
 
     it('refuses a KHQR that has already expired', () => {
       jest.spyOn(Date, 'now').mockReturnValue(NOW + 5 * 60_000 + 1);
-      expect(errorOf(() => parseCreateResponse(docShape(QR_5_MIN), 200, expected, new Date(NOW + 5 * 60_000 + 1))).message).toMatch(/verify/);
+      expect(errorOf(() => parseCreateResponse(docShape(QR_5_MIN), 200, expected, new Date(NOW + 5 * 60_000 + 1))).message).toMatch(/expired/);
     });
   });
 

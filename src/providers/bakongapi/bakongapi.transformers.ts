@@ -10,18 +10,22 @@
  * - create answers `{bakong_qr, md5, khqrString}`; nothing says what a failure looks like, so
  *   `success: false` (or anything without a usable khqrString and md5) is an error. We never
  *   hand out a KHQR we have not checked: md5(khqrString) must equal `md5` (constant-time), and
- *   the string must pass the SDK's verify()/decode() with our account, amount and USD.
+ *   the string must carry a valid CRC and decode to our account, amount and USD (khqr.ts). The
+ *   SDK's verify() is not used: it refuses a KHQR without an expiry tag, which the document
+ *   never promises.
  * - `bakong_qr` (the service's image URL) is ignored: we render our own image from the payload.
- * - QR codes expire after 15 minutes, whatever expires_in the merchant asked for.
+ * - QR codes expire after 15 minutes, whatever expires_in the merchant asked for: 15 minutes from
+ *   our create call, or the KHQR's own expiration (tag 99/01) when it carries an earlier one.
  * - check answers `{success: true, status: "PENDING" | "PAID" | "EXPIRED", bakong_id, amount}`
  *   with `amount` a JSON number (10.5). It carries no payment time: paid_at is when we learned it.
  */
 import { constantTimeEqual, md5Hex } from '../../common/crypto';
 import { formatAmount, MoneyError, parseAmount } from '../../common/money';
-import { inspectKhqr, khqrExpiration } from '../khqr';
+import { inspectKhqr } from '../khqr';
 import { ProviderError, ProviderErrorKind, VerifyOutcome } from '../provider';
 
-export const BAKONGAPI_DEFAULT_BASE_URL = 'https://bakongapi-dev.shop';
+/** The only host the document gives (a -dev host). No production host is published, so base_url is required. */
+export const BAKONGAPI_DEV_BASE_URL = 'https://bakongapi-dev.shop';
 /** "QR codes expire after 15 minutes." */
 export const BAKONGAPI_QR_LIFETIME_MS = 15 * 60_000;
 /** KHQR limits the service's QR must respect (bakong-khqr emv.INVALID_LENGTH). */
@@ -62,7 +66,7 @@ function refusal(body: Record<string, unknown>): string {
 export interface CreatedKhqr {
   khqrString: string;
   md5: string;
-  /** The earlier of 15 minutes from now and the KHQR's own expiration timestamp. */
+  /** The earlier of 15 minutes from creation (now) and the KHQR's own expiration timestamp, if any. */
   expiresAt: Date;
 }
 
@@ -76,8 +80,9 @@ export function parseCreateResponse(body: Record<string, unknown>, httpStatus: n
   if (!constantTimeEqual(md5Hex(khqrString), md5.toLowerCase())) throw fail('bad_response', 'create answered an md5 that is not the md5 of its khqrString');
   const check = inspectKhqr(khqrString, { accountId: expected.bakongId, amountMinor: expected.amountMinor, currency: 'USD' });
   if (!check.ok) throw fail('bad_response', `create answered a KHQR we cannot hand out: ${check.reason}`);
-  const ownExpiry = khqrExpiration(check.decoded);
+  const ownExpiry = check.decoded.expiresAt;
   const lifetimeEnd = new Date(now.getTime() + BAKONGAPI_QR_LIFETIME_MS);
+  if (ownExpiry && ownExpiry <= now) throw fail('bad_response', `create answered a KHQR that expired at ${ownExpiry.toISOString()}`);
   return { khqrString, md5: md5.toLowerCase(), expiresAt: ownExpiry && ownExpiry < lifetimeEnd ? ownExpiry : lifetimeEnd };
 }
 

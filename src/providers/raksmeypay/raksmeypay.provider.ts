@@ -3,22 +3,24 @@ import { Clock } from '../../common/clock';
 import { OutboundHttp } from '../../common/http/outbound-http';
 import { CreatePaymentInput, CreatePaymentResult, CredentialField, PaymentProvider, VerifyInput, VerifyOutcome } from '../provider';
 import { callProvider, parseJsonObject } from '../provider-errors';
-import { parseVerifyResponse, paymentLink, phpAmount, RAKSMEYPAY_DEFAULT_BASE_URL, remarkFor, verifyRequestBody } from './raksmeypay.transformers';
+import { parseVerifyResponse, paymentLink, phpAmount, RAKSMEYPAY_UAT_BASE_URL, remarkFor, verifyRequestBody } from './raksmeypay.transformers';
 
+/** The success_url we sign: `?r=1` so the gateway's appended `&success_time=…` stays in the query. */
 export const raksmeypayReturnUrl = (publicBaseUrl: string, transactionNumber: number | string) =>
-  `${publicBaseUrl}/callbacks/raksmeypay/${transactionNumber}/return`;
+  `${publicBaseUrl}/callbacks/raksmeypay/${transactionNumber}/return?r=1`;
 
 /** RaksmeyPay: a sha1-signed payment link to its hosted KHQR page, a signed success return, and a verify API. */
 @Injectable()
 export class RaksmeypayProvider implements PaymentProvider {
   readonly id = 'raksmeypay' as const;
   readonly displayName = 'RaksmeyPay (KHQR)';
-  readonly defaultBaseUrl = RAKSMEYPAY_DEFAULT_BASE_URL;
+  /** None: the document gives only its UAT host; a guessed production host could answer anything. */
+  readonly defaultBaseUrl = '';
   readonly capabilities = { verify: true, batchVerify: false, callbacks: ['signed_return' as const], khqr: false, currencies: ['USD' as const] };
   readonly credentialFields: CredentialField[] = [
     { name: 'profile_id', secret: false, required: true, kind: 'string', description: 'Your RaksmeyPay Profile ID', example: '1001', check: (v) => (/^[A-Za-z0-9_-]{1,64}$/.test(String(v)) ? null : 'must be letters, digits, _ or -') },
     { name: 'profile_key', secret: true, required: true, kind: 'string', description: 'Your RaksmeyPay Profile Key (signs links and returns)' },
-    { name: 'base_url', secret: false, required: false, kind: 'url', description: `Gateway host; default ${RAKSMEYPAY_DEFAULT_BASE_URL} (UAT: https://www.uat.raksmeypay.com)` },
+    { name: 'base_url', secret: false, required: true, kind: 'url', description: `Gateway host, as RaksmeyPay gives it to you (the document shows only UAT: ${RAKSMEYPAY_UAT_BASE_URL}; no production host is published)`, example: RAKSMEYPAY_UAT_BASE_URL },
   ];
 
   constructor(
@@ -45,8 +47,9 @@ export class RaksmeypayProvider implements PaymentProvider {
     const res = await callProvider(this.http, this.id, {
       method: 'POST',
       url: `${String(input.account.base_url)}/api/payment/verify/${encodeURIComponent(String(input.account.profile_id))}`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: verifyRequestBody(String(input.account.profile_key), input.transaction.number),
+      // No content-type: undici writes multipart/form-data with its boundary for the FormData body.
+      headers: { accept: 'application/json' },
+      form: verifyRequestBody(String(input.account.profile_key), input.transaction.number),
     });
     return parseVerifyResponse(parseJsonObject(this.id, res), input.transaction.currency, this.clock.now());
   }

@@ -1,3 +1,4 @@
+import { FormData } from 'undici';
 import linkVectors from './golden/payment-link.vectors.json';
 import returnVectors from './golden/success-and-verify.vectors.json';
 import { parseAmount } from '../../common/money';
@@ -35,7 +36,7 @@ describe('RaksmeyPay transformers (golden vectors from the document PHP, see gol
   it.each(returnVectors.map((v) => [v.input.transaction_id, v] as const))('success and verify hashes for %s match PHP', (_, v) => {
     const i = v.input;
     expect(successHash(i.profile_key, i.success_time, i.success_amount, i.bakong_hash, i.transaction_id)).toBe(v.success_hash);
-    expect(new URLSearchParams(verifyRequestBody(i.profile_key, Number(i.transaction_id))).get('hash')).toBe(v.verify_hash);
+    expect(verifyRequestBody(i.profile_key, Number(i.transaction_id)).get('hash')).toBe(v.verify_hash);
   });
 
   it('urlencodes like PHP (tilde and space included)', () => {
@@ -87,8 +88,19 @@ describe('RaksmeyPay transformers (golden vectors from the document PHP, see gol
       expect(() => parseVerifyResponse({ status: 1, payment_status: 'SUCCESS', payment_amount: 'lots' }, 'USD', now)).toThrow(/payment_amount/);
       expect(() => parseVerifyResponse({ status: 0, err_msg: 'Invalid hash' }, 'USD', now)).toThrow(/Invalid hash/);
     });
-    it('hashes the verify request as sha1(profile_key . transaction_id)', () => {
-      expect(verifyRequestBody('key', 42)).toBe(`transaction_id=42&hash=${sha1Hex('key42')}`);
+    it('sends the verify request as multipart/form-data fields, hashed sha1(profile_key . transaction_id), like the document\'s PHP curl', async () => {
+      const body = verifyRequestBody('key', 42);
+      expect(body).toBeInstanceOf(FormData);
+      expect([...body.entries()]).toEqual([
+        ['transaction_id', '42'],
+        ['hash', sha1Hex('key42')],
+      ]);
+      // What goes on the wire: one part per field, as curl writes them.
+      const wire = new Request('http://x/', { method: 'POST', body: body as unknown as BodyInit });
+      expect(wire.headers.get('content-type')).toMatch(/^multipart\/form-data; boundary=/);
+      const text = await wire.text();
+      expect(text).toContain(`Content-Disposition: form-data; name="transaction_id"\r\n\r\n42\r\n`);
+      expect(text).toContain(`Content-Disposition: form-data; name="hash"\r\n\r\n${sha1Hex('key42')}\r\n`);
     });
   });
 });

@@ -8,14 +8,19 @@
  * - transaction_id is a number.
  * - hash = sha1(profile_key . transaction_id . amount . urlencode(success_url) . remark)
  * - success return: sha1(profile_key . success_time . success_amount . bakong_hash . transaction_id), valid 180 s.
- * - verify API: form POST {transaction_id, hash = sha1(profile_key . transaction_id)} answering
+ * - success_url carries a harmless query (`?r=1`): the document's only example has one, and the
+ *   gateway appends `&success_time=…` to it; without a query that would land on `…/return&success_time=…`.
+ * - verify API: POST {transaction_id, hash = sha1(profile_key . transaction_id)} as multipart/form-data
+ *   (the document's PHP gives CURLOPT_POSTFIELDS an array, which curl sends as multipart), answering
  *   {"status":1,"payment_amount":0.01,"payment_status":"SUCCESS"|"PENDING"} or {"status":0,"err_msg":"Payment not found"}.
  */
+import { FormData } from 'undici';
 import { constantTimeEqual, sha1Hex } from '../../common/crypto';
 import { Currency, formatAmountTrimmed, MoneyError, parseAmount } from '../../common/money';
 import { ProviderError, VerifyOutcome } from '../provider';
 
-export const RAKSMEYPAY_DEFAULT_BASE_URL = 'https://www.raksmeypay.com';
+/** The only host the document gives (UAT). No production host is published, so base_url is required. */
+export const RAKSMEYPAY_UAT_BASE_URL = 'https://www.uat.raksmeypay.com';
 /** The document's token lifetime for a success return. */
 export const SUCCESS_RETURN_MAX_AGE_SECONDS = 180;
 /** Tolerated clock skew for a success_time slightly in our future. */
@@ -115,8 +120,19 @@ export function checkSuccessReturn(
   return { ok: true, paidAmountMinor, paidAt: new Date(Number(successTime) * 1000), bakongHash };
 }
 
-export function verifyRequestBody(profileKey: string, transactionId: number): string {
-  return new URLSearchParams({ transaction_id: String(transactionId), hash: sha1Hex(profileKey + String(transactionId)) }).toString();
+/** The verify request's fields, in the document's order. */
+export function verifyRequestFields(profileKey: string, transactionId: number): [string, string][] {
+  return [
+    ['transaction_id', String(transactionId)],
+    ['hash', sha1Hex(profileKey + String(transactionId))],
+  ];
+}
+
+/** The verify request body: multipart/form-data, as PHP's curl sends an array (undici sets the boundary). */
+export function verifyRequestBody(profileKey: string, transactionId: number): FormData {
+  const form = new FormData();
+  for (const [name, value] of verifyRequestFields(profileKey, transactionId)) form.append(name, value);
+  return form;
 }
 
 /** Every payment_status the document names. Anything else is an error, never "pending". */
