@@ -129,7 +129,19 @@ describe('webhooks: SSRF guard (sandbox off)', () => {
     }
   });
 
-  it('with the sandbox on, loopback is allowed but link-local is not', async () => {
+  it('SANDBOX=true beside a real database does not open loopback: only OUTBOUND_ALLOWLIST does', async () => {
+    const t = await startTestApp({ env: { SANDBOX: 'true', OUTBOUND_ALLOWLIST: '' } });
+    try {
+      const m = await merchant(t);
+      const res = await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url: receiver.url('/sandbox-flag-only') } });
+      expect(res.status).toBe(400);
+      expect(res.json.code).toBe('url_not_allowed');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('with the sandbox on and loopback allow-listed (as the test app does), loopback is allowed but link-local is not', async () => {
     const t = await startTestApp();
     try {
       const m = await merchant(t);

@@ -44,7 +44,7 @@ export class OutboundHttp {
 
   constructor(config: AppConfig) {
     this.providerTimeoutMs = config.providerTimeoutMs;
-    this.guard = new SsrfGuard(config.outboundAllowlist, config.sandbox);
+    this.guard = new SsrfGuard(config.outboundAllowlist, config.outboundLoopback);
     this.agent = new Agent({
       connect: { lookup: this.guard.lookup as never, timeout: 10_000 },
       connections: 256,
