@@ -148,7 +148,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       'reconciliation transactions': sizes.reconcileN,
       'webhook events': sizes.webhookN,
       'latency run': `${sizes.latencyRate} events/s for ${sizes.latencySeconds} s`,
-      'app env': 'NODE_ENV=production SANDBOX=true LOG_LEVEL=warn, rate limits raised',
+      'app env': 'NODE_ENV=production SANDBOX=true OUTBOUND_ALLOWLIST=127.0.0.1 LOG_LEVEL=warn, rate limits raised',
       'app node flags': opts.appNodeFlags.join(' ') || '(none)',
       ...(Object.keys(opts.appEnv).length ? { 'app env overrides': Object.entries(opts.appEnv).map(([k, v]) => `${k}=${v}`).join(' ') } : {}),
     },

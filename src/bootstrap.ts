@@ -92,6 +92,12 @@ export async function startApp(config: AppConfig): Promise<RunningApp> {
     const app = await createApp(config, databaseUrl);
     // Logged once the app's logger (JSON in production) is in place.
     if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
+    if (config.sandboxForced) {
+      logger.warn(
+        `SANDBOX=true beside ${config.databaseUrl ? 'a real database (DATABASE_URL)' : 'NODE_ENV=production'}: gateway simulators and /sandbox/control are mounted; ` +
+          `they act only for accounts whose base_url is under ${config.publicBaseUrl}/sandbox/`,
+      );
+    }
     await app.listen({ port: config.port, host: config.host });
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -26,7 +26,10 @@ async function main(): Promise<void> {
     const demo = running.app.get(DemoSeeder, { strict: false }).demo;
     if (demo) lines.push(`  Demo API key: ${demo.api_key}   (merchant ${demo.merchant_id}, gateways in the sandbox)`);
   }
-  if (config.sandbox) lines.push(`  Sandbox:      ${base}/sandbox  (POST /sandbox/control/pay to pay an order)`);
+  if (config.sandbox) {
+    lines.push(`  Sandbox:      ${base}/sandbox  (POST /sandbox/control/pay to pay an order; acts only for accounts whose base_url is under it)`);
+    if (config.sandboxForced) lines.push(`  WARNING:      SANDBOX=true with ${config.databaseUrl ? 'DATABASE_URL set' : 'NODE_ENV=production'}: the gateway simulators are mounted beside real data`);
+  }
   // The one place secrets are printed on purpose: to the operator's terminal at start, never to the log stream.
   process.stdout.write(lines.join('\n') + '\n');
   // This process stops in order (app, then the embedded database), so the database library's own signal handlers go.

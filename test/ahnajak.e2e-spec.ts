@@ -402,7 +402,12 @@ describe('the sandbox sends the webhooks the document PHP accepted, byte for byt
     ['custom', { order_id: '{{transaction_id}}', paid_amount: '{{amount}}', payment_status: '{{status}}', signature: '{{hash}}' }],
   ] as const)('%s payload', async (receiver, payloadTemplate) => {
     const merchant = await t.createMerchant(`Sandbox ${receiver}`);
-    await configureAhnajak(t, merchant, { secretKey: PHP_SECRET, payloadTemplate });
+    // The sandbox acts only for accounts under PUBLIC_BASE_URL/sandbox/ (here the capture server's origin).
+    const registered = await t.request('PUT', '/v1/provider-accounts/ahnajak', {
+      token: merchant.apiKey,
+      body: { profile_id: `aj-${merchant.id.slice(-10)}`, secret_key: PHP_SECRET, base_url: `${t.config.publicBaseUrl}/sandbox/ahnajak`, ...(payloadTemplate ? { payload_template: payloadTemplate } : {}) },
+    });
+    expect(registered.status).toBe(200);
     const sent = await payAs100000001(merchant);
     const vector = verdicts.find((v) => v.sandbox && v.receiver === receiver)!;
     expect(vector.verdict).toBe('fulfilled');

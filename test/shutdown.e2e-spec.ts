@@ -38,6 +38,8 @@ describe('SIGTERM on a running process', () => {
         ADMIN_TOKEN: TEST_ADMIN_TOKEN,
         ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
         SANDBOX: 'true',
+        // Beside a real database loopback is reached only through the allow-list (the sandbox, local receivers).
+        OUTBOUND_ALLOWLIST: '127.0.0.1',
         SEED_DEMO: 'false',
         BACKGROUND_JOBS: 'true',
         RECONCILE_INTERVAL_SECONDS: '1',

@@ -8,6 +8,9 @@ import { WebhookReceiver } from './helpers/webhook-receiver';
  * default): refused at creation for IP literals, at send time after DNS for host names, and
  * allowed only through OUTBOUND_ALLOWLIST (never link-local unless listed by address).
  */
+/** What a refusal must not tell the merchant: a resolved address or the kind of network it is in. */
+const ADDRESS_OR_RANGE = /\d+\.\d+\.\d+\.\d+|::|loopback|private|link-local|range/i;
+
 describe('webhooks: SSRF guard (sandbox off)', () => {
   let receiver: WebhookReceiver;
   let refSeq = 0;
@@ -56,6 +59,19 @@ describe('webhooks: SSRF guard (sandbox off)', () => {
       const res = await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url: raw.replace('PORT', String(receiver.port)) } });
       expect(res.status).toBe(400);
       expect(res.json.code).toBe('url_not_allowed');
+      // "not allowed", nothing about the address (2130706433 would read back as 127.0.0.1) or its range.
+      expect(res.text).not.toMatch(ADDRESS_OR_RANGE);
+    });
+
+    it('a gateway base_url whose name resolves to an internal address: the 502 says "not allowed", not the address', async () => {
+      const m = await t.createMerchant();
+      const put = await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: m.apiKey, body: { profile_id: 'p-ssrf', profile_key: 'k-ssrf-000000000001', base_url: `http://localhost:${receiver.port}` } });
+      expect(put.status).toBe(200);
+      const created = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '1.00', reference: `ssrf-verify-${refSeq++}` } });
+      const res = await t.request('POST', `/v1/orders/${created.json.id}/verify`, { token: m.apiKey });
+      expect(res.status).toBe(502);
+      expect(res.json.detail).toBe('raksmeypay: the gateway could not be reached (destination not allowed)');
+      expect(res.text).not.toMatch(ADDRESS_OR_RANGE);
     });
 
     it('a host name resolving to loopback (localhost) is refused at send time, after DNS: nothing reaches the receiver', async () => {
@@ -66,7 +82,7 @@ describe('webhooks: SSRF guard (sandbox off)', () => {
       await t.app.get(WebhookDispatcher).runOnce();
       const [row] = (await t.db.query(`SELECT status, attempts, last_status, last_error FROM webhook_deliveries WHERE endpoint_id = $1`, [created.json.id])).rows;
       expect(row).toMatchObject({ status: 'failed', attempts: 1, last_status: null });
-      expect(row.last_error).toMatch(/^refused: .*(loopback)/);
+      expect(row.last_error).toBe('refused: destination not allowed');
       expect(receiver.received.filter((d) => d.path === '/ssrf-localhost')).toHaveLength(0);
     });
   });
@@ -113,7 +129,8 @@ describe('webhooks: SSRF guard (sandbox off)', () => {
       const m = await merchant(t);
       const res = await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url } });
       expect(res.status).toBe(400);
-      expect(res.json.detail).toMatch(/link-local/);
+      expect(res.json.code).toBe('url_not_allowed');
+      expect(res.text).not.toMatch(ADDRESS_OR_RANGE);
     });
   });
 
@@ -129,7 +146,19 @@ describe('webhooks: SSRF guard (sandbox off)', () => {
     }
   });
 
-  it('with the sandbox on, loopback is allowed but link-local is not', async () => {
+  it('SANDBOX=true beside a real database does not open loopback: only OUTBOUND_ALLOWLIST does', async () => {
+    const t = await startTestApp({ env: { SANDBOX: 'true', OUTBOUND_ALLOWLIST: '' } });
+    try {
+      const m = await merchant(t);
+      const res = await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url: receiver.url('/sandbox-flag-only') } });
+      expect(res.status).toBe(400);
+      expect(res.json.code).toBe('url_not_allowed');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('with the sandbox on and loopback allow-listed (as the test app does), loopback is allowed but link-local is not', async () => {
     const t = await startTestApp();
     try {
       const m = await merchant(t);

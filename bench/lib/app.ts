@@ -37,6 +37,8 @@ export async function startBenchApp(opts: { databaseUrl: string; reconcileConcur
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       ADMIN_TOKEN: adminToken,
       SANDBOX: 'true',
+      // Beside a real database loopback is reached only through the allow-list (the sandbox, local receivers).
+      OUTBOUND_ALLOWLIST: '127.0.0.1',
       SEED_DEMO: 'false',
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',

@@ -36,4 +36,26 @@ describe('loadConfig', () => {
     expect(c.sandbox).toBe(false);
     expect(c.seedDemo).toBe(false);
   });
+
+  describe('SANDBOX defaults: on in embedded mode only', () => {
+    const DB = 'postgres://x@y/z';
+    const KEY = Buffer.alloc(32, 1).toString('base64');
+    const TOKEN = 'a'.repeat(32);
+    it.each([
+      // [case, env, sandbox, forced (logged loudly), loopback without OUTBOUND_ALLOWLIST]
+      ['embedded, no SANDBOX', {}, true, false, true],
+      ['embedded, SANDBOX=false', { SANDBOX: 'false' }, false, false, false],
+      ['DATABASE_URL set (systemd, PM2, staging), no SANDBOX', { DATABASE_URL: DB, ENCRYPTION_KEY: KEY }, false, false, false],
+      ['DATABASE_URL set, NODE_ENV=development', { DATABASE_URL: DB, ENCRYPTION_KEY: KEY, NODE_ENV: 'development' }, false, false, false],
+      ['DATABASE_URL set, NODE_ENV=staging', { DATABASE_URL: DB, ENCRYPTION_KEY: KEY, NODE_ENV: 'staging' }, false, false, false],
+      ['DATABASE_URL set, SANDBOX=true', { DATABASE_URL: DB, ENCRYPTION_KEY: KEY, SANDBOX: 'true' }, true, true, false],
+      ['production, DATABASE_URL set', { NODE_ENV: 'production', DATABASE_URL: DB, ENCRYPTION_KEY: KEY, ADMIN_TOKEN: TOKEN }, false, false, false],
+      ['production, DATABASE_URL set, SANDBOX=true', { NODE_ENV: 'production', DATABASE_URL: DB, ENCRYPTION_KEY: KEY, ADMIN_TOKEN: TOKEN, SANDBOX: 'true' }, true, true, false],
+      ['production, embedded', { NODE_ENV: 'production', ADMIN_TOKEN: TOKEN }, false, false, false],
+      ['production, embedded, SANDBOX=true', { NODE_ENV: 'production', ADMIN_TOKEN: TOKEN, SANDBOX: 'true' }, true, true, true],
+    ] as [string, Record<string, string>, boolean, boolean, boolean][])('%s', (_name, env, sandbox, forced, loopback) => {
+      const c = loadConfig({ DATA_DIR: dataDir(), ...env });
+      expect({ sandbox: c.sandbox, sandboxForced: c.sandboxForced, outboundLoopback: c.outboundLoopback }).toEqual({ sandbox, sandboxForced: forced, outboundLoopback: loopback });
+    });
+  });
 });

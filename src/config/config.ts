@@ -19,7 +19,12 @@ export class AppConfig {
   adminTokenGenerated: boolean;
   encryptionKey: string;
   publicBaseUrl: string;
+  /** The gateway simulators: on by default in embedded mode only, else only with SANDBOX=true. */
   sandbox: boolean;
+  /** True when SANDBOX=true turned the simulators on beside a real database (or in production): logged loudly at start. */
+  sandboxForced: boolean;
+  /** Outbound calls may reach loopback without OUTBOUND_ALLOWLIST: only in embedded mode with the sandbox on. */
+  outboundLoopback: boolean;
   reconcileIntervalSeconds: number;
   /** Reconciliation: concurrent gateway calls per provider (RECONCILE_CONCURRENCY). */
   reconcileConcurrency: number;
@@ -97,7 +102,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.databaseUrl = env.DATABASE_URL || undefined;
   if (c.databaseUrl && !/^postgres(ql)?:\/\//.test(c.databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
   c.dataDir = resolve(env.DATA_DIR || './.data');
-  c.sandbox = bool('SANDBOX', env.SANDBOX, !c.production, problems);
+  // Off beside a real database unless asked for: the simulators must never run next to real merchants by accident.
+  const sandboxDefault = !c.production && !c.databaseUrl;
+  c.sandbox = bool('SANDBOX', env.SANDBOX, sandboxDefault, problems);
+  c.sandboxForced = c.sandbox && !sandboxDefault;
+  c.outboundLoopback = c.sandbox && !c.databaseUrl;
   c.reconcileIntervalSeconds = int('RECONCILE_INTERVAL_SECONDS', env.RECONCILE_INTERVAL_SECONDS, 30, 1, 86400, problems);
   c.reconcileConcurrency = int('RECONCILE_CONCURRENCY', env.RECONCILE_CONCURRENCY, 8, 1, 256, problems);
   c.reconcileRatePerS = int('RECONCILE_RATE_PER_S', env.RECONCILE_RATE_PER_S, 20, 1, 100_000, problems);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { SecretBox } from '../common/crypto';
 import { OutboundHttp } from '../common/http/outbound-http';
-import { isIpLiteral } from '../common/http/ssrf-guard';
+import { isIpLiteral, NOT_ALLOWED } from '../common/http/ssrf-guard';
 import { newId } from '../common/ids';
 import { toPage } from '../common/pagination';
 import { notFound, ProblemException, validationProblem } from '../common/problem';
@@ -87,8 +87,8 @@ export class WebhookEndpointsService {
     if (url.hash) throw validationProblem([{ field: 'url', message: 'url must not contain a fragment' }]);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIpLiteral(host)) {
-      const reason = this.http.guard.refusal(host, host);
-      if (reason) throw new ProblemException(400, 'url_not_allowed', `webhooks may not be sent to ${url.hostname}: ${reason}`, { errors: [{ field: 'url', message: reason }] });
+      // Refused without naming the address or its range (the URL parser may have turned 2130706433 into 127.0.0.1).
+      if (this.http.guard.refusal(host, host)) throw new ProblemException(400, 'url_not_allowed', `webhook url: ${NOT_ALLOWED}`, { errors: [{ field: 'url', message: NOT_ALLOWED }] });
     }
     return url.toString();
   }

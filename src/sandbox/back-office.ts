@@ -19,6 +19,10 @@ export interface SandboxTransaction {
  * The gateways' back office, read from the orchestrator's database through plain SQL: what a
  * real gateway has on file because the merchant registered with it (keys, secrets, webhook
  * settings) and each payment's amount. Read-only, and independent of the provider modules.
+ *
+ * A gateway knows only the merchants registered with it: here, accounts whose base_url points at
+ * this sandbox. Every read below keeps to those, so no simulator can sign for, pay or confirm a
+ * real merchant's account or transaction (anything else reads as unknown: 404).
  */
 @Injectable()
 export class SandboxBackOffice {
@@ -29,52 +33,69 @@ export class SandboxBackOffice {
    * registration is a new entry and nothing stale is ever served.
    */
   private readonly opened = new Map<string, Record<string, unknown>>();
+  /** PUBLIC_BASE_URL/sandbox/, parsed once: what a registration's base_url must be under. */
+  private readonly root: URL;
 
   constructor(
     private readonly db: DataSource,
     config: AppConfig,
   ) {
     this.box = new SecretBox(config.encryptionKey);
+    this.root = new URL(`${config.publicBaseUrl}/sandbox/`);
+  }
+
+  /**
+   * Whether a configured gateway URL points at this sandbox: the same origin as PUBLIC_BASE_URL
+   * (scheme, host, port, as the URL parser normalises them) and a path at or under its /sandbox/
+   * once dot segments are resolved. Parsed, never string-prefixed, so https://evil.example/sandbox/,
+   * …/sandboxX, …/sandbox/../admin or a URL with credentials do not count.
+   */
+  pointsAtSandbox(url: unknown): boolean {
+    if (typeof url !== 'string') return false;
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return false;
+    }
+    if (u.username || u.password) return false;
+    return u.origin === this.root.origin && `${u.pathname.replace(/\/+$/, '')}/`.startsWith(this.root.pathname);
   }
 
   async transaction(provider: string, providerReference: string): Promise<SandboxTransaction | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT id, order_id, merchant_id, provider, provider_reference, amount_minor, currency, created_at, expires_at
-       FROM transactions WHERE provider = $1 AND provider_reference = $2`,
-      [provider, providerReference],
-    );
-    return rows[0] ? toTxn(rows[0]) : null;
+    return (await this.transactionWithAccount(provider, providerReference))?.txn ?? null;
   }
 
   async transactionsByRefs(provider: string, refs: string[]): Promise<SandboxTransaction[]> {
     if (!refs.length) return [];
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT id, order_id, merchant_id, provider, provider_reference, amount_minor, currency, created_at, expires_at
-       FROM transactions WHERE provider = $1 AND provider_reference = ANY($2)`,
+      `SELECT t.id, t.order_id, t.merchant_id, t.provider, t.provider_reference, t.amount_minor, t.currency, t.created_at, t.expires_at, a.credentials_sealed
+       FROM transactions t JOIN provider_accounts a ON a.merchant_id = t.merchant_id AND a.provider = t.provider
+       WHERE t.provider = $1 AND t.provider_reference = ANY($2)`,
       [provider, refs],
     );
-    return rows.map(toTxn);
+    return rows.filter((r) => this.registered(String(r.credentials_sealed), String(r.merchant_id), provider)).map(toTxn);
   }
 
-  /** A payment and the registration of the merchant it belongs to, in one query (either may be null). */
-  async transactionWithAccount(provider: string, providerReference: string): Promise<{ txn: SandboxTransaction; account: Record<string, unknown> | null } | null> {
+  /** A payment of a merchant registered with the sandbox, with that registration (one query), or null. */
+  async transactionWithAccount(provider: string, providerReference: string): Promise<{ txn: SandboxTransaction; account: Record<string, unknown> } | null> {
     const rows: Record<string, unknown>[] = await this.db.query(
       `SELECT t.id, t.order_id, t.merchant_id, t.provider, t.provider_reference, t.amount_minor, t.currency, t.created_at, t.expires_at, a.credentials_sealed
-       FROM transactions t LEFT JOIN provider_accounts a ON a.merchant_id = t.merchant_id AND a.provider = t.provider
+       FROM transactions t JOIN provider_accounts a ON a.merchant_id = t.merchant_id AND a.provider = t.provider
        WHERE t.provider = $1 AND t.provider_reference = $2`,
       [provider, providerReference],
     );
     if (!rows[0]) return null;
     const txn = toTxn(rows[0]);
-    const sealed = rows[0].credentials_sealed as string | null;
-    return { txn, account: sealed ? this.open(sealed, txn.merchantId, provider) : null };
+    const account = this.registered(String(rows[0].credentials_sealed), txn.merchantId, provider);
+    return account ? { txn, account } : null;
   }
 
-  /** The merchant's registration with this gateway (decrypted), or null. */
+  /** The merchant's registration with this gateway (decrypted), or null when it has none with the sandbox. */
   async account(merchantId: string, provider: string): Promise<Record<string, unknown> | null> {
     const rows: { credentials_sealed: string }[] = await this.db.query(`SELECT credentials_sealed FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`, [merchantId, provider]);
     if (!rows[0]) return null;
-    return this.open(rows[0].credentials_sealed, merchantId, provider);
+    return this.registered(rows[0].credentials_sealed, merchantId, provider);
   }
 
   /** Every account registered with this gateway whose `field` equals `value` (e.g. a bearer token), oldest registration first. */
@@ -82,10 +103,16 @@ export class SandboxBackOffice {
     const rows: { merchant_id: string; credentials_sealed: string }[] = await this.db.query(`SELECT merchant_id, credentials_sealed FROM provider_accounts WHERE provider = $1 ORDER BY created_at, id`, [provider]);
     const out: { merchantId: string; account: Record<string, unknown> }[] = [];
     for (const row of rows) {
-      const account = this.open(row.credentials_sealed, row.merchant_id, provider);
-      if (account[field] === value) out.push({ merchantId: row.merchant_id, account });
+      const account = this.registered(row.credentials_sealed, row.merchant_id, provider);
+      if (account && account[field] === value) out.push({ merchantId: row.merchant_id, account });
     }
     return out;
+  }
+
+  /** The opened registration when its base_url points at the sandbox; null for a real gateway's merchant. */
+  private registered(sealed: string, merchantId: string, provider: string): Record<string, unknown> | null {
+    const account = this.open(sealed, merchantId, provider);
+    return this.pointsAtSandbox(account.base_url) ? account : null;
   }
 
   /** A copy, so a caller's edits never reach the cache. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { constantTimeEqual, SecretBox } from '../common/crypto';
 import { AppConfig } from '../config/config';
+import { SandboxBackOffice } from './back-office';
 
 export type SandboxPanel = 'perfectpanel' | 'socpanel';
 
@@ -28,18 +29,20 @@ export class SandboxPanels {
   constructor(
     private readonly db: DataSource,
     config: AppConfig,
+    private readonly backOffice: SandboxBackOffice,
   ) {
     this.box = new SecretBox(config.encryptionKey);
   }
 
-  /** The merchant whose panel of this type has this API key, or null. */
+  /** The merchant whose panel of this type has this API key and points at the sandbox (a real panel's keys are not ours to check), or null. */
   async merchantForKey(panel: SandboxPanel, apiKey: string): Promise<string | null> {
     if (!apiKey) return null;
-    const rows: { merchant_id: string; api_key_sealed: string }[] = await this.db.query(
-      `SELECT merchant_id, api_key_sealed FROM smm_panels WHERE type = $1 ORDER BY merchant_id`,
+    const rows: { merchant_id: string; api_key_sealed: string; api_url: string }[] = await this.db.query(
+      `SELECT merchant_id, api_key_sealed, api_url FROM smm_panels WHERE type = $1 ORDER BY merchant_id`,
       [panel],
     );
     for (const row of rows) {
+      if (!this.backOffice.pointsAtSandbox(row.api_url)) continue;
       let key: string;
       try {
         key = this.box.open(row.api_key_sealed, `${row.merchant_id}:smm_panel`);

@@ -80,6 +80,10 @@ export async function httpRequest(url: string, method: string, opts: { body?: un
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const databaseUrl = opts.databaseUrl ?? (await createTestDatabase());
   const port = await freePort();
+  // The app runs beside a real database (DATABASE_URL), so the sandbox is opted into explicitly, and
+  // its loopback URLs (simulators, receivers) are reachable only through OUTBOUND_ALLOWLIST. A spec
+  // that turns the sandbox off gets no allow-list unless it gives one.
+  const sandbox = opts.env?.SANDBOX ?? 'true';
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
@@ -88,7 +92,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    SANDBOX: 'true',
+    SANDBOX: sandbox,
+    ...(sandbox === 'true' ? { OUTBOUND_ALLOWLIST: '127.0.0.1' } : {}),
     SEED_DEMO: 'false',
     BACKGROUND_JOBS: 'false',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Agent, FormData, errors as undiciErrors, request } from 'undici';
 import { AppConfig } from '../../config/config';
-import { isIpLiteral, SsrfGuard } from './ssrf-guard';
+import { isIpLiteral, NOT_ALLOWED, SsrfGuard, SsrfRefusalError } from './ssrf-guard';
 
 export interface OutboundRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -43,10 +43,11 @@ export class OutboundHttp {
   /** Deadline for gateway API calls (PROVIDER_TIMEOUT_MS). */
   readonly providerTimeoutMs: number;
   private readonly agent: Agent;
+  private readonly logger = new Logger('OutboundHttp');
 
   constructor(config: AppConfig) {
     this.providerTimeoutMs = config.providerTimeoutMs;
-    this.guard = new SsrfGuard(config.outboundAllowlist, config.sandbox);
+    this.guard = new SsrfGuard(config.outboundAllowlist, config.outboundLoopback);
     this.agent = new Agent({
       connect: { lookup: this.guard.lookup as never, timeout: 10_000 },
       connections: 256,
@@ -69,7 +70,7 @@ export class OutboundHttp {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIpLiteral(host)) {
       const reason = this.guard.refusal(host, host);
-      if (reason) throw new OutboundError('refused', `outbound call refused: ${reason}`);
+      if (reason) throw this.refused(host, reason);
     }
     const timeoutMs = req.timeoutMs ?? 15_000;
     const signal = AbortSignal.timeout(timeoutMs);
@@ -87,8 +88,16 @@ export class OutboundHttp {
       const body = await readBounded(res.body, req.maxBodyBytes ?? 1024 * 1024);
       return { status: res.statusCode, headers: res.headers, body, durationMs: performance.now() - started };
     } catch (err) {
+      const ssrf = [err, (err as { cause?: unknown })?.cause].find((e): e is SsrfRefusalError => (e as SsrfRefusalError | undefined)?.code === 'ESSRF');
+      if (ssrf) throw this.refused(ssrf.host, ssrf.reason);
       throw toOutboundError(err, timeoutMs);
     }
+  }
+
+  /** The operator's log gets the address and why; the error, which reaches merchants, says only "not allowed". */
+  private refused(host: string, reason: string): OutboundError {
+    this.logger.warn({ host, reason }, 'outbound call refused by the SSRF guard');
+    return new OutboundError('refused', NOT_ALLOWED);
   }
 
   async close(): Promise<void> {
@@ -110,7 +119,7 @@ function toOutboundError(err: unknown, timeoutMs: number): OutboundError {
   if (err instanceof OutboundError) return err;
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.code ?? e.cause?.code;
-  if (code === 'ESSRF') return new OutboundError('refused', e.message ?? e.cause?.message ?? 'refused');
+  if (code === 'ESSRF') return new OutboundError('refused', NOT_ALLOWED);
   if (
     e.name === 'TimeoutError' ||
     e.name === 'AbortError' ||

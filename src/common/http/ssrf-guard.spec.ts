@@ -2,7 +2,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AppConfig } from '../../config/config';
 import { OutboundError, OutboundHttp } from './outbound-http';
-import { isIpLiteral, SsrfGuard } from './ssrf-guard';
+import { isIpLiteral, NOT_ALLOWED, SsrfGuard } from './ssrf-guard';
 
 const FORBIDDEN = [
   '127.0.0.1',
@@ -127,7 +127,7 @@ describe('OutboundHttp against the SSRF matrix', () => {
     await new Promise((r) => server.close(r));
   });
 
-  const http = (allowlist: string[], sandbox: boolean) => new OutboundHttp({ outboundAllowlist: allowlist, sandbox, providerTimeoutMs: 1000 } as AppConfig);
+  const http = (allowlist: string[], loopback: boolean) => new OutboundHttp({ outboundAllowlist: allowlist, outboundLoopback: loopback, providerTimeoutMs: 1000 } as AppConfig);
 
   it.each([
     'http://127.0.0.1:PORT/',
@@ -142,13 +142,15 @@ describe('OutboundHttp against the SSRF matrix', () => {
     'http://[fe80::1]/',
     'http://[::ffff:127.0.0.1]:PORT/',
     'http://0.0.0.0:PORT/',
-  ])('refuses %s before any byte is sent', async (raw) => {
+  ])('refuses %s before any byte is sent, saying only "not allowed"', async (raw) => {
     const client = http([], false);
     const before = hits;
     const err = await client.send({ method: 'POST', url: raw.replace('PORT', String(port)), body: '{}', timeoutMs: 1000 }).catch((e: unknown) => e);
     await client.close();
     expect(err).toBeInstanceOf(OutboundError);
     expect((err as OutboundError).kind).toBe('refused');
+    // The message reaches merchants (problem details, delivery errors): no resolved address, no range.
+    expect((err as OutboundError).message).toBe(NOT_ALLOWED);
     expect(hits).toBe(before);
   });
 

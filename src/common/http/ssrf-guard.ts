@@ -13,6 +13,20 @@ const LINK_LOCAL: Record<'ipv4' | 'ipv6', [Address, number]> = {
   ipv6: ipaddr.parseCIDR('fe80::/10'),
 };
 
+/**
+ * How a refused destination is described wherever a merchant can read it (problem details, delivery
+ * and credit errors): never the resolved address or its range, which would map the internal network.
+ * The operator's log carries the reason (OutboundHttp).
+ */
+export const NOT_ALLOWED = 'destination not allowed';
+
+/** The lookup's refusal: the message is NOT_ALLOWED; host and reason are for the operator's log only. */
+export interface SsrfRefusalError extends NodeJS.ErrnoException {
+  code: 'ESSRF';
+  host: string;
+  reason: string;
+}
+
 /** An IP address written literally (URL hostnames keep IPv6 in brackets). */
 export function isIpLiteral(host: string): boolean {
   return ipaddr.isValid(host.replace(/^\[|\]$/g, ''));
@@ -96,8 +110,7 @@ export class SsrfGuard {
       for (const a of list) {
         const reason = this.refusal(a.address, hostname);
         if (reason) {
-          const e: NodeJS.ErrnoException = new Error(`outbound call to ${hostname} refused: ${reason}`);
-          e.code = 'ESSRF';
+          const e = Object.assign(new Error(NOT_ALLOWED), { code: 'ESSRF', host: hostname, reason }) as SsrfRefusalError;
           return callback(e, '', 0);
         }
       }

@@ -51,6 +51,8 @@ export class ChildApp {
         ADMIN_TOKEN: TEST_ADMIN_TOKEN,
         ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
         SANDBOX: 'true',
+        // Beside a real database loopback is reached only through the allow-list (the sandbox, local receivers).
+        OUTBOUND_ALLOWLIST: '127.0.0.1',
         SEED_DEMO: 'false',
         BACKGROUND_JOBS: 'true',
         RECONCILE_INTERVAL_SECONDS: '1',
