@@ -43,7 +43,6 @@ describe('sandbox: never acts for accounts that do not point at it', () => {
   }
 
   describe.each([
-    ['the real host (default base_url)', () => undefined],
     ['the real host, given', () => 'https://www.raksmeypay.com'],
     ['another host with a /sandbox/ path', () => 'https://evil.example/sandbox/raksmeypay'],
     ['PUBLIC_BASE_URL/sandboxX', () => `${t.url}/sandboxX/raksmeypay`],

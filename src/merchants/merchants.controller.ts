@@ -49,10 +49,11 @@ export class ProviderAccountsController {
   @ApiOperation({
     summary: "Set the merchant's credentials for one gateway",
     description:
-      'Fields per provider: raksmeypay {profile_id, profile_key, base_url}; ahnajak {profile_id, secret_key, base_url?, payload_template?}; ' +
-      'bakongapi {bakong_id, merchant_name, base_url}; checkout {api_key, client_base_url, base_url}; ' +
+      'Fields per provider: raksmeypay {profile_id, profile_key, base_url?}; ahnajak {profile_id, secret_key, base_url?, payload_template?}; ' +
+      'bakongapi {bakong_id, merchant_name, base_url?}; checkout {api_key, client_base_url, base_url}; ' +
       'bakong {account_id, merchant_name, merchant_city, token, base_url?, acquiring_bank?, merchant_id?}. ' +
-      'Secrets are encrypted at rest (AES-256-GCM), write-only, and masked when read. Unknown fields are rejected.',
+      'Secrets are encrypted at rest (AES-256-GCM), write-only, and masked when read. Unknown fields are rejected. ' +
+      'raksmeypay and bakongapi publish no production host: without base_url the account is stored with a warning and orders on it answer 422 provider_account_incomplete.',
   })
   @ApiParam({ name: 'provider', enum: PROVIDER_IDS })
   @ApiBody({ schema: { type: 'object', additionalProperties: true, example: { profile_id: '1001', profile_key: 'your-profile-key', base_url: 'https://www.uat.raksmeypay.com' } } })

@@ -13,6 +13,8 @@ export interface ProviderAccountView {
   /** Non-secret fields as stored; secret fields masked. */
   credentials: Record<string, unknown>;
   needs_attention: string | null;
+  /** What keeps this account from taking payments, or will soon (e.g. no base_url where the gateway publishes no host). */
+  warnings: string[];
   updated_at: string;
 }
 
@@ -53,6 +55,9 @@ function checkField(field: CredentialField, value: unknown): string | null {
   }
   return field.check?.(value) ?? null;
 }
+
+const missingBaseUrl = (providerId: string) =>
+  `the ${providerId} account has no base_url and the gateway publishes no production host; PUT /v1/provider-accounts/${providerId} with the base_url your gateway gave you`;
 
 export type SealedAccountRow = Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed' | 'needsAttention'>;
 
@@ -117,7 +122,8 @@ export class ProviderAccountsService {
       const creds = this.open(row);
       const masked: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(creds)) masked[k] = provider?.credentialFields.find((f) => f.name === k)?.secret ? maskSecret(v) : v;
-      return { object: 'provider_account', provider: row.provider, credentials: masked, needs_attention: row.needsAttention, updated_at: row.updatedAt.toISOString() };
+      const warnings = provider && !creds.base_url && !provider.defaultBaseUrl ? [missingBaseUrl(provider.id)] : [];
+      return { object: 'provider_account', provider: row.provider, credentials: masked, needs_attention: row.needsAttention, warnings, updated_at: row.updatedAt.toISOString() };
     });
   }
 
@@ -149,10 +155,8 @@ export class ProviderAccountsService {
     const creds = this.open({ merchantId: row.merchantId, provider: providerId, credentialsSealed: row.credentialsSealed });
     const provider = this.provider(providerId);
     const baseUrl = String(creds.base_url ?? provider.defaultBaseUrl).replace(/\/+$/, '');
-    // An account saved before base_url became required for this gateway: no host is known, so no call is made.
-    if (!baseUrl) {
-      throw new ProblemException(422, 'provider_account_incomplete', `the ${providerId} account has no base_url and the gateway publishes no production host; PUT /v1/provider-accounts/${providerId} with base_url`);
-    }
+    // The gateway publishes no production host and the account names none: no call is made to a guessed one.
+    if (!baseUrl) throw new ProblemException(422, 'provider_account_incomplete', missingBaseUrl(providerId));
     return { ...creds, base_url: baseUrl };
   }
 

@@ -29,7 +29,7 @@ export class BakongapiProvider implements PaymentProvider {
   readonly credentialFields: CredentialField[] = [
     { name: 'bakong_id', secret: false, required: true, kind: 'string', description: 'Your Bakong account id (name@bank): the KHQR pays it', example: 'myshop@aclb', check: checkBakongId },
     { name: 'merchant_name', secret: false, required: true, kind: 'string', description: `Merchant name in the KHQR (≤ ${BAKONGAPI_LIMITS.merchantName} characters)`, example: 'My Store', check: checkMerchantName },
-    { name: 'base_url', secret: false, required: true, kind: 'url', description: `Service host, as the service gives it to you (the document shows only ${BAKONGAPI_DEV_BASE_URL}; no production host is published)`, example: BAKONGAPI_DEV_BASE_URL },
+    { name: 'base_url', secret: false, required: false, kind: 'url', description: `Service host, as the service gives it to you (the document shows only ${BAKONGAPI_DEV_BASE_URL}; no production host is published)`, example: BAKONGAPI_DEV_BASE_URL },
   ];
 
   constructor(
