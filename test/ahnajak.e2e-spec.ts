@@ -37,6 +37,8 @@ describe('Ahnajak end to end through the sandbox', () => {
     expect(res.status).toBe(201);
     return res.json;
   };
+  /** Our return URL for an order: the success_url inside its signed checkout link. */
+  const returnUrlOf = (order: OrderJson) => new URL(order.checkout_url).searchParams.get('success_url')!;
   const getOrder = async (id: string, merchant = m) => (await t.request('GET', `/v1/orders/${id}`, { token: merchant.apiKey })).json;
   const snapshot = async (orderId: string) => {
     const order = (await t.db.query(`SELECT status, flags, verification, paid_at, updated_at, event_seq FROM orders WHERE id = $1`, [orderId])).rows[0];
@@ -69,7 +71,10 @@ describe('Ahnajak end to end through the sandbox', () => {
     expect(`${url.origin}${url.pathname}`).toBe(`${t.url}/sandbox/ahnajak/api/payment/requestv2/${profileId}`);
     expect(url.searchParams.get('transaction_id')).toBe(n);
     expect(url.searchParams.get('amount')).toBe('12.5');
-    expect(url.searchParams.get('success_url')).toBe(`${t.url}/callbacks/ahnajak/${n}/return`);
+    // Our return URL carries a random token of this transaction (only its hash is stored), never the sequential number.
+    const returnToken = new RegExp(`^${t.url}/callbacks/ahnajak/([A-Za-z0-9_-]{43})/return$`).exec(url.searchParams.get('success_url')!)![1];
+    expect(returnToken).not.toContain(n);
+    expect((await t.db.query(`SELECT return_token_hash FROM transactions WHERE order_id = $1`, [order.id])).rows[0].return_token_hash).toBe(sha256(returnToken));
     expect(url.searchParams.get('hash')).toBe(sha256(profileId + n + '12.5' + SECRET));
     const ten = await newOrder(m, '10.00');
     expect(new URL(ten.checkout_url).searchParams.get('amount')).toBe('10');
@@ -87,7 +92,7 @@ describe('Ahnajak end to end through the sandbox', () => {
     expect(opened.last.text).toContain('aria-label="KHQR code"');
     // 2. The customer presses Pay: the gateway sends its signed webhook, then the browser goes to success_url and on to the merchant.
     const paid = await pressButton(t.url, opened.last, 'pay');
-    const ourReturn = paid.hops.find((h) => h.url.startsWith(`${t.url}/callbacks/ahnajak/${order.transaction.provider_reference}/return?`));
+    const ourReturn = paid.hops.find((h) => h.url.startsWith(`${returnUrlOf(order)}?`));
     expect(ourReturn).toBeDefined();
     const params = new URL(ourReturn!.url).searchParams;
     expect(params.get('success_amount')).toBe('12.5');
@@ -106,12 +111,35 @@ describe('Ahnajak end to end through the sandbox', () => {
     const order = await newOrder();
     const n = order.transaction.provider_reference;
     const time = Math.floor(Date.now() / 1000);
-    const forged = await t.request('GET', `/callbacks/ahnajak/${n}/return?success_hash=${sha256(n + time + '12.5' + SECRET)}&success_time=${time}&success_amount=12.5`);
+    const forged = await t.request('GET', `${returnUrlOf(order).slice(t.url.length)}?success_hash=${sha256(n + time + '12.5' + SECRET)}&success_time=${time}&success_amount=12.5`);
     expect(forged.status).toBe(302);
     expect(forged.headers.get('location')).toBe(`${t.url}/pay/${order.id}`);
     expect((await getOrder(order.id)).status).toBe('PENDING');
-    expect((await t.request('GET', '/callbacks/ahnajak/999999999999/return')).status).toBe(404);
-    expect((await t.request('GET', '/callbacks/ahnajak/not-a-number/return')).status).toBe(404);
+  });
+
+  it('the return cannot be walked by transaction number: a number, known or not, and a wrong token get the same 404 and learn nothing', async () => {
+    const order = await newOrder();
+    const n = order.transaction.provider_reference;
+    /** Everything in a 404 that could tell one case from another (`instance` echoes the caller's own path). */
+    const shape = async (path: string) => {
+      const res = await t.request('GET', path);
+      expect(res.text).not.toContain(order.id);
+      expect(res.text).not.toContain(SHOP);
+      return { status: res.status, contentType: res.headers.get('content-type'), cacheControl: res.headers.get('cache-control'), location: res.headers.get('location'), body: { ...res.json, instance: undefined } };
+    };
+    const wrongToken = await shape(`/callbacks/ahnajak/${'Q'.repeat(43)}/return`);
+    expect(wrongToken.status).toBe(404);
+    expect(await shape(`/callbacks/ahnajak/${n}/return`)).toEqual(wrongToken);
+    expect(await shape(`/callbacks/ahnajak/${Number(n) + 1}/return`)).toEqual(wrongToken);
+    expect(await shape('/callbacks/ahnajak/999999999999/return')).toEqual(wrongToken);
+    expect(await shape('/callbacks/ahnajak/not-a-number/return')).toEqual(wrongToken);
+    // A token shaped like the real one but one character off.
+    const real = returnUrlOf(order).split('/')[5];
+    expect(await shape(`/callbacks/ahnajak/${real.slice(0, -1)}${real.endsWith('A') ? 'B' : 'A'}/return`)).toEqual(wrongToken);
+    // Each token leads to its own order only.
+    const other = await newOrder();
+    expect((await t.request('GET', returnUrlOf(other).slice(t.url.length))).headers.get('location')).toBe(`${t.url}/pay/${other.id}`);
+    expect((await t.request('GET', returnUrlOf(order).slice(t.url.length))).headers.get('location')).toBe(`${t.url}/pay/${order.id}`);
   });
 
   it('/sandbox/control/pay sends the webhook; a duplicate answers 200 and changes nothing', async () => {

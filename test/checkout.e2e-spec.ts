@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { navigate, pressButton } from './helpers/browser';
 import { configureHostedCheckout } from './helpers/hosted-checkout';
-import { startTestApp, TestApp, TestMerchant } from './helpers/test-app';
+import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestMerchant } from './helpers/test-app';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const SHOP = 'https://shop.example.com';
@@ -30,7 +30,7 @@ describe('hosted checkout end to end through the sandbox', () => {
   };
   const getOrder = async (id: string, merchant = m) => (await t.request('GET', `/v1/orders/${id}`, { token: merchant.apiKey })).json;
   const txnRow = async (orderId: string) =>
-    (await t.db.query(`SELECT provider_proof, return_token_hash, return_token_used_at, status FROM transactions WHERE order_id = $1`, [orderId])).rows[0];
+    (await t.db.query(`SELECT provider_proof, return_token_hash, return_token_used_at, cancel_token_hash, status FROM transactions WHERE order_id = $1`, [orderId])).rows[0];
   const session = async (trxId: string) => (await t.db.query(`SELECT * FROM sandbox_checkout_sessions WHERE trx_id = $1`, [trxId])).rows[0];
   const snapshot = async (orderId: string) => ({
     order: (await t.db.query(`SELECT status, flags, verification, paid_at, updated_at, event_seq FROM orders WHERE id = $1`, [orderId])).rows[0],
@@ -39,6 +39,8 @@ describe('hosted checkout end to end through the sandbox', () => {
   });
   /** Our return URL for an order, as the gateway holds it (its success_url). */
   const returnUrlOf = async (order: OrderJson) => String((await session(order.transaction.provider_reference)).success_url);
+  /** Our cancel URL for an order, as the gateway holds it (its cancel_url). */
+  const cancelUrlOf = async (order: OrderJson) => String((await session(order.transaction.provider_reference)).cancel_url);
   const ordersWithReference = async (reference: string) => Number((await t.db.query(`SELECT count(*) FROM orders WHERE reference = $1`, [reference])).rows[0].count);
 
   beforeAll(async () => {
@@ -61,9 +63,11 @@ describe('hosted checkout end to end through the sandbox', () => {
     expect(s).toMatchObject({ merchant_id: m.id, amount: '12.50', customer_name: 'Sokha', customer_email: 'sokha@example.com' });
     expect(JSON.parse(s.meta_data)).toMatchObject({ order_id: order.id });
     const token = new RegExp(`^${t.url}/callbacks/checkout/([A-Za-z0-9_-]{43})/return$`).exec(s.success_url)![1];
-    expect(s.cancel_url).toBe(`${t.url}/callbacks/checkout/${token}/cancel`);
-    // Only the token's hash is stored.
-    expect((await txnRow(order.id)).return_token_hash).toBe(sha256(token));
+    const cancelToken = new RegExp(`^${t.url}/callbacks/checkout/([A-Za-z0-9_-]{43})/cancel$`).exec(s.cancel_url)![1];
+    // Two independent tokens: the cancel URL never carries the one that pays.
+    expect(cancelToken).not.toBe(token);
+    // Only the tokens' hashes are stored.
+    expect(await txnRow(order.id)).toMatchObject({ return_token_hash: sha256(token), cancel_token_hash: sha256(cancelToken) });
   });
 
   it('a customer pays on the gateway page: PAID by browser_return, transaction_id stored as proof, redirected to success_url', async () => {
@@ -197,6 +201,137 @@ describe('hosted checkout end to end through the sandbox', () => {
     expect((await t.request('GET', `${(await returnUrlOf(ours)).slice(t.url.length)}?transaction_id=PROOF00004`)).status).toBe(302);
     expect((await getOrder(theirs.id, second)).status).toBe('PENDING');
     expect((await t.request('GET', `/v1/orders/${theirs.id}`, { token: m.apiKey })).status).toBe(404);
+  });
+
+  describe('a customer holding the URLs we hand out cannot pay by them (issue 20)', () => {
+    const path = (url: string) => url.slice(t.url.length);
+    const tokenOf = (url: string) => url.split('/')[5];
+    /** The parts of a 404 that could tell one link from another. */
+    const notFoundShape = (res: { status: number; json: Record<string, unknown>; headers: Headers }) => ({
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      cacheControl: res.headers.get('cache-control'),
+      body: { ...res.json, instance: undefined },
+    });
+
+    it('the cancel URL rewritten into a return is a 404, before and after cancelling, and the order stays CANCELLED', async () => {
+      const order = await newOrder();
+      const cancelUrl = await cancelUrlOf(order);
+      const forged = path(cancelUrl).replace(/\/cancel$/, '/return?transaction_id=FORGED0001');
+      const unknown = await t.request('GET', `/callbacks/checkout/${'Q'.repeat(43)}/return?transaction_id=FORGED0001`);
+      const before = await t.request('GET', forged);
+      expect(notFoundShape(before)).toEqual(notFoundShape(unknown));
+      expect(before.status).toBe(404);
+      // The customer presses Cancel on the gateway's page, then tries again.
+      const cancelled = await pressButton(t.url, (await navigate(t.url, order.checkout_url)).last, 'cancel');
+      expect(cancelled.leftTo).toBe(`${SHOP}/cart`);
+      const after = await t.request('GET', forged);
+      expect(notFoundShape(after)).toEqual(notFoundShape(unknown));
+      expect(await getOrder(order.id)).toMatchObject({ status: 'CANCELLED', verification: null, flags: [] });
+      expect((await snapshot(order.id)).events).toEqual(['order.created', 'order.cancelled']);
+    });
+
+    it('cancelling spends the return token: the genuine return link then changes nothing', async () => {
+      const order = await newOrder();
+      const returnUrl = path(await returnUrlOf(order));
+      expect((await t.request('GET', path(await cancelUrlOf(order)))).headers.get('location')).toBe(`${SHOP}/cart`);
+      const before = await snapshot(order.id);
+      expect(before.txn.return_token_used_at).not.toBeNull();
+      const res = await t.request('GET', `${returnUrl}?transaction_id=AFTERCANCEL1`);
+      expect(res.status).toBe(409);
+      expect(res.json.code).toBe('return_token_used');
+      expect(await snapshot(order.id)).toEqual(before);
+      // Cancelling again changes nothing more and still lands on the merchant's cancel_url.
+      expect((await t.request('GET', path(await cancelUrlOf(order)))).headers.get('location')).toBe(`${SHOP}/cart`);
+      expect(await snapshot(order.id)).toEqual(before);
+    });
+
+    it('each token works only on its own route and only for its own transaction', async () => {
+      const order = await newOrder();
+      const other = await newOrder();
+      const before = await snapshot(order.id);
+      const otherBefore = await snapshot(other.id);
+      const unknownReturn = await t.request('GET', `/callbacks/checkout/${'Q'.repeat(43)}/return?transaction_id=SWAPPED001`);
+      const unknownCancel = await t.request('GET', `/callbacks/checkout/${'Q'.repeat(43)}/cancel`);
+      // The return token on the cancel route, the cancel token on the return route: both unknown there.
+      const returnOnCancel = await t.request('GET', `/callbacks/checkout/${tokenOf(await returnUrlOf(order))}/cancel`);
+      const cancelOnReturn = await t.request('GET', `/callbacks/checkout/${tokenOf(await cancelUrlOf(order))}/return?transaction_id=SWAPPED001`);
+      expect(notFoundShape(returnOnCancel)).toEqual(notFoundShape(unknownCancel));
+      expect(notFoundShape(cancelOnReturn)).toEqual(notFoundShape(unknownReturn));
+      expect(unknownReturn.status).toBe(404);
+      expect(unknownCancel.status).toBe(404);
+      expect(await snapshot(order.id)).toEqual(before);
+      // Another order's cancel link cancels that order only.
+      await t.request('GET', path(await cancelUrlOf(other)));
+      expect(await snapshot(order.id)).toEqual(before);
+      expect((await getOrder(other.id)).status).toBe('CANCELLED');
+      expect(otherBefore.order.status).toBe('PENDING');
+    });
+
+    it.each([
+      ['CANCELLED by the merchant', async (o: OrderJson) => expect((await t.request('POST', `/v1/orders/${o.id}/cancel`, { token: m.apiKey })).status).toBe(200), 'CANCELLED'],
+      [
+        'EXPIRED by the sweeper',
+        async (o: OrderJson) => {
+          await t.db.query(`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE id = $1`, [o.id]);
+          await t.db.query(`UPDATE transactions SET expires_at = now() - interval '1 minute', next_check_at = now() WHERE order_id = $1`, [o.id]);
+          expect((await t.request('POST', '/admin/reconciliation/runs', { token: TEST_ADMIN_TOKEN })).status).toBe(201);
+          expect((await getOrder(o.id)).status).toBe('EXPIRED');
+        },
+        'EXPIRED',
+      ],
+      [
+        'past expires_at, not yet swept',
+        async (o: OrderJson) => {
+          await t.db.query(`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE id = $1`, [o.id]);
+        },
+        'PENDING',
+      ],
+    ])('a return for an order %s is refused (409) and changes nothing, however often', async (_name, close, status) => {
+      const order = await newOrder();
+      const returnUrl = path(await returnUrlOf(order));
+      await close(order);
+      const before = await snapshot(order.id);
+      for (let i = 0; i < 2; i++) {
+        const res = await t.request('GET', `${returnUrl}?transaction_id=LATE0000${i}`);
+        expect(res.status).toBe(409);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        expect(res.json.code).toBe('order_not_payable');
+        expect(await snapshot(order.id)).toEqual(before);
+      }
+      expect(before.order).toMatchObject({ status, verification: null });
+      expect(before.txn).toMatchObject({ return_token_used_at: null, provider_proof: null });
+    });
+
+    it('a success return and a cancel racing: exactly one of them wins', async () => {
+      const order = await newOrder();
+      const [ret, cancel] = await Promise.all([t.request('GET', `${path(await returnUrlOf(order))}?transaction_id=RACECANCEL1`), t.request('GET', path(await cancelUrlOf(order)))]);
+      const { events, order: row } = await snapshot(order.id);
+      expect(events).toHaveLength(2);
+      if (row.status === 'PAID') {
+        expect(ret.status).toBe(302);
+        expect(events[1]).toBe('order.paid');
+      } else {
+        expect(row.status).toBe('CANCELLED');
+        expect(ret.status).toBe(409);
+        expect(events[1]).toBe('order.cancelled');
+      }
+      expect(cancel.status).toBe(302);
+    });
+
+    it('a transaction from before the cancel token (one token in both URLs): its cancel link still cancels, and spends the return token', async () => {
+      const order = await newOrder();
+      const returnUrl = await returnUrlOf(order);
+      const legacyToken = tokenOf(returnUrl);
+      // What the migration does for those rows: the cancel link's token is the return token.
+      await t.db.query(`UPDATE transactions SET cancel_token_hash = return_token_hash WHERE order_id = $1`, [order.id]);
+      expect((await t.request('GET', `/callbacks/checkout/${legacyToken}/cancel`)).headers.get('location')).toBe(`${SHOP}/cart`);
+      const before = await snapshot(order.id);
+      expect(before.order.status).toBe('CANCELLED');
+      const res = await t.request('GET', `${path(returnUrl)}?transaction_id=LEGACY0001`);
+      expect(res.status).toBe(409);
+      expect(await snapshot(order.id)).toEqual(before);
+    });
   });
 
   describe('gateway failures on create: 502/504 and no order', () => {

@@ -312,8 +312,8 @@ describe('rate limits', () => {
   it('per IP on public callbacks and pages; admin and health are not limited', async () => {
     await new Promise((r) => setTimeout(r, 1100));
     const results = await burst(6, () => t.request('GET', '/callbacks/raksmeypay/100000001/return?success_time=1'));
-    // Within the limit the callback itself answers (404: no such transaction); beyond it, 429.
-    expect(results.filter((r) => r.status === 404)).toHaveLength(3);
+    // Within the limit the callback itself answers (400: a stale return, whether or not the number exists); beyond it, 429.
+    expect(results.filter((r) => r.status === 400)).toHaveLength(3);
     expect(results.filter((r) => r.status === 429)).toHaveLength(3);
     const page = await t.request('GET', '/pay/ord_01jd0000000000000000000000');
     expect(page.status).toBe(429);

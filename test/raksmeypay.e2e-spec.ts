@@ -220,8 +220,28 @@ describe('RaksmeyPay end to end through the sandbox', () => {
       expect(await eventsOf(order.id)).toEqual(['order.created']);
     });
 
-    it('a return for an unknown transaction is a 404', async () => {
-      expect((await t.request('GET', '/callbacks/raksmeypay/999999999999/return?success_time=1&success_amount=1&success_hash=x')).status).toBe(404);
+    it('a return for a number that does not exist answers exactly as a forged one for a number that does', async () => {
+      const order = await newOrder();
+      const known = order.transaction.provider_reference;
+      /** Everything in the answer that could tell one number from another (`instance` echoes the caller's own path). */
+      const shape = async (path: string) => {
+        const res = await t.request('GET', path);
+        return { status: res.status, contentType: res.headers.get('content-type'), cacheControl: res.headers.get('cache-control'), body: { ...res.json, instance: undefined } };
+      };
+      const unknownNumbers = ['999999999999', String(Number(known) + 1000000)];
+      const forgeries = [
+        (n: string) => signedReturn({ transaction: { provider_reference: n } }, { key: 'attacker-key' }),
+        (n: string) => signedReturn({ transaction: { provider_reference: n } }, { key: '' }),
+        (n: string) => `/callbacks/raksmeypay/${n}/return?success_time=1&success_amount=1&success_hash=x`,
+        (n: string) => `/callbacks/raksmeypay/${n}/return`,
+      ];
+      for (const forge of forgeries) {
+        const forKnown = await shape(forge(known));
+        expect(forKnown.status).toBe(400);
+        for (const n of unknownNumbers) expect(await shape(forge(n))).toEqual(forKnown);
+      }
+      expect((await getOrder(order.id)).status).toBe('PENDING');
+      expect(await eventsOf(order.id)).toEqual(['order.created']);
     });
 
     it('a correctly signed return for another amount flags, never pays', async () => {

@@ -55,6 +55,8 @@ export class Transaction {
   @Column('text', { name: 'wire_amount' }) wireAmount: string;
   @Column('text', { name: 'return_token_hash', nullable: true }) returnTokenHash: string | null;
   @Column('timestamptz', { name: 'return_token_used_at', nullable: true }) returnTokenUsedAt: Date | null;
+  /** sha256 of the hosted checkout's cancel-link token (never the same as the return token). */
+  @Column('text', { name: 'cancel_token_hash', nullable: true }) cancelTokenHash: string | null;
   @Column('timestamptz', { name: 'expires_at' }) expiresAt: Date;
   @Column('timestamptz', { name: 'next_check_at', nullable: true }) nextCheckAt: Date | null;
   @Column('timestamptz', { name: 'last_checked_at', nullable: true }) lastCheckedAt: Date | null;

@@ -119,8 +119,8 @@ export class OrdersService {
              VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18) RETURNING *),
            t AS (
              INSERT INTO transactions (id, number, order_id, merchant_id, provider, provider_reference, status, amount_minor, currency, wire_amount,
-               return_token_hash, expires_at, next_check_at, created_at, updated_at)
-             VALUES ($19, $20, $1, $2, $6, $21, 'PENDING', $4, $5, $22, $23, $16, $24, $17, $17) RETURNING *)
+               return_token_hash, expires_at, next_check_at, created_at, updated_at, cancel_token_hash)
+             VALUES ($19, $20, $1, $2, $6, $21, 'PENDING', $4, $5, $22, $23, $16, $24, $17, $17, $25) RETURNING *)
            SELECT ${this.bothColumns()} FROM o, t`,
           [
             orderId,
@@ -147,6 +147,7 @@ export class OrdersService {
             created.wireAmount,
             created.returnTokenHash ?? null,
             nextCheckAt,
+            created.cancelTokenHash ?? null,
           ],
         );
         const order = hydrateEntity(manager, Order, both, 'o_');

@@ -5,6 +5,8 @@ const before = new Date('2026-01-01T00:10:00Z');
 const after = new Date('2026-01-01T00:20:00Z');
 const facts = (status: OrderStatus, flags: string[] = []): OrderFacts => ({ status, amountMinor: 1250, currency: 'USD', expiresAt, flags });
 const pay = (amount = 1250, currency = 'USD', paidAt = before): OrderCommand => ({ kind: 'pay', verification: 'provider_api', paidAmountMinor: amount, paidCurrency: currency, paidAt });
+/** The hosted checkout's return: only the customer's browser says the order was paid. */
+const browserPay = (paidAt = before, amount = 1250): OrderCommand => ({ kind: 'pay', verification: 'browser_return', paidAmountMinor: amount, paidCurrency: 'USD', paidAt });
 
 describe('order state machine', () => {
   // The whole table: every status against every command. Any change to the rules must change this table.
@@ -41,6 +43,14 @@ describe('order state machine', () => {
     ['FAILED', { kind: 'cancel' }, 'rejected'],
     ['FAILED', { kind: 'fail', reason: 'x' }, 'noop'],
     ['FAILED', { kind: 'resolve', to: 'PAID', reason: 'x' }, 'rejected'],
+    // The browser's word pays an open order in time, and nothing else: a late payment needs the gateway's own proof.
+    ['PENDING', browserPay(), 'transition PAID order.paid []'],
+    ['PENDING', browserPay(after), 'rejected'],
+    ['PAID', browserPay(), 'noop'],
+    ['EXPIRED', browserPay(), 'rejected'],
+    ['EXPIRED', browserPay(before, 99), 'rejected'],
+    ['CANCELLED', browserPay(), 'rejected'],
+    ['FAILED', browserPay(), 'rejected'],
   ];
 
   it.each(table)('%s + %j -> %s', (status, command, expected) => {

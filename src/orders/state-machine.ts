@@ -7,6 +7,7 @@
  *      │ ├─cancel─▶ CANCELLED ─verified pay─▶ PAID (+late_payment, +paid_after_cancel)
  *      │ └─fail───▶ FAILED ───verified pay──▶ PAID (+late_payment)
  *
+ * A `browser_return` pay is not verified: it pays a PENDING order before its expiry only.
  * Money that really arrived is never dropped: a verified payment moves any unpaid order to
  * PAID, flagged when it came late. A payment of the wrong amount or currency never pays:
  * the order keeps its status and gains the `amount_mismatch` flag.
@@ -65,11 +66,16 @@ export function decide(order: OrderFacts, command: OrderCommand): Decision {
   switch (command.kind) {
     case 'pay': {
       if (status === 'PAID') return { outcome: 'noop', reason: 'the order is already paid' };
+      const late = status !== 'PENDING' || command.paidAt.getTime() > order.expiresAt.getTime();
+      // The browser's word is forgeable by whoever holds a return link: it may only settle an order still open for payment.
+      // A late payment moves money the merchant already gave up on, so it needs proof from the gateway itself.
+      if (late && command.verification === 'browser_return') {
+        return { outcome: 'rejected', reason: status === 'PENDING' ? 'the order has expired: a browser return cannot pay it' : `the order is ${status}: a browser return cannot pay it` };
+      }
       if (command.paidAmountMinor !== order.amountMinor || command.paidCurrency !== order.currency) {
         if (order.flags.includes(FLAGS.amountMismatch)) return { outcome: 'noop', reason: 'amount mismatch already flagged' };
         return { outcome: 'flag', from: status, event: 'order.flagged', addFlags: [FLAGS.amountMismatch] };
       }
-      const late = status !== 'PENDING' || command.paidAt.getTime() > order.expiresAt.getTime();
       const flags: string[] = late ? [FLAGS.latePayment] : [];
       if (status === 'CANCELLED') flags.push(FLAGS.paidAfterCancel);
       return to(status, 'PAID', flags);

@@ -73,8 +73,10 @@ export interface CreatePaymentResult {
   deeplink?: string;
   /** When the gateway imposes its own expiry (e.g. 15 minutes for bakongapi). */
   expiresAt?: Date;
-  /** sha256 of a single-use return token, when the return URL carries one. */
+  /** sha256 of the token in our return URL, when it carries one (unguessable: the URL is a capability). */
   returnTokenHash?: string;
+  /** sha256 of the token in our cancel URL, when the gateway takes one; independent of the return token. */
+  cancelTokenHash?: string;
 }
 
 export type VerifyOutcome =

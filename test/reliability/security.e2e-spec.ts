@@ -157,7 +157,10 @@ describe('reliability: security', () => {
       expect((await at(path, url.search)()).status).toBe(302);
       expect(await eventsOf(order.id)).toEqual(['order.created', 'order.paid']);
       await refused(order, at(path, url.search), 409, 'return_token_used');
-      await refused(order, at(`/callbacks/checkout/${path.split('/')[3]}/cancel`, ''), 302);
+      // The return token is not a cancel token; the genuine cancel link after the payment changes nothing.
+      await refused(order, at(`/callbacks/checkout/${path.split('/')[3]}/cancel`, ''), 404);
+      const cancelUrl = new URL((await t.db.query(`SELECT cancel_url FROM sandbox_checkout_sessions WHERE trx_id = $1`, [order.transaction.provider_reference])).rows[0].cancel_url);
+      await refused(order, at(cancelUrl.pathname, ''), 302);
     });
   });
 
@@ -443,7 +446,10 @@ describe('reliability: security', () => {
         expect(text).toMatch(/constantTimeEqual\(/);
       }
       // The hosted checkout's return token is looked up by its sha256, never compared in JavaScript.
+      // The hosted checkout's return and cancel tokens, and Ahnajak's return token, likewise.
       expect(readFileSync(join(ROOT, 'providers', 'checkout', 'checkout.controller.ts'), 'utf8')).toMatch(/returnTokenHash: sha256Hex\(token\)/);
+      expect(readFileSync(join(ROOT, 'providers', 'checkout', 'checkout.controller.ts'), 'utf8')).toMatch(/cancelTokenHash: sha256Hex\(token\)/);
+      expect(readFileSync(join(ROOT, 'providers', 'ahnajak', 'ahnajak.controller.ts'), 'utf8')).toMatch(/returnTokenHash: sha256Hex\(token\)/);
       expect(readFileSync(join(ROOT, 'merchants', 'auth.ts'), 'utf8')).toMatch(/constantTimeEqual\(token, this\.config\.adminToken\)/);
       tally.cases++;
     });

@@ -3,12 +3,14 @@ import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse,
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Clock } from '../../common/clock';
+import { sha256Hex } from '../../common/crypto';
 import { notFound, ProblemException } from '../../common/problem';
 import { AppConfig } from '../../config/config';
 import { ProviderAccountsService } from '../../merchants/provider-accounts.service';
 import { Order, Transaction } from '../../orders/order.entity';
 import { OrderTransitions } from '../../orders/order-transitions.service';
 import { ProviderCredentials } from '../provider';
+import { AHNAJAK_RETURN_TOKEN } from './ahnajak.provider';
 import { AHNAJAK_SIGNATURE_HEADER, AHNAJAK_WEBHOOK_MAX_BYTES, fieldNames, interpretWebhook, verifyWebhook } from './ahnajak.transformers';
 
 const MERCHANT_ID = /^[a-z]{2,5}_[0-9a-z]{1,64}$/;
@@ -75,22 +77,23 @@ export class AhnajakCallbackController {
     return { received: true, outcome };
   }
 
-  @Get(':transactionNumber/return')
+  @Get(':token/return')
   @ApiOperation({
     summary: "The customer's return from Ahnajak",
     description:
-      'The gateway sends the customer\'s browser here (its success_url) with success_hash, success_time and success_amount. Their formula is not documented, ' +
-      'so this return is never evidence of payment and changes nothing: it redirects (302) to the merchant\'s success_url when the order is already PAID ' +
-      '(the signed webhook arrived), otherwise to the order\'s status page /pay/{orderId}, which follows the order until it is paid or expires.',
+      'The gateway sends the customer\'s browser here (its success_url, carrying a random token of this transaction) with success_hash, success_time and ' +
+      'success_amount. Their formula is not documented, so this return is never evidence of payment and changes nothing: it redirects (302) to the ' +
+      'merchant\'s success_url when the order is already PAID (the signed webhook arrived), otherwise to the order\'s status page /pay/{orderId}, which ' +
+      'follows the order until it is paid or expires. Any other token (a transaction number included): the same 404.',
   })
-  @ApiParam({ name: 'transactionNumber', example: '100000001' })
+  @ApiParam({ name: 'token', description: 'The return token of the transaction (43 characters, base64url)' })
   @ApiResponse({ status: 302, description: "Redirect to the merchant's success_url (PAID) or to /pay/{orderId}" })
-  async customerReturn(@Param('transactionNumber') number: string, @Res() reply: FastifyReply): Promise<void> {
-    if (!/^\d{1,18}$/.test(number)) throw notFound('transaction');
-    const txn = await this.db.getRepository(Transaction).findOneBy({ provider: 'ahnajak', providerReference: number });
-    if (!txn) throw notFound('transaction');
-    const order = await this.db.getRepository(Order).findOneByOrFail({ id: txn.orderId });
+  async customerReturn(@Param('token') token: string, @Res() reply: FastifyReply): Promise<void> {
+    // Found by the token's sha256 (nothing secret compared in JavaScript); whatever is wrong, one answer, so nobody can walk transactions.
+    const txn = AHNAJAK_RETURN_TOKEN.test(token) ? await this.db.getRepository(Transaction).findOneBy({ provider: 'ahnajak', returnTokenHash: sha256Hex(token) }) : null;
+    if (!txn) throw notFound('return link');
+    const order = await this.db.getRepository(Order).findOneByOrFail({ id: txn.orderId, merchantId: txn.merchantId });
     const target = order.status === 'PAID' && order.successUrl ? order.successUrl : `${this.config.publicBaseUrl}/pay/${order.id}`;
-    void reply.status(302).header('location', target).header('cache-control', 'no-store').send();
+    void reply.status(302).header('location', target).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send();
   }
 }

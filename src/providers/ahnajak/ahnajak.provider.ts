@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { randomToken, sha256Hex } from '../../common/crypto';
 import { CreatePaymentInput, CreatePaymentResult, CredentialField, PaymentProvider } from '../provider';
 import { AHNAJAK_DEFAULT_BASE_URL, checkoutUrl, checkPayloadTemplate, phpAmount, remarkFor } from './ahnajak.transformers';
 
-/** Where the customer lands after paying (the gateway's success_url). It never marks an order PAID. */
-export const ahnajakReturnUrl = (publicBaseUrl: string, transactionNumber: number | string) => `${publicBaseUrl}/callbacks/ahnajak/${transactionNumber}/return`;
+/**
+ * Where the customer lands after paying (the gateway's success_url). It never marks an order PAID, but it leads to the
+ * order (its /pay page, the merchant's success_url): so it carries a random per-transaction token, not the sequential number.
+ */
+export const ahnajakReturnUrl = (publicBaseUrl: string, token: string) => `${publicBaseUrl}/callbacks/ahnajak/${token}/return`;
+/** A return token: base64url of 32 random bytes. */
+export const AHNAJAK_RETURN_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /** The Webhook URL the merchant enters in Ahnajak's dashboard (Gateway Setup): one per merchant. */
 export const ahnajakWebhookUrl = (publicBaseUrl: string, merchantId: string) => `${publicBaseUrl}/callbacks/ahnajak/${merchantId}`;
@@ -37,16 +43,17 @@ export class AhnajakProvider implements PaymentProvider {
   async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
     const amount = phpAmount(input.order.amountMinor, input.order.currency);
     const transactionId = String(input.transaction.number);
+    const returnToken = randomToken(32);
     const url = checkoutUrl({
       baseUrl: String(input.account.base_url),
       profileId: String(input.account.profile_id),
       secretKey: String(input.account.secret_key),
       transactionId,
       amount,
-      successUrl: ahnajakReturnUrl(input.publicBaseUrl, transactionId),
+      successUrl: ahnajakReturnUrl(input.publicBaseUrl, returnToken),
       remark: remarkFor(input.order.reference),
     });
     // No call: requestv2 is opened by the customer's browser and creates the session then.
-    return { providerReference: transactionId, wireAmount: amount, checkoutUrl: url };
+    return { providerReference: transactionId, wireAmount: amount, checkoutUrl: url, returnTokenHash: sha256Hex(returnToken) };
   }
 }

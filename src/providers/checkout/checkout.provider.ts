@@ -29,7 +29,9 @@ export class CheckoutProvider implements PaymentProvider {
   async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
     const amount = formatAmount(input.order.amountMinor, input.order.currency);
     // The return link's token is the only thing tying a browser return to this transaction: random, single use, stored hashed.
+    // The cancel link gets its own: a customer who is sent to (or just reads) the cancel URL must not learn the one that pays.
     const token = randomToken(32);
+    const cancelToken = randomToken(32);
     const res = await callProvider(this.http, this.id, {
       method: 'POST',
       url: `${String(input.account.base_url)}/api/v1/checkout`,
@@ -39,12 +41,12 @@ export class CheckoutProvider implements PaymentProvider {
         clientBaseUrl: String(input.account.client_base_url),
         customer: input.order.customer,
         successUrl: checkoutReturnUrl(input.publicBaseUrl, token),
-        cancelUrl: checkoutCancelUrl(input.publicBaseUrl, token),
+        cancelUrl: checkoutCancelUrl(input.publicBaseUrl, cancelToken),
         orderId: input.order.id,
         reference: input.order.reference,
       }),
     });
     const created = parseCreateResponse(res);
-    return { providerReference: created.trxId, wireAmount: amount, checkoutUrl: created.paymentUrl, returnTokenHash: sha256Hex(token) };
+    return { providerReference: created.trxId, wireAmount: amount, checkoutUrl: created.paymentUrl, returnTokenHash: sha256Hex(token), cancelTokenHash: sha256Hex(cancelToken) };
   }
 }

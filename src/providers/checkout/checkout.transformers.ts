@@ -12,17 +12,18 @@
  * - The gateway's only confirmation is the customer's browser arriving at success_url with
  *   `?transaction_id=…` appended. There is no signature, no webhook and no verify API: the
  *   orchestrator's return URL carries a single-use random token so that the return cannot be
- *   made up for a transaction, but it is still only the browser's word.
+ *   made up for a transaction, but it is still only the browser's word. The cancel URL carries
+ *   another, independent token, and following it spends the return token.
  */
 import { OutboundResponse } from '../../common/http/outbound-http';
 import { ProviderError } from '../provider';
 import { parseJsonObject } from '../provider-errors';
 
-/** The orchestrator's return and cancel URLs for one transaction's return token. */
+/** The orchestrator's return and cancel URLs, each with its own token (a cancel URL must never carry the token that pays). */
 export const checkoutReturnUrl = (publicBaseUrl: string, token: string) => `${publicBaseUrl}/callbacks/checkout/${token}/return`;
 export const checkoutCancelUrl = (publicBaseUrl: string, token: string) => `${publicBaseUrl}/callbacks/checkout/${token}/cancel`;
 
-/** A return token: base64url of 32 random bytes. */
+/** A return or cancel token: base64url of 32 random bytes. */
 export const RETURN_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 /** The gateway's transaction_id (e.g. "CJH1D2Y4W1"): kept to a safe, bounded alphabet. */
 export const GATEWAY_TRANSACTION_ID = /^[A-Za-z0-9_-]{4,128}$/;

@@ -73,6 +73,13 @@ describe('RaksmeyPay transformers (golden vectors from the document PHP, see gol
     it('refuses missing parameters', () => {
       expect(checkSuccessReturn({}, key, txn, 'USD', now)).toMatchObject({ ok: false, code: 'missing_parameters' });
     });
+    it('without a key (a number that is none of ours) fails exactly where a forged return fails, even one hashed with the empty key', () => {
+      const emptyKey = { ...signed(now), success_hash: successHash('', String(now), '12.5', 'bh', txn) };
+      expect(checkSuccessReturn(emptyKey, null, txn, 'USD', now)).toEqual(checkSuccessReturn({ ...signed(now), success_hash: 'f'.repeat(40) }, key, txn, 'USD', now));
+      expect(checkSuccessReturn(signed(now), null, txn, 'USD', now)).toMatchObject({ ok: false, code: 'invalid_signature' });
+      expect(checkSuccessReturn(signed(now - 181), null, txn, 'USD', now)).toEqual(checkSuccessReturn(signed(now - 181), key, txn, 'USD', now));
+      expect(checkSuccessReturn({}, null, txn, 'USD', now)).toEqual(checkSuccessReturn({}, key, txn, 'USD', now));
+    });
   });
 
   describe('verify response', () => {

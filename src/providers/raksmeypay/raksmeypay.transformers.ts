@@ -90,10 +90,14 @@ export type SuccessReturnCheck =
   | { ok: true; paidAmountMinor: number; paidAt: Date; bakongHash: string }
   | { ok: false; code: 'missing_parameters' | 'stale_return' | 'invalid_signature' | 'bad_amount'; detail: string };
 
-/** Checks a success return the way the document's PHP does, with constant-time comparison. */
+/**
+ * Checks a success return the way the document's PHP does, with constant-time comparison.
+ * `profileKey` null: the number is none of ours. The return is checked all the same and fails at
+ * the hash, exactly as a forged return for a real number does, so the answer never tells them apart.
+ */
 export function checkSuccessReturn(
   query: Record<string, unknown>,
-  profileKey: string,
+  profileKey: string | null,
   transactionId: string,
   currency: Currency,
   nowSeconds: number,
@@ -109,8 +113,8 @@ export function checkSuccessReturn(
   if (age > SUCCESS_RETURN_MAX_AGE_SECONDS || age < -SUCCESS_RETURN_MAX_SKEW_SECONDS) {
     return { ok: false, code: 'stale_return', detail: `the return is ${age} s old; RaksmeyPay returns are valid for ${SUCCESS_RETURN_MAX_AGE_SECONDS} s` };
   }
-  const expected = successHash(profileKey, successTime, successAmount, bakongHash, transactionId);
-  if (!constantTimeEqual(given.toLowerCase(), expected)) return { ok: false, code: 'invalid_signature', detail: 'success_hash does not match' };
+  const expected = successHash(profileKey ?? '', successTime, successAmount, bakongHash, transactionId);
+  if (!constantTimeEqual(given.toLowerCase(), expected) || profileKey === null) return { ok: false, code: 'invalid_signature', detail: 'success_hash does not match' };
   let paidAmountMinor: number;
   try {
     paidAmountMinor = parseAmount(successAmount, currency, { noMax: true });
