@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
 import { DemoSeeder } from '../src/demo/demo.module';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { waitFor } from './helpers/webhook-receiver';
@@ -54,5 +55,20 @@ describe('sandbox webhook inbox (demo merchant)', () => {
     expect(inbox.json.data[0]).toMatchObject({ webhook_id: 'evt_forged', verified: false, merchant_id: null });
     expect((await t.request('DELETE', '/sandbox/webhook-inbox')).status).toBe(200);
     expect((await t.request('GET', '/sandbox/webhook-inbox')).json.data).toEqual([]);
+  });
+
+  it("counts only endpoints whose URL really is this inbox: another host's /sandbox/webhook-inbox verifies nothing here", async () => {
+    const other = await t.createMerchant('Inbox Lookalike');
+    const endpoint = await t.request('POST', '/v1/webhook-endpoints', { token: other.apiKey, body: { url: 'https://shop.example.com/sandbox/webhook-inbox' } });
+    expect(endpoint.status).toBe(201);
+    const body = JSON.stringify({ id: 'evt_lookalike', type: 'order.paid', data: {} });
+    const timestamp = new Date();
+    const signature = new Webhook(endpoint.json.secret).sign('evt_lookalike', timestamp, body);
+    const res = await t.request('POST', '/sandbox/webhook-inbox', {
+      rawBody: body,
+      headers: { 'content-type': 'application/json', 'webhook-id': 'evt_lookalike', 'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)), 'webhook-signature': signature },
+    });
+    expect(res.status).toBe(400);
+    expect((await t.request('GET', '/sandbox/webhook-inbox')).json.data[0]).toMatchObject({ webhook_id: 'evt_lookalike', verified: false, merchant_id: null });
   });
 });

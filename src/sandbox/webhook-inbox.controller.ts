@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { SecretBox } from '../common/crypto';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
+import { SandboxBackOffice } from './back-office';
 
 export const WEBHOOK_INBOX_PATH = '/sandbox/webhook-inbox';
 /** Deliveries kept in memory, newest first. */
@@ -43,18 +44,20 @@ export class SandboxInboxSecrets {
 
   constructor(
     private readonly db: DataSource,
+    private readonly backOffice: SandboxBackOffice,
     config: AppConfig,
   ) {
     this.box = new SecretBox(config.encryptionKey);
   }
 
   async subscribed(): Promise<{ endpointId: string; merchantId: string; secrets: string[] }[]> {
-    const rows: { id: string; merchant_id: string; secret_sealed: string; previous_secret_sealed: string | null; previous_secret_expires_at: Date | null }[] = await this.db.query(
-      `SELECT id, merchant_id, secret_sealed, previous_secret_sealed, previous_secret_expires_at FROM webhook_endpoints
+    const rows: { id: string; merchant_id: string; url: string; secret_sealed: string; previous_secret_sealed: string | null; previous_secret_expires_at: Date | null }[] = await this.db.query(
+      `SELECT id, merchant_id, url, secret_sealed, previous_secret_sealed, previous_secret_expires_at FROM webhook_endpoints
        WHERE deleted_at IS NULL AND url LIKE $1`,
       [`%${WEBHOOK_INBOX_PATH}`],
     );
-    return rows.map((r) => {
+    // The LIKE only narrows: an endpoint counts when its URL really is this sandbox's inbox, not another host's path.
+    return rows.filter((r) => this.backOffice.pointsAtSandbox(r.url)).map((r) => {
       const aad = `webhook_endpoint:${r.id}`;
       const secrets = [this.box.open(r.secret_sealed, aad)];
       if (r.previous_secret_sealed && r.previous_secret_expires_at && new Date(r.previous_secret_expires_at) > new Date()) secrets.push(this.box.open(r.previous_secret_sealed, aad));
