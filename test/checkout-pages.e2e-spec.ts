@@ -86,7 +86,7 @@ describe('checkout pages', () => {
     const first = await t.request('GET', `/pay/${order.id}/status`);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
-    expect(first.json).toEqual({ object: 'pay_status', order_id: order.id, status: 'PENDING', paid: false, expires_at: order.expires_at, redirect_url: null });
+    expect(first.json).toEqual({ object: 'pay_status', order_id: order.id, status: 'PENDING', paid: false, expires_at: order.expires_at, redirect_url: null, cancel_url: null });
     const checks = async () => (await t.db.query('SELECT check_count FROM transactions WHERE order_id = $1', [order.id])).rows[0].check_count as number;
     expect(await checks()).toBe(1);
     // Polls within the window do not reach the gateway, from any number of callers.
@@ -104,6 +104,36 @@ describe('checkout pages', () => {
     const page = await t.request('GET', `/pay/${order.id}`);
     expect(page.text).toContain('data-state="PAID"');
     expect(config(page.text)).toMatchObject({ status: 'PAID', redirectUrl: 'https://shop.example.com/thanks' });
+  });
+
+  it('the HTML carries neither success_url nor cancel_url before they apply; the status poll reveals each at its moment', async () => {
+    const success = 'https://shop.example.com/thanks?token=fulfil-me-1';
+    const cancel = 'https://shop.example.com/cart?token=back-2';
+    const order = await createKhqrOrder(t, m, { success_url: success, cancel_url: cancel });
+    const has = (text: string, url: string) => text.includes(url) || text.includes(url.replace(/&/g, '&amp;')) || text.includes(JSON.stringify(url).slice(1, -1)) || text.includes('fulfil-me-1') || text.includes('back-2');
+    for (const path of [`/pay/${order.id}`, `/pay/${order.id}?lang=km`, `/pay/${order.id}?embed=1&origin=${encodeURIComponent('https://shop.example.com')}`]) {
+      const page = await t.request('GET', path);
+      expect(page.status).toBe(200);
+      expect(has(page.text, success)).toBe(false);
+      expect(has(page.text, cancel)).toBe(false);
+      expect(config(page.text)).toMatchObject({ redirectUrl: null, cancelUrl: null });
+    }
+    // The Back link is there, hidden and without a target, waiting for the poll.
+    expect((await t.request('GET', `/pay/${order.id}`)).text).toContain('<a class="btn" id="back" href="#" hidden>');
+    expect((await t.request('GET', `/pay/${order.id}/status`)).json).toMatchObject({ status: 'PENDING', redirect_url: null, cancel_url: null });
+
+    // Once the order can no longer be paid, the poll and the page give the way back to the merchant, never success_url.
+    expect((await t.request('POST', `/v1/orders/${order.id}/cancel`, { token: m.apiKey })).status).toBe(200);
+    expect((await t.request('GET', `/pay/${order.id}/status`)).json).toMatchObject({ status: 'CANCELLED', redirect_url: null, cancel_url: cancel });
+    const closed = await t.request('GET', `/pay/${order.id}`);
+    expect(closed.text).toContain(`id="back" href="${cancel.replace(/&/g, '&amp;')}"`);
+    expect(config(closed.text)).toMatchObject({ status: 'CANCELLED', redirectUrl: null, cancelUrl: cancel });
+    expect(closed.text).not.toContain('fulfil-me-1');
+
+    // PENDING past expires_at (before the sweeper expires it): the page shows expired, so the way back is revealed too.
+    const lapsed = await createKhqrOrder(t, m, { success_url: success, cancel_url: cancel });
+    await t.db.query(`UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1`, [lapsed.id]);
+    expect((await t.request('GET', `/pay/${lapsed.id}/status`)).json).toMatchObject({ redirect_url: null, cancel_url: cancel });
   });
 
   it('a gateway failure during a poll leaves the order PENDING and the poll answers 200', async () => {

@@ -15,6 +15,8 @@ export interface PayStatusView {
   expires_at: string;
   /** The order's success_url once it is PAID, else null. */
   redirect_url: string | null;
+  /** The order's cancel_url once it can no longer be paid here (cancelled, failed, expired, or PENDING past expires_at), else null. */
+  cancel_url: string | null;
 }
 
 export interface PayPageOrder {
@@ -48,7 +50,13 @@ export class PayPageService {
     return { order, merchantName: rows[0]?.name ?? '' };
   }
 
-  statusView(order: Order): PayStatusView {
+  /**
+   * The single source of what the page may reveal, used for the status JSON and the page's
+   * HTML alike: success_url only once PAID (a merchant that fulfils on a visit to it must not
+   * be reachable before payment), cancel_url only once the order cannot be paid here.
+   */
+  statusView(order: Order, now: Date): PayStatusView {
+    const closed = order.status === 'EXPIRED' || order.status === 'CANCELLED' || order.status === 'FAILED' || (order.status === 'PENDING' && order.expiresAt.getTime() <= now.getTime());
     return {
       object: 'pay_status',
       order_id: order.id,
@@ -56,6 +64,7 @@ export class PayPageService {
       paid: order.status === 'PAID',
       expires_at: order.expiresAt.toISOString(),
       redirect_url: order.status === 'PAID' ? order.successUrl : null,
+      cancel_url: closed ? order.cancelUrl : null,
     };
   }
 
