@@ -170,3 +170,46 @@ describe('checkout pages', () => {
     expect(res.text).not.toContain("'*'");
   });
 });
+
+/** The status poll is public: its gateway checks are budgeted per merchant, across all of the merchant's orders and every instance. */
+describe('checkout pages: per-merchant gateway-check budget', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { PAGE_CHECKS_PER_MERCHANT_PER_S: '2' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const checks = async (orderIds: string[]) => Number((await t.db.query('SELECT coalesce(sum(check_count), 0) AS n FROM transactions WHERE order_id = ANY($1)', [orderIds])).rows[0].n);
+
+  it('polls beyond N per merchant per second answer the stored status without asking the gateway; other merchants keep their own budget', async () => {
+    const busy = await t.createMerchant('Busy Shop');
+    const quiet = await t.createMerchant('Quiet Shop');
+    await configureKhqrProvider(t, busy);
+    await configureKhqrProvider(t, quiet);
+    const orders: string[] = [];
+    for (let i = 0; i < 6; i++) orders.push((await createKhqrOrder(t, busy)).id);
+    const quietOrder = (await createKhqrOrder(t, quiet)).id;
+
+    const started = Date.now();
+    const polls = await Promise.all(orders.map((id) => t.request('GET', `/pay/${id}/status`)));
+    const windows = 1 + Math.floor((Date.now() - started) / 1000);
+    for (const p of polls) expect(p.json).toMatchObject({ status: 'PENDING', paid: false });
+    // Six different orders, each due for its own 3-second check, yet only the budget reached the gateway
+    // (2 per window; the polls normally all fall in one second, and any second window is accounted for).
+    const made = await checks(orders);
+    expect(made).toBeGreaterThanOrEqual(2);
+    expect(made).toBeLessThanOrEqual(2 * windows);
+    // The busy merchant spent its budget; the quiet one still has its own.
+    expect((await t.request('GET', `/pay/${quietOrder}/status`)).status).toBe(200);
+    expect(await checks([quietOrder])).toBe(1);
+
+    // A payment on an order whose poll was over the budget shows once the next window opens (moved back here rather than waited for).
+    const unchecked = (await t.db.query('SELECT order_id, provider_reference FROM transactions WHERE order_id = ANY($1) AND check_count = 0 LIMIT 1', [orders])).rows[0];
+    await sandboxPay(t, 'bakongapi', unchecked.provider_reference);
+    await t.db.query(`UPDATE merchant_rate_windows SET window_start = now() - interval '2 seconds' WHERE merchant_id = $1 AND bucket = 'page_check'`, [busy.id]);
+    await t.db.query(`UPDATE transactions SET last_checked_at = now() - interval '4 seconds' WHERE order_id = $1`, [unchecked.order_id]);
+    expect((await t.request('GET', `/pay/${unchecked.order_id}/status`)).json).toMatchObject({ status: 'PAID', paid: true });
+  });
+});
