@@ -86,7 +86,7 @@ describe('checkout pages', () => {
     const first = await t.request('GET', `/pay/${order.id}/status`);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
-    expect(first.json).toEqual({ object: 'pay_status', order_id: order.id, status: 'PENDING', paid: false, expires_at: order.expires_at, redirect_url: null });
+    expect(first.json).toEqual({ object: 'pay_status', order_id: order.id, status: 'PENDING', paid: false, expires_at: order.expires_at, redirect_url: null, cancel_url: null });
     const checks = async () => (await t.db.query('SELECT check_count FROM transactions WHERE order_id = $1', [order.id])).rows[0].check_count as number;
     expect(await checks()).toBe(1);
     // Polls within the window do not reach the gateway, from any number of callers.
@@ -104,6 +104,36 @@ describe('checkout pages', () => {
     const page = await t.request('GET', `/pay/${order.id}`);
     expect(page.text).toContain('data-state="PAID"');
     expect(config(page.text)).toMatchObject({ status: 'PAID', redirectUrl: 'https://shop.example.com/thanks' });
+  });
+
+  it('the HTML carries neither success_url nor cancel_url before they apply; the status poll reveals each at its moment', async () => {
+    const success = 'https://shop.example.com/thanks?token=fulfil-me-1';
+    const cancel = 'https://shop.example.com/cart?token=back-2';
+    const order = await createKhqrOrder(t, m, { success_url: success, cancel_url: cancel });
+    const has = (text: string, url: string) => text.includes(url) || text.includes(url.replace(/&/g, '&amp;')) || text.includes(JSON.stringify(url).slice(1, -1)) || text.includes('fulfil-me-1') || text.includes('back-2');
+    for (const path of [`/pay/${order.id}`, `/pay/${order.id}?lang=km`, `/pay/${order.id}?embed=1&origin=${encodeURIComponent('https://shop.example.com')}`]) {
+      const page = await t.request('GET', path);
+      expect(page.status).toBe(200);
+      expect(has(page.text, success)).toBe(false);
+      expect(has(page.text, cancel)).toBe(false);
+      expect(config(page.text)).toMatchObject({ redirectUrl: null, cancelUrl: null });
+    }
+    // The Back link is there, hidden and without a target, waiting for the poll.
+    expect((await t.request('GET', `/pay/${order.id}`)).text).toContain('<a class="btn" id="back" href="#" hidden>');
+    expect((await t.request('GET', `/pay/${order.id}/status`)).json).toMatchObject({ status: 'PENDING', redirect_url: null, cancel_url: null });
+
+    // Once the order can no longer be paid, the poll and the page give the way back to the merchant, never success_url.
+    expect((await t.request('POST', `/v1/orders/${order.id}/cancel`, { token: m.apiKey })).status).toBe(200);
+    expect((await t.request('GET', `/pay/${order.id}/status`)).json).toMatchObject({ status: 'CANCELLED', redirect_url: null, cancel_url: cancel });
+    const closed = await t.request('GET', `/pay/${order.id}`);
+    expect(closed.text).toContain(`id="back" href="${cancel.replace(/&/g, '&amp;')}"`);
+    expect(config(closed.text)).toMatchObject({ status: 'CANCELLED', redirectUrl: null, cancelUrl: cancel });
+    expect(closed.text).not.toContain('fulfil-me-1');
+
+    // PENDING past expires_at (before the sweeper expires it): the page shows expired, so the way back is revealed too.
+    const lapsed = await createKhqrOrder(t, m, { success_url: success, cancel_url: cancel });
+    await t.db.query(`UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = $1`, [lapsed.id]);
+    expect((await t.request('GET', `/pay/${lapsed.id}/status`)).json).toMatchObject({ redirect_url: null, cancel_url: cancel });
   });
 
   it('a gateway failure during a poll leaves the order PENDING and the poll answers 200', async () => {
@@ -138,5 +168,48 @@ describe('checkout pages', () => {
     expect(res.text).toContain('w.KhqrCheckout = { open: open');
     expect(res.text).toContain('event.origin !== BASE');
     expect(res.text).not.toContain("'*'");
+  });
+});
+
+/** The status poll is public: its gateway checks are budgeted per merchant, across all of the merchant's orders and every instance. */
+describe('checkout pages: per-merchant gateway-check budget', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { PAGE_CHECKS_PER_MERCHANT_PER_S: '2' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const checks = async (orderIds: string[]) => Number((await t.db.query('SELECT coalesce(sum(check_count), 0) AS n FROM transactions WHERE order_id = ANY($1)', [orderIds])).rows[0].n);
+
+  it('polls beyond N per merchant per second answer the stored status without asking the gateway; other merchants keep their own budget', async () => {
+    const busy = await t.createMerchant('Busy Shop');
+    const quiet = await t.createMerchant('Quiet Shop');
+    await configureKhqrProvider(t, busy);
+    await configureKhqrProvider(t, quiet);
+    const orders: string[] = [];
+    for (let i = 0; i < 6; i++) orders.push((await createKhqrOrder(t, busy)).id);
+    const quietOrder = (await createKhqrOrder(t, quiet)).id;
+
+    const started = Date.now();
+    const polls = await Promise.all(orders.map((id) => t.request('GET', `/pay/${id}/status`)));
+    const windows = 1 + Math.floor((Date.now() - started) / 1000);
+    for (const p of polls) expect(p.json).toMatchObject({ status: 'PENDING', paid: false });
+    // Six different orders, each due for its own 3-second check, yet only the budget reached the gateway
+    // (2 per window; the polls normally all fall in one second, and any second window is accounted for).
+    const made = await checks(orders);
+    expect(made).toBeGreaterThanOrEqual(2);
+    expect(made).toBeLessThanOrEqual(2 * windows);
+    // The busy merchant spent its budget; the quiet one still has its own.
+    expect((await t.request('GET', `/pay/${quietOrder}/status`)).status).toBe(200);
+    expect(await checks([quietOrder])).toBe(1);
+
+    // A payment on an order whose poll was over the budget shows once the next window opens (moved back here rather than waited for).
+    const unchecked = (await t.db.query('SELECT order_id, provider_reference FROM transactions WHERE order_id = ANY($1) AND check_count = 0 LIMIT 1', [orders])).rows[0];
+    await sandboxPay(t, 'bakongapi', unchecked.provider_reference);
+    await t.db.query(`UPDATE merchant_rate_windows SET window_start = now() - interval '2 seconds' WHERE merchant_id = $1 AND bucket = 'page_check'`, [busy.id]);
+    await t.db.query(`UPDATE transactions SET last_checked_at = now() - interval '4 seconds' WHERE order_id = $1`, [unchecked.order_id]);
+    expect((await t.request('GET', `/pay/${unchecked.order_id}/status`)).json).toMatchObject({ status: 'PAID', paid: true });
   });
 });

@@ -48,7 +48,8 @@ describe('SMM top-up', () => {
       const put = await t.request('PUT', '/v1/smm-panel', { token: m.apiKey, body: { type: 'perfectpanel', api_url: 'https://panel.example.com/', api_key: 'pp-secret-key-123456', enabled: true } });
       expect(put.status).toBe(200);
       expect(put.json).toMatchObject({ object: 'smm_panel', type: 'perfectpanel', api_url: 'https://panel.example.com', api_key: '••••3456', enabled: true, provider: null, effective_provider: null });
-      expect(put.json.widget_url).toBe(`${t.url}/topup/${m.id}?amount=10&min=1&max=1000`);
+      expect(put.json).toMatchObject({ min_amount: '1.00', max_amount: '1000.00', preset_amounts: [] });
+      expect(put.json.widget_url).toBe(`${t.url}/topup/${m.id}?amount=10.00`);
       const row = (await t.db.query('SELECT api_key_sealed FROM smm_panels WHERE merchant_id = $1', [m.id])).rows[0];
       expect(row.api_key_sealed).toMatch(/^v1\./);
       expect(row.api_key_sealed).not.toContain('pp-secret-key');
@@ -69,6 +70,36 @@ describe('SMM top-up', () => {
       expect((await t.request('GET', '/v1/smm-panel', { token: m.apiKey })).json.type).toBe('socpanel');
       expect((await t.request('GET', '/v1/smm-panel')).status).toBe(401);
     });
+
+    it('keeps the widget bounds and presets: decimal strings at the edge, minor units inside, validated together', async () => {
+      const m = await t.createMerchant();
+      const base = { type: 'perfectpanel', api_url: 'https://panel.example.com', api_key: 'pp-secret-key-123456', enabled: true };
+      const put = await t.request('PUT', '/v1/smm-panel', { token: m.apiKey, body: { ...base, min_amount: '2.5', max_amount: 50, preset_amounts: ['20', '5.00', 10] } });
+      expect(put.status).toBe(200);
+      expect(put.json).toMatchObject({ min_amount: '2.50', max_amount: '50.00', preset_amounts: ['5.00', '10.00', '20.00'], widget_url: `${t.url}/topup/${m.id}?amount=10.00` });
+      const row = (await t.db.query('SELECT min_amount_minor, max_amount_minor, preset_amounts_minor FROM smm_panels WHERE merchant_id = $1', [m.id])).rows[0];
+      expect(row).toEqual({ min_amount_minor: '250', max_amount_minor: '5000', preset_amounts_minor: ['500', '1000', '2000'] });
+      for (const [extra, field] of [
+        [{ min_amount: '60' }, 'max_amount'],
+        [{ max_amount: '1.234' }, 'max_amount'],
+        [{ min_amount: '-1' }, 'min_amount'],
+        [{ min_amount: '0' }, 'min_amount'],
+        [{ min_amount: 'ten' }, 'min_amount'],
+        [{ preset_amounts: ['1.00'] }, 'preset_amounts[0]'],
+        [{ preset_amounts: ['5', '60'] }, 'preset_amounts[1]'],
+        [{ preset_amounts: ['5', '5.00'] }, 'preset_amounts'],
+        [{ preset_amounts: ['3', '4', '5', '6', '7', '8', '9', '11', '12'] }, 'preset_amounts'],
+        [{ preset_amounts: '5' }, 'preset_amounts'],
+      ] as const) {
+        const bad = await t.request('PUT', '/v1/smm-panel', { token: m.apiKey, body: { ...base, ...extra } });
+        expect(bad.status).toBe(400);
+        expect(bad.json.code).toBe('validation_failed');
+        expect(bad.json.errors.map((e: { field: string }) => e.field)).toContain(field);
+      }
+      // Nothing changed; omitted fields keep the stored values.
+      const kept = await t.request('PUT', '/v1/smm-panel', { token: m.apiKey, body: { ...base, enabled: false } });
+      expect(kept.json).toMatchObject({ enabled: false, min_amount: '2.50', max_amount: '50.00', preset_amounts: ['5.00', '10.00', '20.00'] });
+    });
   });
 
   describe('widget', () => {
@@ -76,7 +107,7 @@ describe('SMM top-up', () => {
     beforeAll(async () => {
       m = await t.createMerchant('Boost SMM');
       await configureKhqrProvider(t, m);
-      await configurePanel(t, m);
+      await configurePanel(t, m, 'perfectpanel', { min_amount: '1', max_amount: '100' });
     });
 
     it('renders the form, embeddable anywhere', async () => {
@@ -86,14 +117,65 @@ describe('SMM top-up', () => {
       expect(res.headers.get('content-security-policy')).toContain('frame-ancestors *');
       expect(res.text).toContain('<b id="account">alice</b>');
       expect(res.text).toContain('value="1.00"');
-      expect(res.text).toContain('Between $1.00 and $1,000.00');
+      expect(res.text).toContain('Between $1.00 and $100.00');
       expect(res.text).toContain('<form method="post"');
     });
 
+    it("takes the bounds and presets from the merchant's settings, never from the embed URL or the form", async () => {
+      const s = await t.createMerchant('Bounded SMM');
+      await configureKhqrProvider(t, s);
+      await configurePanel(t, s, 'perfectpanel', { min_amount: '5', max_amount: '50', preset_amounts: ['7', '15.50'] });
+      const page = await t.request('GET', `/topup/${s.id}?amount=10&min=1&max=100000&u=alice`);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('Between $5.00 and $50.00');
+      expect([...page.text.matchAll(/name="preset" value="([^"]+)"/g)].map((x) => x[1])).toEqual(['7.00', '15.50']);
+      expect(page.text).not.toMatch(/name="(min|max)"/);
+      // A forged or edited form cannot widen the bounds.
+      for (const fields of [
+        { amount: '5000', min: '1', max: '100000', u: 'alice' },
+        { amount: '1', min: '1', max: '100', u: 'alice' },
+        { amount: '', preset: '1.00', min: '1', u: 'alice' },
+      ] as Record<string, string>[]) {
+        const res = await postTopup(t, s.id, fields);
+        expect(res.status).toBe(400);
+        expect(res.text).toContain('Enter an amount between $5.00 and $50.00.');
+      }
+      expect(await orderCount(s.id)).toBe(0);
+      expect((await postTopup(t, s.id, { amount: '', preset: '15.50', u: 'alice' })).status).toBe(303);
+      expect((await t.db.query('SELECT amount_minor FROM orders WHERE merchant_id = $1', [s.id])).rows).toEqual([{ amount_minor: '1550' }]);
+    });
+
+    it('the same panel user and amount get the same PENDING order again while it has time left; anything else gets a new one', async () => {
+      const r = await t.createMerchant('Reuse SMM');
+      await configureKhqrProvider(t, r);
+      await configurePanel(t, r);
+      const orderOf = (res: { status: number; headers: Headers }) => {
+        expect(res.status).toBe(303);
+        return /ord_[0-9a-z]{26}/.exec(res.headers.get('location')!)![0];
+      };
+      const first = orderOf(await postTopup(t, r.id, { amount: '10', u: 'kate', e: 'kate@example.com' }));
+      const again = await postTopup(t, r.id, { amount: '10.00', u: 'kate', lang: 'km' });
+      expect(orderOf(again)).toBe(first);
+      expect(again.headers.get('location')).toBe(`${t.url}/pay/${first}?embed=1&lang=km`);
+      expect(orderOf(await postTopup(t, r.id, { amount: '', preset: '10.00', u: 'kate' }))).toBe(first);
+      expect(await orderCount(r.id)).toBe(1);
+      // Another amount, another user: new orders.
+      const other = orderOf(await postTopup(t, r.id, { amount: '11', u: 'kate' }));
+      const otherUser = orderOf(await postTopup(t, r.id, { amount: '10', u: 'liam' }));
+      expect(new Set([first, other, otherUser]).size).toBe(3);
+      // Near expiry: not handed out again (the customer would not have time to pay).
+      await t.db.query(`UPDATE orders SET expires_at = now() + interval '2 minutes' WHERE id = $1`, [first]);
+      const fresh = orderOf(await postTopup(t, r.id, { amount: '10', u: 'kate' }));
+      expect(fresh).not.toBe(first);
+      // No longer PENDING (cancelled here; paid alike): the next top-up is a new order.
+      expect((await t.request('POST', `/v1/orders/${fresh}/cancel`, { token: r.apiKey })).status).toBe(200);
+      const afterClosed = orderOf(await postTopup(t, r.id, { amount: '10', u: 'kate' }));
+      expect([first, fresh]).not.toContain(afterClosed);
+      expect(await orderCount(r.id)).toBe(5);
+    });
+
     it.each([
-      ['min above max', '?amount=5&min=50&max=10&u=alice', 'the minimum ($50.00) is greater than the maximum ($10.00)'],
       ['missing user', '?amount=5&min=1&max=10', 'Please log in to your panel account'],
-      ['malformed min', '?amount=5&min=abc&max=10&u=alice', 'min must be an amount'],
       ['malformed user', '?amount=5&min=1&max=10&u=%3Cscript%3E', 'username could not be read'],
     ])('shows a clear message and no form: %s', async (_name, query, message) => {
       const res = await t.request('GET', `/topup/${m.id}${query}`);
@@ -112,12 +194,12 @@ describe('SMM top-up', () => {
         { amount: '0.50', min: '1', max: '100', u: 'alice' },
         { amount: '1.234', min: '1', max: '100', u: 'alice' },
         { amount: 'ten', min: '1', max: '100', u: 'alice' },
-        { amount: '10', min: '100', max: '1', u: 'alice' },
+        { amount: '500', min: '1', max: '1000', u: 'alice' },
         { amount: '10', min: '1', max: '100', u: '' },
       ]) {
         const res = await postTopup(t, m.id, fields);
         expect(res.status).toBe(400);
-        expect(res.text).toMatch(/Enter an amount|misconfigured|log in/);
+        expect(res.text).toMatch(/Enter an amount|log in/);
       }
       expect(await orderCount(m.id)).toBe(before);
     });
@@ -292,5 +374,52 @@ describe('SMM top-up', () => {
       expect(await credit(orderId)).toMatchObject({ status: 'pending', last_outcome: 'rejected', last_error: 'the panel answered HTTP 404' });
       expect(await panelPayments(m.id)).toHaveLength(0);
     });
+  });
+});
+
+/** The widget is public: a per-merchant cap on new top-up orders, shared by every instance. */
+describe('SMM top-up: per-merchant cap on new orders', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { TOPUP_ORDERS_PER_MERCHANT_PER_MIN: '3' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const topupOrders = async (merchantId: string) => Number((await t.db.query(`SELECT count(*) FROM orders WHERE merchant_id = $1 AND metadata->>'source' = 'smm_topup'`, [merchantId])).rows[0].count);
+
+  it('over the cap: a 429 problem with Retry-After and nothing created; reuse and other merchants are not affected', async () => {
+    const a = await t.createMerchant('Busy SMM');
+    const b = await t.createMerchant('Quiet SMM');
+    for (const m of [a, b]) {
+      await configureKhqrProvider(t, m);
+      await configurePanel(t, m);
+    }
+    const first = await postTopup(t, a.id, { amount: '10', u: 'user1' });
+    expect(first.status).toBe(303);
+    for (const u of ['user2', 'user3']) expect((await postTopup(t, a.id, { amount: '10', u })).status).toBe(303);
+
+    const over = await postTopup(t, a.id, { amount: '10', u: 'user4' });
+    expect(over.status).toBe(429);
+    expect(over.headers.get('content-type')).toContain('application/problem+json');
+    expect(over.json).toMatchObject({ status: 429, code: 'rate_limited', limit: 3 });
+    const retryAfter = Number(over.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
+    expect(await topupOrders(a.id)).toBe(3);
+
+    // The order already waiting for user1 is still handed out: reuse creates nothing, so it is not capped.
+    const reused = await postTopup(t, a.id, { amount: '10', u: 'user1' });
+    expect(reused.status).toBe(303);
+    expect(reused.headers.get('location')).toBe(first.headers.get('location'));
+    // Another merchant's widget is unaffected by the busy one.
+    expect((await postTopup(t, b.id, { amount: '10', u: 'user1' })).status).toBe(303);
+    expect(await topupOrders(a.id)).toBe(3);
+    expect(await topupOrders(b.id)).toBe(1);
+
+    // Once the window has passed (moved back here rather than waited for), new orders are accepted again.
+    await t.db.query(`UPDATE merchant_rate_windows SET window_start = now() - interval '61 seconds' WHERE merchant_id = $1 AND bucket = 'topup_create'`, [a.id]);
+    expect((await postTopup(t, a.id, { amount: '10', u: 'user4' })).status).toBe(303);
+    expect(await topupOrders(a.id)).toBe(4);
   });
 });

@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { looksLikeId } from '../common/ids';
+import { AppConfig } from '../config/config';
 import { Order, Transaction } from '../orders/order.entity';
 import { PaymentVerifier } from '../orders/payment-verifier.service';
 import { ProviderRegistry } from '../providers/provider';
 import { returnedRows } from '../database/rows';
+import { takeMerchantBudget } from './merchant-budget';
 
 /** GET /pay/{orderId}/status: what the page needs, nothing more (no customer data, no references, no secrets). */
 export interface PayStatusView {
@@ -15,6 +17,8 @@ export interface PayStatusView {
   expires_at: string;
   /** The order's success_url once it is PAID, else null. */
   redirect_url: string | null;
+  /** The order's cancel_url once it can no longer be paid here (cancelled, failed, expired, or PENDING past expires_at), else null. */
+  cancel_url: string | null;
 }
 
 export interface PayPageOrder {
@@ -37,6 +41,7 @@ export class PayPageService {
     private readonly db: DataSource,
     private readonly registry: ProviderRegistry,
     private readonly verifier: PaymentVerifier,
+    private readonly config: AppConfig,
   ) {}
 
   /** The order by its id alone: the unguessable id in the URL is the capability. */
@@ -48,7 +53,13 @@ export class PayPageService {
     return { order, merchantName: rows[0]?.name ?? '' };
   }
 
-  statusView(order: Order): PayStatusView {
+  /**
+   * The single source of what the page may reveal, used for the status JSON and the page's
+   * HTML alike: success_url only once PAID (a merchant that fulfils on a visit to it must not
+   * be reachable before payment), cancel_url only once the order cannot be paid here.
+   */
+  statusView(order: Order, now: Date): PayStatusView {
+    const closed = order.status === 'EXPIRED' || order.status === 'CANCELLED' || order.status === 'FAILED' || (order.status === 'PENDING' && order.expiresAt.getTime() <= now.getTime());
     return {
       object: 'pay_status',
       order_id: order.id,
@@ -56,6 +67,7 @@ export class PayPageService {
       paid: order.status === 'PAID',
       expires_at: order.expiresAt.toISOString(),
       redirect_url: order.status === 'PAID' ? order.successUrl : null,
+      cancel_url: closed ? order.cancelUrl : null,
     };
   }
 
@@ -63,7 +75,10 @@ export class PayPageService {
    * While the page is open, ask the gateway about a PENDING order — at most once per
    * PAGE_CHECK_INTERVAL_SECONDS per order. The throttle is a conditional UPDATE on
    * transactions.last_checked_at, so it holds across instances: whoever moves the timestamp
-   * makes the call, everyone else just reads. Waits up to PAGE_CHECK_WAIT_MS for the answer;
+   * makes the call, everyone else just reads. The caller that won that claim then takes one
+   * unit of the merchant's budget (PAGE_CHECKS_PER_MERCHANT_PER_S, shared by all instances):
+   * the public page cannot be used to drive a merchant's gateway calls past it, however many
+   * orders are polled; over it the poll answers the stored status. Waits up to PAGE_CHECK_WAIT_MS for the answer;
    * a slow gateway finishes in the background and the next poll sees the result.
    */
   async checkNow(order: Order, now = new Date()): Promise<Order> {
@@ -80,6 +95,7 @@ export class PayPageService {
     );
     const rows = returnedRows<Record<string, unknown>>(claimed);
     if (!rows.length) return order;
+    if (!(await takeMerchantBudget(this.db, order.merchantId, 'page_check', this.config.pageChecksPerMerchantPerS, 1)).granted) return order;
     const txn = await this.db.getRepository(Transaction).findOneByOrFail({ id: String(rows[0].id) });
     const check = this.verifier.verifyOne(txn, 'pay_page').then(
       () => true,

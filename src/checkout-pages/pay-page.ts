@@ -19,9 +19,12 @@ export interface PayPageModel {
   /** The gateway's own page, for providers with a hosted checkout (status-only here). */
   hostedCheckoutUrl: string | null;
   providerName: string;
-  /** Where the page sends the customer once PAID (the order's success_url). */
-  successUrl: string | null;
+  /** The order's success_url, only when the order is already PAID (PayPageService.statusView); otherwise the script gets it from the status poll. */
+  redirectUrl: string | null;
+  /** The order's cancel_url, only once the order can no longer be paid (statusView); otherwise the script gets it from the status poll. */
   cancelUrl: string | null;
+  /** Whether the order has a cancel_url at all (the Back link is rendered, hidden and without a target, until the poll reveals it). */
+  hasCancelUrl: boolean;
   /** Opened by /js/khqr-checkout.js in an iframe: report by postMessage to parentOrigin, no redirect. */
   embed: boolean;
   parentOrigin: string | null;
@@ -116,7 +119,7 @@ export function renderPayPage(m: PayPageModel): string {
     actions.push(`<a class="btn primary" id="hosted" href="${esc(m.hostedCheckoutUrl)}"${target} rel="noopener">${esc(t('continueToPayment'))}</a>`);
   }
 
-  const back = m.cancelUrl && !m.embed ? `<a class="btn" id="back" href="${esc(m.cancelUrl)}" hidden>${esc(t('backToMerchant', vars))}</a>` : '';
+  const back = m.hasCancelUrl && !m.embed ? `<a class="btn" id="back" href="${esc(m.cancelUrl ?? '#')}" hidden>${esc(t('backToMerchant', vars))}</a>` : '';
   const body = `
 <main>
 ${languageLinks(m.lang, `/pay/${m.orderId}`, m.query)}
@@ -134,7 +137,7 @@ ${countdown}
 <p class="status" id="status" role="status" aria-live="polite" aria-atomic="true" data-state="${initialState}"><span class="sr-only">${esc(t('statusLabel'))}: </span><span id="status-text">${esc(statusText(m, t))}</span></p>
 <p id="copy-note" class="muted small" role="status" aria-live="polite"></p>
 <div class="pending-only">${actions.join('\n')}</div>
-<a class="btn primary" id="continue" href="${esc(m.successUrl ?? '#')}" hidden>${esc(t('continueToMerchant'))}</a>
+<a class="btn primary" id="continue" href="${esc(m.redirectUrl ?? '#')}" hidden>${esc(t('continueToMerchant'))}</a>
 ${back}
 <noscript><p class="muted small">${esc(t('noScript'))}</p></noscript>
 </div></div>
@@ -143,7 +146,8 @@ ${back}
     orderId: m.orderId,
     statusUrl: m.statusUrl,
     status: m.status,
-    redirectUrl: m.status === 'PAID' ? m.successUrl : null,
+    redirectUrl: m.redirectUrl,
+    cancelUrl: m.cancelUrl,
     expiresAt: m.expiresAt.toISOString(),
     serverNow: m.now.toISOString(),
     embed: m.embed,
@@ -180,7 +184,9 @@ export function renderNotFoundPage(lang: Lang, nonce: string): string {
 /**
  * The page's live part (ES5, no dependencies): a countdown, a status poll that backs off on
  * errors, the paid/expired states, the redirect to success_url, and postMessage to the
- * embedding page — only ever to the origin it declared, never "*".
+ * embedding page — only ever to the origin it declared, never "*". success_url and cancel_url
+ * are not in the HTML before they apply: the status poll reveals them (redirect_url once PAID,
+ * cancel_url once the order can no longer be paid).
  */
 const PAY_PAGE_SCRIPT = `(function(){'use strict';
 var cfg=JSON.parse(document.getElementById('pay-config').textContent);
@@ -203,7 +209,7 @@ function fmt(ms){var s=Math.max(0,Math.ceil(ms/1000)),h=Math.floor(s/3600),m=Mat
 function tick(){
   if(state!=='PENDING')return;
   var left=expires-now();$('countdown').textContent=fmt(left);
-  if(left<=0){show('EXPIRED',T.expired);post('expired',{status:'EXPIRED'});if($('back'))$('back').hidden=false;return}
+  if(left<=0){show('EXPIRED',T.expired);post('expired',{status:'EXPIRED'});schedule(0);return}
   setTimeout(tick,1000-((Date.now())%1000)+5);
 }
 function paid(redirect){
@@ -215,8 +221,9 @@ function paid(redirect){
 }
 function closed(status){
   final=true;var key=status==='CANCELLED'?'cancelled':status==='FAILED'?'failed':'expired';
-  show(status,T[key]);post(key,{status:status});if($('back'))$('back').hidden=false;
+  show(status,T[key]);post(key,{status:status});
 }
+function back(url){var b=$('back');if(b&&url){b.href=url;b.hidden=false}}
 function schedule(ms){clearTimeout(timer);if(!final)timer=setTimeout(poll,ms)}
 function poll(){
   if(final)return;
@@ -225,7 +232,7 @@ function poll(){
   var guard=setTimeout(function(){if(ctl)ctl.abort()},8000);
   fetch(cfg.statusUrl,{cache:'no-store',credentials:'omit',headers:{accept:'application/json'},signal:ctl?ctl.signal:undefined})
   .then(function(r){if(!r.ok)throw new Error('HTTP '+r.status);return r.json()})
-  .then(function(s){clearTimeout(guard);failures=0;
+  .then(function(s){clearTimeout(guard);failures=0;back(s.cancel_url);
     if(s.status==='PAID')return paid(s.redirect_url);
     if(s.status==='CANCELLED'||s.status==='FAILED'||(s.status==='EXPIRED'&&now()>expires))return closed(s.status);
     schedule(document.hidden?6000:2000)})
@@ -240,5 +247,6 @@ if(copy&&cfg.payload){copy.hidden=false;copy.addEventListener('click',function()
 if(state==='PAID')paid(cfg.redirectUrl);
 else if(state==='PENDING'){tick();schedule(1000)}
 else closed(state);
+back(cfg.cancelUrl);
 post('ready',{status:state});
 })();`;

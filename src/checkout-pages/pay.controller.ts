@@ -19,6 +19,7 @@ export class PayStatusResponse {
   @ApiProperty() paid: boolean;
   @ApiProperty({ format: 'date-time' }) expires_at: string;
   @ApiPropertyOptional({ nullable: true, description: "The order's success_url once it is PAID; null otherwise." }) redirect_url: string | null;
+  @ApiPropertyOptional({ nullable: true, description: "The order's cancel_url once it can no longer be paid (CANCELLED, FAILED, EXPIRED, or PENDING past expires_at); null otherwise." }) cancel_url: string | null;
 }
 
 type PageQuery = Record<string, string | undefined>;
@@ -68,6 +69,9 @@ export class PayController {
     const ownPage = `${this.config.publicBaseUrl}/pay/${order.id}`;
     const keep: Record<string, string> = {};
     for (const k of ['embed', 'origin'] as const) if (typeof query[k] === 'string') keep[k] = query[k]!;
+    const now = this.clock.now();
+    // The HTML carries only what the status endpoint would answer right now: no success_url before payment.
+    const reveal = this.pages.statusView(order, now);
     applyPageHeaders(reply, { nonce, frameAncestors });
     void reply.send(
       renderPayPage({
@@ -77,14 +81,15 @@ export class PayController {
         currency: order.currency,
         status: order.status,
         expiresAt: order.expiresAt,
-        now: this.clock.now(),
+        now,
         description: order.description,
         qr: order.qrPayload && order.qrImageToken ? { payload: order.qrPayload, imageUrl: qrImageUrl(this.config.publicBaseUrl, order.qrImageToken) } : null,
         deeplink: order.deeplink && /^[a-z][a-z0-9+.-]*:/i.test(order.deeplink) && !/^(javascript|data|vbscript):/i.test(order.deeplink) ? order.deeplink : null,
         hostedCheckoutUrl: order.checkoutUrl && order.checkoutUrl !== ownPage ? order.checkoutUrl : null,
         providerName: provider?.displayName ?? order.provider,
-        successUrl: order.successUrl,
-        cancelUrl: order.cancelUrl,
+        redirectUrl: reveal.redirect_url,
+        cancelUrl: reveal.cancel_url,
+        hasCancelUrl: !!order.cancelUrl,
         embed,
         parentOrigin,
         topup,
@@ -101,7 +106,8 @@ export class PayController {
     summary: "The pay page's live status (JSON)",
     description:
       'Polled by the pay page. While the order is PENDING this may ask the gateway — at most once per order every 3 seconds across all instances — so a Bakong payment shows within about 5 seconds. ' +
-      'Answers only what the page shows: status, paid, expires_at, and redirect_url (the success_url once PAID). Public; the order id is the capability. Cache-Control: no-store.',
+      'Answers only what the page shows: status, paid, expires_at, redirect_url (the success_url once PAID) and cancel_url (once the order can no longer be paid). ' +
+      'The page\'s HTML carries neither URL before that moment. Public; the order id is the capability. Cache-Control: no-store.',
   })
   @ApiParam({ name: 'orderId', example: 'ord_01jd0000000000000000000000' })
   @ApiOkResponse({ type: PayStatusResponse })
@@ -109,7 +115,8 @@ export class PayController {
     void reply.header('cache-control', 'no-store');
     const found = await this.pages.find(orderId);
     if (!found) throw notFound('order');
-    const order = await this.pages.checkNow(found.order, this.clock.now());
-    return this.pages.statusView(order);
+    const now = this.clock.now();
+    const order = await this.pages.checkNow(found.order, now);
+    return this.pages.statusView(order, now);
   }
 }

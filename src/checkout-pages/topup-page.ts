@@ -55,7 +55,7 @@ export function renderTopupPage(m: TopupPageModel): string {
     return pageShell({ lang: m.lang, title: t('topupTitle'), nonce: m.nonce, css: CSS, body, bodyClass: 'embed' });
   }
 
-  const hidden = (['min', 'max', 'u', 'e'] as const)
+  const hidden = (['u', 'e'] as const)
     .filter((k) => m.query[k] !== undefined)
     .map((k) => `<input type="hidden" name="${k}" value="${esc(m.query[k])}">`)
     .join('');

@@ -14,13 +14,23 @@ import { ProviderId } from '../providers/provider';
 import { applyPageHeaders, displayAmount, newNonce } from './html';
 import { Lang, pickLang } from './i18n';
 import { renderTopupPage, TopupPageModel } from './topup-page';
-import { quickAmounts, TOPUP_CURRENCY, TOPUP_SOURCE, TopupMessage, validateTopup } from './topup.rules';
+import { takeMerchantBudget } from './merchant-budget';
+import { quickAmounts, TOPUP_CURRENCY, TOPUP_DEFAULT_MAX_MINOR, TOPUP_DEFAULT_MIN_MINOR, TOPUP_SOURCE, TopupBounds, TopupMessage, validateTopup } from './topup.rules';
 
 type Params = Record<string, string | string[] | undefined>;
 
-interface WidgetContext {
+/** A PENDING top-up order is handed out again only while at least this long remains to pay it. */
+export const TOPUP_REUSE_MIN_REMAINING_SECONDS = 300;
+/** The window of TOPUP_ORDERS_PER_MERCHANT_PER_MIN. */
+const TOPUP_CREATE_WINDOW_SECONDS = 60;
+/** For the 404 page of an unavailable widget, which shows no form. */
+const NO_BOUNDS: TopupBounds = { minMinor: TOPUP_DEFAULT_MIN_MINOR, maxMinor: TOPUP_DEFAULT_MAX_MINOR };
+
+interface WidgetContext extends TopupBounds {
   merchantName: string;
   provider: ProviderId;
+  /** The merchant's one-tap amounts; empty: round amounts within the bounds. */
+  presetsMinor: number[];
   /** Origin the form may lead to besides ours (a hosted gateway page the POST redirects to). */
   gatewayOrigin: string | null;
 }
@@ -61,15 +71,13 @@ export class TopupController {
   @ApiOperation({
     summary: 'SMM top-up widget (HTML, embeddable in any page)',
     description:
-      "The panel embeds it in an iframe the way RaksmeyPay's SMM embed code does (`?amount=1&min=1&max=1000`, then `&u=<login>&e=<email>` appended by the panel's script). " +
-      'The customer picks an amount within [min, max] and continues to a KHQR payment; when it is PAID the orchestrator credits the panel user (see PUT /v1/smm-panel). ' +
-      'A misconfigured embed (min > max, malformed bounds) or a missing user shows a clear message and no form; an amount outside [min, max] is flagged beside the field. ' +
+      "The panel embeds it in an iframe the way RaksmeyPay's SMM embed code does (`?amount=10`, then `&u=<login>&e=<email>` appended by the panel's script). " +
+      "The customer picks an amount within the merchant's bounds (min_amount, max_amount and preset_amounts of PUT /v1/smm-panel; `min`/`max` in the URL are ignored) and continues to a KHQR payment; " +
+      'when it is PAID the orchestrator credits the panel user. A missing user shows a clear message and no form; an amount outside the bounds is flagged beside the field. ' +
       'Frameable by any origin (this route and its pay page only). Cache-Control: no-store.',
   })
   @ApiParam({ name: 'merchantId', example: 'mer_01jd0000000000000000000000' })
   @ApiQuery({ name: 'amount', required: false, example: '10' })
-  @ApiQuery({ name: 'min', required: false, example: '1' })
-  @ApiQuery({ name: 'max', required: false, example: '1000' })
   @ApiQuery({ name: 'u', required: false, description: "The panel user's login" })
   @ApiQuery({ name: 'e', required: false, description: "The panel user's email" })
   @ApiQuery({ name: 'lang', required: false, enum: ['en', 'km'] })
@@ -78,7 +86,7 @@ export class TopupController {
   async page(@Param('merchantId') merchantId: string, @Query() query: Params, @Headers('accept-language') acceptLanguage: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const lang = pickLang(first(query.lang), acceptLanguage);
     const ctx = await this.context(merchantId);
-    const v = validateTopup(query, false, (m) => displayAmount(m, TOPUP_CURRENCY));
+    const v = validateTopup(query, ctx ?? NO_BOUNDS, false, (m) => displayAmount(m, TOPUP_CURRENCY));
     const amountText = first(query.amount) ?? '';
     this.render(reply, ctx ? 200 : 404, lang, merchantId, query, ctx, {
       fatal: ctx ? v.fatal : { key: 'topupUnavailable' },
@@ -96,25 +104,28 @@ export class TopupController {
   @ApiOperation({
     summary: 'SMM top-up widget: create the payment (HTML form post)',
     description:
-      'Form fields amount (or preset), min, max, u, e, lang. Valid: creates a KHQR order for the merchant (metadata {source: "smm_topup", smm_user, smm_email}) with the panel\'s gateway ' +
+      "Form fields amount (or preset), u, e, lang; the bounds are the merchant's panel settings (min/max fields are ignored). " +
+      'The same panel user asking for the same amount while an earlier order is PENDING with at least 5 minutes left gets that order again (303 to it, nothing created). ' +
+      'Otherwise creates a KHQR order for the merchant (metadata {source: "smm_topup", smm_user, smm_email}) with the panel\'s gateway ' +
       '(its setting, else the first configured of bakong, bakongapi, raksmeypay, ahnajak) and answers 303 to our /pay page, or to the gateway\'s checkout_url for raksmeypay and ahnajak. ' +
-      'Invalid: 400 with the widget and a message; no order is created.',
+      'Invalid: 400 with the widget and a message; no order is created. New orders are capped per merchant (TOPUP_ORDERS_PER_MERCHANT_PER_MIN, across instances): over it, 429 problem with Retry-After.',
   })
   @ApiParam({ name: 'merchantId', example: 'mer_01jd0000000000000000000000' })
   @ApiBody({
     required: true,
-    schema: { type: 'object', properties: { amount: { type: 'string', example: '10.00' }, preset: { type: 'string' }, min: { type: 'string' }, max: { type: 'string' }, u: { type: 'string' }, e: { type: 'string' }, lang: { type: 'string', enum: ['en', 'km'] } } },
+    schema: { type: 'object', properties: { amount: { type: 'string', example: '10.00' }, preset: { type: 'string' }, u: { type: 'string' }, e: { type: 'string' }, lang: { type: 'string', enum: ['en', 'km'] } } },
   })
   @ApiResponse({ status: 303, description: 'To the pay page (or the gateway\'s hosted page).' })
   @ApiResponse({ status: 400, description: 'The widget again, with a message; nothing created.' })
+  @ApiResponse({ status: 429, description: "Problem: the merchant's cap on new top-up orders is reached; Retry-After says when the window ends. Nothing created." })
   async create(@Param('merchantId') merchantId: string, @Body() rawBody: unknown, @Headers('accept-language') acceptLanguage: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const form = formFields(rawBody);
     const lang = pickLang(first(form.lang), acceptLanguage);
     const ctx = await this.context(merchantId);
     const preset = first(form.preset);
     const fields = { ...form, amount: preset ?? form.amount };
-    const v = validateTopup(fields, true, (m) => displayAmount(m, TOPUP_CURRENCY));
-    const query: Params = { min: form.min, max: form.max, u: form.u, e: form.e };
+    const v = validateTopup(fields, ctx ?? NO_BOUNDS, true, (m) => displayAmount(m, TOPUP_CURRENCY));
+    const query: Params = { u: form.u, e: form.e };
     const base: Omit<TopupPageModel, 'lang' | 'nonce' | 'merchantId' | 'merchantName' | 'quick' | 'query'> = {
       fatal: ctx ? v.fatal : { key: 'topupUnavailable' },
       amountError: v.amountError,
@@ -127,6 +138,19 @@ export class TopupController {
     };
     if (!ctx || v.fatal || v.amountError || v.amountMinor === null) return this.render(reply, ctx ? 400 : 404, lang, merchantId, query, ctx, base);
 
+    // A second request (a reload, a double tap, a script) for what is already waiting to be paid gets that order: no new one.
+    const open = await this.openOrder(merchantId, ctx.provider, v.user, v.amountMinor);
+    if (open) return this.redirect(reply, open, lang);
+    const budget = await takeMerchantBudget(this.db, merchantId, 'topup_create', this.config.topupOrdersPerMerchantPerMin, TOPUP_CREATE_WINDOW_SECONDS);
+    if (!budget.granted) {
+      this.logger.warn({ merchantId }, 'top-up order cap reached');
+      const limit = this.config.topupOrdersPerMerchantPerMin;
+      throw new ProblemException(429, 'rate_limited', `too many new top-up orders for this merchant: the limit is ${limit} per minute; retry after ${budget.retryAfterSeconds} s`, {
+        headers: { 'Retry-After': String(budget.retryAfterSeconds) },
+        limit,
+      });
+    }
+
     let formError: TopupMessage;
     try {
       const order = await this.orders.create(merchantId, {
@@ -138,16 +162,32 @@ export class TopupController {
         customer: v.email ? { name: v.user.slice(0, 200), email: v.email } : { name: v.user.slice(0, 200) },
         metadata: { source: TOPUP_SOURCE, smm_user: v.user, smm_email: v.email },
       });
-      const ours = `${this.config.publicBaseUrl}/pay/${order.id}`;
-      const target = !order.checkout_url || order.checkout_url === ours ? `${ours}?${new URLSearchParams({ embed: '1', lang })}` : order.checkout_url;
-      void reply.status(303).header('location', target).header('cache-control', 'no-store').send();
-      return;
+      return this.redirect(reply, order, lang);
     } catch (err) {
       if (!(err instanceof ProblemException)) throw err;
       this.logger.warn({ merchantId, code: err.code, detail: err.detail }, 'top-up order not created');
       formError = err.status >= 500 ? { key: 'topupGatewayDown' } : { key: 'topupUnavailable' };
     }
     this.render(reply, 502, lang, merchantId, query, ctx, { ...base, formError });
+  }
+
+  /** To our pay page (in embed mode), or to the gateway's own page when it has one. */
+  private redirect(reply: FastifyReply, order: { id: string; checkout_url: string | null }, lang: Lang): void {
+    const ours = `${this.config.publicBaseUrl}/pay/${order.id}`;
+    const target = !order.checkout_url || order.checkout_url === ours ? `${ours}?${new URLSearchParams({ embed: '1', lang })}` : order.checkout_url;
+    void reply.status(303).header('location', target).header('cache-control', 'no-store').send();
+  }
+
+  /** The panel user's PENDING top-up order for this amount on this gateway, while enough time is left to pay it. */
+  private async openOrder(merchantId: string, provider: ProviderId, user: string, amountMinor: number): Promise<{ id: string; checkout_url: string | null } | null> {
+    const rows: { id: string; checkout_url: string | null }[] = await this.db.query(
+      `SELECT id, checkout_url FROM orders
+        WHERE merchant_id = $1 AND status = 'PENDING' AND provider = $2 AND currency = $3 AND amount_minor = $4
+          AND metadata->>'source' = $5 AND metadata->>'smm_user' = $6 AND expires_at > now() + make_interval(secs => $7)
+        ORDER BY expires_at DESC LIMIT 1`,
+      [merchantId, provider, TOPUP_CURRENCY, amountMinor, TOPUP_SOURCE, user, TOPUP_REUSE_MIN_REMAINING_SECONDS],
+    );
+    return rows[0] ?? null;
   }
 
   /** The merchant, its panel and the gateway to use; null when the widget is unavailable. */
@@ -164,13 +204,13 @@ export class TopupController {
       const account = await this.accounts.credentials(merchantId, provider);
       gatewayOrigin = new URL(String(account.base_url)).origin;
     }
-    return { merchantName: rows[0].name, provider, gatewayOrigin };
+    return { merchantName: rows[0].name, provider, gatewayOrigin, minMinor: panel.minMinor, maxMinor: panel.maxMinor, presetsMinor: panel.presetsMinor };
   }
 
   private render(reply: FastifyReply, status: number, lang: Lang, merchantId: string, query: Params, ctx: WidgetContext | null, m: Omit<TopupPageModel, 'lang' | 'nonce' | 'merchantId' | 'merchantName' | 'quick' | 'query'>): void {
     const nonce = newNonce();
     const keep: Record<string, string> = {};
-    for (const k of ['amount', 'min', 'max', 'u', 'e'] as const) {
+    for (const k of ['amount', 'u', 'e'] as const) {
       const value = first(query[k]);
       if (typeof value === 'string') keep[k] = value.slice(0, 200);
     }
@@ -183,7 +223,7 @@ export class TopupController {
         nonce,
         merchantId,
         merchantName: ctx?.merchantName ?? '',
-        quick: Number.isFinite(m.minMinor) && Number.isFinite(m.maxMinor) ? quickAmounts(m.minMinor, m.maxMinor) : [],
+        quick: ctx?.presetsMinor.length ? ctx.presetsMinor : quickAmounts(m.minMinor, m.maxMinor),
         query: keep,
       }),
     );

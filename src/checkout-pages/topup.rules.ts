@@ -3,9 +3,9 @@ import type { StringKey } from './i18n';
 
 /** metadata.source of orders the top-up widget creates; the fulfillment ledger credits only these. */
 export const TOPUP_SOURCE = 'smm_topup';
-/** The widget's bounds when the embed code gives none (RaksmeyPay's sample embed uses min=1&max=1000). */
-export const TOPUP_DEFAULT_MIN = '1.00';
-export const TOPUP_DEFAULT_MAX = '1000.00';
+/** The widget's bounds until the merchant sets its own (PUT /v1/smm-panel); RaksmeyPay's sample embed uses min=1&max=1000. */
+export const TOPUP_DEFAULT_MIN_MINOR = 100;
+export const TOPUP_DEFAULT_MAX_MINOR = 100_000;
 /** Top-ups are in USD: SMM panels keep balances in dollars. */
 export const TOPUP_CURRENCY = 'USD' as const;
 
@@ -13,12 +13,17 @@ export function isTopupOrder(metadata: Record<string, unknown> | null | undefine
   return !!metadata && metadata.source === TOPUP_SOURCE && typeof metadata.smm_user === 'string';
 }
 
+/** What the customer's browser sends. The bounds are not among them: they are the merchant's panel settings. */
 export interface TopupParams {
   amount?: unknown;
-  min?: unknown;
-  max?: unknown;
   u?: unknown;
   e?: unknown;
+}
+
+/** The merchant's bounds, from its SMM panel settings (validated there: 0 < min ≤ max). */
+export interface TopupBounds {
+  minMinor: number;
+  maxMinor: number;
 }
 
 export interface TopupMessage {
@@ -27,7 +32,7 @@ export interface TopupMessage {
 }
 
 export interface TopupValidation {
-  /** The widget cannot be used at all (misconfigured embed, no user): a message and no form. */
+  /** The widget cannot be used at all (no user, or one that cannot be read): a message and no form. */
   fatal: TopupMessage | null;
   /** The amount is missing, malformed or out of range: a message beside the field. */
   amountError: TopupMessage | null;
@@ -54,22 +59,16 @@ function money(v: string | undefined): number | null {
 }
 
 /**
- * The widget's inputs as the panel's embed code sends them (amount, min, max, u, e). Pure:
- * the same rules answer the GET (render) and the POST (create), so nothing invalid ever becomes an order.
+ * The widget's inputs (amount, u, e) against the merchant's bounds. Pure: the same rules
+ * answer the GET (render) and the POST (create), so nothing invalid ever becomes an order.
  * `requireAmount` is false on GET, where `amount` is only the pre-filled suggestion.
  */
-export function validateTopup(p: TopupParams, requireAmount: boolean, show: (minor: number) => string): TopupValidation {
-  const minText = text(p.min) || TOPUP_DEFAULT_MIN;
-  const maxText = text(p.max) || TOPUP_DEFAULT_MAX;
-  const minMinor = money(minText) ?? NaN;
-  const maxMinor = money(maxText) ?? NaN;
+export function validateTopup(p: TopupParams, bounds: TopupBounds, requireAmount: boolean, show: (minor: number) => string): TopupValidation {
+  const { minMinor, maxMinor } = bounds;
   const user = text(p.u) ?? '';
   const emailText = text(p.e) ?? '';
   const out: TopupValidation = { fatal: null, amountError: null, minMinor, maxMinor, amountMinor: null, user, email: EMAIL.test(emailText) ? emailText : null };
-  if (Number.isNaN(minMinor)) out.fatal = { key: 'topupBadMin' };
-  else if (Number.isNaN(maxMinor)) out.fatal = { key: 'topupBadMax' };
-  else if (minMinor > maxMinor) out.fatal = { key: 'topupMinAboveMax', vars: { min: show(minMinor), max: show(maxMinor) } };
-  else if (!user) out.fatal = { key: 'topupNoUser' };
+  if (!user) out.fatal = { key: 'topupNoUser' };
   else if (!USERNAME.test(user)) out.fatal = { key: 'topupBadUser' };
   if (out.fatal) return out;
 
@@ -88,7 +87,7 @@ export function validateTopup(p: TopupParams, requireAmount: boolean, show: (min
   return out;
 }
 
-/** Up to four round amounts inside [min, max] offered as one-tap choices. */
+/** Up to four round amounts inside [min, max] offered as one-tap choices when the merchant set no presets. */
 export function quickAmounts(minMinor: number, maxMinor: number): number[] {
   return [500, 1000, 2000, 5000, 10000, 20000, 50000].filter((a) => a >= minMinor && a <= maxMinor).slice(0, 4);
 }

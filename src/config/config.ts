@@ -34,6 +34,10 @@ export class AppConfig {
   outboundAllowlist: string[];
   rateLimitPerKeyPerS: number;
   rateLimitPerIpPerS: number;
+  /** New orders the public top-up widget may create per merchant per minute, across all instances (TOPUP_ORDERS_PER_MERCHANT_PER_MIN). */
+  topupOrdersPerMerchantPerMin: number;
+  /** Gateway checks the public pay-page status poll may make per merchant per second, across all instances (PAGE_CHECKS_PER_MERCHANT_PER_S). */
+  pageChecksPerMerchantPerS: number;
   /** Seed the demo merchant (embedded mode only, default on there). */
   seedDemo: boolean;
   /** Reconciliation and webhook dispatch loops (off in some tests, which drive them by hand). */
@@ -118,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   c.rateLimitPerKeyPerS = int('RATE_LIMIT_PER_KEY_PER_S', env.RATE_LIMIT_PER_KEY_PER_S, 100, 1, 1_000_000, problems);
   c.rateLimitPerIpPerS = int('RATE_LIMIT_PER_IP_PER_S', env.RATE_LIMIT_PER_IP_PER_S, 50, 1, 1_000_000, problems);
+  c.topupOrdersPerMerchantPerMin = int('TOPUP_ORDERS_PER_MERCHANT_PER_MIN', env.TOPUP_ORDERS_PER_MERCHANT_PER_MIN, 30, 1, 1_000_000, problems);
+  c.pageChecksPerMerchantPerS = int('PAGE_CHECKS_PER_MERCHANT_PER_S', env.PAGE_CHECKS_PER_MERCHANT_PER_S, 10, 1, 1_000_000, problems);
   c.publicBaseUrl = (env.PUBLIC_BASE_URL || `http://localhost:${c.port}`).replace(/\/+$/, '');
   try {
     const u = new URL(c.publicBaseUrl);

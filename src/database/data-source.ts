@@ -8,12 +8,23 @@ import { CheckoutAndSmmTopup1764000007000 } from './migrations/1764000007000-Che
 import { OpsIndexes1764000008000 } from './migrations/1764000008000-OpsIndexes';
 import { RunHeartbeats1764000009000 } from './migrations/1764000009000-RunHeartbeats';
 import { CheckoutCancelToken1764000010300 } from './migrations/1764000010300-CheckoutCancelToken';
+import { TopupWidgetLimits1764000012000 } from './migrations/1764000012000-TopupWidgetLimits';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
  * ts sources under jest and from dist/ at runtime.
  */
-export const MIGRATIONS = [Init1764000000000, SandboxPushGateways1764000004000, Reconciliation1764000005000, Webhooks1764000006000, CheckoutAndSmmTopup1764000007000, OpsIndexes1764000008000, RunHeartbeats1764000009000, CheckoutCancelToken1764000010300];
+export const MIGRATIONS = [
+  Init1764000000000,
+  SandboxPushGateways1764000004000,
+  Reconciliation1764000005000,
+  Webhooks1764000006000,
+  CheckoutAndSmmTopup1764000007000,
+  OpsIndexes1764000008000,
+  RunHeartbeats1764000009000,
+  CheckoutCancelToken1764000010300,
+  TopupWidgetLimits1764000012000,
+];
 
 export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {

@@ -2,7 +2,7 @@ import type { PutSmmPanelDto } from '../fulfillment/smm-panel.dto';
 
 /**
  * The demo merchant's SMM panel: the sandbox PerfectPanel, so the top-up widget
- * (/topup/{demo merchant id}?amount=10&min=1&max=1000&u=demo_user) credits a simulated user.
+ * (/topup/{demo merchant id}?amount=10&u=demo_user) credits a simulated user.
  */
 export const DEMO_SMM_PANEL = (sandboxBase: string): PutSmmPanelDto => ({
   type: 'perfectpanel',

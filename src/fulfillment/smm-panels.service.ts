@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { TOPUP_CURRENCY, TOPUP_DEFAULT_MAX_MINOR, TOPUP_DEFAULT_MIN_MINOR } from '../checkout-pages/topup.rules';
 import { SecretBox } from '../common/crypto';
+import { formatAmount, MoneyError, parseAmount } from '../common/money';
 import { AppConfig } from '../config/config';
 import { maskSecret } from '../merchants/provider-accounts.service';
 import { ProviderRegistry } from '../providers/provider';
-import { ProblemException, validationProblem } from '../common/problem';
+import { FieldError, ProblemException, validationProblem } from '../common/problem';
 import { PutSmmPanelDto, SMM_PANEL_TYPES, SmmPanelType, TOPUP_PROVIDER_ORDER } from './smm-panel.dto';
 
 export interface SmmPanelSettings {
@@ -15,6 +17,10 @@ export interface SmmPanelSettings {
   apiKey: string;
   enabled: boolean;
   provider: string | null;
+  /** The widget's bounds and one-tap amounts (USD minor units); never taken from the embed URL. */
+  minMinor: number;
+  maxMinor: number;
+  presetsMinor: number[];
   updatedAt: Date;
 }
 
@@ -27,6 +33,9 @@ export interface SmmPanelView {
   provider: string | null;
   /** The provider the widget uses now (the set one, else the first configured in order bakong, bakongapi, raksmeypay, ahnajak). */
   effective_provider: string | null;
+  min_amount: string;
+  max_amount: string;
+  preset_amounts: string[];
   /** Put this in the panel's iframe (add &u=…&e=… as the panel's embed code does). */
   widget_url: string;
   updated_at: string;
@@ -42,6 +51,10 @@ interface PanelRow {
   api_key_sealed: string;
   enabled: boolean;
   provider: string | null;
+  /** bigint columns: node-postgres reads them as decimal strings. */
+  min_amount_minor: string;
+  max_amount_minor: string;
+  preset_amounts_minor: string[];
   updated_at: Date;
 }
 
@@ -69,6 +82,9 @@ export class SmmPanelsService {
       apiKey: this.box.open(row.api_key_sealed, smmPanelAad(merchantId)),
       enabled: row.enabled,
       provider: row.provider,
+      minMinor: Number(row.min_amount_minor),
+      maxMinor: Number(row.max_amount_minor),
+      presetsMinor: row.preset_amounts_minor.map(Number),
       updatedAt: new Date(row.updated_at),
     };
   }
@@ -83,11 +99,14 @@ export class SmmPanelsService {
     if (dto.provider && !this.registry.get(dto.provider)) {
       throw validationProblem([{ field: 'provider', message: `provider ${dto.provider} is not available on this server` }]);
     }
+    const amounts = topupAmounts(dto, existing);
     await this.db.query(
-      `INSERT INTO smm_panels (merchant_id, type, api_url, api_key_sealed, enabled, provider) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO smm_panels (merchant_id, type, api_url, api_key_sealed, enabled, provider, min_amount_minor, max_amount_minor, preset_amounts_minor)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (merchant_id) DO UPDATE SET type = EXCLUDED.type, api_url = EXCLUDED.api_url, api_key_sealed = EXCLUDED.api_key_sealed,
-         enabled = EXCLUDED.enabled, provider = EXCLUDED.provider, updated_at = now()`,
-      [merchantId, dto.type, apiUrl, this.box.seal(apiKey, smmPanelAad(merchantId)), dto.enabled, dto.provider ?? null],
+         enabled = EXCLUDED.enabled, provider = EXCLUDED.provider, min_amount_minor = EXCLUDED.min_amount_minor,
+         max_amount_minor = EXCLUDED.max_amount_minor, preset_amounts_minor = EXCLUDED.preset_amounts_minor, updated_at = now()`,
+      [merchantId, dto.type, apiUrl, this.box.seal(apiKey, smmPanelAad(merchantId)), dto.enabled, dto.provider ?? null, amounts.minMinor, amounts.maxMinor, amounts.presetsMinor],
     );
     return (await this.view(merchantId))!;
   }
@@ -103,7 +122,11 @@ export class SmmPanelsService {
       enabled: s.enabled,
       provider: s.provider,
       effective_provider: await this.effectiveProvider(s),
-      widget_url: `${this.config.publicBaseUrl}/topup/${merchantId}?amount=10&min=1&max=1000`,
+      min_amount: formatAmount(s.minMinor, TOPUP_CURRENCY),
+      max_amount: formatAmount(s.maxMinor, TOPUP_CURRENCY),
+      preset_amounts: s.presetsMinor.map((p) => formatAmount(p, TOPUP_CURRENCY)),
+      // The query is there because the panel's embed script appends "&u=…&e=…"; the amount is only the pre-filled suggestion.
+      widget_url: `${this.config.publicBaseUrl}/topup/${merchantId}?amount=${formatAmount(Math.min(Math.max(1000, s.minMinor), s.maxMinor), TOPUP_CURRENCY)}`,
       updated_at: s.updatedAt.toISOString(),
     };
   }
@@ -122,6 +145,36 @@ export class SmmPanelsService {
     if (!view) throw new ProblemException(404, 'not_found', 'no SMM panel is configured; PUT /v1/smm-panel first');
     return view;
   }
+}
+
+/**
+ * The widget's bounds and presets from a PUT: decimal strings (or JSON numbers) at the edge,
+ * USD minor units inside; an omitted field keeps the stored value (else the default). Every
+ * problem is reported at once; min ≤ max and every preset within them, or nothing is stored.
+ */
+function topupAmounts(dto: PutSmmPanelDto, existing: SmmPanelSettings | null): { minMinor: number; maxMinor: number; presetsMinor: number[] } {
+  const errors: FieldError[] = [];
+  const parse = (field: string, value: unknown): number => {
+    try {
+      return parseAmount(value, TOPUP_CURRENCY);
+    } catch (err) {
+      if (!(err instanceof MoneyError)) throw err;
+      errors.push({ field, message: `${field}: ${err.message}` });
+      return NaN;
+    }
+  };
+  const minMinor = dto.min_amount === undefined ? (existing?.minMinor ?? TOPUP_DEFAULT_MIN_MINOR) : parse('min_amount', dto.min_amount);
+  const maxMinor = dto.max_amount === undefined ? (existing?.maxMinor ?? TOPUP_DEFAULT_MAX_MINOR) : parse('max_amount', dto.max_amount);
+  const presetsMinor = dto.preset_amounts === undefined ? (existing?.presetsMinor ?? []) : dto.preset_amounts.map((p, i) => parse(`preset_amounts[${i}]`, p));
+  if (!errors.length) {
+    if (minMinor > maxMinor) errors.push({ field: 'max_amount', message: 'max_amount must not be below min_amount' });
+    presetsMinor.forEach((p, i) => {
+      if (p < minMinor || p > maxMinor) errors.push({ field: `preset_amounts[${i}]`, message: `preset_amounts[${i}] must be between min_amount and max_amount` });
+    });
+    if (new Set(presetsMinor).size !== presetsMinor.length) errors.push({ field: 'preset_amounts', message: 'preset_amounts must not repeat an amount' });
+  }
+  if (errors.length) throw validationProblem(errors);
+  return { minMinor, maxMinor, presetsMinor: [...presetsMinor].sort((a, b) => a - b) };
 }
 
 /** "https://panel.example.com/" -> "https://panel.example.com"; null when not a plain http(s) base URL. */

@@ -71,6 +71,8 @@ document.getElementById('pay').addEventListener('click', function () {
     const order = await createKhqrOrder(t, m, { success_url: `${site.url}/thanks?o=A-1001`, description: '2 × iced latte' });
     const page = await context.newPage();
     await page.goto(order.checkout_url);
+    // success_url is not in the page before payment: the redirect below comes from the status poll.
+    expect(await page.content()).not.toContain('A-1001');
     const qr = page.locator('img#qr');
     await qr.waitFor({ state: 'visible' });
     expect(await qr.getAttribute('src')).toBe(order.qr.image_url);
@@ -98,8 +100,8 @@ document.getElementById('pay').addEventListener('click', function () {
     expect((await t.db.query('SELECT status FROM orders WHERE id = $1', [order.id])).rows[0].status).toBe('PAID');
   });
 
-  it('the pay page in Khmer shows the expired state when time runs out', async () => {
-    const order = await createKhqrOrder(t, m, { expires_in: 60 });
+  it('the pay page in Khmer shows the expired state when time runs out, with the way back to the merchant', async () => {
+    const order = await createKhqrOrder(t, m, { expires_in: 60, cancel_url: `${site.url}/thanks?o=cancelled-7` });
     const page = await context.newPage();
     await page.goto(`${order.checkout_url}?lang=km`);
     await page.locator('img#qr').waitFor({ state: 'visible' });
@@ -107,9 +109,13 @@ document.getElementById('pay').addEventListener('click', function () {
     // Time runs out (the clock is the order's own expires_at).
     await t.db.query(`UPDATE orders SET expires_at = now() + interval '2 seconds' WHERE id = $1`, [order.id]);
     await page.reload();
+    expect(await page.content()).not.toContain('cancelled-7');
     await page.waitForSelector('body[data-state="EXPIRED"]', { timeout: 6_000 });
     expect(await page.locator('#status-text').textContent()).toBe('សំណើបង់ប្រាក់នេះបានផុតកំណត់។ មិនមានការកាត់ប្រាក់ទេ។');
     expect(await page.locator('img#qr').isVisible()).toBe(false);
+    // The Back link gets cancel_url from the status poll once the order can no longer be paid.
+    await page.locator('#back').waitFor({ state: 'visible', timeout: 6_000 });
+    expect(await page.locator('#back').getAttribute('href')).toBe(`${site.url}/thanks?o=cancelled-7`);
     await screenshot(page, 'pay-page-expired-km');
   });
 
