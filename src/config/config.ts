@@ -30,6 +30,8 @@ export class AppConfig {
   reconcileConcurrency: number;
   /** Reconciliation: gateway calls per second per provider (RECONCILE_RATE_PER_S). */
   reconcileRatePerS: number;
+  /** Reconciliation: time each provider's part of a run may take (RECONCILE_BUDGET_SECONDS; default max(interval, 30 s)). */
+  reconcileBudgetSeconds: number;
   logLevel: string;
   outboundAllowlist: string[];
   rateLimitPerKeyPerS: number;
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.reconcileIntervalSeconds = int('RECONCILE_INTERVAL_SECONDS', env.RECONCILE_INTERVAL_SECONDS, 30, 1, 86400, problems);
   c.reconcileConcurrency = int('RECONCILE_CONCURRENCY', env.RECONCILE_CONCURRENCY, 8, 1, 256, problems);
   c.reconcileRatePerS = int('RECONCILE_RATE_PER_S', env.RECONCILE_RATE_PER_S, 20, 1, 100_000, problems);
+  c.reconcileBudgetSeconds = int('RECONCILE_BUDGET_SECONDS', env.RECONCILE_BUDGET_SECONDS, Math.max(c.reconcileIntervalSeconds, 30), 1, 86400, problems);
   c.logLevel = env.LOG_LEVEL || (c.nodeEnv === 'test' ? 'warn' : 'info');
   if (!LOG_LEVELS.includes(c.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   c.outboundAllowlist = (env.OUTBOUND_ALLOWLIST || '').split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,6 +1,6 @@
 import { OutboundError, OutboundHttp, OutboundRequest, OutboundResponse } from '../common/http/outbound-http';
 import { ProblemException } from '../common/problem';
-import { ProviderError, ProviderErrorKind, ProviderId } from './provider';
+import { MAX_RETRY_AFTER_SECONDS, ProviderError, ProviderErrorKind, ProviderId } from './provider';
 
 /** One gateway call as callProvider saw it: how long it took and how it ended. */
 export interface ProviderCallObservation {
@@ -61,8 +61,7 @@ export async function callProvider(http: OutboundHttp, provider: ProviderId, req
   }
   if (res.status === 429) {
     done('rate_limited', res.status);
-    const retryAfter = Number(res.headers['retry-after']);
-    throw new ProviderError(provider, 'rate_limited', 'the gateway is rate limiting us (HTTP 429)', Number.isFinite(retryAfter) ? retryAfter : undefined);
+    throw new ProviderError(provider, 'rate_limited', 'the gateway is rate limiting us (HTTP 429)', retryAfterSeconds(res.headers['retry-after']));
   }
   if (res.status >= 500) {
     done('unavailable', res.status);
@@ -70,6 +69,24 @@ export async function callProvider(http: OutboundHttp, provider: ProviderId, req
   }
   done('ok', res.status);
   return res;
+}
+
+/**
+ * Retry-After (delay-seconds or an HTTP-date) in seconds, capped at MAX_RETRY_AFTER_SECONDS;
+ * undefined when absent or unreadable. The gateway's word is a hint, not an order to stop for days.
+ */
+export function retryAfterSeconds(value: string | string[] | undefined, nowMs = Date.now()): number | undefined {
+  const raw = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!raw) return undefined;
+  let seconds: number;
+  if (/^\d+$/.test(raw)) seconds = Number(raw);
+  else {
+    // An HTTP-date starts with the day's name; Date.parse would also take "-5" or "1.5" for a year.
+    const at = /^[A-Za-z]{3}/.test(raw) ? Date.parse(raw) : NaN;
+    if (Number.isNaN(at)) return undefined;
+    seconds = Math.max(0, Math.ceil((at - nowMs) / 1000));
+  }
+  return Math.min(seconds, MAX_RETRY_AFTER_SECONDS);
 }
 
 /** Parses a JSON object body or throws a bad_response ProviderError naming what came back. */

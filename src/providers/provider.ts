@@ -92,6 +92,12 @@ export interface VerifyInput {
 
 export type ProviderErrorKind = 'timeout' | 'unavailable' | 'rate_limited' | 'bad_response' | 'rejected' | 'auth';
 
+/**
+ * The longest wait a gateway's Retry-After can impose (seconds). A gateway (or a merchant's own
+ * base_url) may slow us down, never park checks or pause a host's calls for longer than this.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 60;
+
 /** A gateway call that did not give a usable answer. Maps to 502/504 problems. */
 export class ProviderError extends Error {
   constructor(

@@ -1,3 +1,4 @@
+import { MAX_RETRY_AFTER_SECONDS } from '../providers/provider';
 import { CHECK_DELAYS_MS, checkDelayMs, GIVE_UP_AFTER_EXPIRY_MS, nextCheckAt, shouldGiveUp } from './backoff';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
@@ -41,9 +42,16 @@ describe('reconciliation back-off', () => {
 
   it('honours a 429 Retry-After when it is longer than the curve, capped at expiry before it', () => {
     const expiresAt = at(60 * MIN);
-    expect(nextCheckAt({ checkCount: 1, expiresAt, now: t0, retryAfterSeconds: 120 })).toEqual(at(2 * MIN));
+    expect(nextCheckAt({ checkCount: 1, expiresAt, now: t0, retryAfterSeconds: 50 })).toEqual(at(50_000));
     expect(nextCheckAt({ checkCount: 1, expiresAt, now: t0, retryAfterSeconds: 5 })).toEqual(at(30_000));
-    expect(nextCheckAt({ checkCount: 1, expiresAt, now: at(59 * MIN), retryAfterSeconds: 600 })).toEqual(expiresAt);
+    expect(nextCheckAt({ checkCount: 1, expiresAt, now: at(59 * MIN + 30_000), retryAfterSeconds: 50 })).toEqual(expiresAt);
+  });
+
+  it(`never waits more than ${MAX_RETRY_AFTER_SECONDS} s for a Retry-After, even past expiry (the final check is not parked for years)`, () => {
+    const expiresAt = at(60 * MIN);
+    expect(nextCheckAt({ checkCount: 1, expiresAt, now: t0, retryAfterSeconds: 1_000_000_000 })).toEqual(at(MAX_RETRY_AFTER_SECONDS * 1000));
+    const late = at(61 * MIN);
+    expect(nextCheckAt({ checkCount: 1, expiresAt, now: late, retryAfterSeconds: 1_000_000_000 })).toEqual(new Date(late.getTime() + MAX_RETRY_AFTER_SECONDS * 1000));
   });
 
   it('gives up on a failing final check a day after expiry', () => {

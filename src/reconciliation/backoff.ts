@@ -1,3 +1,5 @@
+import { MAX_RETRY_AFTER_SECONDS } from '../providers/provider';
+
 /**
  * When the sweeper looks at a PENDING transaction again. Pure, so the schedule is unit-tested.
  *
@@ -23,14 +25,15 @@ export interface ScheduleInput {
   checkCount: number;
   expiresAt: Date;
   now: Date;
-  /** The gateway asked us to wait (HTTP 429 Retry-After), in seconds. */
+  /** The gateway asked us to wait (HTTP 429 Retry-After), in seconds; at most MAX_RETRY_AFTER_SECONDS counts. */
   retryAfterSeconds?: number;
 }
 
 /** The next check for a transaction that is still PENDING after a check (or a failed one). */
 export function nextCheckAt({ checkCount, expiresAt, now, retryAfterSeconds }: ScheduleInput): Date {
   let next = now.getTime() + checkDelayMs(checkCount);
-  if (retryAfterSeconds && retryAfterSeconds > 0) next = Math.max(next, now.getTime() + retryAfterSeconds * 1000);
+  // Capped here too: past expiry nothing else bounds it, and a final check must not move years out.
+  if (retryAfterSeconds && retryAfterSeconds > 0) next = Math.max(next, now.getTime() + Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS) * 1000);
   // Before expiry: never later than expires_at, so the final check happens on time.
   if (now.getTime() < expiresAt.getTime()) next = Math.min(next, expiresAt.getTime());
   return new Date(next);

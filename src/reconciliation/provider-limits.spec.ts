@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ProviderError } from '../providers/provider';
-import { BREAKER_THRESHOLD, CircuitOpenError, isOutage, ProviderGuard } from './provider-limits';
+import { AppConfig } from '../config/config';
+import { BREAKER_THRESHOLD, CircuitOpenError, isOutage, MAX_PAUSE_MS, PausedError, ProviderGuard, ProviderLimits } from './provider-limits';
 
 const quiet = new Logger('test');
 quiet.warn = () => undefined;
@@ -58,5 +59,37 @@ describe('ProviderGuard (per-provider limits of the sweeper)', () => {
     const started = Date.now();
     await g.call(async () => undefined);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950); // the first 429 pauses max(1 s back-off, Retry-After)
+  });
+
+  it('a Retry-After of 1000000000 s pauses the host at most MAX_PAUSE_MS; a call that cannot get a slot within its deadline is not made', async () => {
+    const g = guard(1);
+    await expect(g.call(fail('rate_limited', 1_000_000_000))).rejects.toBeInstanceOf(ProviderError);
+    expect(g.bucket.pausedForMs()).toBeGreaterThan(MAX_PAUSE_MS - 1_000);
+    expect(g.bucket.pausedForMs()).toBeLessThanOrEqual(MAX_PAUSE_MS);
+    let called = false;
+    const refused = await g
+      .call(async () => {
+        called = true;
+      })
+      .catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(PausedError);
+    expect((refused as PausedError).message).toMatch(/^not called: raksmeypay asked us to wait \(HTTP 429\)/);
+    expect(called).toBe(false);
+    // Not a gateway answer: it does not count towards opening the circuit.
+    expect(g.circuitOpen).toBe(false);
+  });
+
+  it('keys the guards by provider and gateway host: one host paused or broken leaves the others alone', async () => {
+    const limits = new ProviderLimits({ reconcileConcurrency: 2, reconcileRatePerS: 1_000, providerTimeoutMs: 1_000 } as AppConfig);
+    const greedy = limits.for('raksmeypay', { base_url: 'http://127.0.0.1:4001/merchant-a' });
+    expect(limits.for('raksmeypay', { base_url: 'http://127.0.0.1:4001/merchant-b' })).toBe(greedy);
+    const real = limits.for('raksmeypay', { base_url: 'https://raksmeypay.com' });
+    expect(real).not.toBe(greedy);
+    expect(limits.for('bakongapi', { base_url: 'http://127.0.0.1:4001' })).not.toBe(greedy);
+    await expect(greedy.call(fail('rate_limited', 1_000_000_000))).rejects.toBeInstanceOf(ProviderError);
+    for (let i = 0; i < BREAKER_THRESHOLD; i++) await greedy.call(fail('unavailable')).catch(() => undefined);
+    await expect(greedy.call(async () => 'ok')).rejects.toBeInstanceOf(PausedError);
+    await expect(real.call(async () => 'ok')).resolves.toBe('ok');
+    expect(real.circuitOpen).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import { CheckRecord, PaymentVerifier } from '../orders/payment-verifier.service
 import { PaymentProvider, ProviderCredentials, ProviderError, ProviderId, ProviderRegistry, VerifyOutcome } from '../providers/provider';
 import { nextCheckAt, shouldGiveUp } from './backoff';
 import { mapLimit, planBatches, RunTally } from './plan';
-import { CircuitOpenError, ProviderLimits } from './provider-limits';
+import { NotCalledError, ProviderLimits } from './provider-limits';
 import { ReconciliationRun, RunTrigger } from './reconciliation-run.entity';
 import { hydrateEntity, returnedRows } from '../database/rows';
 
@@ -191,12 +191,20 @@ export class SweeperService implements OnModuleDestroy {
       ctx.interrupted = true;
       return;
     }
+    // Each provider's part of a run has its own time budget (RECONCILE_BUDGET_SECONDS): past it no new call starts and what is
+    // left is released unchanged for the next sweep, so one slow gateway or merchant host can neither keep the run open nor make the job skip its ticks.
+    const budgetEnds = Date.now() + this.config.reconcileBudgetSeconds * 1000;
     let next = claimNext();
     let finishing: Promise<void> = Promise.resolve();
     try {
       for (;;) {
         const txns = await next;
         if (!txns.length) return;
+        if (Date.now() >= budgetEnds) {
+          // Claimed ahead but not started: given back with the run's other leases, unchanged and still due.
+          this.logger.warn(`run ${ctx.runId}: ${provider.id} used its time budget; what is left is checked by the next sweep`);
+          return;
+        }
         if (this.stopping) {
           // Claimed ahead but not started: given back with the run's other leases, unchecked.
           ctx.interrupted = true;
@@ -210,11 +218,11 @@ export class SweeperService implements OnModuleDestroy {
           if (!provider.capabilities.verify || (!provider.verify && !batchVerify)) {
             await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.expireOnTime(txn, ctx, book));
           } else if (batchVerify) {
-            await this.checkBatches(provider, txns, ctx, book);
+            await this.checkBatches(provider, txns, ctx, book, budgetEnds);
           } else {
             // An answer is applied while the next transaction is asked: the calls never wait for transitions.
             const applying: Promise<void>[] = [];
-            await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.checkOne(provider, txn, ctx, book, applying));
+            await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.checkOne(provider, txn, ctx, book, applying, budgetEnds));
             await Promise.all(applying);
           }
         } finally {
@@ -306,8 +314,13 @@ export class SweeperService implements OnModuleDestroy {
     return creds;
   }
 
-  /** One transaction, one gateway call (RaksmeyPay verify, Bakong API service check); the answer's application is left in `applying`. */
-  private async checkOne(provider: PaymentProvider, txn: Transaction, ctx: RunContext, book: BatchBook, applying: Promise<void>[]): Promise<void> {
+  /**
+   * One transaction, one gateway call (RaksmeyPay verify, Bakong API service check); the answer's
+   * application is left in `applying`. Past the provider's budget it is not started: the batch's
+   * bookkeeping releases it unchanged.
+   */
+  private async checkOne(provider: PaymentProvider, txn: Transaction, ctx: RunContext, book: BatchBook, applying: Promise<void>[], budgetEnds: number): Promise<void> {
+    if (Date.now() >= budgetEnds) return;
     let account: ProviderCredentials;
     try {
       account = await this.credentialsFor(ctx, txn);
@@ -317,9 +330,9 @@ export class SweeperService implements OnModuleDestroy {
     const started = performance.now();
     let outcome: VerifyOutcome;
     try {
-      outcome = await this.limits.for(provider.id).call(() => provider.verify!({ transaction: PaymentVerifier.verifyInput(txn), account }));
+      outcome = await this.limits.for(provider.id, account).call(() => provider.verify!({ transaction: PaymentVerifier.verifyInput(txn), account }));
     } catch (err) {
-      if (!(err instanceof CircuitOpenError)) {
+      if (!(err instanceof NotCalledError)) {
         ctx.tally.checked++;
         ctx.tally.call(provider.id, performance.now() - started, false);
       }
@@ -332,11 +345,12 @@ export class SweeperService implements OnModuleDestroy {
   }
 
   /** Many transactions per call (Bakong Open API): grouped per merchant account, ≤ batchSize each. */
-  private async checkBatches(provider: PaymentProvider, txns: Transaction[], ctx: RunContext, book: BatchBook): Promise<void> {
+  private async checkBatches(provider: PaymentProvider, txns: Transaction[], ctx: RunContext, book: BatchBook, budgetEnds: number): Promise<void> {
     const groups = planBatches(txns, provider.batchSize ?? 50);
     // A group's answers are applied while the next groups are asked: the calls never wait for transitions.
     const applying: Promise<void>[] = [];
     await mapLimit(groups, this.config.reconcileConcurrency, async (group) => {
+      if (Date.now() >= budgetEnds) return; // past the budget: released unchanged with the batch
       let account: ProviderCredentials;
       try {
         account = await this.credentialsFor(ctx, group.txns[0]);
@@ -348,10 +362,10 @@ export class SweeperService implements OnModuleDestroy {
       let answers: Map<string, VerifyOutcome | ProviderError>;
       try {
         answers = await this.limits
-          .for(provider.id)
+          .for(provider.id, account)
           .call(() => provider.verifyBatch!(group.txns.map((txn) => ({ transaction: PaymentVerifier.verifyInput(txn), account })), account));
       } catch (err) {
-        if (!(err instanceof CircuitOpenError)) {
+        if (!(err instanceof NotCalledError)) {
           ctx.tally.checked += group.txns.length;
           ctx.tally.call(provider.id, performance.now() - started, false);
         }
@@ -420,15 +434,15 @@ export class SweeperService implements OnModuleDestroy {
     }
   }
 
-  /** The gateway did not answer usably (or was not asked: open circuit, missing account). */
+  /** The gateway did not answer usably (or was not asked: open circuit, paused host, missing account). */
   private async failed(provider: PaymentProvider, txn: Transaction, err: unknown, ctx: RunContext): Promise<void> {
     ctx.tally.errors++;
     try {
       const now = this.clock.now();
       let checkCount = txn.checkCount;
-      if (err instanceof CircuitOpenError) {
-        // Not a check: the count stays, the reason is kept for the operator.
-        await this.db.query(`UPDATE transactions SET last_error = $2, updated_at = now() WHERE id = $1`, [txn.id, `circuit_open: ${err.message}`.slice(0, 500)]);
+      if (err instanceof NotCalledError) {
+        // Not a check: the count (so the back-off) stays, the reason is kept for the operator.
+        await this.db.query(`UPDATE transactions SET last_error = $2, updated_at = now() WHERE id = $1`, [txn.id, `${err.reason}: ${err.message}`.slice(0, 500)]);
       } else {
         await this.verifier.recordFailure(txn, err);
         checkCount++;

@@ -1,15 +1,36 @@
 import { TokenBucket } from './token-bucket';
 
-/** A fake clock: sleeping advances time, so the spec runs instantly and exactly. */
+/**
+ * A fake clock: a sleep wakes when time reaches its end; time jumps to the earliest pending
+ * wake-up, one at a time, so the spec runs instantly and exactly, with callers waiting together.
+ */
 function fakeTime() {
   let now = 0;
   const sleeps: number[] = [];
+  const timers: { at: number; wake: () => void }[] = [];
+  let driving = false;
+  const step = () => {
+    if (!timers.length) {
+      driving = false;
+      return;
+    }
+    timers.sort((a, b) => a.at - b.at);
+    const next = timers.shift()!;
+    now = Math.max(now, next.at);
+    next.wake();
+    setImmediate(step); // the woken caller runs before the next wake-up
+  };
   return {
     now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
+    sleep: (ms: number) =>
+      new Promise<void>((wake) => {
+        sleeps.push(ms);
+        timers.push({ at: now + ms, wake });
+        if (!driving) {
+          driving = true;
+          setImmediate(step);
+        }
+      }),
     sleeps,
     advance: (ms: number) => (now += ms),
   };
@@ -55,5 +76,37 @@ describe('TokenBucket (calls-per-second budget)', () => {
     expect(time.now()).toBe(before);
     await bucket.take();
     expect(time.now()).toBe(before + 100);
+  });
+
+  it('take(maxWaitMs) answers false at once, using no token, when the slot is further away than that', async () => {
+    const time = fakeTime();
+    const bucket = new TokenBucket(10, 1, time.now, time.sleep);
+    expect(await bucket.take(0)).toBe(true);
+    expect(await bucket.take(50)).toBe(false); // the next slot is 100 ms away
+    expect(time.now()).toBe(0);
+    expect(await bucket.take(100)).toBe(true); // the refused caller took nothing: this one gets the 100 ms slot
+    expect(time.now()).toBe(100);
+  });
+
+  it('a pause longer than a caller may wait refuses it at once; one that starts while it waits refuses it when it is due', async () => {
+    const time = fakeTime();
+    const bucket = new TokenBucket(10, 1, time.now, time.sleep);
+    await bucket.take();
+    const waiting = bucket.take(1_000); // its slot is at 100 ms
+    bucket.pause(60_000);
+    expect(await waiting).toBe(false);
+    expect(time.now()).toBe(100);
+    expect(await bucket.take(1_000)).toBe(false);
+    expect(bucket.pausedForMs()).toBe(59_900);
+    expect(time.now()).toBe(100);
+  });
+
+  it('never hands setTimeout a delay it cannot hold (a longer one fires after 1 ms: a busy loop)', async () => {
+    const time = fakeTime();
+    const bucket = new TokenBucket(10, 1, time.now, time.sleep);
+    bucket.pause(1e12);
+    await bucket.take();
+    expect(time.now()).toBe(1e12);
+    expect(Math.max(...time.sleeps)).toBeLessThanOrEqual(2 ** 31 - 1);
   });
 });
