@@ -1,6 +1,6 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { constantTimeEqual } from '../common/crypto';
+import { constantTimeEqual, sha256Hex } from '../common/crypto';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { ApiKeysService } from './api-keys.service';
@@ -40,16 +40,26 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
+/**
+ * The audit-log actor for a credential: which one acted, without the secret. 12 hex digits of
+ * its sha256 (`printf %s "$ADMIN_TOKEN" | sha256sum | cut -c1-12`), so rotating the token shows as a new actor.
+ */
+export const adminTokenActor = (token: string): string => `admin_token:${sha256Hex(token).slice(0, 12)}`;
+
 /** Admin endpoints: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
 @Injectable()
 export class AdminGuard implements CanActivate {
-  constructor(private readonly config: AppConfig) {}
+  private readonly actor: string;
+
+  constructor(private readonly config: AppConfig) {
+    this.actor = adminTokenActor(config.adminToken);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const token = bearerToken(request);
     if (!token || !constantTimeEqual(token, this.config.adminToken)) throw unauthorized('admin endpoints need Authorization: Bearer <ADMIN_TOKEN>');
-    request.actor = 'admin';
+    request.actor = this.actor;
     return true;
   }
 }
