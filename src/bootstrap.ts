@@ -75,7 +75,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, runtime:
   await registerSecurity(app, config);
   installHttpMetrics(app);
   installGracefulClose(app);
-  setupSwagger(app, config);
+  if (config.apiDocs) setupSwagger(app, config);
   return app;
 }
 
