@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { constantTimeEqual, sha256Hex } from '../common/crypto';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
+import { AdminAuthThrottle } from '../security/admin-auth-throttle';
 import { ApiKeysService } from './api-keys.service';
 
 export interface AuthedMerchant {
@@ -51,14 +52,28 @@ export const adminTokenActor = (token: string): string => `admin_token:${sha256H
 export class AdminGuard implements CanActivate {
   private readonly actor: string;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly throttle: AdminAuthThrottle,
+  ) {
     this.actor = adminTokenActor(config.adminToken);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
+    // Checked before the token: a blocked address learns nothing about its guesses.
+    const wait = this.throttle.blockedFor(request.ip);
+    if (wait) {
+      throw new ProblemException(429, 'rate_limited', `too many wrong admin tokens from this address (limit ${this.throttle.limit} per minute); retry after ${wait} s`, {
+        headers: { 'Retry-After': String(wait) },
+        limit: this.throttle.limit,
+      });
+    }
     const token = bearerToken(request);
-    if (!token || !constantTimeEqual(token, this.config.adminToken)) throw unauthorized('admin endpoints need Authorization: Bearer <ADMIN_TOKEN>');
+    if (!token || !constantTimeEqual(token, this.config.adminToken)) {
+      if (token) this.throttle.recordFailure(request.ip);
+      throw unauthorized('admin endpoints need Authorization: Bearer <ADMIN_TOKEN>');
+    }
     request.actor = this.actor;
     return true;
   }
