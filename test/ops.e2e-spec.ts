@@ -1,5 +1,7 @@
 import * as http from 'node:http';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Heartbeats } from '../src/common/heartbeats';
 import { LINGER_MAX_BYTES, LINGER_MAX_MS } from '../src/common/http/lingering-close';
@@ -462,5 +464,57 @@ describe('rate limits', () => {
     expect(admin.every((r) => r.status === 200)).toBe(true);
     const health = await burst(10, () => t.request('GET', '/health/live'));
     expect(health.every((r) => r.status === 200)).toBe(true);
+  });
+});
+
+describe('behind the shipped proxy (docker-compose.yml + deploy/nginx.conf)', () => {
+  let t: TestApp;
+  // The app's TRUST_PROXY exactly as docker-compose.yml ships it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const compose = (require('js-yaml') as { load(text: string): unknown }).load(readFileSync(join(__dirname, '..', 'docker-compose.yml'), 'utf8')) as {
+    services: { app: { environment: Record<string, string> } };
+  };
+  const shippedTrustProxy = compose.services.app.environment.TRUST_PROXY;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { TRUST_PROXY: shippedTrustProxy, RATE_LIMIT_PER_IP_PER_S: '3', ADMIN_AUTH_FAILURES_PER_MIN: '10', API_DOCS: 'false' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a forged X-Forwarded-For cannot choose the address the rate limiter sees; the proxy’s entry can', async () => {
+    // This test's socket plays nginx. A client that sends its own X-Forwarded-For gets the real address after it
+    // (what an appending proxy would forward; the shipped nginx replaces the header outright): the app believes only the last hop.
+    const forged = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => t.request('GET', '/callbacks/raksmeypay/100000001/return', { headers: { 'x-forwarded-for': `203.0.113.${i + 1}, 198.51.100.7` } })),
+    );
+    expect(forged.filter((r) => r.status === 404)).toHaveLength(3);
+    expect(forged.filter((r) => r.status === 429)).toHaveLength(3);
+    // Another client behind the same proxy has its own budget.
+    expect((await t.request('GET', '/callbacks/raksmeypay/100000001/return', { headers: { 'x-forwarded-for': '198.51.100.8' } })).status).toBe(404);
+  });
+
+  it('wrong admin tokens are throttled per address (429 with Retry-After after 10 a minute); correct tokens never count', async () => {
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+    const attacker = from('198.51.100.20');
+    for (let i = 0; i < 15; i++) expect((await t.request('GET', '/admin/merchants', { token: TEST_ADMIN_TOKEN, headers: attacker })).status).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await t.request('GET', '/admin/merchants', { token: `adm_guess_${i}_0123456789abcdef`, headers: attacker })).status).toBe(401);
+    const blocked = await t.request('GET', '/admin/merchants', { token: 'adm_guess_10_0123456789abcdef', headers: attacker });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get('content-type')).toContain('application/problem+json');
+    expect(blocked.json).toMatchObject({ status: 429, code: 'rate_limited', limit: 10 });
+    const retryAfter = Number(blocked.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // While blocked, even the right token gets 429: answering it would tell a guesser which guess was right.
+    expect((await t.request('GET', '/admin/merchants', { token: TEST_ADMIN_TOKEN, headers: attacker })).status).toBe(429);
+    // Other addresses are unaffected.
+    expect((await t.request('GET', '/admin/merchants', { token: TEST_ADMIN_TOKEN, headers: from('198.51.100.21') })).status).toBe(200);
+    expect((await t.request('GET', '/admin/merchants', { token: 'adm_wrong_0123456789abcdef', headers: from('198.51.100.21') })).status).toBe(401);
+  });
+
+  it('API_DOCS=false turns off Swagger UI and the OpenAPI document', async () => {
+    for (const path of ['/docs', '/docs-json']) expect([path, (await t.request('GET', path)).status]).toEqual([path, 404]);
   });
 });
