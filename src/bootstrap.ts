@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule, AppRuntimeOptions } from './app.module';
 import { flattenValidationErrors, ProblemFilter, problemFromUnknown, validationProblem } from './common/problem';
+import { installLingeringClose } from './common/http/lingering-close';
 import { setupSwagger } from './common/swagger';
 import { AppConfig } from './config/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
@@ -59,6 +60,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, runtime:
     done();
   });
   installRequestLogging(app);
+  installLingeringClose(app);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -73,7 +75,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, runtime:
   await registerSecurity(app, config);
   installHttpMetrics(app);
   installGracefulClose(app);
-  setupSwagger(app, config);
+  if (config.apiDocs) setupSwagger(app, config);
   return app;
 }
 

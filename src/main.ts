@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   }
   const running = await startApp(config);
   const base = config.publicBaseUrl;
-  const lines = [`khqr-orchestrator listening on port ${running.port}`, `  API docs:     ${base}/docs`];
+  const lines = [`khqr-orchestrator listening on port ${running.port}`];
+  if (config.apiDocs) lines.push(`  API docs:     ${base}/docs`);
   if (config.adminTokenGenerated) lines.push(`  Admin token:  ${config.adminToken}${config.databaseUrl ? '' : `   (kept in ${config.dataDir}/admin.token)`}`);
   if (config.seedDemo) {
     const demo = running.app.get(DemoSeeder, { strict: false }).demo;

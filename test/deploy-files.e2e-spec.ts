@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../src/config/config';
 
 /**
  * docker-compose.yml, checked without Docker: parsed as YAML (js-yaml, which jest itself
@@ -24,6 +26,9 @@ type Service = {
   volumes?: string[];
 };
 const compose = yaml.load(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+
+/** The nginx configuration the proxy service mounts. */
+const proxyConf = () => readFileSync(join(root, compose.services.proxy.volumes!.find((v) => v.includes('nginx'))!.split(':')[0]), 'utf8');
 
 const seconds = (d: string) => Number(/^(\d+)s$/.exec(d)?.[1] ?? NaN);
 
@@ -66,13 +71,34 @@ describe('docker-compose.yml', () => {
   });
 
   it('the proxy configuration spreads requests over every replica and keeps request ids', () => {
-    const mount = compose.services.proxy.volumes!.find((v) => v.includes('nginx'))!;
-    const conf = readFileSync(join(root, mount.split(':')[0]), 'utf8');
+    const conf = proxyConf();
     expect(conf).toMatch(/set \$app http:\/\/app:3000;/);
     expect(conf).toMatch(/proxy_pass \$app;/);
     expect(conf).toContain('resolver 127.0.0.11');
     expect(conf).toMatch(/proxy_set_header X-Request-Id \$khqr_request_id;/);
     expect(conf).toMatch(/listen 8080;/);
+  });
+
+  it('client addresses: nginx sets X-Forwarded-For to the address it saw (never the client’s own header) and the app believes that one hop only', () => {
+    const conf = proxyConf();
+    expect(conf).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
+    expect(conf).not.toContain('$proxy_add_x_forwarded_for');
+    const env = compose.services.app.environment!;
+    const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'compose-')), TRUST_PROXY: env.TRUST_PROXY });
+    expect(config.trustProxy).toBe(1);
+  });
+
+  it('the public port never serves /metrics (however it is spelled); /docs is a setting', () => {
+    const conf = proxyConf();
+    const metrics = /location ~ (\S+) \{\s*return 404;\s*\}/.exec(conf);
+    expect(metrics).not.toBeNull();
+    const pattern = new RegExp(metrics![1]);
+    // nginx matches locations against the normalised path; these are what /metrics spellings normalise to.
+    for (const path of ['/metrics', '/metrics/', '/metrics/x']) expect([path, pattern.test(path)]).toEqual([path, true]);
+    for (const path of ['/metricsx', '/v1/metrics', '/health/live']) expect([path, pattern.test(path)]).toEqual([path, false]);
+    // The deny comes before the catch-all proxy location (regex locations win over prefix ones anyway; this keeps it readable).
+    expect(conf.indexOf(metrics![0])).toBeLessThan(conf.indexOf('location / {'));
+    expect(compose.services.app.environment!.API_DOCS).toMatch(/^\$\{API_DOCS:-(true|false)\}$/);
   });
 
   it('is accepted by the compose CLI where one is installed', () => {

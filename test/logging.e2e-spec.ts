@@ -93,4 +93,32 @@ describe('structured logs', () => {
     expect(all).not.toMatch(/\bsk_[A-Za-z0-9_-]{20,}/);
     expect(all).not.toMatch(/whsec_[A-Za-z0-9+/=]{10,}/);
   });
+
+  it('access lines never carry the capabilities in public URLs (return tokens, QR tokens, pay-page order ids, signed-return hashes)', async () => {
+    lines.length = 0;
+    const merchant = await t.request('POST', '/admin/merchants', { token: TEST_ADMIN_TOKEN, body: { name: 'Capability Shop' } });
+    const order = await t.request('POST', '/v1/orders', { token: merchant.json.api_key, body: { provider: 'bakongapi', amount: '1.00', reference: 'CAP-1' } });
+    const orderId: string = order.json?.id ?? 'ord_01jd0000000000000000000001';
+    const returnToken = 'Rt0k3n_CapabilityReturnToken_0123456789abcd';
+    const qrToken = 'Qr0k3nCapabilityQrToken012345678';
+    const successHash = 'c0ffee0123456789c0ffee0123456789c0ffee01';
+    const visits: [string, string][] = [
+      [`/callbacks/checkout/${returnToken}/return?transaction_id=CJH1D2Y4W1`, '/callbacks/checkout/:token/return?transaction_id=[REDACTED]'],
+      [`/callbacks/checkout/${returnToken}/cancel`, '/callbacks/checkout/:token/cancel'],
+      [`/qr/${qrToken}?format=svg`, '/qr/:token?format=[REDACTED]'],
+      [`/pay/${orderId}?embed=1&origin=https%3A%2F%2Fshop.example.com`, '/pay/:orderId?embed=[REDACTED]&origin=[REDACTED]'],
+      [`/pay/${orderId}/status`, '/pay/:orderId/status'],
+      [`/callbacks/raksmeypay/100000001/return?success_hash=${successHash}&success_time=1`, '/callbacks/raksmeypay/:transactionNumber/return?success_hash=[REDACTED]&success_time=[REDACTED]'],
+      // No route matches: nothing past the first segment is kept.
+      [`/pay/${orderId}/nope/${qrToken}`, '/pay/[REDACTED]'],
+    ];
+    for (const [path] of visits) await t.request('GET', path);
+    await new Promise((r) => setTimeout(r, 100));
+    const logged = lines.map((line) => JSON.parse(line) as { msg?: string; req?: { url: string } }).filter((e) => e.msg?.startsWith('request ') && e.req);
+    for (const [, expected] of visits) expect([expected, logged.some((e) => e.req!.url === expected)]).toEqual([expected, true]);
+    const all = lines.join('\n');
+    for (const capability of [returnToken, qrToken, orderId, successHash]) expect([capability, all.includes(capability)]).toEqual([capability, false]);
+    // Authenticated API paths keep their ids: they are not capabilities there.
+    expect(logged.some((e) => e.req!.url === '/v1/orders')).toBe(true);
+  });
 });

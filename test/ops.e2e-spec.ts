@@ -1,5 +1,10 @@
+import * as http from 'node:http';
+import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Heartbeats } from '../src/common/heartbeats';
+import { LINGER_MAX_BYTES, LINGER_MAX_MS } from '../src/common/http/lingering-close';
 import { OutboxWriter } from '../src/events/outbox.writer';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher.service';
 import { configureRaksmeypay } from './helpers/raksmeypay';
@@ -227,6 +232,142 @@ describe('operations: health, metrics, limits, headers', () => {
       expect((await t.db.query(`SELECT count(*)::int AS n FROM orders WHERE reference = $1`, [reference])).rows[0].n).toBe(0);
     });
 
+    it('the 413 reaches fetch, node:http and plain socket clients every time, for 2 MiB and 20 MiB bodies sent quickly or slowly (lingering close)', async () => {
+      const MiB = 1024 * 1024;
+      const target = new URL('/v1/orders', t.url);
+      const headers = { authorization: `Bearer ${m.apiKey}`, 'content-type': 'application/json' };
+      const CHUNK = Buffer.alloc(64 * 1024, 0x20);
+      const pause = () => new Promise((r) => setTimeout(r, 1));
+
+      // fetch (undici): quick = one buffer with Content-Length; slow = a stream in 64 KiB steps (chunked, no length).
+      const viaFetch = async (size: number, slow: boolean) => {
+        let body: BodyInit;
+        if (!slow) body = Buffer.alloc(size, 0x20);
+        else {
+          let sent = 0;
+          body = new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              if (sent >= size) return controller.close();
+              await pause();
+              sent += CHUNK.length;
+              controller.enqueue(new Uint8Array(CHUNK));
+            },
+          });
+        }
+        const res = await fetch(target, { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
+        return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
+      };
+
+      // node:http: quick = the whole body in one write with Content-Length; slow = 64 KiB steps, chunked, the whole body whatever the answer (as a simple client does).
+      const viaHttp = (size: number, slow: boolean) =>
+        new Promise<{ status: number; type: string | undefined; body: string }>((resolve, reject) => {
+          let answered = false;
+          const req = http.request(target, { method: 'POST', headers: slow ? headers : { ...headers, 'content-length': String(size) } }, (res) => {
+            answered = true;
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], body: text }));
+          });
+          // After the answer has arrived, the server closing the rest of an oversized upload is expected.
+          req.on('error', (err) => (answered ? undefined : reject(err)));
+          if (!slow) return void req.end(Buffer.alloc(size, 0x20));
+          void (async () => {
+            for (let sent = 0; sent < size && !req.destroyed; sent += CHUNK.length) {
+              await pause();
+              req.write(CHUNK);
+            }
+            if (!req.destroyed) req.end();
+          })();
+        });
+
+      // A plain TCP client that writes and reads independently (as many HTTP libraries do): the one that lost the 413 most
+      // often, since a write failing on a reset socket ends it before the answer already received is read.
+      const viaSocket = (size: number, slow: boolean) =>
+        new Promise<{ status: number; type: string | undefined; body: string }>((resolve, reject) => {
+          const socket = net.connect(Number(target.port), target.hostname);
+          let received = '';
+          socket.on('data', (d) => (received += d.toString('latin1')));
+          socket.on('error', (err) => (received ? undefined : reject(err)));
+          socket.on('close', () => {
+            const [head, body = ''] = received.split('\r\n\r\n');
+            if (!head) return reject(new Error('closed without an answer'));
+            resolve({ status: Number(head.split(' ')[1]), type: /\r\ncontent-type: ([^\r]*)/i.exec(head)?.[1], body });
+          });
+          const auth = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+          const framing = slow ? 'transfer-encoding: chunked\r\n' : `content-length: ${size}\r\n`;
+          socket.write(`POST ${target.pathname} HTTP/1.1\r\nhost: ${target.host}\r\n${auth}${framing}\r\n`);
+          if (!slow) return void socket.write(Buffer.alloc(size, 0x20));
+          void (async () => {
+            for (let sent = 0; sent < size && !socket.destroyed; sent += CHUNK.length) {
+              await pause();
+              socket.write(`${CHUNK.length.toString(16)}\r\n`);
+              socket.write(CHUNK);
+              socket.write('\r\n');
+            }
+            if (!socket.destroyed) socket.end('0\r\n\r\n');
+          })();
+        });
+
+      for (let round = 0; round < 3; round++) {
+        for (const size of [2 * MiB, 20 * MiB]) {
+          for (const slow of [false, true]) {
+            for (const [client, send] of [['fetch', viaFetch], ['node:http', viaHttp], ['socket', viaSocket]] as const) {
+              const res = await send(size, slow).catch((err: Error & { cause?: Error }) => ({ status: `${err.message} ${err.cause?.message ?? ''}`, type: '', body: '' }));
+              expect({ client, size, slow, status: res.status, type: res.type }).toEqual({ client, size, slow, status: 413, type: expect.stringContaining('application/problem+json') });
+              expect(JSON.parse(res.body).code).toBe('body_too_large');
+            }
+          }
+        }
+      }
+      // Still serving normally afterwards.
+      expect((await t.request('GET', '/v1/orders', { token: m.apiKey })).status).toBe(200);
+    });
+
+    it('the lingering after a 413 is bounded: a flood is cut after LINGER_MAX_BYTES, a trickle after LINGER_MAX_MS', async () => {
+      const target = new URL(t.url);
+      // Sends an endless body (Content-Length 1 GiB) at `pace`; resolves with what it got back once the server has closed the connection.
+      const endless = (pace: 'flood' | 'trickle') =>
+        new Promise<{ status: number; written: number; closedWhileSending: boolean; lingeredMs: number }>((resolve) => {
+          // allowHalfOpen: the server's FIN after its answer must not stop this client; only the server's close does.
+          const socket = net.connect({ port: Number(target.port), host: target.hostname, allowHalfOpen: true });
+          let received = '';
+          let open = true;
+          let answeredAt = 0;
+          socket.on('data', (d) => {
+            answeredAt ||= Date.now();
+            received += d.toString('latin1');
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => {
+            const closedWhileSending = open;
+            open = false;
+            resolve({ status: Number(received.split(' ')[1]), written: socket.bytesWritten, closedWhileSending, lingeredMs: Date.now() - answeredAt });
+          });
+          socket.write(`POST /v1/orders HTTP/1.1\r\nhost: ${target.host}\r\nauthorization: Bearer ${m.apiKey}\r\ncontent-type: application/json\r\ncontent-length: ${1024 ** 3}\r\n\r\n`);
+          const chunk = Buffer.alloc(pace === 'flood' ? 256 * 1024 : 1024, 0x20);
+          void (async () => {
+            while (open && !socket.destroyed) {
+              if (pace === 'trickle') await new Promise((r) => setTimeout(r, 50));
+              if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r).once('close', r));
+            }
+          })();
+        });
+
+      const flood = await endless('flood');
+      expect(flood.status).toBe(413);
+      expect(flood.closedWhileSending).toBe(true);
+      // What the server read and dropped, plus what the two kernels' socket buffers held: far below the 1 GiB offered.
+      expect(flood.written).toBeLessThan(LINGER_MAX_BYTES + 32 * 1024 * 1024);
+
+      const trickle = await endless('trickle');
+      expect(trickle.status).toBe(413);
+      // Cut by the server (the client never stops on its own), after LINGER_MAX_MS of bytes well under the byte bound.
+      expect(trickle.closedWhileSending).toBe(true);
+      expect(trickle.written).toBeLessThan(LINGER_MAX_BYTES);
+      expect(trickle.lingeredMs).toBeGreaterThanOrEqual(LINGER_MAX_MS / 2);
+    });
+
     it('security headers: CSP that Swagger UI and our pages work under, framing only for embeddable pages', async () => {
       const docs = await t.request('GET', '/docs');
       expect(docs.status).toBe(200);
@@ -323,5 +464,57 @@ describe('rate limits', () => {
     expect(admin.every((r) => r.status === 200)).toBe(true);
     const health = await burst(10, () => t.request('GET', '/health/live'));
     expect(health.every((r) => r.status === 200)).toBe(true);
+  });
+});
+
+describe('behind the shipped proxy (docker-compose.yml + deploy/nginx.conf)', () => {
+  let t: TestApp;
+  // The app's TRUST_PROXY exactly as docker-compose.yml ships it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const compose = (require('js-yaml') as { load(text: string): unknown }).load(readFileSync(join(__dirname, '..', 'docker-compose.yml'), 'utf8')) as {
+    services: { app: { environment: Record<string, string> } };
+  };
+  const shippedTrustProxy = compose.services.app.environment.TRUST_PROXY;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { TRUST_PROXY: shippedTrustProxy, RATE_LIMIT_PER_IP_PER_S: '3', ADMIN_AUTH_FAILURES_PER_MIN: '10', API_DOCS: 'false' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a forged X-Forwarded-For cannot choose the address the rate limiter sees; the proxy’s entry can', async () => {
+    // This test's socket plays nginx. A client that sends its own X-Forwarded-For gets the real address after it
+    // (what an appending proxy would forward; the shipped nginx replaces the header outright): the app believes only the last hop.
+    const forged = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => t.request('GET', '/callbacks/raksmeypay/100000001/return', { headers: { 'x-forwarded-for': `203.0.113.${i + 1}, 198.51.100.7` } })),
+    );
+    expect(forged.filter((r) => r.status === 404)).toHaveLength(3);
+    expect(forged.filter((r) => r.status === 429)).toHaveLength(3);
+    // Another client behind the same proxy has its own budget.
+    expect((await t.request('GET', '/callbacks/raksmeypay/100000001/return', { headers: { 'x-forwarded-for': '198.51.100.8' } })).status).toBe(404);
+  });
+
+  it('wrong admin tokens are throttled per address (429 with Retry-After after 10 a minute); correct tokens never count', async () => {
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+    const attacker = from('198.51.100.20');
+    for (let i = 0; i < 15; i++) expect((await t.request('GET', '/admin/merchants', { token: TEST_ADMIN_TOKEN, headers: attacker })).status).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await t.request('GET', '/admin/merchants', { token: `adm_guess_${i}_0123456789abcdef`, headers: attacker })).status).toBe(401);
+    const blocked = await t.request('GET', '/admin/merchants', { token: 'adm_guess_10_0123456789abcdef', headers: attacker });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get('content-type')).toContain('application/problem+json');
+    expect(blocked.json).toMatchObject({ status: 429, code: 'rate_limited', limit: 10 });
+    const retryAfter = Number(blocked.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // While blocked, even the right token gets 429: answering it would tell a guesser which guess was right.
+    expect((await t.request('GET', '/admin/merchants', { token: TEST_ADMIN_TOKEN, headers: attacker })).status).toBe(429);
+    // Other addresses are unaffected.
+    expect((await t.request('GET', '/admin/merchants', { token: TEST_ADMIN_TOKEN, headers: from('198.51.100.21') })).status).toBe(200);
+    expect((await t.request('GET', '/admin/merchants', { token: 'adm_wrong_0123456789abcdef', headers: from('198.51.100.21') })).status).toBe(401);
+  });
+
+  it('API_DOCS=false turns off Swagger UI and the OpenAPI document', async () => {
+    for (const path of ['/docs', '/docs-json']) expect([path, (await t.request('GET', path)).status]).toEqual([path, 404]);
   });
 });

@@ -6,7 +6,7 @@ import { OrderResponse } from '../orders/order.schema';
 import { AdminListOrdersQuery, ApiKeyList, ApiKeyView, AuditEntryList, AuditLogQuery, ReasonDto, ResolveTransactionDto, RotatedKeyView, RotateKeyDto } from './admin.dto';
 import { AdminService } from './admin.service';
 
-/** The actor AdminGuard put on the request ("admin"). */
+/** The actor AdminGuard put on the request (`admin_token:<fingerprint>`). */
 const actorOf = (req: FastifyRequest) => (req as FastifyRequest & { actor?: string }).actor ?? 'admin';
 
 @ApiTags('Admin')

@@ -70,7 +70,7 @@ export class AuditLogQuery extends PageQuery {
   @MaxLength(100)
   action?: string;
 
-  @ApiPropertyOptional({ example: 'admin' })
+  @ApiPropertyOptional({ example: 'admin_token:3f9a1c2b7d4e', description: 'Who acted: admin_token:<first 12 hex of sha256(ADMIN_TOKEN)>, merchant:<id>, provider:<name> or sweeper' })
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -95,7 +95,7 @@ export class RotatedKeyView extends ApiKeyView {
 export class AuditEntryView {
   @ApiProperty({ example: 'aud_01jd0000000000000000000000' }) id: string;
   @ApiProperty({ example: 'audit_entry' }) object: 'audit_entry';
-  @ApiProperty({ example: 'admin' }) actor: string;
+  @ApiProperty({ example: 'admin_token:3f9a1c2b7d4e' }) actor: string;
   @ApiProperty({ example: 'transaction.resolve' }) action: string;
   @ApiProperty({ example: 'txn_01jd0000000000000000000000' }) subject_id: string;
   @ApiProperty({ nullable: true, type: String }) reason: string | null;

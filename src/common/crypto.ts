@@ -20,6 +20,8 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+const GCM_TAG_BYTES = 16;
+
 /**
  * AES-256-GCM for provider credentials at rest. Stored as "v1.<iv>.<tag>.<ciphertext>" (base64url).
  * The associated data binds a ciphertext to its row, so a blob copied to another merchant will not decrypt.
@@ -44,9 +46,12 @@ export class SecretBox {
   open(sealed: string, associatedData: string): string {
     const [version, iv, tag, ciphertext] = sealed.split('.');
     if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('unrecognised sealed secret');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    // GCM verifies only as many tag bytes as it is given: a truncated tag is a forgery made easy, so only the full 16 bytes are accepted.
+    const authTag = Buffer.from(tag, 'base64url');
+    if (authTag.length !== GCM_TAG_BYTES) throw new Error('unrecognised sealed secret');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'), { authTagLength: GCM_TAG_BYTES });
     decipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    decipher.setAuthTag(authTag);
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   }
 }

@@ -146,7 +146,8 @@ export class ProblemFilter implements ExceptionFilter {
     const problem = problemFromUnknown(exception);
     if (problem.status >= 500) {
       const e = exception as Error;
-      this.logger.error({ err: { name: e?.name, message: e?.message, stack: e?.stack }, url: request?.url }, 'request failed');
+      // The route's shape, not the URL: a public URL is itself a credential (the request's access line, same request_id, has the URL redacted).
+      this.logger.error({ err: { name: e?.name, message: e?.message, stack: e?.stack }, route: request?.routeOptions?.url }, 'request failed');
     }
     for (const [name, value] of Object.entries(problem.extra.headers ?? {})) void reply.header(name, value);
     void reply

@@ -58,4 +58,15 @@ describe('loadConfig', () => {
       expect({ sandbox: c.sandbox, sandboxForced: c.sandboxForced, outboundLoopback: c.outboundLoopback }).toEqual({ sandbox, sandboxForced: forced, outboundLoopback: loopback });
     });
   });
+
+  it('TRUST_PROXY takes a hop count or the proxies’ addresses, so only the proxy’s own entry is believed', () => {
+    const trust = (raw: string) => loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: raw }).trustProxy;
+    expect(trust('1')).toBe(1);
+    expect(trust('2')).toBe(2);
+    expect(trust('0')).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('true')).toBe(true);
+    expect(trust('10.0.0.0/8, 192.168.1.7,loopback,fd00::/8')).toEqual(['10.0.0.0/8', '192.168.1.7', 'loopback', 'fd00::/8']);
+    for (const bad of ['maybe', '10.0.0.0/33', 'nginx', '1.2.3.4/8/9', ',']) expect(() => trust(bad)).toThrow(/TRUST_PROXY/);
+  });
 });

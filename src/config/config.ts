@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { SsrfGuard } from '../common/http/ssrf-guard';
 
@@ -40,13 +41,21 @@ export class AppConfig {
   topupOrdersPerMerchantPerMin: number;
   /** Gateway checks the public pay-page status poll may make per merchant per second, across all instances (PAGE_CHECKS_PER_MERCHANT_PER_S). */
   pageChecksPerMerchantPerS: number;
+  /** Wrong admin tokens one client address may send per minute before its admin requests answer 429 (ADMIN_AUTH_FAILURES_PER_MIN). */
+  adminAuthFailuresPerMin: number;
   /** Seed the demo merchant (embedded mode only, default on there). */
   seedDemo: boolean;
   /** Reconciliation and webhook dispatch loops (off in some tests, which drive them by hand). */
   backgroundJobs: boolean;
   corsOrigins: string[];
-  /** Honour X-Forwarded-For from a reverse proxy (TRUST_PROXY); off, a client could spoof its IP past the per-IP limits. */
-  trustProxy: boolean;
+  /**
+   * Which hops of X-Forwarded-For to believe (TRUST_PROXY): false (none: the socket address), a hop count
+   * (1 = the proxy in front of us, whose own X-Forwarded-For entry is the client), or the proxies' addresses/CIDRs.
+   * `true` believes every hop, so a client can choose its own address past the per-IP limits.
+   */
+  trustProxy: boolean | number | string[];
+  /** Serve Swagger UI at /docs and the OpenAPI document at /docs-json (API_DOCS, default on: they describe the public API, no secret). */
+  apiDocs: boolean;
   /** Deadline for one gateway API call. */
   providerTimeoutMs: number;
   /** Webhook retry delays after each failed attempt (WEBHOOK_RETRY_SCHEDULE_MS; default 5 s … 14 h, about 2.5 days). */
@@ -77,6 +86,25 @@ function bool(name: string, raw: string | undefined, fallback: boolean, problems
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   problems.push(`${name} must be true or false (got "${raw}")`);
   return fallback;
+}
+
+/** Addresses proxy-addr knows by name, besides IPs and CIDRs. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {
+  if (raw === undefined || raw === '') return false;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
+  if (/^(true|yes|on)$/i.test(raw)) return true;
+  if (/^(false|no|off)$/i.test(raw)) return false;
+  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = entries.filter((e) => {
+    if (PROXY_RANGE_NAMES.has(e)) return false;
+    const [address, bits, extra] = e.split('/');
+    const family = isIP(address);
+    return !family || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+  });
+  if (!entries.length || bad.length) problems.push(`TRUST_PROXY must be false, a hop count, or proxy addresses/CIDRs (got "${raw}")`);
+  return entries;
 }
 
 function int(name: string, raw: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {
@@ -124,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (!SsrfGuard.validateAllowlistEntry(entry)) problems.push(`OUTBOUND_ALLOWLIST entry "${entry}" is neither a host name nor a CIDR`);
   }
   c.rateLimitPerKeyPerS = int('RATE_LIMIT_PER_KEY_PER_S', env.RATE_LIMIT_PER_KEY_PER_S, 100, 1, 1_000_000, problems);
+  c.adminAuthFailuresPerMin = int('ADMIN_AUTH_FAILURES_PER_MIN', env.ADMIN_AUTH_FAILURES_PER_MIN, 10, 1, 1_000_000, problems);
   c.rateLimitPerIpPerS = int('RATE_LIMIT_PER_IP_PER_S', env.RATE_LIMIT_PER_IP_PER_S, 50, 1, 1_000_000, problems);
   c.topupOrdersPerMerchantPerMin = int('TOPUP_ORDERS_PER_MERCHANT_PER_MIN', env.TOPUP_ORDERS_PER_MERCHANT_PER_MIN, 30, 1, 1_000_000, problems);
   c.pageChecksPerMerchantPerS = int('PAGE_CHECKS_PER_MERCHANT_PER_S', env.PAGE_CHECKS_PER_MERCHANT_PER_S, 10, 1, 1_000_000, problems);
@@ -146,7 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', env.WEBHOOK_TIMEOUT_MS, 15_000, 100, 60_000, problems);
   c.webhookConcurrency = int('WEBHOOK_CONCURRENCY', env.WEBHOOK_CONCURRENCY, 32, 1, 256, problems);
   c.webhookPollIntervalMs = int('WEBHOOK_POLL_INTERVAL_MS', env.WEBHOOK_POLL_INTERVAL_MS, 1_000, 50, 60_000, problems);
-  c.trustProxy = bool('TRUST_PROXY', env.TRUST_PROXY, false, problems);
+  c.trustProxy = trustProxy(env.TRUST_PROXY, problems);
+  c.apiDocs = bool('API_DOCS', env.API_DOCS, true, problems);
   c.corsOrigins = (env.CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean);
 
   const adminToken = env.ADMIN_TOKEN;

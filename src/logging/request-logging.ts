@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { storage } from 'nestjs-pino/storage';
 import type { Logger as PinoInstance } from 'pino';
 import { ROOT_LOGGER } from './logging.module';
-import { scrubString } from './redact';
+import { limitScope } from '../security/rate-limit';
+import { REDACTED, scrubString } from './redact';
 
 /** Probes hit these every few seconds; an access line for each would drown everything else. */
 const QUIET_PATHS = /^\/(health\/(live|ready)|metrics)(\?|$)/;
@@ -28,13 +29,30 @@ class RequestLogStore {
   }
 }
 
+/**
+ * The URL as an access line records it. On the public routes (callbacks, pay pages, QR images,
+ * top-up) the URL itself is the credential: a return token, the order id that opens a pay page,
+ * a signed return's hashes. There the line keeps the route's shape (`/qr/:token`) and the query's
+ * names, never their values; elsewhere the URL is kept, with secret-shaped parts scrubbed.
+ */
+export function loggedUrl(request: FastifyRequest): string {
+  const at = request.url.indexOf('?');
+  const path = at < 0 ? request.url : request.url.slice(0, at);
+  if (limitScope(path) !== 'public') return scrubString(request.url);
+  const route = request.routeOptions.url;
+  const shape = route ?? `/${path.split('/')[1]}/${REDACTED}`;
+  if (at < 0) return shape;
+  const names = [...new URLSearchParams(request.url.slice(at + 1)).keys()].map((name) => `${scrubString(name)}=${REDACTED}`);
+  return names.length ? `${shape}?${names.join('&')}` : shape;
+}
+
 /** Only what an operator needs from a request; headers (credentials, cookies) are never logged. */
 function requestSummary(request: FastifyRequest) {
   const agent = request.headers['user-agent'];
   return {
     id: request.id,
     method: request.method,
-    url: scrubString(request.url),
+    url: loggedUrl(request),
     remote_address: request.ip,
     user_agent: typeof agent === 'string' ? scrubString(agent) : undefined,
   };

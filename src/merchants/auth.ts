@@ -1,8 +1,9 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { constantTimeEqual } from '../common/crypto';
+import { constantTimeEqual, sha256Hex } from '../common/crypto';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
+import { AdminAuthThrottle } from '../security/admin-auth-throttle';
 import { ApiKeysService } from './api-keys.service';
 
 export interface AuthedMerchant {
@@ -40,16 +41,40 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
+/**
+ * The audit-log actor for a credential: which one acted, without the secret. 12 hex digits of
+ * its sha256 (`printf %s "$ADMIN_TOKEN" | sha256sum | cut -c1-12`), so rotating the token shows as a new actor.
+ */
+export const adminTokenActor = (token: string): string => `admin_token:${sha256Hex(token).slice(0, 12)}`;
+
 /** Admin endpoints: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
 @Injectable()
 export class AdminGuard implements CanActivate {
-  constructor(private readonly config: AppConfig) {}
+  private readonly actor: string;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly throttle: AdminAuthThrottle,
+  ) {
+    this.actor = adminTokenActor(config.adminToken);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
+    // Checked before the token: a blocked address learns nothing about its guesses.
+    const wait = this.throttle.blockedFor(request.ip);
+    if (wait) {
+      throw new ProblemException(429, 'rate_limited', `too many wrong admin tokens from this address (limit ${this.throttle.limit} per minute); retry after ${wait} s`, {
+        headers: { 'Retry-After': String(wait) },
+        limit: this.throttle.limit,
+      });
+    }
     const token = bearerToken(request);
-    if (!token || !constantTimeEqual(token, this.config.adminToken)) throw unauthorized('admin endpoints need Authorization: Bearer <ADMIN_TOKEN>');
-    request.actor = 'admin';
+    if (!token || !constantTimeEqual(token, this.config.adminToken)) {
+      if (token) this.throttle.recordFailure(request.ip);
+      throw unauthorized('admin endpoints need Authorization: Bearer <ADMIN_TOKEN>');
+    }
+    request.actor = this.actor;
     return true;
   }
 }

@@ -6,6 +6,7 @@ import { sha256Hex } from '../common/crypto';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { bearerToken } from '../merchants/auth';
+import { AdminAuthThrottle } from './admin-auth-throttle';
 
 /** Where a request goes, as far as limits care. */
 export type LimitScope = 'merchant' | 'public' | 'none';
@@ -89,14 +90,16 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 }
 
-/** Rate limits as a module: the throttler configuration and the guard on every route. */
+/** Rate limits as a module: the throttler configuration and the guard on every route; the admin-token throttle for every AdminGuard (global: one per process). */
 @Module({})
 export class RateLimitModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: RateLimitModule,
+      global: true,
       imports: [ThrottlerModule.forRoot({ throttlers: throttlers(config) })],
-      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }, AdminAuthThrottle],
+      exports: [AdminAuthThrottle],
     };
   }
 }

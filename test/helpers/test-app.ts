@@ -101,6 +101,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     // Specs drive the API hard on purpose; the rate-limit specs set their own small limits.
     RATE_LIMIT_PER_KEY_PER_S: '100000',
     RATE_LIMIT_PER_IP_PER_S: '100000',
+    ADMIN_AUTH_FAILURES_PER_MIN: '100000',
     ...(opts.env ?? {}),
   });
   const app = await createApp(config, databaseUrl, { logStream: opts.logStream });
