@@ -1,14 +1,29 @@
 import { Global, Module } from '@nestjs/common';
+import { InboundCallbacks } from '../providers/inbound';
 import { IdempotencyService } from './idempotency.service';
+import { InboundCallbacksService } from './inbound-callbacks.service';
 import { OrderTransitions } from './order-transitions.service';
 import { OrdersController } from './orders.controller';
 import { OrdersService } from './orders.service';
 import { PaymentVerifier } from './payment-verifier.service';
+import { TransactionsRepository } from './transactions.repository';
 
+/**
+ * Global so that gateway controllers (providers/<id>/) get InboundCallbacks without importing orders/:
+ * they depend on the port declared in providers/inbound.ts, and this module binds it to its implementation.
+ */
 @Global()
 @Module({
   controllers: [OrdersController],
-  providers: [OrdersService, OrderTransitions, PaymentVerifier, IdempotencyService],
-  exports: [OrdersService, OrderTransitions, PaymentVerifier],
+  providers: [
+    OrdersService,
+    OrderTransitions,
+    PaymentVerifier,
+    IdempotencyService,
+    TransactionsRepository,
+    InboundCallbacksService,
+    { provide: InboundCallbacks, useExisting: InboundCallbacksService },
+  ],
+  exports: [OrdersService, OrderTransitions, PaymentVerifier, InboundCallbacks],
 })
 export class OrdersModule {}

@@ -447,9 +447,16 @@ describe('reliability: security', () => {
       }
       // The hosted checkout's return token is looked up by its sha256, never compared in JavaScript.
       // The hosted checkout's return and cancel tokens, and Ahnajak's return token, likewise.
-      expect(readFileSync(join(ROOT, 'providers', 'checkout', 'checkout.controller.ts'), 'utf8')).toMatch(/returnTokenHash: sha256Hex\(token\)/);
-      expect(readFileSync(join(ROOT, 'providers', 'checkout', 'checkout.controller.ts'), 'utf8')).toMatch(/cancelTokenHash: sha256Hex\(token\)/);
-      expect(readFileSync(join(ROOT, 'providers', 'ahnajak', 'ahnajak.controller.ts'), 'utf8')).toMatch(/returnTokenHash: sha256Hex\(token\)/);
+      // Each gateway names the link its token belongs to; the one inbound service looks every link token up by its sha256.
+      expect(readFileSync(join(ROOT, 'providers', 'checkout', 'checkout.inbound.ts'), 'utf8')).toMatch(/by: 'return_token', token: params\.token/);
+      expect(readFileSync(join(ROOT, 'providers', 'checkout', 'checkout.inbound.ts'), 'utf8')).toMatch(/by: 'cancel_token', token: params\.token/);
+      expect(readFileSync(join(ROOT, 'providers', 'ahnajak', 'ahnajak.inbound.ts'), 'utf8')).toMatch(/by: 'return_token', token: params\.token/);
+      const inbound = readFileSync(join(ROOT, 'orders', 'inbound-callbacks.service.ts'), 'utf8');
+      expect(inbound).toMatch(/findByReturnTokenHash\(callback\.provider, sha256Hex\(lookup\.token\)\)/);
+      expect(inbound).toMatch(/findByCancelTokenHash\(callback\.provider, sha256Hex\(lookup\.token\)\)/);
+      const transactions = readFileSync(join(ROOT, 'orders', 'transactions.repository.ts'), 'utf8');
+      expect(transactions).toMatch(/returnTokenHash: tokenHash/);
+      expect(transactions).toMatch(/cancelTokenHash: tokenHash/);
       expect(readFileSync(join(ROOT, 'merchants', 'auth.ts'), 'utf8')).toMatch(/constantTimeEqual\(token, this\.config\.adminToken\)/);
       tally.cases++;
     });
