@@ -39,7 +39,7 @@ export class ProviderGuard {
   private consecutive429 = 0;
 
   constructor(
-    readonly provider: string,
+    readonly provider: ProviderId,
     concurrency: number,
     ratePerS: number,
     providerTimeoutMs: number,
@@ -68,7 +68,7 @@ export class ProviderGuard {
             this.consecutive429 = 0;
             return result;
           } catch (err) {
-            if (err instanceof TaskCancelledError) throw new ProviderError(this.provider as ProviderId, 'timeout', 'the gateway did not answer in time');
+            if (err instanceof TaskCancelledError) throw new ProviderError(this.provider, 'timeout', 'the gateway did not answer in time');
             if (err instanceof ProviderError && err.kind === 'rate_limited') {
               const backoff = Math.min(RATE_LIMIT_PAUSE_CAP_MS, RATE_LIMIT_PAUSE_MS * 2 ** this.consecutive429++);
               this.bucket.pause(Math.max(backoff, (err.retryAfterSeconds ?? 0) * 1000));
@@ -88,11 +88,11 @@ export class ProviderGuard {
 @Injectable()
 export class ProviderLimits {
   private readonly logger = new Logger('Reconciliation');
-  private readonly guards = new Map<string, ProviderGuard>();
+  private readonly guards = new Map<ProviderId, ProviderGuard>();
 
   constructor(private readonly config: AppConfig) {}
 
-  for(provider: string): ProviderGuard {
+  for(provider: ProviderId): ProviderGuard {
     let guard = this.guards.get(provider);
     if (!guard) {
       guard = new ProviderGuard(provider, this.config.reconcileConcurrency, this.config.reconcileRatePerS, this.config.providerTimeoutMs, this.logger);

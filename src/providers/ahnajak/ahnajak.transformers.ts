@@ -269,6 +269,9 @@ export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 export type FieldNames = Record<TemplateVariable, string>;
 export const DEFAULT_FIELD_NAMES: FieldNames = { transaction_id: 'transaction_id', amount: 'amount', status: 'status', hash: 'hash' };
 
+/** A custom payload template as stored on the account: each of the merchant's field names mapped to one of our variables. */
+export type PayloadTemplate = Record<string, string>;
+
 const normalizeVariable = (value: string) => value.trim().replace(/^\{\{\s*(.*?)\s*\}\}$/, '$1');
 
 /** Checks a payload_template (their field -> one of our four variables, "amount" or "{{amount}}"); an error message or null. */
