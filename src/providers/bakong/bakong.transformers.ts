@@ -30,7 +30,7 @@ import { BakongKHQR, IndividualInfo, KhqrOptionalData, MerchantInfo } from 'bako
 import { md5Hex } from '../../common/crypto';
 import type { OutboundResponse } from '../../common/http/outbound-http';
 import { Currency, formatAmount, isCurrency, MoneyError, parseAmount } from '../../common/money';
-import { inspectKhqr, KHQR_CURRENCY_CODE } from '../khqr';
+import { inspectKhqr, KHQR_CURRENCY_CODE, KHQR_LIMITS } from '../khqr';
 import { ProviderError, ProviderErrorKind, VerifyOutcome } from '../provider';
 import { parseJsonObject } from '../provider-errors';
 
@@ -47,16 +47,8 @@ export const EXPIRY_GRACE_MS = 60_000;
 export const BAKONG_FORBIDDEN_MESSAGE =
   'Bakong answered HTTP 403 Forbidden: the Open API accepts calls from Cambodian IP addresses only — run the orchestrator on a host in Cambodia, or set base_url to a relay hosted there (docs/providers-bakong.md)';
 
-/** SDK field limits (bakong-khqr emv.INVALID_LENGTH). */
-export const KHQR_LIMITS = { accountId: 32, merchantName: 25, merchantCity: 15, merchantId: 32, acquiringBank: 32, billNumber: 25 } as const;
-
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
-
-export const checkAccountId = (v: unknown): string | null =>
-  typeof v === 'string' && /^[^\s@]+@[^\s@]+$/.test(v) && v.length <= KHQR_LIMITS.accountId ? null : `must be a Bakong account id such as name@bank (at most ${KHQR_LIMITS.accountId} characters)`;
-
-export const checkKhqrText = (max: number) => (v: unknown): string | null =>
-  typeof v === 'string' && PRINTABLE_ASCII.test(v) && v.trim() === v && v.length <= max ? null : `must be 1–${max} printable ASCII characters without leading or trailing spaces`;
+// The KHQR field checks are the national standard's, shared with bakongapi (one copy, in ../khqr.ts).
+export { checkAccountId, checkKhqrText, KHQR_LIMITS } from '../khqr';
 
 /** A merchant's Bakong Open API account as stored (the provider's credentialFields); bakongAccount() reads it. */
 export interface BakongCredentials {

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { OutboundHttp } from '../../common/http/outbound-http';
+import { KHQR_LIMITS } from '../khqr';
 import { CreatePaymentInput, CreatePaymentResult, credentialFields, PaymentProvider, VerifyInput, VerifyOutcome } from '../provider';
 import { callProvider, parseJsonObject } from '../provider-errors';
 import {
   BAKONGAPI_DEV_BASE_URL,
-  BAKONGAPI_LIMITS,
   bakongapiAmount,
   checkBakongId,
   checkMerchantName,
@@ -35,7 +35,7 @@ export class BakongapiProvider implements PaymentProvider<BakongapiAccount> {
   readonly capabilities = { verify: true, batchVerify: false, callbacks: [], khqr: true, currencies: ['USD' as const] };
   readonly credentialFields = credentialFields<BakongapiAccount>({
     bakong_id: { secret: false, required: true, kind: 'string', description: 'Your Bakong account id (name@bank): the KHQR pays it', example: 'myshop@aclb', check: checkBakongId },
-    merchant_name: { secret: false, required: true, kind: 'string', description: `Merchant name in the KHQR (≤ ${BAKONGAPI_LIMITS.merchantName} characters)`, example: 'My Store', check: checkMerchantName },
+    merchant_name: { secret: false, required: true, kind: 'string', description: `Merchant name in the KHQR (≤ ${KHQR_LIMITS.merchantName} characters)`, example: 'My Store', check: checkMerchantName },
     base_url: { secret: false, required: false, kind: 'url', description: `Service host, as the service gives it to you (the document shows only ${BAKONGAPI_DEV_BASE_URL}; no production host is published)`, example: BAKONGAPI_DEV_BASE_URL },
   });
 
