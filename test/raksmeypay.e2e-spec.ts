@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { SecretBox } from '../src/common/crypto';
 import { startFakeGateway } from './helpers/bakong';
 import { configureRaksmeypay } from './helpers/raksmeypay';
 import { httpRequest, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
