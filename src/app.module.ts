@@ -14,17 +14,10 @@ import { loggingModule } from './logging/logging.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OrdersModule } from './orders/orders.module';
-import { AhnajakModule } from './providers/ahnajak/ahnajak.module';
-import { CheckoutModule } from './providers/checkout/checkout.module';
-import { BakongModule } from './providers/bakong/bakong.module';
-import { BakongapiModule } from './providers/bakongapi/bakongapi.module';
-import { RaksmeypayModule } from './providers/raksmeypay/raksmeypay.module';
+import { GATEWAY_MODULES } from './providers/gateways';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { RateLimitModule } from './security/rate-limit';
-
-/** Provider modules: one per gateway, each registering itself in the ProviderRegistry. */
-const PROVIDER_MODULES = [RaksmeypayModule, BakongapiModule, BakongModule, AhnajakModule, CheckoutModule];
 
 /** Process-level wiring that is not configuration (tests pass a log stream to capture logs). */
 export interface AppRuntimeOptions {
@@ -44,7 +37,7 @@ export class AppModule {
         MerchantsModule,
         OrdersModule,
         EventsModule,
-        ...PROVIDER_MODULES,
+        ...GATEWAY_MODULES,
         CheckoutPagesModule,
         ReconciliationModule,
         MetricsModule,

@@ -197,12 +197,12 @@ export class TopupController {
     if (!rows[0] || rows[0].status !== 'active') return null;
     const panel = await this.panels.get(merchantId);
     if (!panel?.enabled) return null;
-    const provider = (await this.panels.effectiveProvider(panel)) as ProviderId | null;
+    const provider = await this.panels.effectiveProvider(panel);
     if (!provider) return null;
     let gatewayOrigin: string | null = null;
     if (provider === 'raksmeypay' || provider === 'ahnajak') {
       const account = await this.accounts.credentials(merchantId, provider);
-      gatewayOrigin = new URL(String(account.base_url)).origin;
+      gatewayOrigin = new URL(account.base_url).origin;
     }
     return { merchantName: rows[0].name, provider, gatewayOrigin, minMinor: panel.minMinor, maxMinor: panel.maxMinor, presetsMinor: panel.presetsMinor };
   }

@@ -1,10 +1,11 @@
 import type { ProviderCredentials, ProviderId } from '../providers/provider';
 
 /**
- * The demo merchant's gateway accounts, all pointing at the sandbox. Secrets here are demo
+ * The demo merchant's gateway accounts, all pointing at the sandbox: one per gateway (a gateway
+ * without one does not compile), each of that gateway's account type. Secrets here are demo
  * values the sandbox reads back from the database like a gateway's back office would.
  */
-export const DEMO_ACCOUNTS: Partial<Record<ProviderId, (sandboxBase: string) => ProviderCredentials>> = {
+export const DEMO_ACCOUNTS: { [Id in ProviderId]: (sandboxBase: string) => ProviderCredentials<Id> } = {
   raksmeypay: (base) => ({ profile_id: 'demo-raksmeypay', profile_key: 'demo-raksmeypay-profile-key', base_url: `${base}/raksmeypay` }),
   ahnajak: (base) => ({ profile_id: 'demo-ahnajak', secret_key: 'demo-ahnajak-secret-key', base_url: `${base}/ahnajak` }),
   // client_base_url is "your site" as registered with the gateway: the orchestrator's own URL.

@@ -53,8 +53,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
     }
     const sandboxBase = `${this.config.publicBaseUrl}/sandbox`;
     for (const provider of this.registry.all()) {
-      const account = DEMO_ACCOUNTS[provider.id]?.(sandboxBase);
-      if (account) await this.accounts.put(demo.merchant_id, provider.id, account);
+      await this.accounts.put(demo.merchant_id, provider.id, DEMO_ACCOUNTS[provider.id](sandboxBase));
     }
     await this.panels.put(demo.merchant_id, DEMO_SMM_PANEL(sandboxBase));
     // Subscribe the sandbox's webhook inbox, so signed deliveries can be watched at GET /sandbox/webhook-inbox.

@@ -5,7 +5,7 @@ import { SecretBox } from '../common/crypto';
 import { formatAmount, MoneyError, parseAmount } from '../common/money';
 import { AppConfig } from '../config/config';
 import { maskSecret } from '../merchants/provider-accounts.service';
-import { ProviderRegistry } from '../providers/provider';
+import { isProviderId, ProviderId, ProviderRegistry } from '../providers/provider';
 import { FieldError, ProblemException, validationProblem } from '../common/problem';
 import { PutSmmPanelDto, SMM_PANEL_TYPES, SmmPanelType, TOPUP_PROVIDER_ORDER } from './smm-panel.dto';
 
@@ -132,10 +132,10 @@ export class SmmPanelsService {
   }
 
   /** The gateway for top-up orders: the panel's own choice, else the first configured in order bakong, bakongapi, raksmeypay, ahnajak. */
-  async effectiveProvider(s: SmmPanelSettings): Promise<string | null> {
+  async effectiveProvider(s: SmmPanelSettings): Promise<ProviderId | null> {
     const rows: { provider: string }[] = await this.db.query(`SELECT provider FROM provider_accounts WHERE merchant_id = $1`, [s.merchantId]);
-    const configured = new Set(rows.map((r) => r.provider).filter((p) => this.registry.get(p)));
-    if (s.provider) return configured.has(s.provider) ? s.provider : null;
+    const configured = new Set(rows.map((r) => r.provider).filter((p): p is ProviderId => this.registry.get(p) !== undefined));
+    if (s.provider) return isProviderId(s.provider) && configured.has(s.provider) ? s.provider : null;
     return TOPUP_PROVIDER_ORDER.find((p) => configured.has(p)) ?? null;
   }
 

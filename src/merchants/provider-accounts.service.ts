@@ -4,7 +4,7 @@ import { SecretBox } from '../common/crypto';
 import { newId } from '../common/ids';
 import { FieldError, ProblemException, validationProblem } from '../common/problem';
 import { AppConfig } from '../config/config';
-import { CredentialField, PaymentProvider, ProviderCredentials, ProviderId, ProviderRegistry } from '../providers/provider';
+import { CredentialField, PaymentProvider, ProviderCredentials, ProviderId, ProviderRegistry, StoredCredentials } from '../providers/provider';
 import { ProviderAccountRow } from './merchant.entity';
 
 export interface ProviderAccountView {
@@ -87,13 +87,13 @@ export class ProviderAccountsService {
     return provider;
   }
 
-  validate(providerId: string, body: unknown): ProviderCredentials {
+  validate(providerId: string, body: unknown): StoredCredentials {
     const provider = this.provider(providerId);
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw validationProblem([{ field: '', message: 'the body must be a JSON object' }]);
     const errors: FieldError[] = [];
     const known = new Set(provider.credentialFields.map((f) => f.name));
     for (const name of Object.keys(body)) if (!known.has(name)) errors.push({ field: name, message: `unknown field for ${provider.id}` });
-    const clean: ProviderCredentials = {};
+    const clean: StoredCredentials = {};
     for (const field of provider.credentialFields) {
       const value = (body as Record<string, unknown>)[field.name];
       const error = checkField(field, value);
@@ -134,7 +134,7 @@ export class ProviderAccountsService {
    * throws AccountNeedsAttentionError instead, so background checks don't retry it blindly
    * until the merchant PUTs new credentials.
    */
-  async credentials(merchantId: string, providerId: ProviderId, opts: { skipNeedingAttention?: boolean } = {}): Promise<ProviderCredentials> {
+  async credentials<Id extends ProviderId>(merchantId: string, providerId: Id, opts: { skipNeedingAttention?: boolean } = {}): Promise<ProviderCredentials<Id>> {
     // Raw SQL: this runs on every order creation and gateway check, and a repository find costs more CPU than the query itself.
     const rows: SealedAccountRow[] = await this.db.query(`SELECT ${SEALED_ACCOUNT_COLUMNS('provider_accounts')} FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`, [
       merchantId,
@@ -147,24 +147,26 @@ export class ProviderAccountsService {
    * credentials() for a row the caller read itself (SEALED_ACCOUNT_COLUMNS, all null when the
    * account is missing), so a hot path can fetch it in the same round trip as its own query.
    */
-  credentialsFromRow(providerId: ProviderId, row: Partial<SealedAccountRow> | undefined, opts: { skipNeedingAttention?: boolean } = {}): ProviderCredentials {
+  credentialsFromRow<Id extends ProviderId>(providerId: Id, row: Partial<SealedAccountRow> | undefined, opts: { skipNeedingAttention?: boolean } = {}): ProviderCredentials<Id> {
     if (!row?.credentialsSealed || !row.merchantId) {
       throw new ProblemException(422, 'provider_account_missing', `no ${providerId} account is configured; PUT /v1/provider-accounts/${providerId} first`);
     }
     if (opts.skipNeedingAttention && row.needsAttention) throw new AccountNeedsAttentionError(providerId, row.needsAttention);
     const creds = this.open({ merchantId: row.merchantId, provider: providerId, credentialsSealed: row.credentialsSealed });
     const provider = this.provider(providerId);
-    const baseUrl = String(creds.base_url ?? provider.defaultBaseUrl).replace(/\/+$/, '');
+    const baseUrl = (typeof creds.base_url === 'string' ? creds.base_url : provider.defaultBaseUrl).replace(/\/+$/, '');
     // The gateway publishes no production host and the account names none: no call is made to a guessed one.
     if (!baseUrl) throw new ProblemException(422, 'provider_account_incomplete', missingBaseUrl(providerId));
-    return { ...creds, base_url: baseUrl };
+    // The one place stored JSON becomes a typed account: put() stored only what validate() accepted
+    // against this gateway's credentialFields, which credentialFields() keeps in step with its account type.
+    return { ...creds, base_url: baseUrl } as ProviderCredentials<Id>;
   }
 
   async markNeedsAttention(merchantId: string, providerId: ProviderId, reason: string | null): Promise<void> {
     await this.db.query(`UPDATE provider_accounts SET needs_attention = $3, updated_at = now() WHERE merchant_id = $1 AND provider = $2`, [merchantId, providerId, reason]);
   }
 
-  private open(row: Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed'>): ProviderCredentials {
-    return JSON.parse(this.box.open(row.credentialsSealed, `${row.merchantId}:${row.provider}`)) as ProviderCredentials;
+  private open(row: Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed'>): StoredCredentials {
+    return JSON.parse(this.box.open(row.credentialsSealed, `${row.merchantId}:${row.provider}`)) as StoredCredentials;
   }
 }

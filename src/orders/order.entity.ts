@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintNumber } from '../common/columns';
 import type { Currency } from '../common/money';
+import type { ProviderId } from '../providers/provider';
 import type { OrderStatus, Verification } from './state-machine';
 
 @Entity('orders')
@@ -11,7 +12,7 @@ export class Order {
   @Column('text') status: OrderStatus;
   @Column('bigint', { name: 'amount_minor', transformer: bigintNumber }) amountMinor: number;
   @Column('text') currency: Currency;
-  @Column('text') provider: string;
+  @Column('text') provider: ProviderId;
   @Column('text', { nullable: true }) description: string | null;
   @Column('jsonb', { nullable: true }) customer: { name?: string; email?: string } | null;
   @Column('jsonb', { nullable: true }) metadata: Record<string, unknown> | null;
@@ -44,7 +45,7 @@ export class Transaction {
   @Column('bigint', { transformer: bigintNumber }) number: number;
   @Column('text', { name: 'order_id' }) orderId: string;
   @Column('text', { name: 'merchant_id' }) merchantId: string;
-  @Column('text') provider: string;
+  @Column('text') provider: ProviderId;
   @Column('text', { name: 'provider_reference' }) providerReference: string;
   /** Proof of payment the gateway handed back (e.g. the hosted checkout's transaction_id). */
   @Column('text', { name: 'provider_proof', nullable: true }) providerProof: string | null;

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
-import { PaymentProvider, ProviderError, ProviderId, ProviderRegistry, VerifyInput, VerifyOutcome } from '../providers/provider';
+import { PaymentProvider, ProviderError, ProviderRegistry, VerifyInput, VerifyOutcome } from '../providers/provider';
 import { Order, Transaction } from './order.entity';
 import { OrderTransitions, TransitionResult } from './order-transitions.service';
 
@@ -49,7 +49,7 @@ export class PaymentVerifier {
   async verifyOne(txn: Transaction, actor: string): Promise<TransitionResult | null> {
     const provider = this.provider(txn.provider);
     if (!provider.verify) return null;
-    const account = await this.accounts.credentials(txn.merchantId, txn.provider as ProviderId);
+    const account = await this.accounts.credentials(txn.merchantId, txn.provider);
     let outcome: VerifyOutcome;
     try {
       outcome = await provider.verify({ transaction: PaymentVerifier.verifyInput(txn), account });
@@ -117,7 +117,7 @@ export class PaymentVerifier {
       [txn.id, message.slice(0, 500)],
     );
     if (err instanceof ProviderError && err.kind === 'auth') {
-      await this.accounts.markNeedsAttention(txn.merchantId, txn.provider as ProviderId, err.message.slice(0, 500));
+      await this.accounts.markNeedsAttention(txn.merchantId, txn.provider, err.message.slice(0, 500));
     }
   }
 

@@ -45,10 +45,10 @@ export interface InboundTransaction {
   currency: Currency;
 }
 
-export interface InboundInput {
+export interface InboundInput<Id extends ProviderId = ProviderId> {
   request: InboundRequest;
   /** The gateway account that verifies the call; null for an unknown reference and for token links. */
-  account: ProviderCredentials | null;
+  account: ProviderCredentials<Id> | null;
   /** Null for an unknown reference, and for merchant lookups (where the verdict names the transaction). */
   transaction: InboundTransaction | null;
   now: Date;
@@ -84,11 +84,11 @@ export type InboundVerdict =
   | InboundRefusal;
 
 /** One inbound call of one gateway, as pure functions. */
-export interface InboundCallback {
-  readonly provider: ProviderId;
+export interface InboundCallback<Id extends ProviderId = ProviderId> {
+  readonly provider: Id;
   /** Checks the request's shape (a malformed id is refused before any lookup) and says how to find the transaction. */
   locate(request: InboundRequest): InboundLookup | InboundRefusal;
-  interpret(input: InboundInput): InboundVerdict;
+  interpret(input: InboundInput<Id>): InboundVerdict;
   /**
    * The return token pays, so it is spent once, by the success return or by a cancel, in the same database
    * transaction as the change it brings. Without this, a return token only leads to the order.

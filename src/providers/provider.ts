@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Currency } from '../common/money';
+import type { GatewayAccount } from './gateways';
 
 /**
  * The provider port: what the orchestrator needs from a gateway. One implementation per
  * folder (providers/<id>/), with every wire quirk in its transformers file.
+ *
+ * The gateway ids, in the order the API documents them. gateways.ts maps each to its module and
+ * provider class (the compiler refuses an id without one); everything else derives from these two.
  */
 export const PROVIDER_IDS = ['raksmeypay', 'ahnajak', 'bakongapi', 'checkout', 'bakong'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
@@ -37,7 +41,28 @@ export interface CredentialField {
   check?: (value: unknown) => string | null;
 }
 
-export type ProviderCredentials = Record<string, unknown>;
+/**
+ * A gateway's credential fields, one per key of its account type: `required` exactly when the key
+ * is (base_url excepted: it is always filled in, from the gateway's default host when it has one),
+ * `kind` 'object' exactly for object values. So the account type and the fields cannot drift apart.
+ */
+export type CredentialFieldSpecs<Account> = {
+  [Name in keyof Account & string]-?: Omit<CredentialField, 'name' | 'required' | 'kind'> & {
+    required: Name extends 'base_url' ? boolean : undefined extends Account[Name] ? false : true;
+    kind: NonNullable<Account[Name]> extends string ? 'string' | 'url' : 'object';
+  };
+};
+
+/** A gateway's credentialFields, declared against its account type (field order = key order). */
+export function credentialFields<Account>(specs: CredentialFieldSpecs<Account>): CredentialField[] {
+  return Object.entries<Omit<CredentialField, 'name'>>(specs).map(([name, spec]) => ({ name, ...spec }));
+}
+
+/** A merchant's account as stored: the PUT body, checked against the gateway's credentialFields. */
+export type StoredCredentials = Record<string, unknown>;
+
+/** A merchant's account as a gateway reads it: that gateway's own account type (any gateway's by default), base_url resolved. */
+export type ProviderCredentials<Id extends ProviderId = ProviderId> = GatewayAccount<Id>;
 
 export interface PaymentOrder {
   id: string;
@@ -52,11 +77,11 @@ export interface PaymentOrder {
   expiresAt: Date;
 }
 
-export interface CreatePaymentInput {
+export interface CreatePaymentInput<Account = ProviderCredentials> {
   order: PaymentOrder;
   /** Our transaction: its id and the numeric id for gateways that want a number. */
   transaction: { id: string; number: number };
-  account: ProviderCredentials;
+  account: Account;
   /** The orchestrator's public base URL, for callback/return URLs. */
   publicBaseUrl: string;
 }
@@ -85,9 +110,9 @@ export type VerifyOutcome =
   | { status: 'EXPIRED' }
   | { status: 'FAILED'; reason: string };
 
-export interface VerifyInput {
+export interface VerifyInput<Account = ProviderCredentials> {
   transaction: { id: string; number: number; providerReference: string; amountMinor: number; currency: Currency; wireAmount: string; createdAt: Date; expiresAt: Date };
-  account: ProviderCredentials;
+  account: Account;
 }
 
 export type ProviderErrorKind = 'timeout' | 'unavailable' | 'rate_limited' | 'bad_response' | 'rejected' | 'auth';
@@ -111,7 +136,8 @@ export class ProviderError extends Error {
   }
 }
 
-export interface PaymentProvider {
+/** One gateway; `Account` is its own credentials type (see credentialFields()). */
+export interface PaymentProvider<Account = ProviderCredentials> {
   readonly id: ProviderId;
   readonly displayName: string;
   readonly capabilities: ProviderCapabilities;
@@ -119,11 +145,11 @@ export interface PaymentProvider {
   /** Default base URL: the gateway's documented production host, or '' when none is documented (base_url is then required). */
   readonly defaultBaseUrl: string;
   /** Creates the payment at the gateway (or locally, for KHQR we generate ourselves). */
-  createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult>;
+  createPayment(input: CreatePaymentInput<Account>): Promise<CreatePaymentResult>;
   /** Present when capabilities.verify. */
-  verify?(input: VerifyInput): Promise<VerifyOutcome>;
+  verify?(input: VerifyInput<Account>): Promise<VerifyOutcome>;
   /** Present when capabilities.batchVerify: outcomes by providerReference (an Error for one that failed alone). */
-  verifyBatch?(inputs: VerifyInput[], account: ProviderCredentials): Promise<Map<string, VerifyOutcome | ProviderError>>;
+  verifyBatch?(inputs: VerifyInput<Account>[], account: Account): Promise<Map<string, VerifyOutcome | ProviderError>>;
   /** Largest batch verifyBatch accepts. */
   readonly batchSize?: number;
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BrokenCircuitError, BulkheadPolicy, bulkhead, circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, handleWhen, TaskCancelledError, timeout, TimeoutPolicy, TimeoutStrategy } from 'cockatiel';
 import { AppConfig } from '../config/config';
-import { MAX_RETRY_AFTER_SECONDS, ProviderCredentials, ProviderError, ProviderId } from '../providers/provider';
+import { MAX_RETRY_AFTER_SECONDS, ProviderError, ProviderId } from '../providers/provider';
 import { TokenBucket } from './token-bucket';
 
 /** Consecutive gateway failures that open a provider's circuit. */
@@ -54,9 +54,12 @@ export class PausedError extends NotCalledError {
 }
 
 /** The gateway host of an account (its base_url's host:port), the unit a real gateway rate-limits by. */
-export function gatewayHost(account: ProviderCredentials | undefined): string {
+/** What a guard is keyed by: where the account's gateway lives. */
+type GatewayLocation = { base_url?: string };
+
+export function gatewayHost(account: GatewayLocation | undefined): string {
   try {
-    return new URL(String(account?.base_url)).host;
+    return new URL(account?.base_url ?? '').host;
   } catch {
     return '';
   }
@@ -80,7 +83,7 @@ export class ProviderGuard {
   readonly gateway: string;
 
   constructor(
-    readonly provider: string,
+    readonly provider: ProviderId,
     concurrency: number,
     ratePerS: number,
     private readonly providerTimeoutMs: number,
@@ -113,7 +116,7 @@ export class ProviderGuard {
             this.consecutive429 = 0;
             return result;
           } catch (err) {
-            if (err instanceof TaskCancelledError) throw new ProviderError(this.provider as ProviderId, 'timeout', 'the gateway did not answer in time');
+            if (err instanceof TaskCancelledError) throw new ProviderError(this.provider, 'timeout', 'the gateway did not answer in time');
             if (err instanceof ProviderError && err.kind === 'rate_limited') {
               const backoff = Math.min(RATE_LIMIT_PAUSE_CAP_MS, RATE_LIMIT_PAUSE_MS * 2 ** this.consecutive429++);
               this.bucket.pause(Math.min(MAX_PAUSE_MS, Math.max(backoff, (err.retryAfterSeconds ?? 0) * 1000)));
@@ -141,7 +144,7 @@ export class ProviderLimits {
 
   constructor(private readonly config: AppConfig) {}
 
-  for(provider: string, account?: ProviderCredentials): ProviderGuard {
+  for(provider: ProviderId, account?: GatewayLocation): ProviderGuard {
     const host = gatewayHost(account);
     const key = `${provider} ${host}`;
     let guard = this.guards.get(key);

@@ -10,7 +10,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { Transaction } from '../orders/order.entity';
 import { OrderTransitions, TransitionResult } from '../orders/order-transitions.service';
 import { CheckRecord, PaymentVerifier } from '../orders/payment-verifier.service';
-import { PaymentProvider, ProviderCredentials, ProviderError, ProviderId, ProviderRegistry, VerifyOutcome } from '../providers/provider';
+import { PaymentProvider, ProviderCredentials, ProviderError, ProviderRegistry, VerifyOutcome } from '../providers/provider';
 import { nextCheckAt, shouldGiveUp } from './backoff';
 import { mapLimit, planBatches, RunTally } from './plan';
 import { NotCalledError, ProviderLimits } from './provider-limits';
@@ -305,7 +305,7 @@ export class SweeperService implements OnModuleDestroy {
     let creds = ctx.credentials.get(key);
     if (!creds) {
       // An account the gateway rejected (needs_attention) is not called again until the merchant fixes it.
-      creds = this.accounts.credentials(txn.merchantId, txn.provider as ProviderId, { skipNeedingAttention: true }).catch((err: unknown) => {
+      creds = this.accounts.credentials(txn.merchantId, txn.provider, { skipNeedingAttention: true }).catch((err: unknown) => {
         throw err instanceof AccountNeedsAttentionError ? new ProviderError(err.provider, 'rejected', err.message) : err;
       });
       creds.catch(() => undefined);

@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Currency, formatAmount, parseAmount } from '../common/money';
 import { AppConfig } from '../config/config';
-import { SandboxBackOffice, SandboxTransaction } from './back-office';
+import { field, SandboxBackOffice, SandboxTransaction } from './back-office';
 import { SandboxFaults } from './faults';
 import { SandboxLedger, SandboxPayment } from './ledger';
 import { errorPage, gatewayPage } from './page';
@@ -93,7 +93,7 @@ export class AhnajakSimulator implements OnModuleInit {
     if (!validAmount(amount)) return this.page(reply, 400, 'Invalid amount (Min: 0.01)');
     const accounts = await this.backOffice.accountsWhere('ahnajak', 'profile_id', profileId);
     if (!accounts.length) return this.page(reply, 404, 'Invalid profile');
-    const match = accounts.find((a) => same(sha256(profileId + transactionId + amount + String(a.account.secret_key)), hash));
+    const match = accounts.find((a) => same(sha256(profileId + transactionId + amount + field(a.account, 'secret_key')), hash));
     if (!match) return this.page(reply, 403, 'Invalid hash');
     const successUrl = str(q.success_url) ?? null;
     const remark = str(q.remark) ?? null;
@@ -155,7 +155,7 @@ export class AhnajakSimulator implements OnModuleInit {
     const account = await this.backOffice.account(session.merchantId, 'ahnajak');
     const successTime = String(Math.floor(payment.paidAt.getTime() / 1000));
     const params = new URLSearchParams({
-      success_hash: sha256(session.transactionId + successTime + session.amount + String(account?.secret_key ?? '')),
+      success_hash: sha256(session.transactionId + successTime + session.amount + field(account, 'secret_key')),
       success_time: successTime,
       success_amount: session.amount,
     });
@@ -167,7 +167,7 @@ export class AhnajakSimulator implements OnModuleInit {
     if (!txn) return;
     const account = await this.backOffice.account(txn.merchantId, 'ahnajak');
     if (!account) return;
-    const secret = String(account.secret_key);
+    const secret = field(account, 'secret_key');
     const values: Record<string, string> = { transaction_id: payment.providerReference, amount: payment.amount, status: 'SUCCESS' };
     values.hash = sha256(values.transaction_id + values.amount + secret);
     const template = account.payload_template;

@@ -128,6 +128,12 @@ export class SandboxBackOffice {
   }
 }
 
+/** A text field of a registration ('' when absent): the orchestrator stores credential fields as strings. */
+export function field(registration: Record<string, unknown> | null | undefined, name: string): string {
+  const value = registration?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
 /** Registrations kept opened; past this the cache starts over (the sandbox holds a handful). */
 const OPENED_CACHE_MAX = 1_000;
 

@@ -2,7 +2,7 @@ import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { SandboxBackOffice } from './back-office';
+import { field, SandboxBackOffice } from './back-office';
 import { SandboxFaults } from './faults';
 import { SandboxLedger, SandboxPayment } from './ledger';
 import { sendJson } from './page';
@@ -76,7 +76,7 @@ export class BakongSimulator {
       const payment = paid.get(txn.providerReference);
       if (!account || !payment) continue;
       // The receiving account is the holder's own registration, already read to authenticate the token.
-      out.set(txn.providerReference, transactionData(payment, String(account.account_id ?? '')));
+      out.set(txn.providerReference, transactionData(payment, field(account, 'account_id')));
     }
     return out;
   }

@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import * as QRCode from 'qrcode';
 import { formatAmount } from '../common/money';
 import { AppConfig } from '../config/config';
-import { SandboxBackOffice } from './back-office';
+import { field, SandboxBackOffice } from './back-office';
 import { SandboxFaults } from './faults';
 import { SandboxLedger } from './ledger';
 import { sendJson } from './page';
@@ -88,7 +88,7 @@ export class BakongapiSimulator {
     const txn = await this.backOffice.transaction('bakongapi', hash);
     const account = txn ? await this.backOffice.account(txn.merchantId, 'bakongapi') : null;
     const remembered = this.created.get(hash);
-    const owner = txn ? String(account?.bakong_id ?? '') : remembered?.bakongId;
+    const owner = txn ? field(account, 'bakong_id') : remembered?.bakongId;
     if (!owner || owner !== bakongId) return sendJson(reply, 404, { success: false, message: 'QR code not found' });
     const paid = await this.ledger.find('bakongapi', hash);
     const qrAmount = txn ? formatAmount(txn.amountMinor, txn.currency) : remembered!.amount;

@@ -5,10 +5,9 @@ import { Currency, formatAmount, MoneyError, parseAmount } from '../common/money
 import { notFound, ProblemException } from '../common/problem';
 import { SandboxBackOffice } from './back-office';
 import { FaultMode, SandboxFaults } from './faults';
+import { SANDBOX_PROVIDERS, SIMULATED_GATEWAYS } from './gateway-simulators';
 import { SandboxLedger } from './ledger';
 import { SandboxReactions } from './simulators';
-
-export const SANDBOX_PROVIDERS = ['raksmeypay', 'ahnajak', 'bakongapi', 'checkout', 'bakong', 'perfectpanel', 'socpanel'] as const;
 
 @ValidatorConstraint({ name: 'amountLike' })
 class AmountLike implements ValidatorConstraintInterface {
@@ -21,8 +20,8 @@ class AmountLike implements ValidatorConstraintInterface {
 }
 
 export class SandboxPayDto {
-  @ApiProperty({ enum: SANDBOX_PROVIDERS.slice(0, 5) })
-  @IsIn(SANDBOX_PROVIDERS.slice(0, 5))
+  @ApiProperty({ enum: SIMULATED_GATEWAYS })
+  @IsIn(SIMULATED_GATEWAYS)
   provider: string;
 
   @ApiProperty({ description: 'The transaction.provider_reference of the order (numeric id, md5 or trx_id).' })

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { formatAmount } from '../common/money';
-import { SandboxBackOffice } from './back-office';
+import { field, SandboxBackOffice } from './back-office';
 import { SandboxFaults } from './faults';
 import { SandboxLedger } from './ledger';
 import { errorPage, gatewayPage } from './page';
@@ -39,8 +39,8 @@ export class RaksmeypaySimulator {
     if (!/^\d+$/.test(transactionId)) return { error: 'transaction_id must be a number' } as const;
     const txn = await this.backOffice.transaction('raksmeypay', transactionId);
     const account = txn ? await this.backOffice.account(txn.merchantId, 'raksmeypay') : null;
-    if (!txn || !account || String(account.profile_id) !== profileId) return { error: 'Invalid profile or transaction' } as const;
-    const expected = sha1(String(account.profile_key) + transactionId + (q.amount ?? '') + (q.success_url ?? '') + (q.remark ?? ''));
+    if (!txn || !account || field(account, 'profile_id') !== profileId) return { error: 'Invalid profile or transaction' } as const;
+    const expected = sha1(field(account, 'profile_key') + transactionId + (q.amount ?? '') + (q.success_url ?? '') + (q.remark ?? ''));
     if (!same(expected, String(q.hash ?? ''))) return { error: 'Invalid hash' } as const;
     return { txn, account, transactionId } as const;
   }
@@ -61,7 +61,7 @@ export class RaksmeypaySimulator {
     if ('error' in auth) return reply.status(400).type('text/html').send(errorPage('RaksmeyPay', auth.error ?? 'refused'));
     const paid = await this.ledger.find('raksmeypay', auth.transactionId);
     // Already paid (e.g. through /sandbox/control/pay): straight back to the merchant, as the real page does.
-    if (paid) return this.redirectToSuccess(reply, q, String(auth.account.profile_key), auth.transactionId, paid.amount, paid.gatewayTxnId);
+    if (paid) return this.redirectToSuccess(reply, q, field(auth.account, 'profile_key'), auth.transactionId, paid.amount, paid.gatewayTxnId);
     const html = await gatewayPage({
       gateway: 'RaksmeyPay',
       title: q.remark ? `Payment: ${q.remark}` : 'Payment',
@@ -79,7 +79,7 @@ export class RaksmeypaySimulator {
     if ('error' in auth) return reply.status(400).type('text/html').send(errorPage('RaksmeyPay', auth.error ?? 'refused'));
     const payment = await this.ledger.pay('raksmeypay', auth.transactionId, formatAmount(auth.txn.amountMinor, auth.txn.currency), auth.txn.currency);
     await this.reactions.paid(payment, auth.txn);
-    return this.redirectToSuccess(reply, form, String(auth.account.profile_key), auth.transactionId, payment.amount, payment.gatewayTxnId);
+    return this.redirectToSuccess(reply, form, field(auth.account, 'profile_key'), auth.transactionId, payment.amount, payment.gatewayTxnId);
   }
 
   @Post('api/payment/verify/:profileId')
@@ -94,8 +94,8 @@ export class RaksmeypaySimulator {
     const txn = found?.txn;
     const account = found?.account;
     const json = (body: string) => reply.status(200).header('content-type', 'application/json').send(body);
-    if (!txn || !account || String(account.profile_id) !== profileId) return json('{"status":0,"err_msg":"Payment not found"}');
-    if (!same(sha1(String(account.profile_key) + transactionId), String(form.hash ?? ''))) return json('{"status":0,"err_msg":"Invalid hash"}');
+    if (!txn || !account || field(account, 'profile_id') !== profileId) return json('{"status":0,"err_msg":"Payment not found"}');
+    if (!same(sha1(field(account, 'profile_key') + transactionId), String(form.hash ?? ''))) return json('{"status":0,"err_msg":"Invalid hash"}');
     // payment_amount is a bare JSON number, as the document's samples show.
     const amount = phpFloat(paid ? paid.amount : formatAmount(txn.amountMinor, txn.currency));
     return json(`{"status":1,"payment_amount":${amount},"payment_status":"${paid ? 'SUCCESS' : 'PENDING'}"}`);

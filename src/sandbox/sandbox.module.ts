@@ -1,19 +1,13 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AhnajakSimulator } from './ahnajak.simulator';
 import { SandboxBackOffice } from './back-office';
-import { BakongSimulator } from './bakong.simulator';
-import { BakongapiSimulator } from './bakongapi.simulator';
-import { CheckoutSimulator } from './checkout.simulator';
 import { SandboxControlController } from './control.controller';
 import { SandboxFaults } from './faults';
+import { GATEWAY_SIMULATORS, SMM_PANEL_SIMULATORS } from './gateway-simulators';
 import { SandboxLedger } from './ledger';
-import { PerfectpanelSimulator } from './perfectpanel.simulator';
-import { RaksmeypaySimulator } from './raksmeypay.simulator';
 import { SandboxReactions } from './simulators';
 import { SandboxPanels } from './smm-panels';
-import { SocpanelSimulator } from './socpanel.simulator';
 import { SandboxInboxSecrets, SandboxWebhookInboxController } from './webhook-inbox.controller';
 
 /**
@@ -21,7 +15,7 @@ import { SandboxInboxSecrets, SandboxWebhookInboxController } from './webhook-in
  * /sandbox/control to pay and to inject faults. Mounted by the app module only when SANDBOX is on.
  */
 @Module({
-  controllers: [SandboxControlController, RaksmeypaySimulator, AhnajakSimulator, CheckoutSimulator, BakongapiSimulator, BakongSimulator, PerfectpanelSimulator, SocpanelSimulator, SandboxWebhookInboxController],
+  controllers: [SandboxControlController, ...Object.values(GATEWAY_SIMULATORS), ...Object.values(SMM_PANEL_SIMULATORS), SandboxWebhookInboxController],
   providers: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions, SandboxPanels, SandboxInboxSecrets],
   exports: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions],
 })

@@ -18,7 +18,8 @@ const payload = (transactionId: string, amount: unknown, status: unknown = 'SUCC
   status,
   hash: sha256Hex(transactionId + String(amount) + SECRET),
 });
-const input = (request: InboundRequest, account: InboundInput['account'] = { secret_key: SECRET }): InboundInput => ({ request, account, transaction: null, now: NOW });
+const ACCOUNT = { profile_id: 'p-1', secret_key: SECRET, base_url: 'https://ahnajak.example' };
+const input = (request: InboundRequest, account: InboundInput<'ahnajak'>['account'] = ACCOUNT): InboundInput<'ahnajak'> => ({ request, account, transaction: null, now: NOW });
 
 describe('Ahnajak webhook (inbound port)', () => {
   it.each([
@@ -46,7 +47,7 @@ describe('Ahnajak webhook (inbound port)', () => {
 
   it("reads the account's custom payload template", () => {
     const body = { order_id: '100000001', paid_amount: '12.50', payment_status: 'SUCCESS', signature: sha256Hex('100000001' + '12.50' + SECRET) };
-    const account = { secret_key: SECRET, payload_template: { order_id: 'transaction_id', paid_amount: 'amount', payment_status: 'status', signature: 'hash' } };
+    const account = { ...ACCOUNT, payload_template: { order_id: 'transaction_id', paid_amount: 'amount', payment_status: 'status', signature: 'hash' } };
     expect(ahnajakWebhook.interpret(input(webhook(body), account))).toMatchObject({ kind: 'pay', providerReference: '100000001', paidAmountMinor: 1250 });
   });
 });

@@ -8,7 +8,7 @@ const MERCHANT_ID = /^[a-z]{2,5}_[0-9a-z]{1,64}$/;
  * Ahnajak's webhook: POST /callbacks/ahnajak/{merchantId}. The merchant in the URL selects the
  * secret_key it is verified with; the transaction it names is looked for within that merchant only.
  */
-export const ahnajakWebhook: InboundCallback = {
+export const ahnajakWebhook: InboundCallback<'ahnajak'> = {
   provider: 'ahnajak',
   locate: ({ params, rawBody }) => {
     if (!MERCHANT_ID.test(params.merchantId)) return notFoundRefusal('merchant');
@@ -21,7 +21,7 @@ export const ahnajakWebhook: InboundCallback = {
     if (!request.rawBody) return refuse(400, 'malformed_payload', 'send the webhook as application/json');
     if (!account) return notFoundRefusal('ahnajak account');
     const names = fieldNames(account.payload_template);
-    const verified = verifyWebhook(request.rawBody, request.headers[AHNAJAK_SIGNATURE_HEADER], String(account.secret_key), names);
+    const verified = verifyWebhook(request.rawBody, request.headers[AHNAJAK_SIGNATURE_HEADER], account.secret_key, names);
     if (!verified.ok) return refuse(verified.code === 'malformed_payload' ? 400 : 403, verified.code, verified.detail);
     // Ahnajak takes USD only; the paid currency is the transaction's.
     const payment = interpretWebhook(verified, 'USD', names);
@@ -42,7 +42,7 @@ export const ahnajakWebhook: InboundCallback = {
  * documented formula, so it is never evidence of payment; the token only leads back to the order.
  * Whatever is wrong with the token, one 404, so nobody can walk transactions.
  */
-export const ahnajakCustomerReturn: InboundCallback = {
+export const ahnajakCustomerReturn: InboundCallback<'ahnajak'> = {
   provider: 'ahnajak',
   locate: ({ params }) => (AHNAJAK_RETURN_TOKEN.test(params.token) ? { by: 'return_token', token: params.token } : notFoundRefusal('return link')),
   interpret: () => ({ kind: 'lead_to_order' }),

@@ -21,29 +21,17 @@
  * - There is no verify API.
  */
 import { constantTimeEqual, hmacSha256Hex, sha256Hex } from '../../common/crypto';
-import { Currency, formatAmountTrimmed, parseAmount } from '../../common/money';
+import { Currency, parseAmount } from '../../common/money';
+import { phpFloatToString, phpHttpBuildQuery } from '../php-wire';
+
+// PHP's wire formats are shared with RaksmeyPay (one copy, in ../php-wire.ts); the amount and
+// urlencode() are this gateway's quirks too, so they are named here as well.
+export { phpAmount, phpFloatToString, phpUrlencode } from '../php-wire';
 
 export const AHNAJAK_DEFAULT_BASE_URL = 'https://abapay.kesor.cam';
 export const AHNAJAK_SIGNATURE_HEADER = 'x-ahnajak-signature';
 /** A webhook body is four short fields; anything this large is not one. */
 export const AHNAJAK_WEBHOOK_MAX_BYTES = 16 * 1024;
-
-/** The amount as PHP prints the float the document's code concatenates: "12.50" -> "12.5", "10.00" -> "10". */
-export function phpAmount(minor: number, currency: Currency): string {
-  return formatAmountTrimmed(minor, currency);
-}
-
-/** PHP's urlencode(): space as "+", only [A-Za-z0-9_.-] left alone. */
-export function phpUrlencode(value: string): string {
-  let out = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    const ch = String.fromCharCode(byte);
-    if (/[A-Za-z0-9_.-]/.test(ch)) out += ch;
-    else if (ch === ' ') out += '+';
-    else out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
-  }
-  return out;
-}
 
 export interface CheckoutUrlInput {
   baseUrl: string;
@@ -69,7 +57,7 @@ export function checkoutUrl(i: CheckoutUrlInput): string {
     ['hash', requestHash(i)],
   ];
   // The document appends profile_id to the path as is; credentialFields keeps it URL-safe.
-  return `${i.baseUrl}/api/payment/requestv2/${i.profileId}?${params.map(([k, v]) => `${phpUrlencode(k)}=${phpUrlencode(v)}`).join('&')}`;
+  return `${i.baseUrl}/api/payment/requestv2/${i.profileId}?${phpHttpBuildQuery(params)}`;
 }
 
 /** Shown on the customer's receipt: the merchant's reference, kept short. */
@@ -207,49 +195,6 @@ export function phpJsonDecode(raw: Buffer): PhpValue {
   }
 }
 
-/** The exact decimal value of a positive finite double: N x 10^-scale. */
-function exactDecimal(x: number): { n: bigint; scale: number } {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, x);
-  const hi = view.getUint32(0);
-  const biased = (hi >>> 20) & 0x7ff;
-  const fraction = (BigInt(hi & 0xfffff) << 32n) | BigInt(view.getUint32(4));
-  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
-  const exp = (biased === 0 ? 1 : biased) - 1075;
-  return exp >= 0 ? { n: mantissa << BigInt(exp), scale: 0 } : { n: mantissa * 5n ** BigInt(-exp), scale: -exp };
-}
-
-/**
- * PHP 8's string form of a float, as `"" . $float` prints it: 14 significant digits (the
- * `precision` ini default) rounded half-to-even from the exact binary value, trailing zeros
- * dropped, and exponent notation ("1.0E+14", "1.0E-5") below 1e-4 or from 1e14.
- */
-export function phpFloatToString(x: number): string {
-  if (Number.isNaN(x)) return 'NAN';
-  if (!Number.isFinite(x)) return x > 0 ? 'INF' : '-INF';
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const sign = x < 0 ? '-' : '';
-  const { n, scale } = exactDecimal(Math.abs(x));
-  const all = n.toString();
-  let exp = all.length - 1 - scale;
-  let head = all.slice(0, 14);
-  const rest = all.slice(14);
-  if (rest && (rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || Number(head[head.length - 1]) % 2 === 1)))) {
-    head = (BigInt(head) + 1n).toString();
-    if (head.length > 14) {
-      head = head.slice(0, 14);
-      exp += 1;
-    }
-  }
-  const digits = head.replace(/0+$/, '');
-  if (exp < -4 || exp >= 14) {
-    return `${sign}${digits[0]}.${digits.length > 1 ? digits.slice(1) : '0'}E${exp < 0 ? '-' : '+'}${Math.abs(exp)}`;
-  }
-  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
-  if (digits.length <= exp + 1) return sign + digits + '0'.repeat(exp + 1 - digits.length);
-  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
-}
-
 /** `"" . $value` in PHP. */
 function phpString(v: PhpValue): string {
   if (v === null || v === false) return '';
@@ -268,6 +213,9 @@ export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 /** Where each of our four values sits in the body: the document's default names unless a template renames them. */
 export type FieldNames = Record<TemplateVariable, string>;
 export const DEFAULT_FIELD_NAMES: FieldNames = { transaction_id: 'transaction_id', amount: 'amount', status: 'status', hash: 'hash' };
+
+/** A custom payload template as stored on the account: each of the merchant's field names mapped to one of our variables. */
+export type PayloadTemplate = Record<string, string>;
 
 const normalizeVariable = (value: string) => value.trim().replace(/^\{\{\s*(.*?)\s*\}\}$/, '$1');
 

@@ -30,8 +30,8 @@ import { BakongKHQR, IndividualInfo, KhqrOptionalData, MerchantInfo } from 'bako
 import { md5Hex } from '../../common/crypto';
 import type { OutboundResponse } from '../../common/http/outbound-http';
 import { Currency, formatAmount, isCurrency, MoneyError, parseAmount } from '../../common/money';
-import { inspectKhqr, KHQR_CURRENCY_CODE } from '../khqr';
-import { ProviderCredentials, ProviderError, ProviderErrorKind, VerifyOutcome } from '../provider';
+import { inspectKhqr, KHQR_CURRENCY_CODE, KHQR_LIMITS } from '../khqr';
+import { ProviderError, ProviderErrorKind, VerifyOutcome } from '../provider';
 import { parseJsonObject } from '../provider-errors';
 
 export const BAKONG_DEFAULT_BASE_URL = 'https://api-bakong.nbc.gov.kh';
@@ -47,17 +47,21 @@ export const EXPIRY_GRACE_MS = 60_000;
 export const BAKONG_FORBIDDEN_MESSAGE =
   'Bakong answered HTTP 403 Forbidden: the Open API accepts calls from Cambodian IP addresses only — run the orchestrator on a host in Cambodia, or set base_url to a relay hosted there (docs/providers-bakong.md)';
 
-/** SDK field limits (bakong-khqr emv.INVALID_LENGTH). */
-export const KHQR_LIMITS = { accountId: 32, merchantName: 25, merchantCity: 15, merchantId: 32, acquiringBank: 32, billNumber: 25 } as const;
+// The KHQR field checks are the national standard's, shared with bakongapi (one copy, in ../khqr.ts).
+export { checkAccountId, checkKhqrText, KHQR_LIMITS } from '../khqr';
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+/** A merchant's Bakong Open API account as stored (the provider's credentialFields); bakongAccount() reads it. */
+export interface BakongCredentials {
+  account_id: string;
+  merchant_name: string;
+  merchant_city: string;
+  token: string;
+  base_url: string;
+  acquiring_bank?: string;
+  merchant_id?: string;
+}
 
-export const checkAccountId = (v: unknown): string | null =>
-  typeof v === 'string' && /^[^\s@]+@[^\s@]+$/.test(v) && v.length <= KHQR_LIMITS.accountId ? null : `must be a Bakong account id such as name@bank (at most ${KHQR_LIMITS.accountId} characters)`;
-
-export const checkKhqrText = (max: number) => (v: unknown): string | null =>
-  typeof v === 'string' && PRINTABLE_ASCII.test(v) && v.trim() === v && v.length <= max ? null : `must be 1–${max} printable ASCII characters without leading or trailing spaces`;
-
+/** The account as the KHQR and Open API code below uses it. */
 export interface BakongAccount {
   accountId: string;
   merchantName: string;
@@ -68,17 +72,16 @@ export interface BakongAccount {
   acquiringBank?: string;
 }
 
-const optionalString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-export function bakongAccount(creds: ProviderCredentials): BakongAccount {
+export function bakongAccount(creds: Partial<BakongCredentials>): BakongAccount {
   return {
-    accountId: String(creds.account_id ?? ''),
-    merchantName: String(creds.merchant_name ?? ''),
-    merchantCity: String(creds.merchant_city ?? ''),
-    token: String(creds.token ?? ''),
-    baseUrl: String(creds.base_url ?? BAKONG_DEFAULT_BASE_URL).replace(/\/+$/, ''),
-    merchantId: optionalString(creds.merchant_id),
-    acquiringBank: optionalString(creds.acquiring_bank),
+    accountId: creds.account_id ?? '',
+    merchantName: creds.merchant_name ?? '',
+    merchantCity: creds.merchant_city ?? '',
+    token: creds.token ?? '',
+    baseUrl: (creds.base_url ?? BAKONG_DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    // An empty optional field is no field: the KHQR gets tag 29 (individual), not an empty tag 30.
+    merchantId: creds.merchant_id || undefined,
+    acquiringBank: creds.acquiring_bank || undefined,
   };
 }
 

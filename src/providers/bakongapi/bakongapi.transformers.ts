@@ -21,23 +21,16 @@
  */
 import { constantTimeEqual, md5Hex } from '../../common/crypto';
 import { formatAmount, MoneyError, parseAmount } from '../../common/money';
-import { inspectKhqr } from '../khqr';
+import { checkAccountId, checkKhqrText, inspectKhqr, KHQR_LIMITS } from '../khqr';
 import { ProviderError, ProviderErrorKind, VerifyOutcome } from '../provider';
 
 /** The only host the document gives (a -dev host). No production host is published, so base_url is required. */
 export const BAKONGAPI_DEV_BASE_URL = 'https://bakongapi-dev.shop';
 /** "QR codes expire after 15 minutes." */
 export const BAKONGAPI_QR_LIFETIME_MS = 15 * 60_000;
-/** KHQR limits the service's QR must respect (bakong-khqr emv.INVALID_LENGTH). */
-export const BAKONGAPI_LIMITS = { bakongId: 32, merchantName: 25 } as const;
-
-export const checkBakongId = (v: unknown): string | null =>
-  typeof v === 'string' && /^[^\s@]+@[^\s@]+$/.test(v) && v.length <= BAKONGAPI_LIMITS.bakongId ? null : `must be a Bakong account id such as name@bank (at most ${BAKONGAPI_LIMITS.bakongId} characters)`;
-
-export const checkMerchantName = (v: unknown): string | null =>
-  typeof v === 'string' && /^[\x20-\x7e]+$/.test(v) && v.trim() === v && v.length <= BAKONGAPI_LIMITS.merchantName
-    ? null
-    : `must be 1–${BAKONGAPI_LIMITS.merchantName} printable ASCII characters without leading or trailing spaces`;
+/** The service puts bakong_id and merchantname into a KHQR: the standard's field checks (../khqr.ts) apply. */
+export const checkBakongId = checkAccountId;
+export const checkMerchantName = checkKhqrText(KHQR_LIMITS.merchantName);
 
 /** The amount on the wire: USD with cents, "10.50". */
 export function bakongapiAmount(minor: number): string {

@@ -6,7 +6,7 @@ import { GATEWAY_TRANSACTION_ID, RETURN_TOKEN } from './checkout.transformers';
  * Only the browser's word: the single-use token proves the browser was sent here for this
  * transaction, and the state machine lets a browser return pay a PENDING, unexpired order only.
  */
-export const checkoutSuccessReturn: InboundCallback = {
+export const checkoutSuccessReturn: InboundCallback<'checkout'> = {
   provider: 'checkout',
   singleUseReturnToken: true,
   locate: ({ params }) => (RETURN_TOKEN.test(params.token) ? { by: 'return_token', token: params.token } : notFoundRefusal('return link')),
@@ -33,7 +33,7 @@ export const checkoutSuccessReturn: InboundCallback = {
  * A customer who cancelled has not paid: the cancel spends the return token (singleUseReturnToken),
  * so the return link can never pay afterwards.
  */
-export const checkoutCancelReturn: InboundCallback = {
+export const checkoutCancelReturn: InboundCallback<'checkout'> = {
   provider: 'checkout',
   singleUseReturnToken: true,
   locate: ({ params }) => (RETURN_TOKEN.test(params.token) ? { by: 'cancel_token', token: params.token } : notFoundRefusal('cancel link')),

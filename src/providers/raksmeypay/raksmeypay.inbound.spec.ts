@@ -15,9 +15,9 @@ const signedQuery = (time = NOW_S - 10, amount = '12.5', key = KEY) => ({
   success_hash: successHash(key, String(time), amount, 'bh', NUMBER),
 });
 
-const input = (query: Record<string, unknown>, known = true): InboundInput => ({
+const input = (query: Record<string, unknown>, known = true): InboundInput<'raksmeypay'> => ({
   request: { params: { transactionNumber: NUMBER }, query, headers: {} },
-  account: known ? { profile_key: KEY } : null,
+  account: known ? { profile_id: 'p-1', profile_key: KEY, base_url: 'https://raksmeypay.example' } : null,
   transaction: known ? TXN : null,
   now: NOW,
 });

@@ -9,7 +9,7 @@ const TRANSACTION_NUMBER = /^\d{1,18}$/;
  * A number we do not know is checked like any other (with no key, so it fails at the hash): the
  * answer must not tell anyone which numbers exist, or the sequential numbers could be walked.
  */
-export const raksmeypaySuccessReturn: InboundCallback = {
+export const raksmeypaySuccessReturn: InboundCallback<'raksmeypay'> = {
   provider: 'raksmeypay',
   locate: (request) => {
     const reference = request.params.transactionNumber;
@@ -17,7 +17,7 @@ export const raksmeypaySuccessReturn: InboundCallback = {
   },
   interpret: ({ request, account, transaction, now }) => {
     const reference = request.params.transactionNumber;
-    const profileKey = account ? String(account.profile_key) : null;
+    const profileKey = account ? account.profile_key : null;
     const check = checkSuccessReturn(request.query, profileKey, reference, transaction?.currency ?? 'USD', Math.floor(now.getTime() / 1000));
     if (!check.ok) return refuse(400, check.code, check.detail);
     if (!transaction) return refuse(400, 'invalid_signature', 'success_hash does not match'); // never: only a known transaction's key verifies

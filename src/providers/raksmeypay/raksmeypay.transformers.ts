@@ -16,7 +16,8 @@
  */
 import { FormData } from 'undici';
 import { constantTimeEqual, sha1Hex } from '../../common/crypto';
-import { Currency, formatAmountTrimmed, MoneyError, parseAmount } from '../../common/money';
+import { Currency, MoneyError, parseAmount } from '../../common/money';
+import { phpHttpBuildQuery, phpUrlencode } from '../php-wire';
 import { ProviderError, VerifyOutcome } from '../provider';
 
 /** The only host the document gives (UAT). No production host is published, so base_url is required. */
@@ -26,29 +27,8 @@ export const SUCCESS_RETURN_MAX_AGE_SECONDS = 180;
 /** Tolerated clock skew for a success_time slightly in our future. */
 export const SUCCESS_RETURN_MAX_SKEW_SECONDS = 30;
 
-/** The amount as PHP prints a float: trailing zeros dropped ("12.50" -> "12.5", "10.00" -> "10"). */
-export function phpAmount(minor: number, currency: Currency): string {
-  return formatAmountTrimmed(minor, currency);
-}
-
-/** PHP's urlencode(): RFC 1738 style, space as "+", only [A-Za-z0-9_.-] left alone. */
-/** Bytes PHP's urlencode() leaves as they are: A-Z a-z 0-9 _ . - */
-const URLENCODE_SAFE = new Uint8Array(256).map((_, b) => (/[A-Za-z0-9_.-]/.test(String.fromCharCode(b)) ? 1 : 0));
-const HEX_UPPER = '0123456789ABCDEF';
-
-export function phpUrlencode(value: string): string {
-  // Byte by byte over the UTF-8, with a lookup table: this runs several times for every order created.
-  let out = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    out += URLENCODE_SAFE[byte] ? String.fromCharCode(byte) : byte === 0x20 ? '+' : '%' + HEX_UPPER[byte >> 4] + HEX_UPPER[byte & 15];
-  }
-  return out;
-}
-
-/** PHP's http_build_query() for a flat array of scalars. */
-export function phpHttpBuildQuery(params: [string, string][]): string {
-  return params.map(([k, v]) => `${phpUrlencode(k)}=${phpUrlencode(v)}`).join('&');
-}
+// PHP's amount and urlencode() (one copy, shared with Ahnajak in ../php-wire.ts) are this gateway's quirks too.
+export { phpAmount, phpUrlencode } from '../php-wire';
 
 export interface PaymentLinkInput {
   baseUrl: string;
