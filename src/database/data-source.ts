@@ -7,12 +7,13 @@ import { Webhooks1764000006000 } from './migrations/1764000006000-Webhooks';
 import { CheckoutAndSmmTopup1764000007000 } from './migrations/1764000007000-CheckoutAndSmmTopup';
 import { OpsIndexes1764000008000 } from './migrations/1764000008000-OpsIndexes';
 import { RunHeartbeats1764000009000 } from './migrations/1764000009000-RunHeartbeats';
+import { WebhookFairness1764000016000 } from './migrations/1764000016000-WebhookFairness';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
  * ts sources under jest and from dist/ at runtime.
  */
-export const MIGRATIONS = [Init1764000000000, SandboxPushGateways1764000004000, Reconciliation1764000005000, Webhooks1764000006000, CheckoutAndSmmTopup1764000007000, OpsIndexes1764000008000, RunHeartbeats1764000009000];
+export const MIGRATIONS = [Init1764000000000, SandboxPushGateways1764000004000, Reconciliation1764000005000, Webhooks1764000006000, CheckoutAndSmmTopup1764000007000, OpsIndexes1764000008000, RunHeartbeats1764000009000, WebhookFairness1764000016000];
 
 export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {
