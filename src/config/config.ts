@@ -46,7 +46,7 @@ export class AppConfig {
   webhookConcurrency: number;
   /** How often the dispatcher looks for due retries when no NOTIFY woke it (WEBHOOK_POLL_INTERVAL_MS). */
   webhookPollIntervalMs: number;
-  /** Webhook attempts in flight per endpoint, across all instances (WEBHOOK_ENDPOINT_CONCURRENCY, default 4). */
+  /** Webhook attempts in flight per endpoint, across all instances (WEBHOOK_ENDPOINT_CONCURRENCY, default 16). */
   webhookEndpointConcurrency: number;
   /** How long an endpoint's circuit breaker stays open before one probe is let through (WEBHOOK_BREAKER_COOLDOWN_MS, default 30 s). */
   webhookBreakerCooldownMs: number;
@@ -132,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', env.WEBHOOK_TIMEOUT_MS, 15_000, 100, 60_000, problems);
   c.webhookConcurrency = int('WEBHOOK_CONCURRENCY', env.WEBHOOK_CONCURRENCY, 32, 1, 256, problems);
   c.webhookPollIntervalMs = int('WEBHOOK_POLL_INTERVAL_MS', env.WEBHOOK_POLL_INTERVAL_MS, 1_000, 50, 60_000, problems);
-  c.webhookEndpointConcurrency = int('WEBHOOK_ENDPOINT_CONCURRENCY', env.WEBHOOK_ENDPOINT_CONCURRENCY, 4, 1, 256, problems);
+  c.webhookEndpointConcurrency = int('WEBHOOK_ENDPOINT_CONCURRENCY', env.WEBHOOK_ENDPOINT_CONCURRENCY, 16, 1, 256, problems);
   c.webhookBreakerCooldownMs = int('WEBHOOK_BREAKER_COOLDOWN_MS', env.WEBHOOK_BREAKER_COOLDOWN_MS, 30_000, 100, 86_400_000, problems);
   c.trustProxy = bool('TRUST_PROXY', env.TRUST_PROXY, false, problems);
   c.corsOrigins = (env.CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean);

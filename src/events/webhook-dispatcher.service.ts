@@ -73,6 +73,10 @@ interface AttemptResult {
  * Fair: the claim takes, per endpoint, at most WEBHOOK_ENDPOINT_CONCURRENCY minus what is
  * already in flight to it (on any instance), and fills free slots round-robin across merchants,
  * least-served first, never giving one merchant more than half the slots (merchantInFlightCap).
+ * "In flight" means on the wire: a row whose answer is in but whose outcome still waits for the
+ * group write is 'delivering' in the database, yet the claim does not count it (this instance
+ * passes those ids along), so an endpoint's cap limits open requests, not requests plus
+ * bookkeeping, and a busy endpoint is refilled as its answers arrive, not once per write.
  * An endpoint that keeps not answering opens a circuit breaker kept on its row: nothing is sent
  * to it during the cool-down, then one probe; its waiting deliveries are not claimed meanwhile,
  * so they keep their attempts and are sent after the breaker closes.
@@ -93,6 +97,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly held = new Set<Promise<void>>();
   /** Attempts on the wire: the WEBHOOK_CONCURRENCY limit. */
   private sending = 0;
+  /**
+   * Held rows whose attempt is over (answered, timed out, or never sent) but whose outcome is
+   * not written yet: still 'delivering' in the database, yet nothing is on the wire for them.
+   * The claim leaves them out of the per-endpoint and per-merchant in-flight counts.
+   */
+  private readonly answered = new Set<string>();
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wakePending = false;
@@ -219,10 +229,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       if (sent) return;
       sent = true;
       this.sending--;
+      this.answered.add(row.id);
       if (this.saturated) this.wake();
     };
     const p = this.deliver(row, freeSlot).finally(() => {
       freeSlot();
+      this.answered.delete(row.id);
       this.held.delete(p);
       if (this.saturated) this.wake();
     });
@@ -256,7 +268,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
    * Due rows (pending, failed whose retry time has come, or delivering whose claim expired),
    * claimed for this instance, fairly, in one statement:
    * 1. the endpoints with waiting rows, by a skip scan of the per-endpoint index (one probe per
-   *    endpoint, however many rows wait), with what each has in flight (unexpired claims);
+   *    endpoint, however many rows wait), with what each has in flight: unexpired claims, less
+   *    this instance's `answered` rows (attempt over, outcome not yet written: nothing on the
+   *    wire). Other instances' rows count as the database shows them, so across instances the
+   *    count can only be too high (a row answered there but not yet written), never too low;
    * 2. per endpoint not paused by its breaker, its oldest due rows up to its free room
    *    (WEBHOOK_ENDPOINT_CONCURRENCY, or 1 when half-open; uncapped for a disabled or deleted
    *    endpoint, whose rows are dead-lettered without a send);
@@ -284,7 +299,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
                 ep.status = 'enabled' AND ep.deleted_at IS NULL AND COALESCE(ep.paused_until > now(), false) AS paused
          FROM active a JOIN webhook_endpoints ep ON ep.id = a.endpoint_id
          CROSS JOIN LATERAL (
-           SELECT count(*)::int AS n FROM webhook_deliveries f WHERE f.endpoint_id = ep.id AND f.status = 'delivering' AND f.next_attempt_at > now()
+           SELECT count(*)::int AS n FROM webhook_deliveries f
+           WHERE f.endpoint_id = ep.id AND f.status = 'delivering' AND f.next_attempt_at > now() AND f.id <> ALL($7::text[])
          ) f
        ), merchants AS (
          SELECT merchant_id, sum(in_flight)::int AS in_flight FROM eps GROUP BY merchant_id
@@ -314,7 +330,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
        RETURNING d.id, d.attempts, d.endpoint_id, e.id AS event_id, e.type, e.sequence, e.data, e.created_at AS event_created_at, e.order_id,
                  ep.url, ep.secret_sealed, ep.previous_secret_sealed, ep.previous_secret_expires_at,
                  ep.status AS endpoint_status, ep.deleted_at AS endpoint_deleted_at, ep.consecutive_failures`,
-      [limit, this.instanceId, leaseSeconds, this.config.webhookEndpointConcurrency, BREAKER_FAILURES, merchantInFlightCap(this.config.webhookConcurrency)],
+      [limit, this.instanceId, leaseSeconds, this.config.webhookEndpointConcurrency, BREAKER_FAILURES, merchantInFlightCap(this.config.webhookConcurrency), [...this.answered]],
     );
     return returnedRows<ClaimedRow>(rows);
   }
