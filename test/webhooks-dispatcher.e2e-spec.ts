@@ -140,6 +140,7 @@ describe('webhook dispatcher (background loop)', () => {
   });
 
   it("a crashed instance's claims expire and are re-claimed; the resend carries the same webhook-id", async () => {
+    // All five re-claimed in one pass: within the per-endpoint cap (default 16).
     const t = await start({ WEBHOOK_RETRY_SCHEDULE_MS: '50' });
     const dispatcher = t.app.get(WebhookDispatcher);
     const m = await setup(t, '/crash');

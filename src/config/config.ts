@@ -66,6 +66,10 @@ export class AppConfig {
   webhookConcurrency: number;
   /** How often the dispatcher looks for due retries when no NOTIFY woke it (WEBHOOK_POLL_INTERVAL_MS). */
   webhookPollIntervalMs: number;
+  /** Webhook attempts in flight per endpoint, across all instances (WEBHOOK_ENDPOINT_CONCURRENCY, default 16). */
+  webhookEndpointConcurrency: number;
+  /** How long an endpoint's circuit breaker stays open before one probe is let through (WEBHOOK_BREAKER_COOLDOWN_MS, default 30 s). */
+  webhookBreakerCooldownMs: number;
 }
 
 export class ConfigError extends Error {
@@ -177,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.webhookPollIntervalMs = int('WEBHOOK_POLL_INTERVAL_MS', env.WEBHOOK_POLL_INTERVAL_MS, 1_000, 50, 60_000, problems);
   c.trustProxy = trustProxy(env.TRUST_PROXY, problems);
   c.apiDocs = bool('API_DOCS', env.API_DOCS, true, problems);
+  c.webhookEndpointConcurrency = int('WEBHOOK_ENDPOINT_CONCURRENCY', env.WEBHOOK_ENDPOINT_CONCURRENCY, 16, 1, 256, problems);
+  c.webhookBreakerCooldownMs = int('WEBHOOK_BREAKER_COOLDOWN_MS', env.WEBHOOK_BREAKER_COOLDOWN_MS, 30_000, 100, 86_400_000, problems);
   c.corsOrigins = (env.CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean);
 
   const adminToken = env.ADMIN_TOKEN;

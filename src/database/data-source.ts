@@ -9,6 +9,7 @@ import { OpsIndexes1764000008000 } from './migrations/1764000008000-OpsIndexes';
 import { RunHeartbeats1764000009000 } from './migrations/1764000009000-RunHeartbeats';
 import { CheckoutCancelToken1764000010300 } from './migrations/1764000010300-CheckoutCancelToken';
 import { TopupWidgetLimits1764000012000 } from './migrations/1764000012000-TopupWidgetLimits';
+import { WebhookFairness1764000016000 } from './migrations/1764000016000-WebhookFairness';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   RunHeartbeats1764000009000,
   CheckoutCancelToken1764000010300,
   TopupWidgetLimits1764000012000,
+  WebhookFairness1764000016000,
 ];
 
 export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {

@@ -9,7 +9,7 @@ import { AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { presentEvent } from './events.controller';
 import { NOTIFY_CHANNEL, WebhookEndpointsService } from './webhook-endpoints.service';
-import { classifyStatus, nextRetryDelayMs, parseRetryAfter, RESPONSE_SNIPPET_CHARS, webhookHeaders } from './webhook-policy';
+import { BREAKER_FAILURES, classifyStatus, merchantInFlightCap, nextRetryDelayMs, parseRetryAfter, RESPONSE_SNIPPET_CHARS, unanswered, webhookHeaders } from './webhook-policy';
 import { returnedRows } from '../database/rows';
 
 export const DISPATCHER_LOOP = 'webhook-dispatcher';
@@ -36,6 +36,8 @@ interface ClaimedRow {
   previous_secret_expires_at: Date | null;
   endpoint_status: string;
   endpoint_deleted_at: Date | null;
+  /** The endpoint's breaker count when claimed: an answer then has a count to reset. */
+  consecutive_failures: number;
 }
 
 /** A finished delivery waiting to be written with others (see record). */
@@ -68,6 +70,17 @@ interface AttemptResult {
  * deliveries in flight, and on shutdown stops claiming, lets in-flight deliveries finish and
  * releases anything still claimed.
  *
+ * Fair: the claim takes, per endpoint, at most WEBHOOK_ENDPOINT_CONCURRENCY minus what is
+ * already in flight to it (on any instance), and fills free slots round-robin across merchants,
+ * least-served first, never giving one merchant more than half the slots (merchantInFlightCap).
+ * "In flight" means on the wire: a row whose answer is in but whose outcome still waits for the
+ * group write is 'delivering' in the database, yet the claim does not count it (this instance
+ * passes those ids along), so an endpoint's cap limits open requests, not requests plus
+ * bookkeeping, and a busy endpoint is refilled as its answers arrive, not once per write.
+ * An endpoint that keeps not answering opens a circuit breaker kept on its row: nothing is sent
+ * to it during the cool-down, then one probe; its waiting deliveries are not claimed meanwhile,
+ * so they keep their attempts and are sent after the breaker closes.
+ *
  * Bookkeeping is batched, by group commit rather than by timer: a finished delivery's outcome
  * joins a queue; when no write is running the queue is written at once (one statement updates
  * every delivery and logs every attempt), and what finishes meanwhile waits only for that
@@ -84,6 +97,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly held = new Set<Promise<void>>();
   /** Attempts on the wire: the WEBHOOK_CONCURRENCY limit. */
   private sending = 0;
+  /**
+   * Held rows whose attempt is over (answered, timed out, or never sent) but whose outcome is
+   * not written yet: still 'delivering' in the database, yet nothing is on the wire for them.
+   * The claim leaves them out of the per-endpoint and per-merchant in-flight counts.
+   */
+  private readonly answered = new Set<string>();
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wakePending = false;
@@ -95,6 +114,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private lastClaimErrorLog = 0;
   private outcomes: Outcome[] = [];
   private writing = false;
+  /** Endpoints whose breaker count this instance has raised and not yet seen reset: an answer from one of them resets it. */
+  private readonly suspect = new Set<string>();
   /** Attempts this instance has made since it started (diagnostics, tests). */
   attemptsMade = 0;
 
@@ -179,7 +200,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
           }
         }
       }
-      this.saturated = want === 0 || claimed === want;
+      // Deliveries still held may be what caps the claim (per endpoint, per merchant): when one
+      // finishes, claim again. Only with nothing held is it safe to sleep until NOTIFY or the poll.
+      this.saturated = want === 0 || this.held.size > 0;
       // A full batch means more may be due: go again at once unless every slot is busy.
       if (claimed > 0 && claimed === want && this.capacity() > 0) continue;
       await this.sleep(this.config.webhookPollIntervalMs);
@@ -206,10 +229,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       if (sent) return;
       sent = true;
       this.sending--;
+      this.answered.add(row.id);
       if (this.saturated) this.wake();
     };
     const p = this.deliver(row, freeSlot).finally(() => {
       freeSlot();
+      this.answered.delete(row.id);
       this.held.delete(p);
       if (this.saturated) this.wake();
     });
@@ -239,16 +264,63 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     });
   }
 
-  /** Due rows (pending, failed whose retry time has come, or delivering whose claim expired), claimed for this instance. */
+  /**
+   * Due rows (pending, failed whose retry time has come, or delivering whose claim expired),
+   * claimed for this instance, fairly, in one statement:
+   * 1. the endpoints with waiting rows, by a skip scan of the per-endpoint index (one probe per
+   *    endpoint, however many rows wait), with what each has in flight: unexpired claims, less
+   *    this instance's `answered` rows (attempt over, outcome not yet written: nothing on the
+   *    wire). Other instances' rows count as the database shows them, so across instances the
+   *    count can only be too high (a row answered there but not yet written), never too low;
+   * 2. per endpoint not paused by its breaker, its oldest due rows up to its free room
+   *    (WEBHOOK_ENDPOINT_CONCURRENCY, or 1 when half-open; uncapped for a disabled or deleted
+   *    endpoint, whose rows are dead-lettered without a send);
+   * 3. each merchant's candidates taken in turns across its endpoints, levelled by what the
+   *    merchant already has in flight; the lowest levels win the free slots (so the least-served
+   *    merchant goes first) and no merchant goes past its cap;
+   * 4. those rows locked with SKIP LOCKED, re-checked as still due, and marked delivering.
+   * Concurrent claims see the same oldest rows per endpoint, so they skip each other's locks
+   * instead of taking rows past the cap.
+   */
   private async claim(limit: number): Promise<ClaimedRow[]> {
     const leaseSeconds = (this.config.webhookTimeoutMs + CLAIM_MARGIN_MS) / 1000;
     const rows: unknown = await this.db.query(
-      `WITH due AS (
-         SELECT id FROM webhook_deliveries
-         WHERE status IN ('pending', 'failed', 'delivering') AND next_attempt_at <= now()
-         ORDER BY next_attempt_at
-         LIMIT $1
-         FOR UPDATE SKIP LOCKED
+      `WITH RECURSIVE active(endpoint_id) AS (
+         (SELECT endpoint_id FROM webhook_deliveries WHERE status IN ('pending', 'failed', 'delivering') ORDER BY endpoint_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT w.endpoint_id FROM webhook_deliveries w
+                 WHERE w.status IN ('pending', 'failed', 'delivering') AND w.endpoint_id > a.endpoint_id ORDER BY w.endpoint_id LIMIT 1)
+         FROM active a WHERE a.endpoint_id IS NOT NULL
+       ), eps AS (
+         SELECT ep.id, ep.merchant_id, f.n AS in_flight,
+                CASE WHEN ep.status <> 'enabled' OR ep.deleted_at IS NOT NULL THEN $1
+                     WHEN ep.consecutive_failures >= $5 THEN 1
+                     ELSE $4 END - f.n AS room,
+                ep.status = 'enabled' AND ep.deleted_at IS NULL AND COALESCE(ep.paused_until > now(), false) AS paused
+         FROM active a JOIN webhook_endpoints ep ON ep.id = a.endpoint_id
+         CROSS JOIN LATERAL (
+           SELECT count(*)::int AS n FROM webhook_deliveries f
+           WHERE f.endpoint_id = ep.id AND f.status = 'delivering' AND f.next_attempt_at > now() AND f.id <> ALL($7::text[])
+         ) f
+       ), merchants AS (
+         SELECT merchant_id, sum(in_flight)::int AS in_flight FROM eps GROUP BY merchant_id
+       ), candidates AS (
+         SELECT c.id, c.next_attempt_at,
+                m.in_flight + row_number() OVER (PARTITION BY e.merchant_id ORDER BY c.turn, c.next_attempt_at) AS level
+         FROM eps e JOIN merchants m ON m.merchant_id = e.merchant_id
+         CROSS JOIN LATERAL (
+           SELECT w.id, w.next_attempt_at, row_number() OVER (ORDER BY w.next_attempt_at) AS turn
+           FROM webhook_deliveries w
+           WHERE w.endpoint_id = e.id AND w.status IN ('pending', 'failed', 'delivering') AND w.next_attempt_at <= now()
+           ORDER BY w.next_attempt_at
+           LIMIT e.room
+         ) c
+         WHERE e.room > 0 AND NOT e.paused
+       ), due AS (
+         SELECT d.id FROM webhook_deliveries d
+         JOIN (SELECT id, level, next_attempt_at FROM candidates WHERE level <= $6 ORDER BY level, next_attempt_at LIMIT $1) pick ON pick.id = d.id
+         WHERE d.status IN ('pending', 'failed', 'delivering') AND d.next_attempt_at <= now()
+         FOR UPDATE OF d SKIP LOCKED
        )
        UPDATE webhook_deliveries d
        SET status = 'delivering', claimed_by = $2, claimed_until = now() + make_interval(secs => $3),
@@ -257,8 +329,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
        WHERE d.id = due.id AND e.id = d.event_id AND ep.id = d.endpoint_id
        RETURNING d.id, d.attempts, d.endpoint_id, e.id AS event_id, e.type, e.sequence, e.data, e.created_at AS event_created_at, e.order_id,
                  ep.url, ep.secret_sealed, ep.previous_secret_sealed, ep.previous_secret_expires_at,
-                 ep.status AS endpoint_status, ep.deleted_at AS endpoint_deleted_at`,
-      [limit, this.instanceId, leaseSeconds],
+                 ep.status AS endpoint_status, ep.deleted_at AS endpoint_deleted_at, ep.consecutive_failures`,
+      [limit, this.instanceId, leaseSeconds, this.config.webhookEndpointConcurrency, BREAKER_FAILURES, merchantInFlightCap(this.config.webhookConcurrency), [...this.answered]],
     );
     return returnedRows<ClaimedRow>(rows);
   }
@@ -333,6 +405,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         const group = this.outcomes.splice(0, MAX_GROUP);
         try {
           const held = await this.writeGroup(group);
+          await this.updateBreakers(group);
           for (const o of group) o.done(held.has(o.row.id));
         } catch (err) {
           this.logger.error({ err: (err as Error).message, deliveries: group.length }, 'webhook delivery bookkeeping failed; the claims will expire and be retried');
@@ -384,6 +457,57 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       ],
     );
     return new Set(returnedRows<{ id: string }>(updated).map((r) => r.id));
+  }
+
+  /**
+   * The breakers of the group's endpoints, after its outcomes are written (a separate statement
+   * that locks endpoint rows in id order, so it cannot deadlock with another instance's, nor hold
+   * delivery rows while it waits). Any answer resets an endpoint's count and closes its breaker;
+   * each unanswered attempt adds one, and at BREAKER_FAILURES the endpoint is paused for the
+   * cool-down (again after each failed probe). With every endpoint answering and none counted,
+   * there is nothing to write.
+   */
+  private async updateBreakers(group: Outcome[]): Promise<void> {
+    const tally = new Map<string, { failed: number; answered: boolean }>();
+    for (const o of group) {
+      if (!o.result) continue;
+      const t = tally.get(o.row.endpoint_id) ?? { failed: 0, answered: false };
+      if (unanswered(o.result.status)) t.failed++;
+      else t.answered = true;
+      tally.set(o.row.endpoint_id, t);
+    }
+    const needed = [...tally].filter(([id, t]) => t.failed > 0 || this.suspect.has(id) || group.some((o) => o.row.endpoint_id === id && o.row.consecutive_failures > 0));
+    if (!needed.length) return;
+    try {
+      const opened: unknown = await this.db.query(
+        `WITH t AS (
+           SELECT * FROM unnest($1::text[], $2::int[], $3::bool[]) AS t(id, failed, answered)
+         ), locked AS (
+           SELECT ep.id FROM webhook_endpoints ep WHERE ep.id IN (SELECT id FROM t) ORDER BY ep.id FOR NO KEY UPDATE
+         )
+         UPDATE webhook_endpoints ep SET
+           consecutive_failures = CASE WHEN t.answered THEN 0 ELSE ep.consecutive_failures + t.failed END,
+           paused_until = CASE WHEN t.answered THEN NULL
+                               WHEN ep.consecutive_failures + t.failed >= $4 THEN now() + make_interval(secs => $5)
+                               ELSE ep.paused_until END
+         FROM t, locked
+         WHERE ep.id = t.id AND locked.id = t.id
+         RETURNING ep.id, ep.paused_until, ep.consecutive_failures, t.failed`,
+        [needed.map(([id]) => id), needed.map(([, t]) => t.failed), needed.map(([, t]) => t.answered), BREAKER_FAILURES, this.config.webhookBreakerCooldownMs / 1000],
+      );
+      for (const [id, t] of needed) {
+        if (t.answered) this.suspect.delete(id);
+        else this.suspect.add(id);
+      }
+      for (const r of returnedRows<{ id: string; paused_until: Date | null; consecutive_failures: number; failed: number }>(opened)) {
+        if (r.paused_until && r.consecutive_failures - r.failed < BREAKER_FAILURES) {
+          this.logger.warn({ endpoint: r.id, paused_until: new Date(r.paused_until).toISOString() }, 'webhook endpoint breaker open: it keeps not answering');
+        }
+      }
+    } catch (err) {
+      // The outcomes are written; a breaker count missed now is caught up by the next attempts.
+      this.logger.warn({ err: (err as Error).message }, 'could not update webhook endpoint breakers');
+    }
   }
 
   /** 410 Gone: the receiver asked us to stop. Disable the endpoint and dead-letter what was waiting for it. */

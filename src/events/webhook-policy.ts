@@ -65,3 +65,23 @@ export function classifyStatus(status: number): AttemptOutcome {
   if (status === 410) return 'gone';
   return 'retry';
 }
+
+/**
+ * Circuit breaker: this many consecutive attempts to one endpoint without an answer (timed
+ * out, refused, reset) open it for WEBHOOK_BREAKER_COOLDOWN_MS. An HTTP answer of any status
+ * closes it: such an endpoint is reachable and answers, its errors follow the retry schedule.
+ */
+export const BREAKER_FAILURES = 5;
+
+/** Whether an attempt counts against its endpoint's breaker: it got no HTTP answer at all. */
+export function unanswered(httpStatus: number | null): boolean {
+  return httpStatus === null;
+}
+
+/**
+ * Most deliveries one merchant may have in flight across all instances: half an instance's
+ * slots (rounded up), so one merchant's slow endpoints always leave slots for the others.
+ */
+export function merchantInFlightCap(concurrency: number): number {
+  return Math.ceil(concurrency / 2);
+}

@@ -86,6 +86,8 @@ describe('reliability: every fault mode on every provider', () => {
         WEBHOOK_RETRY_SCHEDULE_MS: '200,300,500,500,500,500,500,500,500,500,500,500,500,500,500,500,500,500,500,500',
         WEBHOOK_TIMEOUT_MS: '1000',
         WEBHOOK_POLL_INTERVAL_MS: '100',
+        // The receiver times out or breaks connections for a whole case: its breaker opens; keep the cool-down short.
+        WEBHOOK_BREAKER_COOLDOWN_MS: '500',
         RATE_LIMIT_PER_KEY_PER_S: '100000',
         RATE_LIMIT_PER_IP_PER_S: '100000',
       },
