@@ -1,3 +1,4 @@
+import { AuditModule } from './audit/audit.module';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -34,6 +35,7 @@ export class AppModule {
         CommonModule.forRoot(config),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
         ScheduleModule.forRoot(),
+        AuditModule,
         MerchantsModule,
         OrdersModule,
         EventsModule,

@@ -1,6 +1,6 @@
+import { AuditLogRepository, AuditRow } from '../audit/audit-log.repository';
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { newId } from '../common/ids';
+import { DataSource } from 'typeorm';
 import { notFound, ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { ApiKeysService } from '../merchants/api-keys.service';
@@ -21,16 +21,6 @@ interface ApiKeyRow {
   created_at: Date;
   expires_at: Date | null;
   revoked_at: Date | null;
-}
-
-interface AuditRow {
-  id: string;
-  actor: string;
-  action: string;
-  subject_id: string;
-  reason: string | null;
-  details: Record<string, unknown> | null;
-  created_at: Date;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -65,6 +55,7 @@ export class AdminService {
     private readonly transitions: OrderTransitions,
     private readonly config: AppConfig,
     private readonly orders: OrdersService,
+    private readonly audits: AuditLogRepository,
   ) {}
 
   async merchant(id: string): Promise<MerchantView> {
@@ -80,7 +71,7 @@ export class AdminService {
       if (!rows[0]) throw notFound('merchant');
       if (rows[0].status !== status) {
         await manager.query(`UPDATE merchants SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
-        await this.audit(manager, actor, status === 'disabled' ? 'merchant.disable' : 'merchant.enable', id, reason ?? null, { from: rows[0].status, to: status });
+        await this.audits.record(manager, { actor, action: status === 'disabled' ? 'merchant.disable' : 'merchant.enable', subjectId: id, reason: reason ?? null, details: { from: rows[0].status, to: status } });
       }
       return presentMerchant(await manager.findOneByOrFail(Merchant, { id }));
     });
@@ -116,12 +107,12 @@ export class AdminService {
       );
       const retiredIds = returnedRows<{ id: string }>(retired).map((r) => r.id);
       const issued = await this.keys.issue(manager, merchantId);
-      await this.audit(manager, actor, 'api_key.rotate', merchantId, reason ?? null, {
+      await this.audits.record(manager, { actor, action: 'api_key.rotate', subjectId: merchantId, reason: reason ?? null, details: {
         new_key_id: issued.id,
         retired_key_ids: retiredIds,
         overlap_seconds: overlapSeconds,
         retired_keys_expire_at: new Date(cutoff).toISOString(),
-      });
+      } });
       const [row]: ApiKeyRow[] = await manager.query(`SELECT id, last4, created_at, expires_at, revoked_at FROM api_keys WHERE id = $1`, [issued.id]);
       return { view: presentApiKey(row), key: issued.key, cutoff: retiredIds.length ? new Date(cutoff).toISOString() : null };
     });
@@ -138,7 +129,7 @@ export class AdminService {
       if (!row) throw notFound('API key');
       if (!row.revoked_at) {
         await manager.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [keyId]);
-        await this.audit(manager, actor, 'api_key.revoke', keyId, reason ?? null, { merchant_id: merchantId });
+        await this.audits.record(manager, { actor, action: 'api_key.revoke', subjectId: keyId, reason: reason ?? null, details: { merchant_id: merchantId } });
       }
       const [fresh]: ApiKeyRow[] = await manager.query(`SELECT id, last4, created_at, expires_at, revoked_at FROM api_keys WHERE id = $1`, [keyId]);
       return presentApiKey(fresh);
@@ -178,21 +169,7 @@ export class AdminService {
 
   async auditLog(q: AuditLogQuery): Promise<{ data: AuditEntryView[]; has_more: boolean }> {
     const limit = q.limit ?? 20;
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (q.subject_id) add('subject_id = ?', q.subject_id);
-    if (q.action) add('action = ?', q.action);
-    if (q.actor) add('actor = ?', q.actor);
-    if (q.starting_after) add('id < ?', q.starting_after);
-    params.push(limit + 1);
-    const rows: AuditRow[] = await this.db.query(
-      `SELECT id, actor, action, subject_id, reason, details, created_at FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
-      params,
-    );
+    const rows = await this.audits.list({ subjectId: q.subject_id, action: q.action, actor: q.actor, startingAfter: q.starting_after, limit });
     return { data: rows.slice(0, limit).map(presentAudit), has_more: rows.length > limit };
   }
 
@@ -200,7 +177,4 @@ export class AdminService {
     return { ...presentOrder(order, txn, this.config.publicBaseUrl), merchant_id: order.merchantId };
   }
 
-  private async audit(manager: EntityManager, actor: string, action: string, subjectId: string, reason: string | null, details: Record<string, unknown>): Promise<void> {
-    await manager.query(`INSERT INTO audit_log (id, actor, action, subject_id, reason, details) VALUES ($1, $2, $3, $4, $5, $6)`, [newId('aud'), actor, action, subjectId, reason, details]);
-  }
 }

@@ -1,8 +1,8 @@
+import { AuditLogRepository } from '../audit/audit-log.repository';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { newId } from '../common/ids';
 import { PageQuery } from '../common/pagination';
 import { notFound, ProblemException } from '../common/problem';
 import { AdminGuard } from '../merchants/auth';
@@ -73,6 +73,7 @@ export class AdminSmmCreditsController {
   constructor(
     private readonly ledger: SmmCreditsLedger,
     private readonly db: DataSource,
+    private readonly audit: AuditLogRepository,
   ) {}
 
   @Get()
@@ -112,7 +113,7 @@ export class AdminSmmCreditsController {
       const res: unknown[] = await manager.query(`UPDATE smm_credits SET ${p.sets}, updated_at = now() WHERE order_id = $1 AND status = 'failed' RETURNING *`, [orderId]);
       const rows = returnedRows<CreditRow>(res);
       if (!rows.length) return null;
-      await manager.query(`INSERT INTO audit_log (id, actor, action, subject_id, reason, details) VALUES ($1, $2, $3, $4, $5, $6)`, [newId('aud'), actor, action, orderId, reason, p.details]);
+      await this.audit.record(manager, { actor, action, subjectId: orderId, reason, details: p.details });
       return rows[0];
     });
     if (row) return presentCredit(row);

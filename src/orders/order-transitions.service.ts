@@ -1,6 +1,6 @@
+import { AuditLogRepository } from '../audit/audit-log.repository';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { newId } from '../common/ids';
 import { hydrateEntity, returnedRows } from '../database/rows';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
@@ -41,6 +41,7 @@ export class OrderTransitions {
     private readonly db: DataSource,
     private readonly outbox: OutboxWriter,
     private readonly config: AppConfig,
+    private readonly audit: AuditLogRepository,
   ) {}
 
   async apply(orderId: string, command: OrderCommand, ctx: TransitionContext): Promise<TransitionResult> {
@@ -104,14 +105,7 @@ export class OrderTransitions {
       freshTxn = hydrateEntity(manager, Transaction, txnRow);
     }
     if (command.kind === 'resolve') {
-      await manager.query(`INSERT INTO audit_log (id, actor, action, subject_id, reason, details) VALUES ($1, $2, $3, $4, $5, $6)`, [
-        newId('aud'),
-        ctx.actor,
-        'transaction.resolve',
-        transaction.id,
-        command.reason,
-        { order_id: orderId, to: command.to },
-      ]);
+      await this.audit.record(manager, { actor: ctx.actor, action: 'transaction.resolve', subjectId: transaction.id, reason: command.reason, details: { order_id: orderId, to: command.to } });
     }
     await this.outbox.append(manager, {
       merchantId: fresh.merchantId,
