@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { ProviderLimits } from './provider-limits';
 import { ReconciliationController } from './reconciliation.controller';
 import { ReconciliationJob } from './reconciliation.job';
+import { ReconciliationRunsRepository } from './reconciliation-runs.repository';
+import { ReconciliationRunsService } from './reconciliation-runs.service';
 import { SweeperService } from './sweeper.service';
 
 /** Scheduled and on-demand re-verification of PENDING transactions, with run records. */
 @Module({
   controllers: [ReconciliationController],
-  providers: [SweeperService, ProviderLimits, ReconciliationJob],
+  providers: [SweeperService, ProviderLimits, ReconciliationJob, ReconciliationRunsRepository, ReconciliationRunsService],
   exports: [SweeperService, ProviderLimits],
 })
 export class ReconciliationModule {}
