@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { TransactionsRepository } from '../orders/transactions.repository';
+import { BatchChecker } from './batch-checker';
 import { ProviderLimits } from './provider-limits';
 import { ReconciliationController } from './reconciliation.controller';
 import { ReconciliationJob } from './reconciliation.job';
@@ -9,7 +11,16 @@ import { SweeperService } from './sweeper.service';
 /** Scheduled and on-demand re-verification of PENDING transactions, with run records. */
 @Module({
   controllers: [ReconciliationController],
-  providers: [SweeperService, ProviderLimits, ReconciliationJob, ReconciliationRunsRepository, ReconciliationRunsService],
+  providers: [
+    SweeperService,
+    BatchChecker,
+    ProviderLimits,
+    ReconciliationJob,
+    ReconciliationRunsRepository,
+    ReconciliationRunsService,
+    // Stateless; listed here because OrdersModule does not export it.
+    TransactionsRepository,
+  ],
   exports: [SweeperService, ProviderLimits],
 })
 export class ReconciliationModule {}
