@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { returnedRows } from '../database/rows';
+import { hydrateEntity, returnedRows } from '../database/rows';
 import type { ProviderId } from '../providers/provider';
 import { Order, Transaction } from './order.entity';
 
@@ -61,4 +61,123 @@ export class TransactionsRepository {
       throw err;
     }
   }
+
+  // ── Reconciliation leases: the sweeper's claims, releases and batched check records (src/reconciliation/) ──
+
+  /**
+   * Leases up to `limit` due transactions of one provider to `holder`, in one statement. The row
+   * locks last for this statement only (SKIP LOCKED: another sweeper's picks are skipped); the
+   * lease is what keeps other sweepers away. Resolves with the claimed rows, next due first.
+   */
+  async claimDue(claim: DueClaim): Promise<Transaction[]> {
+    const rows: unknown = await this.db.query(
+      `WITH picked AS (
+         SELECT id FROM transactions
+         WHERE status = 'PENDING' AND provider = $1
+           AND (claimed_until IS NULL OR claimed_until < now())
+           AND (swept_at IS NULL OR swept_at < $2)
+           AND ($3::boolean OR next_check_at <= now())
+         ORDER BY next_check_at NULLS FIRST, id
+         LIMIT $4
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE transactions t SET claimed_until = now() + make_interval(secs => $5), claimed_by = $6
+       FROM picked WHERE t.id = picked.id
+       RETURNING t.*`,
+      [claim.provider, claim.sweptBefore, claim.everyPending, claim.limit, claim.leaseSeconds, claim.holder],
+    );
+    // The claimed rows themselves, not read back with a second query.
+    const txns = returnedRows<Record<string, unknown>>(rows).map((row) => hydrateEntity(this.db, Transaction, row));
+    return txns.sort((a, b) => (a.nextCheckAt?.getTime() ?? -Infinity) - (b.nextCheckAt?.getTime() ?? -Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Extends every lease `holder` has by `leaseSeconds` from now. */
+  async renewLeases(holder: string, leaseSeconds: number): Promise<void> {
+    // SKIP LOCKED: a row being released right now (a batch's bookkeeping statement locks many) is skipped, so the two never deadlock.
+    await this.db.query(
+      `UPDATE transactions SET claimed_until = now() + make_interval(secs => $2)
+       WHERE id IN (SELECT id FROM transactions WHERE claimed_by = $1 FOR UPDATE SKIP LOCKED) AND claimed_by = $1`,
+      [holder, leaseSeconds],
+    );
+  }
+
+  /** Gives back everything `holder` still leases, unchanged (still due). */
+  async releaseAll(holder: string): Promise<void> {
+    await this.db.query(`UPDATE transactions SET claimed_until = NULL, claimed_by = NULL WHERE claimed_by = $1`, [holder]);
+  }
+
+  /** Gives back those of `ids` that `holder` still leases, marked swept so the same run does not claim them again. */
+  async releaseSwept(holder: string, ids: readonly string[]): Promise<void> {
+    await this.db.query(`UPDATE transactions SET claimed_until = NULL, claimed_by = NULL, swept_at = now() WHERE claimed_by = $1 AND id = ANY($2)`, [holder, ids]);
+  }
+
+  /** Gives one transaction back with its next check (kept only while PENDING). */
+  async release(holder: string, release: NextCheck): Promise<void> {
+    await this.db.query(
+      `UPDATE transactions SET claimed_until = NULL, claimed_by = NULL, swept_at = now(),
+         next_check_at = CASE WHEN status = 'PENDING' THEN $3::timestamptz ELSE NULL END
+       WHERE id = $1 AND claimed_by = $2`,
+      [release.id, holder, release.nextCheckAt],
+    );
+  }
+
+  /** Gives many transactions back without recording a check, each with its next check, in one statement. */
+  async releaseMany(holder: string, releases: readonly NextCheck[]): Promise<void> {
+    if (!releases.length) return;
+    await this.db.query(
+      `UPDATE transactions t SET claimed_until = NULL, claimed_by = NULL, swept_at = now(),
+         next_check_at = CASE WHEN t.status = 'PENDING' THEN u.next ELSE NULL END
+       FROM unnest($1::text[], $2::timestamptz[]) AS u(id, next)
+       WHERE t.id = u.id AND t.claimed_by = $3`,
+      [releases.map((r) => r.id), releases.map((r) => r.nextCheckAt), holder],
+    );
+  }
+
+  /**
+   * Records answered checks in ONE statement (last_checked_at, check_count + 1, last_error
+   * cleared) and releases `holder`'s lease on each with its next check (none once the
+   * transaction left PENDING). A lease that has passed to someone else is left alone; the check
+   * is recorded all the same.
+   */
+  async recordChecks(checks: readonly NextCheck[], holder: string): Promise<void> {
+    if (!checks.length) return;
+    await this.db.query(
+      `UPDATE transactions t SET last_checked_at = now(), check_count = t.check_count + 1, last_error = NULL, updated_at = now(),
+         claimed_until = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_until END,
+         claimed_by = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_by END,
+         swept_at = CASE WHEN t.claimed_by = $3 THEN now() ELSE t.swept_at END,
+         next_check_at = CASE WHEN t.claimed_by = $3 THEN (CASE WHEN t.status = 'PENDING' THEN u.next ELSE NULL END) ELSE t.next_check_at END
+       FROM unnest($1::text[], $2::timestamptz[]) AS u(id, next)
+       WHERE t.id = u.id`,
+      [checks.map((c) => c.id), checks.map((c) => c.nextCheckAt), holder],
+    );
+  }
+
+  /** The gateway was not asked (open circuit, paused host): not a check, so the count stays; the reason is kept for the operator. */
+  async recordSkippedCheck(id: string, reason: string): Promise<void> {
+    await this.db.query(`UPDATE transactions SET last_error = $2, updated_at = now() WHERE id = $1`, [id, reason.slice(0, 500)]);
+  }
+
+  /** The gateway answered but applying the answer failed: the check counts, with that failure as its error. */
+  async recordUnappliedCheck(id: string, error: string): Promise<void> {
+    await this.db.query(`UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = $2, updated_at = now() WHERE id = $1`, [id, error.slice(0, 500)]);
+  }
+}
+
+/** A transaction and when to check it next (null: no further scheduled check). */
+export interface NextCheck {
+  id: string;
+  nextCheckAt: Date | null;
+}
+
+/** What a sweep claims: one provider's due transactions (every PENDING one when `everyPending`) not yet swept by this run. */
+export interface DueClaim {
+  provider: ProviderId;
+  /** The lease holder (the run id). */
+  holder: string;
+  /** The run's start: a transaction swept since then is not claimed again. */
+  sweptBefore: Date;
+  everyPending: boolean;
+  limit: number;
+  leaseSeconds: number;
 }

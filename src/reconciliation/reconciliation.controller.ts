@@ -1,12 +1,9 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { looksLikeId } from '../common/ids';
-import { PageQuery, toPage } from '../common/pagination';
-import { notFound } from '../common/problem';
+import { PageQuery } from '../common/pagination';
 import { AdminGuard } from '../merchants/auth';
-import { ReconciliationRun } from './reconciliation-run.entity';
 import { presentRun, ProviderRunStatsResponse, ReconciliationRunResponse } from './reconciliation.presenter';
+import { ReconciliationRunsService } from './reconciliation-runs.service';
 import { SweeperService } from './sweeper.service';
 
 @ApiTags('Admin')
@@ -17,7 +14,7 @@ import { SweeperService } from './sweeper.service';
 export class ReconciliationController {
   constructor(
     private readonly sweeper: SweeperService,
-    private readonly db: DataSource,
+    private readonly runs: ReconciliationRunsService,
   ) {}
 
   @Post()
@@ -38,21 +35,15 @@ export class ReconciliationController {
   @ApiOkResponse({
     schema: { type: 'object', properties: { data: { type: 'array', items: { $ref: getSchemaPath(ReconciliationRunResponse) } }, has_more: { type: 'boolean' } } },
   })
-  async list(@Query() page: PageQuery) {
-    const limit = page.limit ?? 20;
-    const qb = this.db.getRepository(ReconciliationRun).createQueryBuilder('r');
-    if (page.starting_after) qb.where('r.id < :after', { after: page.starting_after });
-    const rows = await qb.orderBy('r.id', 'DESC').limit(limit + 1).getMany();
-    return toPage(rows, limit, presentRun);
+  list(@Query() page: PageQuery) {
+    return this.runs.list(page);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One reconciliation run' })
   @ApiParam({ name: 'id', example: 'run_01jd2b3c4d5e6f7g8h9j0kmnpq' })
   @ApiOkResponse({ type: ReconciliationRunResponse })
-  async get(@Param('id') id: string): Promise<ReconciliationRunResponse> {
-    const run = looksLikeId('run', id) ? await this.db.getRepository(ReconciliationRun).findOneBy({ id }) : null;
-    if (!run) throw notFound('reconciliation run');
-    return presentRun(run);
+  get(@Param('id') id: string): Promise<ReconciliationRunResponse> {
+    return this.runs.get(id);
   }
 }

@@ -1,13 +1,26 @@
 import { Module } from '@nestjs/common';
+import { TransactionsRepository } from '../orders/transactions.repository';
+import { BatchChecker } from './batch-checker';
 import { ProviderLimits } from './provider-limits';
 import { ReconciliationController } from './reconciliation.controller';
 import { ReconciliationJob } from './reconciliation.job';
+import { ReconciliationRunsRepository } from './reconciliation-runs.repository';
+import { ReconciliationRunsService } from './reconciliation-runs.service';
 import { SweeperService } from './sweeper.service';
 
 /** Scheduled and on-demand re-verification of PENDING transactions, with run records. */
 @Module({
   controllers: [ReconciliationController],
-  providers: [SweeperService, ProviderLimits, ReconciliationJob],
+  providers: [
+    SweeperService,
+    BatchChecker,
+    ProviderLimits,
+    ReconciliationJob,
+    ReconciliationRunsRepository,
+    ReconciliationRunsService,
+    // Stateless; listed here because OrdersModule does not export it.
+    TransactionsRepository,
+  ],
   exports: [SweeperService, ProviderLimits],
 })
 export class ReconciliationModule {}
