@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { FulfillmentModule } from '../fulfillment/fulfillment.module';
+import { MerchantRateWindowsRepository } from './merchant-rate-windows.repository';
 import { PayController } from './pay.controller';
 import { PayPageService } from './pay-page.service';
 import { QrImageController } from './qr-image.controller';
+import { QrImageService } from './qr-image.service';
 import { ScriptsController } from './scripts.controller';
 import { TopupController } from './topup.controller';
+import { TopupService } from './topup.service';
 
 /**
  * What the paying customer sees: the hosted pay page (/pay/{orderId}), the public QR image,
@@ -14,6 +17,6 @@ import { TopupController } from './topup.controller';
 @Module({
   imports: [FulfillmentModule],
   controllers: [QrImageController, PayController, ScriptsController, TopupController],
-  providers: [PayPageService],
+  providers: [PayPageService, QrImageService, TopupService, MerchantRateWindowsRepository],
 })
 export class CheckoutPagesModule {}

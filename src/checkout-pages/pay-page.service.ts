@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { looksLikeId } from '../common/ids';
 import { AppConfig } from '../config/config';
-import { Order, Transaction } from '../orders/order.entity';
+import { MerchantsRepository } from '../merchants/merchants.repository';
+import { Order } from '../orders/order.entity';
+import { OrdersRepository } from '../orders/orders.repository';
 import { PaymentVerifier } from '../orders/payment-verifier.service';
+import { TransactionsRepository } from '../orders/transactions.repository';
 import { ProviderRegistry } from '../providers/provider';
-import { returnedRows } from '../database/rows';
-import { takeMerchantBudget } from './merchant-budget';
+import { MerchantRateWindowsRepository } from './merchant-rate-windows.repository';
 
 /** GET /pay/{orderId}/status: what the page needs, nothing more (no customer data, no references, no secrets). */
 export interface PayStatusView {
@@ -38,7 +39,10 @@ export class PayPageService {
   private readonly logger = new Logger(PayPageService.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly orders: OrdersRepository,
+    private readonly merchants: MerchantsRepository,
+    private readonly transactions: TransactionsRepository,
+    private readonly rateWindows: MerchantRateWindowsRepository,
     private readonly registry: ProviderRegistry,
     private readonly verifier: PaymentVerifier,
     private readonly config: AppConfig,
@@ -47,10 +51,10 @@ export class PayPageService {
   /** The order by its id alone: the unguessable id in the URL is the capability. */
   async find(orderId: string): Promise<PayPageOrder | null> {
     if (!looksLikeId('ord', orderId)) return null;
-    const order = await this.db.getRepository(Order).findOneBy({ id: orderId });
+    const order = await this.orders.findById(orderId);
     if (!order) return null;
-    const rows: { name: string }[] = await this.db.query(`SELECT name FROM merchants WHERE id = $1`, [order.merchantId]);
-    return { order, merchantName: rows[0]?.name ?? '' };
+    const merchant = await this.merchants.findPublicProfile(order.merchantId);
+    return { order, merchantName: merchant?.name ?? '' };
   }
 
   /**
@@ -85,18 +89,10 @@ export class PayPageService {
     if (order.status !== 'PENDING') return order;
     if (now.getTime() > order.expiresAt.getTime() + PAGE_CHECK_GRACE_MS) return order;
     if (!this.registry.get(order.provider)?.verify) return order;
-    const claimed: Record<string, unknown>[] = await this.db.query(
-      `UPDATE transactions SET last_checked_at = now()
-       WHERE id = (SELECT id FROM transactions WHERE order_id = $1 ORDER BY created_at DESC LIMIT 1)
-         AND status = 'PENDING'
-         AND (last_checked_at IS NULL OR last_checked_at <= now() - make_interval(secs => $2))
-       RETURNING id`,
-      [order.id, PAGE_CHECK_INTERVAL_SECONDS],
-    );
-    const rows = returnedRows<Record<string, unknown>>(claimed);
-    if (!rows.length) return order;
-    if (!(await takeMerchantBudget(this.db, order.merchantId, 'page_check', this.config.pageChecksPerMerchantPerS, 1)).granted) return order;
-    const txn = await this.db.getRepository(Transaction).findOneByOrFail({ id: String(rows[0].id) });
+    const claimedId = await this.transactions.claimPageCheck(order.id, PAGE_CHECK_INTERVAL_SECONDS);
+    if (!claimedId) return order;
+    if (!(await this.rateWindows.takeBudget(order.merchantId, 'page_check', this.config.pageChecksPerMerchantPerS, 1)).granted) return order;
+    const txn = await this.transactions.findById(claimedId);
     const check = this.verifier.verifyOne(txn, 'pay_page').then(
       () => true,
       (err: unknown) => {
@@ -112,6 +108,6 @@ export class PayPageService {
     });
     await Promise.race([check, waited]);
     clearTimeout(timer);
-    return (await this.db.getRepository(Order).findOneBy({ id: order.id })) ?? order;
+    return (await this.orders.findById(order.id)) ?? order;
   }
 }

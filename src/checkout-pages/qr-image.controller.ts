@@ -2,15 +2,13 @@ import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import * as QRCode from 'qrcode';
-import { DataSource } from 'typeorm';
 import { notFound, validationProblem } from '../common/problem';
+import { QrImageService } from './qr-image.service';
 import { renderQrPng } from './qr-png';
 
 export const QR_IMAGE_FORMATS = ['png', 'svg'] as const;
 type QrImageFormat = (typeof QR_IMAGE_FORMATS)[number];
 
-/** Tokens are randomToken(24) (32 base64url characters); anything else cannot exist. */
-const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 /** Big enough for a phone to scan off a laptop screen, small enough to embed anywhere. */
 export const QR_PNG_WIDTH = 512;
 /** The payload never changes for a token, so the image may be cached for as long as the order lives. */
@@ -25,7 +23,7 @@ const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 @ApiTags('Checkout pages')
 @Controller('qr')
 export class QrImageController {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly qrImages: QrImageService) {}
 
   @Get(':token')
   @ApiOperation({
@@ -50,19 +48,15 @@ export class QrImageController {
   ): Promise<void> {
     const format = (formatParam ?? 'png').toLowerCase() as QrImageFormat;
     if (!QR_IMAGE_FORMATS.includes(format)) throw validationProblem([{ field: 'format', message: `format must be one of ${QR_IMAGE_FORMATS.join(', ')}` }]);
-    if (!TOKEN.test(token)) throw notFound('QR code');
-    const rows: { qr_payload: string; qr_md5: string }[] = await this.db.query(
-      `SELECT qr_payload, qr_md5 FROM orders WHERE qr_image_token = $1 AND qr_payload IS NOT NULL`,
-      [token],
-    );
-    if (!rows[0]) throw notFound('QR code');
-    const etag = `"${rows[0].qr_md5}.${format}"`;
+    const qr = await this.qrImages.find(token);
+    if (!qr) throw notFound('QR code');
+    const etag = `"${qr.md5}.${format}"`;
     void reply.header('cache-control', CACHE_CONTROL).header('etag', etag).header('x-content-type-options', 'nosniff');
     if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
       void reply.status(304).send();
       return;
     }
-    const payload = rows[0].qr_payload;
+    const payload = qr.payload;
     if (format === 'svg') {
       const svg = await QRCode.toString(payload, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       void reply.status(200).header('content-type', 'image/svg+xml; charset=utf-8').header('content-security-policy', SVG_CSP).send(svg);

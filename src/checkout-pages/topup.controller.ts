@@ -1,39 +1,21 @@
 import { Body, Controller, Get, Headers, Logger, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
 import { randomToken } from '../common/crypto';
-import { looksLikeId } from '../common/ids';
 import { formatAmount } from '../common/money';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
-import { SmmPanelsService } from '../fulfillment/smm-panels.service';
-import { ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { OrdersService } from '../orders/orders.service';
-import { ProviderId } from '../providers/provider';
 import { applyPageHeaders, displayAmount, newNonce } from './html';
 import { Lang, pickLang } from './i18n';
 import { renderTopupPage, TopupPageModel } from './topup-page';
-import { takeMerchantBudget } from './merchant-budget';
 import { quickAmounts, TOPUP_CURRENCY, TOPUP_DEFAULT_MAX_MINOR, TOPUP_DEFAULT_MIN_MINOR, TOPUP_SOURCE, TopupBounds, TopupMessage, validateTopup } from './topup.rules';
+import { TopupService, WidgetContext } from './topup.service';
 
 type Params = Record<string, string | string[] | undefined>;
 
-/** A PENDING top-up order is handed out again only while at least this long remains to pay it. */
-export const TOPUP_REUSE_MIN_REMAINING_SECONDS = 300;
-/** The window of TOPUP_ORDERS_PER_MERCHANT_PER_MIN. */
-const TOPUP_CREATE_WINDOW_SECONDS = 60;
 /** For the 404 page of an unavailable widget, which shows no form. */
 const NO_BOUNDS: TopupBounds = { minMinor: TOPUP_DEFAULT_MIN_MINOR, maxMinor: TOPUP_DEFAULT_MAX_MINOR };
-
-interface WidgetContext extends TopupBounds {
-  merchantName: string;
-  provider: ProviderId;
-  /** The merchant's one-tap amounts; empty: round amounts within the bounds. */
-  presetsMinor: number[];
-  /** Origin the form may lead to besides ours (a hosted gateway page the POST redirects to). */
-  gatewayOrigin: string | null;
-}
 
 const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[v.length - 1] : v);
 
@@ -60,9 +42,7 @@ export class TopupController {
   private readonly logger = new Logger(TopupController.name);
 
   constructor(
-    private readonly db: DataSource,
-    private readonly panels: SmmPanelsService,
-    private readonly accounts: ProviderAccountsService,
+    private readonly topups: TopupService,
     private readonly orders: OrdersService,
     private readonly config: AppConfig,
   ) {}
@@ -85,7 +65,7 @@ export class TopupController {
   @ApiOkResponse({ description: 'The widget.' })
   async page(@Param('merchantId') merchantId: string, @Query() query: Params, @Headers('accept-language') acceptLanguage: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const lang = pickLang(first(query.lang), acceptLanguage);
-    const ctx = await this.context(merchantId);
+    const ctx = await this.topups.context(merchantId);
     const v = validateTopup(query, ctx ?? NO_BOUNDS, false, (m) => displayAmount(m, TOPUP_CURRENCY));
     const amountText = first(query.amount) ?? '';
     this.render(reply, ctx ? 200 : 404, lang, merchantId, query, ctx, {
@@ -121,7 +101,7 @@ export class TopupController {
   async create(@Param('merchantId') merchantId: string, @Body() rawBody: unknown, @Headers('accept-language') acceptLanguage: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const form = formFields(rawBody);
     const lang = pickLang(first(form.lang), acceptLanguage);
-    const ctx = await this.context(merchantId);
+    const ctx = await this.topups.context(merchantId);
     const preset = first(form.preset);
     const fields = { ...form, amount: preset ?? form.amount };
     const v = validateTopup(fields, ctx ?? NO_BOUNDS, true, (m) => displayAmount(m, TOPUP_CURRENCY));
@@ -139,9 +119,9 @@ export class TopupController {
     if (!ctx || v.fatal || v.amountError || v.amountMinor === null) return this.render(reply, ctx ? 400 : 404, lang, merchantId, query, ctx, base);
 
     // A second request (a reload, a double tap, a script) for what is already waiting to be paid gets that order: no new one.
-    const open = await this.openOrder(merchantId, ctx.provider, v.user, v.amountMinor);
+    const open = await this.topups.openOrder(merchantId, ctx.provider, v.user, v.amountMinor);
     if (open) return this.redirect(reply, open, lang);
-    const budget = await takeMerchantBudget(this.db, merchantId, 'topup_create', this.config.topupOrdersPerMerchantPerMin, TOPUP_CREATE_WINDOW_SECONDS);
+    const budget = await this.topups.takeCreateBudget(merchantId);
     if (!budget.granted) {
       this.logger.warn({ merchantId }, 'top-up order cap reached');
       const limit = this.config.topupOrdersPerMerchantPerMin;
@@ -176,35 +156,6 @@ export class TopupController {
     const ours = `${this.config.publicBaseUrl}/pay/${order.id}`;
     const target = !order.checkout_url || order.checkout_url === ours ? `${ours}?${new URLSearchParams({ embed: '1', lang })}` : order.checkout_url;
     void reply.status(303).header('location', target).header('cache-control', 'no-store').send();
-  }
-
-  /** The panel user's PENDING top-up order for this amount on this gateway, while enough time is left to pay it. */
-  private async openOrder(merchantId: string, provider: ProviderId, user: string, amountMinor: number): Promise<{ id: string; checkout_url: string | null } | null> {
-    const rows: { id: string; checkout_url: string | null }[] = await this.db.query(
-      `SELECT id, checkout_url FROM orders
-        WHERE merchant_id = $1 AND status = 'PENDING' AND provider = $2 AND currency = $3 AND amount_minor = $4
-          AND metadata->>'source' = $5 AND metadata->>'smm_user' = $6 AND expires_at > now() + make_interval(secs => $7)
-        ORDER BY expires_at DESC LIMIT 1`,
-      [merchantId, provider, TOPUP_CURRENCY, amountMinor, TOPUP_SOURCE, user, TOPUP_REUSE_MIN_REMAINING_SECONDS],
-    );
-    return rows[0] ?? null;
-  }
-
-  /** The merchant, its panel and the gateway to use; null when the widget is unavailable. */
-  private async context(merchantId: string): Promise<WidgetContext | null> {
-    if (!looksLikeId('mer', merchantId)) return null;
-    const rows: { name: string; status: string }[] = await this.db.query(`SELECT name, status FROM merchants WHERE id = $1`, [merchantId]);
-    if (!rows[0] || rows[0].status !== 'active') return null;
-    const panel = await this.panels.get(merchantId);
-    if (!panel?.enabled) return null;
-    const provider = await this.panels.effectiveProvider(panel);
-    if (!provider) return null;
-    let gatewayOrigin: string | null = null;
-    if (provider === 'raksmeypay' || provider === 'ahnajak') {
-      const account = await this.accounts.credentials(merchantId, provider);
-      gatewayOrigin = new URL(account.base_url).origin;
-    }
-    return { merchantName: rows[0].name, provider, gatewayOrigin, minMinor: panel.minMinor, maxMinor: panel.maxMinor, presetsMinor: panel.presetsMinor };
   }
 
   private render(reply: FastifyReply, status: number, lang: Lang, merchantId: string, query: Params, ctx: WidgetContext | null, m: Omit<TopupPageModel, 'lang' | 'nonce' | 'merchantId' | 'merchantName' | 'quick' | 'query'>): void {

@@ -1,13 +1,10 @@
-import { AuditLogRepository } from '../audit/audit-log.repository';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { DataSource } from 'typeorm';
 import { PageQuery } from '../common/pagination';
-import { notFound, ProblemException } from '../common/problem';
 import { AdminGuard } from '../merchants/auth';
-import { CREDIT_STATUSES, CreditRow, presentCredit, SmmCreditsLedger } from './smm-credits.ledger';
-import { returnedRows } from '../database/rows';
+import { presentCredit, SmmCreditsLedger } from './smm-credits.ledger';
+import { CREDIT_STATUSES } from './smm-credits.repository';
 
 export class ListSmmCreditsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: CREDIT_STATUSES, description: '`failed`: credits that need a person.' })
@@ -70,11 +67,7 @@ export class SmmCreditResponse {
 @UseGuards(AdminGuard)
 @Controller('admin/smm-credits')
 export class AdminSmmCreditsController {
-  constructor(
-    private readonly ledger: SmmCreditsLedger,
-    private readonly db: DataSource,
-    private readonly audit: AuditLogRepository,
-  ) {}
+  constructor(private readonly ledger: SmmCreditsLedger) {}
 
   @Get()
   @ApiOperation({
@@ -93,11 +86,7 @@ export class AdminSmmCreditsController {
   @ApiOperation({ summary: 'Try a failed credit again', description: 'failed → pending, attempts reset. Audited. 409 problem unless the credit is failed.' })
   @ApiOkResponse({ type: SmmCreditResponse })
   async retry(@Param('orderId') orderId: string, @Body() body: RetrySmmCreditDto, @Req() req: { actor?: string }) {
-    const clearUnknown = body.confirmed_not_credited === true;
-    return this.change(orderId, req.actor ?? 'admin', 'smm_credit.retry', body.reason, {
-      sets: `status = 'pending', attempts = 0, next_attempt_at = now()${clearUnknown ? `, last_outcome = 'rejected'` : ''}`,
-      details: { confirmed_not_credited: clearUnknown },
-    });
+    return this.ledger.retry(orderId, req.actor ?? 'admin', body.reason, body.confirmed_not_credited === true);
   }
 
   @Post(':orderId/resolve')
@@ -105,20 +94,6 @@ export class AdminSmmCreditsController {
   @ApiOperation({ summary: 'Mark a failed credit as done (credited by hand)', description: 'failed → done. Audited. 409 problem unless the credit is failed.' })
   @ApiOkResponse({ type: SmmCreditResponse })
   async resolve(@Param('orderId') orderId: string, @Body() body: ResolveSmmCreditDto, @Req() req: { actor?: string }) {
-    return this.change(orderId, req.actor ?? 'admin', 'smm_credit.resolve', body.reason, { sets: `status = 'done', completed_at = now(), last_outcome = NULL`, details: {} });
-  }
-
-  private async change(orderId: string, actor: string, action: string, reason: string, p: { sets: string; details: Record<string, unknown> }) {
-    const row = await this.db.transaction(async (manager) => {
-      const res: unknown[] = await manager.query(`UPDATE smm_credits SET ${p.sets}, updated_at = now() WHERE order_id = $1 AND status = 'failed' RETURNING *`, [orderId]);
-      const rows = returnedRows<CreditRow>(res);
-      if (!rows.length) return null;
-      await this.audit.record(manager, { actor, action, subjectId: orderId, reason, details: p.details });
-      return rows[0];
-    });
-    if (row) return presentCredit(row);
-    const existing = await this.ledger.get(orderId);
-    if (!existing) throw notFound('smm credit');
-    throw new ProblemException(409, 'invalid_transition', `the credit is ${existing.status}; only a failed credit can be changed`);
+    return this.ledger.resolve(orderId, req.actor ?? 'admin', body.reason);
   }
 }

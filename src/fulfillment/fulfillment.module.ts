@@ -3,7 +3,9 @@ import { AdminSmmCreditsController } from './admin-smm-credits.controller';
 import { FulfillmentWorker } from './fulfillment.worker';
 import { PanelClient } from './panel-client';
 import { SmmCreditsLedger } from './smm-credits.ledger';
+import { SmmCreditsRepository } from './smm-credits.repository';
 import { SmmPanelController } from './smm-panel.controller';
+import { SmmPanelsRepository } from './smm-panels.repository';
 import { SmmPanelsService } from './smm-panels.service';
 
 /**
@@ -13,7 +15,7 @@ import { SmmPanelsService } from './smm-panels.service';
  */
 @Module({
   controllers: [SmmPanelController, AdminSmmCreditsController],
-  providers: [SmmPanelsService, SmmCreditsLedger, PanelClient, FulfillmentWorker],
+  providers: [SmmPanelsService, SmmPanelsRepository, SmmCreditsLedger, SmmCreditsRepository, PanelClient, FulfillmentWorker],
   exports: [SmmPanelsService, SmmCreditsLedger, FulfillmentWorker],
 })
 export class FulfillmentModule {}

@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Heartbeats } from '../common/heartbeats';
 import { OutboundHttp } from '../common/http/outbound-http';
 import { AppConfig } from '../config/config';
@@ -8,9 +7,8 @@ import { OrderTransitions } from '../orders/order-transitions.service';
 import { FLAGS } from '../orders/state-machine';
 import { PanelClient } from './panel-client';
 import type { CreditOutcome } from './panels.transformers';
-import type { CreditRow } from './smm-credits.ledger';
+import { CreditRow, SmmCreditsRepository } from './smm-credits.repository';
 import { SmmPanelSettings, SmmPanelsService } from './smm-panels.service';
-import { returnedRows } from '../database/rows';
 
 /** Wait after the n-th failed attempt (index n-1); the attempt after the last one is final. */
 export const CREDIT_BACKOFF_SECONDS = [5, 30, 120, 600, 1800];
@@ -41,7 +39,7 @@ export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestro
   private stopped = false;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly credits: SmmCreditsRepository,
     private readonly panels: SmmPanelsService,
     private readonly client: PanelClient,
     private readonly transitions: OrderTransitions,
@@ -85,16 +83,7 @@ export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestro
 
   /** One pass: claim due credits and work them. Also what tests call instead of the loop. */
   async runOnce(): Promise<FulfillmentRun> {
-    const claimed: CreditRow[] = returnedRows(
-      await this.db.query(
-        `UPDATE smm_credits c SET status = 'attempting', attempts = c.attempts + 1, next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
-         FROM (SELECT order_id FROM smm_credits WHERE status IN ('pending', 'attempting') AND next_attempt_at <= now()
-               ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
-         WHERE c.order_id = due.order_id
-         RETURNING c.*`,
-        [FULFILLMENT_BATCH, this.leaseSeconds()],
-      ),
-    );
+    const claimed = await this.credits.claimDue(FULFILLMENT_BATCH, this.leaseSeconds());
     const run: FulfillmentRun = { claimed: claimed.length, done: 0, retrying: 0, failed: 0 };
     const results = await Promise.all(
       claimed.map((row) =>
@@ -135,7 +124,7 @@ export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestro
     if (row.attempts > MAX_CREDIT_ATTEMPTS) return this.fail(row, `gave up after ${MAX_CREDIT_ATTEMPTS} attempts: ${row.last_error ?? 'no answer'}`);
 
     // Write-ahead: from here until a definite answer the credit may have happened.
-    if (!(await this.fenced(row, `last_outcome = 'unknown', panel_type = $3`, [panel.type]))) return 'lost';
+    if (!(await this.credits.markCallStarted(row, panel.type))) return 'lost';
     let outcome: CreditOutcome;
     try {
       outcome = await this.client.credit(panel, request);
@@ -149,20 +138,8 @@ export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestro
     return this.retry(row, outcome.message, outcome.kind);
   }
 
-  /** An UPDATE that applies only while this worker's attempt is still the row's current one. */
-  private async fenced(row: CreditRow, sets: string, extra: unknown[] = []): Promise<boolean> {
-    const res = returnedRows(
-      await this.db.query(`UPDATE smm_credits SET ${sets}, updated_at = now() WHERE order_id = $1 AND status = 'attempting' AND attempts = $2 RETURNING order_id`, [
-        row.order_id,
-        row.attempts,
-        ...extra,
-      ]),
-    );
-    return res.length > 0;
-  }
-
   private async done(row: CreditRow, panel: SmmPanelSettings, paymentId: string | null): Promise<Result> {
-    const ok = await this.fenced(row, `status = 'done', last_outcome = NULL, last_error = NULL, completed_at = now(), panel_type = $3, panel_payment_id = $4`, [panel.type, paymentId]);
+    const ok = await this.credits.markDone(row, panel.type, paymentId);
     if (ok) this.logger.log({ orderId: row.order_id, panel: panel.type, paymentId }, 'panel balance credited');
     return ok ? 'done' : 'lost';
   }
@@ -170,21 +147,14 @@ export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestro
   private async retry(row: CreditRow, message: string, outcome: 'rejected' | 'unknown'): Promise<Result> {
     if (row.attempts >= MAX_CREDIT_ATTEMPTS) return this.fail(row, `gave up after ${row.attempts} attempts: ${message}`);
     const wait = CREDIT_BACKOFF_SECONDS[Math.min(row.attempts, CREDIT_BACKOFF_SECONDS.length) - 1];
-    const ok = await this.fenced(row, `status = 'pending', last_outcome = $3, last_error = $4, next_attempt_at = now() + make_interval(secs => $5)`, [outcome, message.slice(0, 500), wait]);
+    const ok = await this.credits.scheduleRetry(row, outcome, message.slice(0, 500), wait);
     return ok ? 'retrying' : 'lost';
   }
 
   /** Final: the row turns failed and the order gets flag fulfillment_failed (event order.flagged), in one transaction. */
   private async fail(row: CreditRow, reason: string): Promise<Result> {
-    const failed = await this.db.transaction(async (manager) => {
-      const res = returnedRows(
-        await manager.query(`UPDATE smm_credits SET status = 'failed', last_error = $3, updated_at = now() WHERE order_id = $1 AND status = 'attempting' AND attempts = $2 RETURNING order_id`, [
-          row.order_id,
-          row.attempts,
-          reason.slice(0, 500),
-        ]),
-      );
-      if (!res.length) return false;
+    const failed = await this.credits.inTransaction(async (manager) => {
+      if (!(await this.credits.markFailed(manager, row, reason.slice(0, 500)))) return false;
       for (let i = 0; i < 5; i++) {
         const applied = await this.transitions.tryApply(manager, row.order_id, { kind: 'flag', flag: FLAGS.fulfillmentFailed, reason: reason.slice(0, 500) }, { actor: 'fulfillment', reason: reason.slice(0, 500) });
         if (applied) return true;

@@ -1,41 +1,11 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
+import { AuditLogRepository } from '../audit/audit-log.repository';
+import { notFound, ProblemException } from '../common/problem';
 import { OutboxEvent, OutboxWriter } from '../events/outbox.writer';
+import { CreditFilter, CreditRow, SmmCreditsRepository } from './smm-credits.repository';
 
-/**
- * The credit ledger: one row per paid top-up order (primary key order_id), created in the same
- * database transaction as the order's `order.paid` event. So a paid top-up always has exactly
- * one credit to perform, and a credit never exists without its payment.
- *
- * Row states:  pending ──claim──▶ attempting ──panel confirmed──▶ done
- *                 ▲                   │
- *                 └──failed, retry────┘──too many / unknowable──▶ failed (order flagged)
- * `last_outcome` is written *before* every panel call ('unknown') and only cleared by a
- * definite answer, so a crash between the call and its record leaves 'unknown' behind, and
- * the next attempt looks the payment up at the panel before calling again.
- */
-export type CreditStatus = 'pending' | 'attempting' | 'done' | 'failed';
-export const CREDIT_STATUSES: CreditStatus[] = ['pending', 'attempting', 'done', 'failed'];
-
-export interface CreditRow {
-  order_id: string;
-  merchant_id: string;
-  username: string;
-  email: string | null;
-  amount: string;
-  currency: string;
-  status: CreditStatus;
-  attempts: number;
-  last_outcome: 'rejected' | 'unknown' | null;
-  panel_type: string | null;
-  panel_payment_id: string | null;
-  last_error: string | null;
-  next_attempt_at: Date;
-  completed_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
+/** A credit as the admin API shows it. */
 export function presentCredit(r: CreditRow) {
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
@@ -65,11 +35,18 @@ interface PaidOrderView {
   metadata: Record<string, unknown> | null;
 }
 
+/**
+ * The credit ledger: one row per paid top-up order (primary key order_id), created in the same
+ * database transaction as the order's `order.paid` event. So a paid top-up always has exactly
+ * one credit to perform, and a credit never exists without its payment. The row states are
+ * described in smm-credits.repository.ts.
+ */
 @Injectable()
 export class SmmCreditsLedger implements OnModuleInit {
   constructor(
-    private readonly db: DataSource,
+    private readonly credits: SmmCreditsRepository,
     private readonly outbox: OutboxWriter,
+    private readonly audit: AuditLogRepository,
   ) {}
 
   onModuleInit(): void {
@@ -82,29 +59,53 @@ export class SmmCreditsLedger implements OnModuleInit {
     const order = (event.data as { order?: PaidOrderView }).order;
     const md = order?.metadata;
     if (!order || !md || md.source !== 'smm_topup' || typeof md.smm_user !== 'string' || !md.smm_user) return;
-    await manager.query(
-      `INSERT INTO smm_credits (order_id, merchant_id, username, email, amount, currency, status, panel_type)
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending', (SELECT type FROM smm_panels WHERE merchant_id = $2))
-       ON CONFLICT (order_id) DO NOTHING`,
-      [order.id, event.merchantId, md.smm_user, typeof md.smm_email === 'string' ? md.smm_email : null, order.paid_amount ?? order.amount, order.currency],
+    await this.credits.createForPaidOrder(manager, {
+      orderId: order.id,
+      merchantId: event.merchantId,
+      username: md.smm_user,
+      email: typeof md.smm_email === 'string' ? md.smm_email : null,
+      amount: order.paid_amount ?? order.amount,
+      currency: order.currency,
+    });
+  }
+
+  async list(q: CreditFilter): Promise<{ rows: CreditRow[] }> {
+    return { rows: await this.credits.list(q) };
+  }
+
+  get(orderId: string): Promise<CreditRow | null> {
+    return this.credits.get(orderId);
+  }
+
+  /** failed → pending, attempts reset; audited. 404 or 409 problem unless the credit is failed. */
+  retry(orderId: string, actor: string, reason: string, confirmedNotCredited: boolean) {
+    return this.changeFailed(orderId, actor, 'smm_credit.retry', reason, { confirmed_not_credited: confirmedNotCredited }, (manager) =>
+      this.credits.reopenFailed(manager, orderId, confirmedNotCredited),
     );
   }
 
-  async list(q: { status?: string; merchantId?: string; limit: number; startingAfter?: string }): Promise<{ rows: CreditRow[] }> {
-    const params: unknown[] = [q.limit + 1];
-    const where: string[] = [];
-    if (q.status) where.push(`status = $${params.push(q.status)}`);
-    if (q.merchantId) where.push(`merchant_id = $${params.push(q.merchantId)}`);
-    if (q.startingAfter) where.push(`order_id < $${params.push(q.startingAfter)}`);
-    const rows: CreditRow[] = await this.db.query(
-      `SELECT * FROM smm_credits ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY order_id DESC LIMIT $1`,
-      params,
-    );
-    return { rows };
+  /** failed → done (credited by hand); audited. 404 or 409 problem unless the credit is failed. */
+  resolve(orderId: string, actor: string, reason: string) {
+    return this.changeFailed(orderId, actor, 'smm_credit.resolve', reason, {}, (manager) => this.credits.resolveFailed(manager, orderId));
   }
 
-  async get(orderId: string): Promise<CreditRow | null> {
-    const rows: CreditRow[] = await this.db.query(`SELECT * FROM smm_credits WHERE order_id = $1`, [orderId]);
-    return rows[0] ?? null;
+  /** The change and its audit row commit together. */
+  private async changeFailed(
+    orderId: string,
+    actor: string,
+    action: string,
+    reason: string,
+    details: Record<string, unknown>,
+    change: (manager: EntityManager) => Promise<CreditRow | null>,
+  ) {
+    const row = await this.credits.inTransaction(async (manager) => {
+      const changed = await change(manager);
+      if (changed) await this.audit.record(manager, { actor, action, subjectId: orderId, reason, details });
+      return changed;
+    });
+    if (row) return presentCredit(row);
+    const existing = await this.credits.get(orderId);
+    if (!existing) throw notFound('smm credit');
+    throw new ProblemException(409, 'invalid_transition', `the credit is ${existing.status}; only a failed credit can be changed`);
   }
 }

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { TOPUP_CURRENCY, TOPUP_DEFAULT_MAX_MINOR, TOPUP_DEFAULT_MIN_MINOR } from '../checkout-pages/topup.rules';
 import { SecretBox } from '../common/crypto';
 import { formatAmount, MoneyError, parseAmount } from '../common/money';
 import { AppConfig } from '../config/config';
+import { ProviderAccountsRepository } from '../merchants/provider-accounts.repository';
 import { maskSecret } from '../merchants/provider-accounts.service';
 import { isProviderId, ProviderId, ProviderRegistry } from '../providers/provider';
 import { FieldError, ProblemException, validationProblem } from '../common/problem';
 import { PutSmmPanelDto, SMM_PANEL_TYPES, SmmPanelType, TOPUP_PROVIDER_ORDER } from './smm-panel.dto';
+import { SmmPanelsRepository } from './smm-panels.repository';
 
 export interface SmmPanelSettings {
   merchantId: string;
@@ -44,27 +45,14 @@ export interface SmmPanelView {
 /** Sealed with the merchant id as associated data, so a key copied to another merchant's row does not open. */
 export const smmPanelAad = (merchantId: string) => `${merchantId}:smm_panel`;
 
-interface PanelRow {
-  merchant_id: string;
-  type: SmmPanelType;
-  api_url: string;
-  api_key_sealed: string;
-  enabled: boolean;
-  provider: string | null;
-  /** bigint columns: node-postgres reads them as decimal strings. */
-  min_amount_minor: string;
-  max_amount_minor: string;
-  preset_amounts_minor: string[];
-  updated_at: Date;
-}
-
 /** A merchant's SMM panel (PerfectPanel or SocPanel) for the top-up widget. The API key is write-only, encrypted at rest. */
 @Injectable()
 export class SmmPanelsService {
   private readonly box: SecretBox;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly repository: SmmPanelsRepository,
+    private readonly providerAccounts: ProviderAccountsRepository,
     private readonly registry: ProviderRegistry,
     private readonly config: AppConfig,
   ) {
@@ -72,8 +60,7 @@ export class SmmPanelsService {
   }
 
   async get(merchantId: string): Promise<SmmPanelSettings | null> {
-    const rows: PanelRow[] = await this.db.query(`SELECT * FROM smm_panels WHERE merchant_id = $1`, [merchantId]);
-    const row = rows[0];
+    const row = await this.repository.find(merchantId);
     if (!row) return null;
     return {
       merchantId,
@@ -100,14 +87,15 @@ export class SmmPanelsService {
       throw validationProblem([{ field: 'provider', message: `provider ${dto.provider} is not available on this server` }]);
     }
     const amounts = topupAmounts(dto, existing);
-    await this.db.query(
-      `INSERT INTO smm_panels (merchant_id, type, api_url, api_key_sealed, enabled, provider, min_amount_minor, max_amount_minor, preset_amounts_minor)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (merchant_id) DO UPDATE SET type = EXCLUDED.type, api_url = EXCLUDED.api_url, api_key_sealed = EXCLUDED.api_key_sealed,
-         enabled = EXCLUDED.enabled, provider = EXCLUDED.provider, min_amount_minor = EXCLUDED.min_amount_minor,
-         max_amount_minor = EXCLUDED.max_amount_minor, preset_amounts_minor = EXCLUDED.preset_amounts_minor, updated_at = now()`,
-      [merchantId, dto.type, apiUrl, this.box.seal(apiKey, smmPanelAad(merchantId)), dto.enabled, dto.provider ?? null, amounts.minMinor, amounts.maxMinor, amounts.presetsMinor],
-    );
+    await this.repository.save({
+      merchantId,
+      type: dto.type,
+      apiUrl,
+      apiKeySealed: this.box.seal(apiKey, smmPanelAad(merchantId)),
+      enabled: dto.enabled,
+      provider: dto.provider ?? null,
+      ...amounts,
+    });
     return (await this.view(merchantId))!;
   }
 
@@ -133,8 +121,8 @@ export class SmmPanelsService {
 
   /** The gateway for top-up orders: the panel's own choice, else the first configured in order bakong, bakongapi, raksmeypay, ahnajak. */
   async effectiveProvider(s: SmmPanelSettings): Promise<ProviderId | null> {
-    const rows: { provider: string }[] = await this.db.query(`SELECT provider FROM provider_accounts WHERE merchant_id = $1`, [s.merchantId]);
-    const configured = new Set(rows.map((r) => r.provider).filter((p): p is ProviderId => this.registry.get(p) !== undefined));
+    const providers = await this.providerAccounts.configuredProviders(s.merchantId);
+    const configured = new Set(providers.filter((p): p is ProviderId => this.registry.get(p) !== undefined));
     if (s.provider) return isProviderId(s.provider) && configured.has(s.provider) ? s.provider : null;
     return TOPUP_PROVIDER_ORDER.find((p) => configured.has(p)) ?? null;
   }

@@ -2,13 +2,15 @@ import { Global, Module } from '@nestjs/common';
 import { ApiKeysService } from './api-keys.service';
 import { AdminGuard, ApiKeyGuard } from './auth';
 import { AdminMerchantsController, ProviderAccountsController } from './merchants.controller';
+import { MerchantsRepository } from './merchants.repository';
 import { MerchantsService } from './merchants.service';
+import { ProviderAccountsRepository } from './provider-accounts.repository';
 import { ProviderAccountsService } from './provider-accounts.service';
 
 @Global()
 @Module({
   controllers: [AdminMerchantsController, ProviderAccountsController],
-  providers: [ApiKeysService, MerchantsService, ProviderAccountsService, ApiKeyGuard, AdminGuard],
-  exports: [ApiKeysService, MerchantsService, ProviderAccountsService, ApiKeyGuard, AdminGuard],
+  providers: [ApiKeysService, MerchantsService, ProviderAccountsService, ApiKeyGuard, AdminGuard, MerchantsRepository, ProviderAccountsRepository],
+  exports: [ApiKeysService, MerchantsService, ProviderAccountsService, ApiKeyGuard, AdminGuard, MerchantsRepository, ProviderAccountsRepository],
 })
 export class MerchantsModule {}

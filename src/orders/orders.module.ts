@@ -4,6 +4,7 @@ import { IdempotencyService } from './idempotency.service';
 import { InboundCallbacksService } from './inbound-callbacks.service';
 import { OrderTransitions } from './order-transitions.service';
 import { OrdersController } from './orders.controller';
+import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 import { PaymentVerifier } from './payment-verifier.service';
 import { TransactionsRepository } from './transactions.repository';
@@ -21,9 +22,10 @@ import { TransactionsRepository } from './transactions.repository';
     PaymentVerifier,
     IdempotencyService,
     TransactionsRepository,
+    OrdersRepository,
     InboundCallbacksService,
     { provide: InboundCallbacks, useExisting: InboundCallbacksService },
   ],
-  exports: [OrdersService, OrderTransitions, PaymentVerifier, InboundCallbacks],
+  exports: [OrdersService, OrderTransitions, PaymentVerifier, InboundCallbacks, TransactionsRepository, OrdersRepository],
 })
 export class OrdersModule {}

@@ -62,6 +62,29 @@ export class TransactionsRepository {
     }
   }
 
+  /**
+   * The pay page's throttle on gateway checks: moves the order's latest transaction's last_checked_at to now
+   * when it is PENDING and was not checked in the last `intervalSeconds`, and returns its id; null when another
+   * poll (on any instance) checked it within the interval. Whoever moves the timestamp makes the call.
+   * Returns the id only: the caller reads the row (findById) once it knows it will make the call.
+   */
+  async claimPageCheck(orderId: string, intervalSeconds: number): Promise<string | null> {
+    const claimed = await this.db.query(
+      `UPDATE transactions SET last_checked_at = now()
+       WHERE id = (SELECT id FROM transactions WHERE order_id = $1 ORDER BY created_at DESC LIMIT 1)
+         AND status = 'PENDING'
+         AND (last_checked_at IS NULL OR last_checked_at <= now() - make_interval(secs => $2))
+       RETURNING id`,
+      [orderId, intervalSeconds],
+    );
+    const rows = returnedRows<{ id: unknown }>(claimed);
+    return rows.length ? String(rows[0].id) : null;
+  }
+
+  findById(id: string): Promise<Transaction> {
+    return this.db.getRepository(Transaction).findOneByOrFail({ id });
+  }
+
   // ── Reconciliation leases: the sweeper's claims, releases and batched check records (src/reconciliation/) ──
 
   /**

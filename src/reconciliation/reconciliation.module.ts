@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TransactionsRepository } from '../orders/transactions.repository';
 import { BatchChecker } from './batch-checker';
 import { ProviderLimits } from './provider-limits';
 import { ReconciliationController } from './reconciliation.controller';
@@ -18,8 +17,6 @@ import { SweeperService } from './sweeper.service';
     ReconciliationJob,
     ReconciliationRunsRepository,
     ReconciliationRunsService,
-    // Stateless; listed here because OrdersModule does not export it.
-    TransactionsRepository,
   ],
   exports: [SweeperService, ProviderLimits],
 })

@@ -2,13 +2,13 @@ import { Controller, Get, Logger, OnModuleInit, Param, Post, Query, Res } from '
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
 import { Currency, formatAmount, parseAmount } from '../common/money';
 import { AppConfig } from '../config/config';
 import { field, SandboxBackOffice, SandboxTransaction } from './back-office';
 import { SandboxFaults } from './faults';
-import { SandboxLedger, SandboxPayment } from './ledger';
+import { SandboxPayment, SandboxPaymentsRepository } from './sandbox-payments.repository';
 import { errorPage, gatewayPage } from './page';
+import { AhnajakSession, SandboxAhnajakSessionsRepository } from './sandbox-ahnajak-sessions.repository';
 import { SandboxReactions } from './simulators';
 
 /**
@@ -31,17 +31,6 @@ const SESSION_SECONDS = 15 * 60;
 const WEBHOOK_TIMEOUT_MS = 5_000;
 const VARIABLES = ['transaction_id', 'amount', 'status', 'hash'];
 
-interface Session {
-  txId: string;
-  merchantId: string;
-  profileId: string;
-  transactionId: string;
-  amount: string;
-  successUrl: string | null;
-  remark: string | null;
-  expiresAt: Date;
-}
-
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 @ApiExcludeController()
@@ -50,10 +39,10 @@ export class AhnajakSimulator implements OnModuleInit {
   private readonly logger = new Logger('Sandbox:ahnajak');
 
   constructor(
-    private readonly db: DataSource,
+    private readonly sessions: SandboxAhnajakSessionsRepository,
     private readonly config: AppConfig,
     private readonly backOffice: SandboxBackOffice,
-    private readonly ledger: SandboxLedger,
+    private readonly ledger: SandboxPaymentsRepository,
     private readonly faults: SandboxFaults,
     private readonly reactions: SandboxReactions,
   ) {}
@@ -62,21 +51,9 @@ export class AhnajakSimulator implements OnModuleInit {
     this.reactions.register({ provider: 'ahnajak', onPaid: (payment, txn) => this.sendWebhook(payment, txn) });
   }
 
-  private async session(txId: string): Promise<Session | null> {
+  private async session(txId: string): Promise<AhnajakSession | null> {
     if (!/^[0-9a-f]{24}$/.test(txId)) return null;
-    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM sandbox_ahnajak_sessions WHERE tx_id = $1`, [txId]);
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      txId: String(r.tx_id),
-      merchantId: String(r.merchant_id),
-      profileId: String(r.profile_id),
-      transactionId: String(r.transaction_id),
-      amount: String(r.amount),
-      successUrl: (r.success_url as string | null) ?? null,
-      remark: (r.remark as string | null) ?? null,
-      expiresAt: new Date(r.expires_at as string),
-    };
+    return this.sessions.find(txId);
   }
 
   private page(reply: FastifyReply, status: number, message: string) {
@@ -98,16 +75,10 @@ export class AhnajakSimulator implements OnModuleInit {
     const successUrl = str(q.success_url) ?? null;
     const remark = str(q.remark) ?? null;
     const txId = randomBytes(12).toString('hex');
-    await this.db.query(
-      `INSERT INTO sandbox_ahnajak_sessions (tx_id, merchant_id, profile_id, transaction_id, amount, success_url, remark, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
-       ON CONFLICT (merchant_id, transaction_id) DO NOTHING`,
-      [txId, match.merchantId, profileId, transactionId, amount, successUrl, remark, SESSION_SECONDS],
-    );
     // transaction_id is unique per transaction: opening the same link again resumes its session.
-    const rows: { tx_id: string; amount: string }[] = await this.db.query(`SELECT tx_id, amount FROM sandbox_ahnajak_sessions WHERE merchant_id = $1 AND transaction_id = $2`, [match.merchantId, transactionId]);
-    if (rows[0].amount !== amount) return this.page(reply, 409, 'Duplicate transaction_id');
-    void reply.status(302).header('location', `/sandbox/ahnajak/payment/khqrcc/${rows[0].tx_id}`).send();
+    const session = await this.sessions.openOrResume({ txId, merchantId: match.merchantId, profileId, transactionId, amount, successUrl, remark }, SESSION_SECONDS);
+    if (session.amount !== amount) return this.page(reply, 409, 'Duplicate transaction_id');
+    void reply.status(302).header('location', `/sandbox/ahnajak/payment/khqrcc/${session.txId}`).send();
   }
 
   @Get('payment/khqrcc/:txId')
@@ -150,7 +121,7 @@ export class AhnajakSimulator implements OnModuleInit {
   }
 
   /** The customer's redirect to success_url, or a receipt when the merchant gave none. */
-  private async toSuccess(reply: FastifyReply, session: Session, payment: SandboxPayment) {
+  private async toSuccess(reply: FastifyReply, session: AhnajakSession, payment: SandboxPayment) {
     if (!session.successUrl) return reply.status(200).type('text/html').send('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paid — sandbox</title></head><body><h1 id="paid">Payment successful</h1></body></html>');
     const account = await this.backOffice.account(session.merchantId, 'ahnajak');
     const successTime = String(Math.floor(payment.paidAt.getTime() / 1000));

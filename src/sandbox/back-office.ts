@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { SecretBox } from '../common/crypto';
 import { AppConfig } from '../config/config';
+import { BackOfficeTransactionRow, SandboxBackOfficeRepository } from './back-office.repository';
 
 export interface SandboxTransaction {
   id: string;
@@ -16,9 +16,10 @@ export interface SandboxTransaction {
 }
 
 /**
- * The gateways' back office, read from the orchestrator's database through plain SQL: what a
- * real gateway has on file because the merchant registered with it (keys, secrets, webhook
- * settings) and each payment's amount. Read-only, and independent of the provider modules.
+ * The gateways' back office, read from the orchestrator's database through the sandbox's own
+ * read-only port (back-office.repository.ts): what a real gateway has on file because the
+ * merchant registered with it (keys, secrets, webhook settings) and each payment's amount.
+ * Read-only, and independent of the provider modules.
  *
  * A gateway knows only the merchants registered with it: here, accounts whose base_url points at
  * this sandbox. Every read below keeps to those, so no simulator can sign for, pay or confirm a
@@ -37,7 +38,7 @@ export class SandboxBackOffice {
   private readonly root: URL;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly repository: SandboxBackOfficeRepository,
     config: AppConfig,
   ) {
     this.box = new SecretBox(config.encryptionKey);
@@ -68,39 +69,29 @@ export class SandboxBackOffice {
 
   async transactionsByRefs(provider: string, refs: string[]): Promise<SandboxTransaction[]> {
     if (!refs.length) return [];
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT t.id, t.order_id, t.merchant_id, t.provider, t.provider_reference, t.amount_minor, t.currency, t.created_at, t.expires_at, a.credentials_sealed
-       FROM transactions t JOIN provider_accounts a ON a.merchant_id = t.merchant_id AND a.provider = t.provider
-       WHERE t.provider = $1 AND t.provider_reference = ANY($2)`,
-      [provider, refs],
-    );
-    return rows.filter((r) => this.registered(String(r.credentials_sealed), String(r.merchant_id), provider)).map(toTxn);
+    const rows = await this.repository.transactionsByReferences(provider, refs);
+    return rows.filter((r) => this.registered(r.credentials_sealed, r.merchant_id, provider)).map(toTxn);
   }
 
   /** A payment of a merchant registered with the sandbox, with that registration (one query), or null. */
   async transactionWithAccount(provider: string, providerReference: string): Promise<{ txn: SandboxTransaction; account: Record<string, unknown> } | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT t.id, t.order_id, t.merchant_id, t.provider, t.provider_reference, t.amount_minor, t.currency, t.created_at, t.expires_at, a.credentials_sealed
-       FROM transactions t JOIN provider_accounts a ON a.merchant_id = t.merchant_id AND a.provider = t.provider
-       WHERE t.provider = $1 AND t.provider_reference = $2`,
-      [provider, providerReference],
-    );
-    if (!rows[0]) return null;
-    const txn = toTxn(rows[0]);
-    const account = this.registered(String(rows[0].credentials_sealed), txn.merchantId, provider);
+    const row = await this.repository.transactionByReference(provider, providerReference);
+    if (!row) return null;
+    const txn = toTxn(row);
+    const account = this.registered(row.credentials_sealed, txn.merchantId, provider);
     return account ? { txn, account } : null;
   }
 
   /** The merchant's registration with this gateway (decrypted), or null when it has none with the sandbox. */
   async account(merchantId: string, provider: string): Promise<Record<string, unknown> | null> {
-    const rows: { credentials_sealed: string }[] = await this.db.query(`SELECT credentials_sealed FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`, [merchantId, provider]);
-    if (!rows[0]) return null;
-    return this.registered(rows[0].credentials_sealed, merchantId, provider);
+    const sealed = await this.repository.sealedAccount(merchantId, provider);
+    if (!sealed) return null;
+    return this.registered(sealed, merchantId, provider);
   }
 
   /** Every account registered with this gateway whose `field` equals `value` (e.g. a bearer token), oldest registration first. */
   async accountsWhere(provider: string, field: string, value: string): Promise<{ merchantId: string; account: Record<string, unknown> }[]> {
-    const rows: { merchant_id: string; credentials_sealed: string }[] = await this.db.query(`SELECT merchant_id, credentials_sealed FROM provider_accounts WHERE provider = $1 ORDER BY created_at, id`, [provider]);
+    const rows = await this.repository.sealedAccounts(provider);
     const out: { merchantId: string; account: Record<string, unknown> }[] = [];
     for (const row of rows) {
       const account = this.registered(row.credentials_sealed, row.merchant_id, provider);
@@ -137,7 +128,7 @@ export function field(registration: Record<string, unknown> | null | undefined, 
 /** Registrations kept opened; past this the cache starts over (the sandbox holds a handful). */
 const OPENED_CACHE_MAX = 1_000;
 
-function toTxn(r: Record<string, unknown>): SandboxTransaction {
+function toTxn(r: BackOfficeTransactionRow): SandboxTransaction {
   return {
     id: String(r.id),
     orderId: String(r.order_id),
@@ -146,7 +137,7 @@ function toTxn(r: Record<string, unknown>): SandboxTransaction {
     providerReference: String(r.provider_reference),
     amountMinor: Number(r.amount_minor),
     currency: r.currency as 'USD' | 'KHR',
-    createdAt: new Date(r.created_at as string),
-    expiresAt: new Date(r.expires_at as string),
+    createdAt: new Date(r.created_at),
+    expiresAt: new Date(r.expires_at),
   };
 }

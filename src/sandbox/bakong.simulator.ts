@@ -4,7 +4,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { field, SandboxBackOffice } from './back-office';
 import { SandboxFaults } from './faults';
-import { SandboxLedger, SandboxPayment } from './ledger';
+import { SandboxPayment, SandboxPaymentsRepository } from './sandbox-payments.repository';
 import { sendJson } from './page';
 
 /**
@@ -50,7 +50,7 @@ export class BakongSimulator {
 
   constructor(
     private readonly backOffice: SandboxBackOffice,
-    private readonly ledger: SandboxLedger,
+    private readonly ledger: SandboxPaymentsRepository,
     private readonly faults: SandboxFaults,
   ) {}
 

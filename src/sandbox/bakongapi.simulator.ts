@@ -8,7 +8,7 @@ import { formatAmount } from '../common/money';
 import { AppConfig } from '../config/config';
 import { field, SandboxBackOffice } from './back-office';
 import { SandboxFaults } from './faults';
-import { SandboxLedger } from './ledger';
+import { SandboxPaymentsRepository } from './sandbox-payments.repository';
 import { sendJson } from './page';
 
 /**
@@ -47,7 +47,7 @@ export class BakongapiSimulator {
 
   constructor(
     private readonly backOffice: SandboxBackOffice,
-    private readonly ledger: SandboxLedger,
+    private readonly ledger: SandboxPaymentsRepository,
     private readonly faults: SandboxFaults,
     private readonly config: AppConfig,
   ) {}

@@ -2,13 +2,13 @@ import { Body, Controller, Get, Headers, Post, Query, Res } from '@nestjs/common
 import { ApiExcludeController } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
 import { formatAmount, parseAmount } from '../common/money';
 import { AppConfig } from '../config/config';
 import { SandboxBackOffice } from './back-office';
 import { SandboxFaults } from './faults';
-import { SandboxLedger, SandboxPayment } from './ledger';
+import { SandboxPayment, SandboxPaymentsRepository } from './sandbox-payments.repository';
 import { errorPage, gatewayPage } from './page';
+import { CheckoutSession, SandboxCheckoutSessionsRepository } from './sandbox-checkout-sessions.repository';
 import { SandboxReactions } from './simulators';
 
 /**
@@ -26,40 +26,27 @@ import { SandboxReactions } from './simulators';
  */
 export const DOMAIN_MISMATCH = 'Domain mismatch. দুঃখিত, সংযোগ স্থাপন করা যায়নি।';
 
-interface Session {
-  trxId: string;
-  merchantId: string;
-  amount: string;
-  successUrl: string;
-  cancelUrl: string;
-  cancelled: boolean;
-}
-
 const withParam = (url: string, name: string, value: string) => `${url}${url.includes('?') ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
 
 @ApiExcludeController()
 @Controller('sandbox/checkout')
 export class CheckoutSimulator {
   constructor(
-    private readonly db: DataSource,
+    private readonly sessions: SandboxCheckoutSessionsRepository,
     private readonly config: AppConfig,
     private readonly backOffice: SandboxBackOffice,
-    private readonly ledger: SandboxLedger,
+    private readonly ledger: SandboxPaymentsRepository,
     private readonly faults: SandboxFaults,
     private readonly reactions: SandboxReactions,
   ) {}
 
 
-  private async session(trxId: unknown): Promise<Session | null> {
+  private async session(trxId: unknown): Promise<CheckoutSession | null> {
     if (typeof trxId !== 'string' || !/^[0-9a-f]{32}$/.test(trxId)) return null;
-    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM sandbox_checkout_sessions WHERE trx_id = $1`, [trxId]);
-    const r = rows[0];
-    return r
-      ? { trxId: String(r.trx_id), merchantId: String(r.merchant_id), amount: String(r.amount), successUrl: String(r.success_url), cancelUrl: String(r.cancel_url), cancelled: r.cancelled_at !== null }
-      : null;
+    return this.sessions.find(trxId);
   }
 
-  private toSuccess(reply: FastifyReply, session: Session, payment: SandboxPayment) {
+  private toSuccess(reply: FastifyReply, session: CheckoutSession, payment: SandboxPayment) {
     void reply.status(302).header('location', withParam(session.successUrl, 'transaction_id', payment.gatewayTxnId)).send();
   }
 
@@ -83,10 +70,16 @@ export class CheckoutSimulator {
     if (!urls.every((u) => typeof u === 'string' && /^https?:\/\/\S+$/.test(u))) return json(400, { status: 'error', message: 'success_url and cancel_url are required' });
     if (b.meta_data !== undefined && typeof b.meta_data !== 'string') return json(400, { status: 'error', message: 'meta_data must be a JSON string' });
     const trxId = randomBytes(16).toString('hex');
-    await this.db.query(
-      `INSERT INTO sandbox_checkout_sessions (trx_id, merchant_id, amount, customer_name, customer_email, success_url, cancel_url, meta_data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [trxId, registration.merchantId, amount, typeof b.customer_name === 'string' ? b.customer_name : null, typeof b.customer_email === 'string' ? b.customer_email : null, b.success_url, b.cancel_url, b.meta_data ?? null],
-    );
+    await this.sessions.create({
+      trxId,
+      merchantId: registration.merchantId,
+      amount,
+      customerName: typeof b.customer_name === 'string' ? b.customer_name : null,
+      customerEmail: typeof b.customer_email === 'string' ? b.customer_email : null,
+      successUrl: b.success_url as string,
+      cancelUrl: b.cancel_url as string,
+      metaData: typeof b.meta_data === 'string' ? b.meta_data : null,
+    });
     return json(200, { status: 'success', payment_url: `${this.config.publicBaseUrl}/sandbox/checkout/checkout?trx_id=${trxId}` });
   }
 
@@ -129,7 +122,7 @@ export class CheckoutSimulator {
     if (!session) return reply.status(404).type('text/html').send(errorPage('Checkout', 'Invalid transaction'));
     const paid = await this.ledger.find('checkout', session.trxId);
     if (paid) return this.toSuccess(reply, session, paid);
-    await this.db.query(`UPDATE sandbox_checkout_sessions SET cancelled_at = COALESCE(cancelled_at, now()) WHERE trx_id = $1`, [session.trxId]);
+    await this.sessions.cancel(session.trxId);
     void reply.status(302).header('location', session.cancelUrl).send();
   }
 }

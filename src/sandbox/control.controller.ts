@@ -6,7 +6,7 @@ import { notFound, ProblemException } from '../common/problem';
 import { SandboxBackOffice } from './back-office';
 import { FaultMode, SandboxFaults } from './faults';
 import { SANDBOX_PROVIDERS, SIMULATED_GATEWAYS } from './gateway-simulators';
-import { SandboxLedger } from './ledger';
+import { SandboxPaymentsRepository } from './sandbox-payments.repository';
 import { SandboxReactions } from './simulators';
 
 @ValidatorConstraint({ name: 'amountLike' })
@@ -65,7 +65,7 @@ export class SandboxFaultDto {
 export class SandboxControlController {
   constructor(
     private readonly backOffice: SandboxBackOffice,
-    private readonly ledger: SandboxLedger,
+    private readonly ledger: SandboxPaymentsRepository,
     private readonly faults: SandboxFaults,
     private readonly reactions: SandboxReactions,
   ) {}

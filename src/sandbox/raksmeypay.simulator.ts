@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { formatAmount } from '../common/money';
 import { field, SandboxBackOffice } from './back-office';
 import { SandboxFaults } from './faults';
-import { SandboxLedger } from './ledger';
+import { SandboxPaymentsRepository } from './sandbox-payments.repository';
 import { errorPage, gatewayPage } from './page';
 import { SandboxReactions } from './simulators';
 
@@ -27,7 +27,7 @@ type FormFields = Record<string, string | undefined>;
 export class RaksmeypaySimulator {
   constructor(
     private readonly backOffice: SandboxBackOffice,
-    private readonly ledger: SandboxLedger,
+    private readonly ledger: SandboxPaymentsRepository,
     private readonly faults: SandboxFaults,
     private readonly reactions: SandboxReactions,
   ) {}

@@ -2,10 +2,14 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SandboxBackOffice } from './back-office';
+import { SandboxBackOfficeRepository } from './back-office.repository';
 import { SandboxControlController } from './control.controller';
 import { SandboxFaults } from './faults';
 import { GATEWAY_SIMULATORS, SMM_PANEL_SIMULATORS } from './gateway-simulators';
-import { SandboxLedger } from './ledger';
+import { SandboxAhnajakSessionsRepository } from './sandbox-ahnajak-sessions.repository';
+import { SandboxCheckoutSessionsRepository } from './sandbox-checkout-sessions.repository';
+import { SandboxPanelsRepository } from './sandbox-panels.repository';
+import { SandboxPaymentsRepository } from './sandbox-payments.repository';
 import { SandboxReactions } from './simulators';
 import { SandboxPanels } from './smm-panels';
 import { SandboxInboxSecrets, SandboxWebhookInboxController } from './webhook-inbox.controller';
@@ -16,8 +20,19 @@ import { SandboxInboxSecrets, SandboxWebhookInboxController } from './webhook-in
  */
 @Module({
   controllers: [SandboxControlController, ...Object.values(GATEWAY_SIMULATORS), ...Object.values(SMM_PANEL_SIMULATORS), SandboxWebhookInboxController],
-  providers: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions, SandboxPanels, SandboxInboxSecrets],
-  exports: [SandboxBackOffice, SandboxLedger, SandboxFaults, SandboxReactions],
+  providers: [
+    SandboxBackOffice,
+    SandboxBackOfficeRepository,
+    SandboxPaymentsRepository,
+    SandboxCheckoutSessionsRepository,
+    SandboxAhnajakSessionsRepository,
+    SandboxPanelsRepository,
+    SandboxFaults,
+    SandboxReactions,
+    SandboxPanels,
+    SandboxInboxSecrets,
+  ],
+  exports: [SandboxBackOffice, SandboxPaymentsRepository, SandboxFaults, SandboxReactions],
 })
 export class SandboxModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SandboxPayment } from './ledger';
+import type { SandboxPayment } from './sandbox-payments.repository';
 import type { SandboxTransaction } from './back-office';
 
 /** A simulated gateway's reaction to a customer paying (e.g. Ahnajak sends its webhook). */

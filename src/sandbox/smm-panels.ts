@@ -1,33 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { constantTimeEqual, SecretBox } from '../common/crypto';
 import { AppConfig } from '../config/config';
 import { SandboxBackOffice } from './back-office';
+import { SandboxBackOfficeRepository } from './back-office.repository';
+import { PanelPayment, SandboxPanel, SandboxPanelsRepository } from './sandbox-panels.repository';
 
-export type SandboxPanel = 'perfectpanel' | 'socpanel';
-
-export interface PanelPayment {
-  id: string;
-  username: string;
-  amount: string;
-  method: string | null;
-  memo: string | null;
-  createdAt: Date;
-}
+export type { PanelPayment, SandboxPanel };
 
 /**
  * The simulated SMM panels' own state, shared by the PerfectPanel and SocPanel simulators:
  * which merchant a presented API key belongs to (read from the merchant's stored panel
- * settings, the way a real panel knows its own admin keys), users' balances and the payment
- * list. In the database, so several app instances share it. Read-only towards the product's
- * tables; independent of the fulfillment module's code.
+ * settings through the back-office port, the way a real panel knows its own admin keys), users'
+ * balances and the payment list (sandbox-panels.repository.ts). In the database, so several app
+ * instances share it. Read-only towards the product's tables; independent of the fulfillment module's code.
  */
 @Injectable()
 export class SandboxPanels {
   private readonly box: SecretBox;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly repository: SandboxPanelsRepository,
+    private readonly registrations: SandboxBackOfficeRepository,
     config: AppConfig,
     private readonly backOffice: SandboxBackOffice,
   ) {
@@ -37,11 +30,7 @@ export class SandboxPanels {
   /** The merchant whose panel of this type has this API key and points at the sandbox (a real panel's keys are not ours to check), or null. */
   async merchantForKey(panel: SandboxPanel, apiKey: string): Promise<string | null> {
     if (!apiKey) return null;
-    const rows: { merchant_id: string; api_key_sealed: string; api_url: string }[] = await this.db.query(
-      `SELECT merchant_id, api_key_sealed, api_url FROM smm_panels WHERE type = $1 ORDER BY merchant_id`,
-      [panel],
-    );
-    for (const row of rows) {
+    for (const row of await this.registrations.smmPanels(panel)) {
       if (!this.backOffice.pointsAtSandbox(row.api_url)) continue;
       let key: string;
       try {
@@ -55,44 +44,16 @@ export class SandboxPanels {
   }
 
   /** Adds a payment and the balance in one transaction; returns the payment id and the new balance (minor units). */
-  async addPayment(panel: SandboxPanel, merchantId: string, p: { username: string; amountMinor: number; amount: string; method: string | null; memo: string | null }): Promise<{ id: string; balanceMinor: number }> {
-    return this.db.transaction(async (m: EntityManager) => {
-      const [payment]: { id: string }[] = await m.query(
-        `INSERT INTO sandbox_panel_payments (panel, merchant_id, username, amount, method, memo) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-        [panel, merchantId, p.username, p.amount, p.method, p.memo],
-      );
-      const [user]: { balance_minor: string }[] = await m.query(
-        `INSERT INTO sandbox_panel_users (panel, merchant_id, username, balance_minor) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (panel, merchant_id, username) DO UPDATE SET balance_minor = sandbox_panel_users.balance_minor + EXCLUDED.balance_minor
-         RETURNING balance_minor`,
-        [panel, merchantId, p.username, p.amountMinor],
-      );
-      return { id: String(payment.id), balanceMinor: Number(user.balance_minor) };
-    });
+  addPayment(panel: SandboxPanel, merchantId: string, p: { username: string; amountMinor: number; amount: string; method: string | null; memo: string | null }): Promise<{ id: string; balanceMinor: number }> {
+    return this.repository.addPayment(panel, merchantId, p);
   }
 
-  async payments(panel: SandboxPanel, merchantId: string, username: string | null, limit: number): Promise<PanelPayment[]> {
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT id, username, amount, method, memo, created_at FROM sandbox_panel_payments
-       WHERE panel = $1 AND merchant_id = $2 AND ($3::text IS NULL OR username = $3) ORDER BY id DESC LIMIT $4`,
-      [panel, merchantId, username, limit],
-    );
-    return rows.map((r) => ({
-      id: String(r.id),
-      username: String(r.username),
-      amount: String(r.amount),
-      method: (r.method as string | null) ?? null,
-      memo: (r.memo as string | null) ?? null,
-      createdAt: new Date(r.created_at as string),
-    }));
+  payments(panel: SandboxPanel, merchantId: string, username: string | null, limit: number): Promise<PanelPayment[]> {
+    return this.repository.payments(panel, merchantId, username, limit);
   }
 
-  async users(panel: SandboxPanel, merchantId: string, username: string | null): Promise<{ username: string; balanceMinor: number }[]> {
-    const rows: { username: string; balance_minor: string }[] = await this.db.query(
-      `SELECT username, balance_minor FROM sandbox_panel_users WHERE panel = $1 AND merchant_id = $2 AND ($3::text IS NULL OR username = $3) ORDER BY username LIMIT 100`,
-      [panel, merchantId, username],
-    );
-    return rows.map((r) => ({ username: r.username, balanceMinor: Number(r.balance_minor) }));
+  users(panel: SandboxPanel, merchantId: string, username: string | null): Promise<{ username: string; balanceMinor: number }[]> {
+    return this.repository.users(panel, merchantId, username);
   }
 }
 

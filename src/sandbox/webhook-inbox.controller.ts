@@ -3,11 +3,11 @@ import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nest
 import { IsOptional, Matches } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { Webhook } from 'standardwebhooks';
-import { DataSource } from 'typeorm';
 import { SecretBox } from '../common/crypto';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { SandboxBackOffice } from './back-office';
+import { SandboxBackOfficeRepository } from './back-office.repository';
 
 export const WEBHOOK_INBOX_PATH = '/sandbox/webhook-inbox';
 /** Deliveries kept in memory, newest first. */
@@ -35,15 +35,15 @@ export class InboxQuery {
 
 /**
  * The merchant side of webhooks, read like a receiver's configuration would be: the secrets of
- * the endpoints subscribed to the inbox, straight from the database (sealed as the orchestrator
- * seals them), never through the events module.
+ * the endpoints subscribed to the inbox, read through the sandbox's read-only back-office port
+ * (sealed as the orchestrator seals them), never through the events module.
  */
 @Injectable()
 export class SandboxInboxSecrets {
   private readonly box: SecretBox;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly repository: SandboxBackOfficeRepository,
     private readonly backOffice: SandboxBackOffice,
     config: AppConfig,
   ) {
@@ -51,11 +51,7 @@ export class SandboxInboxSecrets {
   }
 
   async subscribed(): Promise<{ endpointId: string; merchantId: string; secrets: string[] }[]> {
-    const rows: { id: string; merchant_id: string; url: string; secret_sealed: string; previous_secret_sealed: string | null; previous_secret_expires_at: Date | null }[] = await this.db.query(
-      `SELECT id, merchant_id, url, secret_sealed, previous_secret_sealed, previous_secret_expires_at FROM webhook_endpoints
-       WHERE deleted_at IS NULL AND url LIKE $1`,
-      [`%${WEBHOOK_INBOX_PATH}`],
-    );
+    const rows = await this.repository.webhookEndpointsEndingWith(WEBHOOK_INBOX_PATH);
     // The LIKE only narrows: an endpoint counts when its URL really is this sandbox's inbox, not another host's path.
     return rows.filter((r) => this.backOffice.pointsAtSandbox(r.url)).map((r) => {
       const aad = `webhook_endpoint:${r.id}`;

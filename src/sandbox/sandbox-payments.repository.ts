@@ -13,9 +13,9 @@ export interface SandboxPayment {
   paidAt: Date;
 }
 
-/** What the simulated gateways know was paid. In the database so several app instances share it. */
+/** The sandbox_payments table: what the simulated gateways know was paid. In the database so several app instances share it. */
 @Injectable()
-export class SandboxLedger {
+export class SandboxPaymentsRepository {
   constructor(private readonly db: DataSource) {}
 
   /** Records a payment once; a second pay of the same reference returns the first. */

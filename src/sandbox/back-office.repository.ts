@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/** A payment as the back office reads it, with its merchant's registration still sealed. */
+export interface BackOfficeTransactionRow {
+  id: string;
+  order_id: string;
+  merchant_id: string;
+  provider: string;
+  provider_reference: string;
+  /** bigint: node-postgres reads it as a decimal string. */
+  amount_minor: string;
+  currency: string;
+  created_at: Date;
+  expires_at: Date;
+  credentials_sealed: string;
+}
+
+export interface BackOfficeWebhookEndpointRow {
+  id: string;
+  merchant_id: string;
+  url: string;
+  secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+const TRANSACTION_WITH_ACCOUNT = `SELECT t.id, t.order_id, t.merchant_id, t.provider, t.provider_reference, t.amount_minor, t.currency, t.created_at, t.expires_at, a.credentials_sealed
+       FROM transactions t JOIN provider_accounts a ON a.merchant_id = t.merchant_id AND a.provider = t.provider`;
+
+/**
+ * The sandbox's read-only view of the orchestrator's tables (transactions, provider_accounts,
+ * webhook_endpoints, smm_panels): what a real gateway, panel or webhook receiver has on file
+ * because the merchant registered with it. Plain SELECTs, independent of the product modules'
+ * code (the sandbox never imports them); it never writes. Secrets come back sealed: the callers
+ * open them and keep to registrations that point at the sandbox.
+ */
+@Injectable()
+export class SandboxBackOfficeRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async transactionByReference(provider: string, providerReference: string): Promise<BackOfficeTransactionRow | null> {
+    const rows: BackOfficeTransactionRow[] = await this.db.query(`${TRANSACTION_WITH_ACCOUNT}\n       WHERE t.provider = $1 AND t.provider_reference = $2`, [provider, providerReference]);
+    return rows[0] ?? null;
+  }
+
+  transactionsByReferences(provider: string, providerReferences: string[]): Promise<BackOfficeTransactionRow[]> {
+    return this.db.query(`${TRANSACTION_WITH_ACCOUNT}\n       WHERE t.provider = $1 AND t.provider_reference = ANY($2)`, [provider, providerReferences]);
+  }
+
+  /** The merchant's sealed credentials for this gateway, or null. */
+  async sealedAccount(merchantId: string, provider: string): Promise<string | null> {
+    const rows: { credentials_sealed: string }[] = await this.db.query(`SELECT credentials_sealed FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`, [merchantId, provider]);
+    return rows[0]?.credentials_sealed ?? null;
+  }
+
+  /** Every merchant's sealed credentials for this gateway, oldest registration first. */
+  sealedAccounts(provider: string): Promise<{ merchant_id: string; credentials_sealed: string }[]> {
+    return this.db.query(`SELECT merchant_id, credentials_sealed FROM provider_accounts WHERE provider = $1 ORDER BY created_at, id`, [provider]);
+  }
+
+  /** Live webhook endpoints whose URL ends with `pathSuffix` (a narrowing only: the caller checks the host). */
+  webhookEndpointsEndingWith(pathSuffix: string): Promise<BackOfficeWebhookEndpointRow[]> {
+    return this.db.query(
+      `SELECT id, merchant_id, url, secret_sealed, previous_secret_sealed, previous_secret_expires_at FROM webhook_endpoints
+       WHERE deleted_at IS NULL AND url LIKE $1`,
+      [`%${pathSuffix}`],
+    );
+  }
+
+  /** Every merchant's SMM panel of this type, its API key sealed. */
+  smmPanels(type: string): Promise<{ merchant_id: string; api_key_sealed: string; api_url: string }[]> {
+    return this.db.query(`SELECT merchant_id, api_key_sealed, api_url FROM smm_panels WHERE type = $1 ORDER BY merchant_id`, [type]);
+  }
+}
