@@ -75,16 +75,17 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     listeners: PgListeners,
     private readonly deliveries: WebhookDeliveriesRepository,
-    private readonly endpointRows: WebhookEndpointsRepository,
+    private readonly endpoints: WebhookEndpointsRepository,
     private readonly http: OutboundHttp,
-    private readonly endpoints: WebhookEndpointsService,
+    /** Opens the endpoint's sealed signing secrets. */
+    private readonly endpointService: WebhookEndpointsService,
     private readonly config: AppConfig,
     private readonly heartbeats: Heartbeats,
     @Optional() private readonly metrics?: MetricsService,
   ) {
     // Anything notified while the LISTEN was down is picked up when it is back.
     this.listener = listeners.create({ channel: NOTIFY_CHANNEL, label: 'webhook', onNotify: () => this.wake(), onListening: () => this.wake() });
-    this.outcomes = new WebhookOutcomeWriter(deliveries, endpointRows, this.instanceId, config.webhookBreakerCooldownMs);
+    this.outcomes = new WebhookOutcomeWriter(deliveries, endpoints, this.instanceId, config.webhookBreakerCooldownMs);
   }
 
   onApplicationBootstrap(): void {
@@ -113,6 +114,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     await this.listener.stop();
     this.heartbeats.unregister(DISPATCHER_LOOP);
   }
+
   /**
    * One pass by hand (tests, operators): claims up to `limit` due deliveries (at most
    * WEBHOOK_CONCURRENCY, so no claim waits in a queue while its lease runs out), sends them and
@@ -255,7 +257,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.attemptsMade++;
     const startedAt = new Date();
     const body = JSON.stringify(presentEvent({ id: row.event_id, type: row.type, order_id: row.order_id, sequence: row.sequence, data: row.data, created_at: row.event_created_at }));
-    const headers = webhookHeaders(row.event_id, startedAt, body, this.endpoints.signingSecrets({ ...row, id: row.endpoint_id }, startedAt));
+    const headers = webhookHeaders(row.event_id, startedAt, body, this.endpointService.signingSecrets({ ...row, id: row.endpoint_id }, startedAt));
     const t0 = performance.now();
     try {
       const res = await this.http.send({ method: 'POST', url: row.url, headers, body, timeoutMs: this.config.webhookTimeoutMs, maxBodyBytes: RESPONSE_SNIPPET_CHARS * 4 });
@@ -285,8 +287,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private async disableEndpoint(row: ClaimedDelivery, result: AttemptResult): Promise<void> {
     await this.record(row, 'dead', result, null, 'HTTP 410: endpoint disabled');
     const reason = `the endpoint answered 410 Gone at ${result.startedAt.toISOString()}`;
-    await this.endpointRows.inTransaction(async (manager) => {
-      await this.endpointRows.disable(manager, row.endpoint_id, reason);
+    await this.endpoints.inTransaction(async (manager) => {
+      await this.endpoints.disable(manager, row.endpoint_id, reason);
       await this.deliveries.deadLetterWaiting(manager, row.endpoint_id, 'endpoint disabled (410 Gone)');
     });
     this.logger.warn({ endpoint: row.endpoint_id }, 'webhook endpoint disabled after 410 Gone');
