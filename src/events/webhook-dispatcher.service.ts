@@ -30,17 +30,12 @@ interface AttemptResult extends AttemptRecord {
  * deliveries in flight, and on shutdown stops claiming, lets in-flight deliveries finish and
  * releases anything still claimed.
  *
- * Fair: the claim (WebhookDeliveriesRepository.claimDue) takes, per endpoint, at most
- * WEBHOOK_ENDPOINT_CONCURRENCY minus what is already in flight to it (on any instance), and
- * fills free slots round-robin across merchants, least-served first, never giving one merchant
- * more than half the slots (merchantInFlightCap). "In flight" means on the wire: a row whose
- * answer is in but whose outcome still waits for the group write is 'delivering' in the
- * database, yet the claim does not count it (this instance passes those ids along), so an
- * endpoint's cap limits open requests, not requests plus bookkeeping, and a busy endpoint is
- * refilled as its answers arrive, not once per write. An endpoint that keeps not answering opens
- * a circuit breaker kept on its row: nothing is sent to it during the cool-down, then one probe;
- * its waiting deliveries are not claimed meanwhile, so they keep their attempts and are sent
- * after the breaker closes.
+ * Fair (WebhookDeliveriesRepository.claimDue): per-endpoint and per-merchant caps counted on
+ * the wire. A row whose answer is in but whose outcome still waits for the group write is
+ * 'delivering' in the database, yet the claim does not count it (this instance passes those
+ * ids along), so a busy endpoint is refilled as its answers arrive, not once per write. An
+ * endpoint that keeps not answering opens a circuit breaker kept on its row: nothing is sent to
+ * it during the cool-down, then one probe; its waiting deliveries keep their attempts.
  *
  * Outcomes are written by group commit (WebhookOutcomeWriter). A slot is freed when its outcome
  * is written, so the slots a group frees are claimed again by one statement. What each answer
