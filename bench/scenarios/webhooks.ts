@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { Pool } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { newId } from '../../src/common/ids';
-import { NOTIFY_CHANNEL } from '../../src/events/webhook-endpoints.service';
+import { NOTIFY_CHANNEL } from '../../src/events/webhook-deliveries.repository';
 import { BenchMerchant } from '../lib/app';
 import { BenchContext, check, ScenarioResult } from '../lib/context';
 import { api } from '../lib/http';

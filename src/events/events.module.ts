@@ -1,15 +1,19 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { PgListeners } from '../database/pg-listener';
 import { EventsController } from './events.controller';
+import { EventsService } from './events.service';
 import { OutboxWriter } from './outbox.writer';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
+import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { AdminWebhookDeliveriesController, WebhookEndpointsController } from './webhooks.controller';
 
 /** Events (the transactional outbox), webhook endpoints, their fan-out and the dispatcher. */
 @Module({
   controllers: [EventsController, WebhookEndpointsController, AdminWebhookDeliveriesController],
-  providers: [WebhookEndpointsService, WebhookDeliveriesService, WebhookDispatcher],
+  providers: [EventsService, WebhookEndpointsRepository, WebhookDeliveriesRepository, WebhookEndpointsService, WebhookDeliveriesService, WebhookDispatcher, PgListeners],
   exports: [WebhookEndpointsService, WebhookDispatcher],
 })
 export class EventsModule implements OnModuleInit {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { newId } from '../common/ids';
 import type { EventType } from '../orders/state-machine';
+import { EventsRepository } from './events.repository';
 
 export interface OutboxEvent {
   merchantId: string;
@@ -24,6 +25,8 @@ export type OutboxListener = (manager: EntityManager, event: OutboxEvent & { id:
 export class OutboxWriter {
   private readonly listeners: OutboxListener[] = [];
 
+  constructor(private readonly events: EventsRepository) {}
+
   onAppend(listener: OutboxListener): void {
     this.listeners.push(listener);
   }
@@ -31,10 +34,7 @@ export class OutboxWriter {
   async append(manager: EntityManager, event: OutboxEvent): Promise<string> {
     const id = newId('evt');
     const createdAt = new Date();
-    await manager.query(
-      `INSERT INTO events (id, merchant_id, order_id, type, sequence, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [id, event.merchantId, event.orderId, event.type, event.sequence, event.data, createdAt],
-    );
+    await this.events.insert(manager, { ...event, id, createdAt });
     for (const listener of this.listeners) await listener(manager, { ...event, id, createdAt });
     return id;
   }

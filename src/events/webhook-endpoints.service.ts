@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { SecretBox } from '../common/crypto';
 import { OutboundHttp } from '../common/http/outbound-http';
 import { isIpLiteral, NOT_ALLOWED } from '../common/http/ssrf-guard';
@@ -8,28 +8,13 @@ import { toPage } from '../common/pagination';
 import { notFound, ProblemException, validationProblem } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { newWebhookSecret } from './webhook-policy';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { EndpointRow, WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { CreateWebhookEndpointDto, WebhookEndpointView, WebhookEndpointWithSecretView } from './webhooks.dto';
-import { returnedRows } from '../database/rows';
 
 /** Enough for staging + production + a rotation overlap; keeps the per-event fan-out bounded. */
 export const MAX_ENDPOINTS_PER_MERCHANT = 16;
 export const DEFAULT_GRACE_SECONDS = 24 * 3600;
-export const NOTIFY_CHANNEL = 'webhook_deliveries';
-
-export interface EndpointRow {
-  id: string;
-  merchant_id: string;
-  url: string;
-  events: string[];
-  secret_sealed: string;
-  previous_secret_sealed: string | null;
-  previous_secret_expires_at: Date | null;
-  status: 'enabled' | 'disabled';
-  disabled_reason: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
 /** The associated data that binds a sealed secret to its endpoint row. */
 export const secretAad = (endpointId: string) => `webhook_endpoint:${endpointId}`;
 
@@ -58,7 +43,8 @@ export class WebhookEndpointsService {
   private readonly box: SecretBox;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly endpoints: WebhookEndpointsRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
     private readonly http: OutboundHttp,
     config: AppConfig,
   ) {
@@ -98,53 +84,35 @@ export class WebhookEndpointsService {
     const events = normaliseEvents(dto.events);
     const id = newId('we');
     const secret = newWebhookSecret();
-    return this.db.transaction(async (manager) => {
-      // Serialise creations per merchant so the cap holds under concurrency.
-      await manager.query(`SELECT 1 FROM merchants WHERE id = $1 FOR UPDATE`, [merchantId]);
-      const [{ count }]: { count: string }[] = await manager.query(`SELECT count(*) FROM webhook_endpoints WHERE merchant_id = $1 AND deleted_at IS NULL`, [merchantId]);
-      if (Number(count) >= MAX_ENDPOINTS_PER_MERCHANT) {
+    return this.endpoints.inTransaction(async (manager) => {
+      if ((await this.endpoints.countLiveLockingMerchant(manager, merchantId)) >= MAX_ENDPOINTS_PER_MERCHANT) {
         throw new ProblemException(409, 'too_many_endpoints', `a merchant may have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints; delete one first`);
       }
-      const rows: EndpointRow[] = await manager.query(
-        `INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret_sealed) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-        [id, merchantId, url, events, this.box.seal(secret, secretAad(id))],
-      );
-      return { ...presentEndpoint(rows[0]), secret };
+      const row = await this.endpoints.insert(manager, { id, merchant_id: merchantId, url, events, secret_sealed: this.box.seal(secret, secretAad(id)) });
+      return { ...presentEndpoint(row), secret };
     });
   }
 
   /** Subscribes `url` to every event unless the merchant already has an endpoint there (demo seeding). */
   async ensureEndpoint(merchantId: string, url: string): Promise<void> {
     const normalised = this.validateUrl(url);
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM webhook_endpoints WHERE merchant_id = $1 AND url = $2 AND deleted_at IS NULL`, [merchantId, normalised]);
-    if (!rows.length) await this.create(merchantId, { url: normalised });
+    if (!(await this.endpoints.existsAt(merchantId, normalised))) await this.create(merchantId, { url: normalised });
   }
 
   async list(merchantId: string, limit: number, startingAfter?: string) {
-    const params: unknown[] = [merchantId, limit + 1];
-    let where = 'merchant_id = $1 AND deleted_at IS NULL';
-    if (startingAfter) {
-      params.push(startingAfter);
-      where += ` AND id < $3`;
-    }
-    const rows: EndpointRow[] = await this.db.query(`SELECT * FROM webhook_endpoints WHERE ${where} ORDER BY id DESC LIMIT $2`, params);
-    return toPage(rows, limit, presentEndpoint);
+    return toPage(await this.endpoints.listForMerchant(merchantId, limit, startingAfter), limit, presentEndpoint);
   }
 
   async get(merchantId: string, id: string): Promise<WebhookEndpointView> {
-    return presentEndpoint(await this.find(this.db.manager, merchantId, id));
+    return presentEndpoint(await this.find(merchantId, id));
   }
 
   /** Soft delete (deliveries keep their history); what was still waiting to be sent is dead-lettered. */
   async delete(merchantId: string, id: string) {
-    await this.db.transaction(async (manager) => {
-      await this.find(manager, merchantId, id, true);
-      await manager.query(`UPDATE webhook_endpoints SET deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
-      await manager.query(
-        `UPDATE webhook_deliveries SET status = 'dead', next_attempt_at = NULL, last_error = 'endpoint deleted', updated_at = now()
-         WHERE endpoint_id = $1 AND status IN ('pending', 'failed')`,
-        [id],
-      );
+    await this.endpoints.inTransaction(async (manager) => {
+      await this.find(merchantId, id, manager);
+      await this.endpoints.softDelete(manager, id);
+      await this.deliveries.deadLetterWaiting(manager, id, 'endpoint deleted');
     });
     return { id, object: 'webhook_endpoint' as const, deleted: true as const };
   }
@@ -152,16 +120,11 @@ export class WebhookEndpointsService {
   /** A new secret; the previous one keeps signing beside it for the grace period. */
   async rotateSecret(merchantId: string, id: string, graceSeconds = DEFAULT_GRACE_SECONDS): Promise<WebhookEndpointWithSecretView> {
     const secret = newWebhookSecret();
-    return this.db.transaction(async (manager) => {
-      const row = await this.find(manager, merchantId, id, true);
+    return this.endpoints.inTransaction(async (manager) => {
+      const row = await this.find(merchantId, id, manager);
       const graceUntil = graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null;
-      const result: unknown = await manager.query(
-        `UPDATE webhook_endpoints SET secret_sealed = $2, previous_secret_sealed = $3, previous_secret_expires_at = $4, updated_at = now()
-         WHERE id = $1 RETURNING *`,
-        [id, this.box.seal(secret, secretAad(id)), graceUntil ? row.secret_sealed : null, graceUntil],
-      );
-      const rows = returnedRows<EndpointRow>(result);
-      return { ...presentEndpoint(rows[0]), secret };
+      const updated = await this.endpoints.replaceSecret(manager, id, this.box.seal(secret, secretAad(id)), graceUntil ? row.secret_sealed : null, graceUntil);
+      return { ...presentEndpoint(updated), secret };
     });
   }
 
@@ -176,31 +139,16 @@ export class WebhookEndpointsService {
     // MAX_ENDPOINTS_PER_MERCHANT endpoints (enforced under a lock), and the fallback id only
     // guards that invariant so an event can never fail to be written.
     const ids = Array.from({ length: MAX_ENDPOINTS_PER_MERCHANT }, () => newId('whd'));
-    const [{ n }]: { n: number }[] = await manager.query(
-      `WITH e AS (
-         SELECT id, row_number() OVER (ORDER BY id) AS i FROM webhook_endpoints
-         WHERE merchant_id = $3 AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR $4 = ANY(events))
-       ), ins AS (
-         INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, next_attempt_at)
-         SELECT COALESCE(($1::text[])[e.i], $2 || '_' || e.id), $2, e.id, $3, 'pending', now() FROM e
-         RETURNING 1
-       )
-       SELECT c.n, CASE WHEN c.n > 0 THEN pg_notify($5, '') END AS notified FROM (SELECT count(*)::int AS n FROM ins) c`,
-      [ids, event.id, event.merchantId, event.type, NOTIFY_CHANNEL],
-    );
-    return n;
+    return this.deliveries.fanOut(manager, event, ids);
   }
 
-  private async find(manager: EntityManager, merchantId: string, id: string, lock = false): Promise<EndpointRow> {
-    const rows: EndpointRow[] = await manager.query(
-      `SELECT * FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL${lock ? ' FOR UPDATE' : ''}`,
-      [id, merchantId],
-    );
-    if (!rows[0]) throw notFound('webhook endpoint');
-    return rows[0];
+  /** A live endpoint of the merchant's; locked FOR UPDATE when found inside a transaction (`manager`). */
+  private async find(merchantId: string, id: string, manager?: EntityManager): Promise<EndpointRow> {
+    const row = await this.endpoints.findForMerchant(merchantId, id, { manager, lock: manager !== undefined });
+    if (!row) throw notFound('webhook endpoint');
+    return row;
   }
 }
-
 
 /** [] means every type ("*" or omitted); otherwise the listed types in canonical order. */
 function normaliseEvents(events: string[] | undefined): string[] {

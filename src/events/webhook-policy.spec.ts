@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS } from '../config/config';
-import { classifyStatus, MAX_RETRY_AFTER_MS, newWebhookSecret, nextRetryDelayMs, parseRetryAfter, webhookHeaders } from './webhook-policy';
+import { breakerTallies, classifyStatus, judgeAttempt, MAX_RETRY_AFTER_MS, newWebhookSecret, nextRetryDelayMs, parseRetryAfter, webhookHeaders } from './webhook-policy';
 
 describe('webhook policy', () => {
   it('signs so that the standardwebhooks library verifies, with either secret during rotation', () => {
@@ -50,5 +50,29 @@ describe('webhook policy', () => {
     expect(classifyStatus(204)).toBe('delivered');
     expect(classifyStatus(410)).toBe('gone');
     for (const status of [301, 302, 307, 400, 404, 429, 500, 503]) expect(classifyStatus(status)).toBe('retry');
+  });
+
+  it('judges an attempt: delivered, gone, retried at now + the delay, dead once the schedule is spent', () => {
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    const half = () => 0.5;
+    expect(judgeAttempt(200, null, 0, [1000], now, half)).toEqual({ kind: 'delivered' });
+    expect(judgeAttempt(410, null, 0, [1000], now, half)).toEqual({ kind: 'gone' });
+    expect(judgeAttempt(500, null, 0, [1000], now, half)).toEqual({ kind: 'retry', at: new Date(now + 1000) });
+    expect(judgeAttempt(null, null, 0, [1000], now, half)).toEqual({ kind: 'retry', at: new Date(now + 1000) });
+    expect(judgeAttempt(429, 60_000, 0, [1000], now, half)).toEqual({ kind: 'retry', at: new Date(now + 60_000) });
+    expect(judgeAttempt(500, null, 1, [1000], now, half)).toEqual({ kind: 'dead' });
+  });
+
+  it('tallies breakers per endpoint, leaving out endpoints with nothing to change', () => {
+    const seen = (endpointId: string, status: number | null, failuresWhenClaimed = 0) => ({ endpointId, failuresWhenClaimed, attempt: { status } });
+    expect(breakerTallies([seen('a', 200), seen('b', 500), { endpointId: 'c', failuresWhenClaimed: 3, attempt: null }], new Set())).toEqual([]);
+    expect(breakerTallies([seen('a', null), seen('a', null), seen('b', null), seen('b', 200)], new Set())).toEqual([
+      { endpointId: 'a', failed: 2, answered: false },
+      { endpointId: 'b', failed: 1, answered: true },
+    ]);
+    expect(breakerTallies([seen('a', 200), seen('b', 200, 2)], new Set(['a']))).toEqual([
+      { endpointId: 'a', failed: 0, answered: true },
+      { endpointId: 'b', failed: 0, answered: true },
+    ]);
   });
 });

@@ -85,3 +85,57 @@ export function unanswered(httpStatus: number | null): boolean {
 export function merchantInFlightCap(concurrency: number): number {
   return Math.ceil(concurrency / 2);
 }
+
+/** What one attempt means for its delivery: delivered, retried at `at`, dead-lettered, or (410 Gone) its endpoint disabled. */
+export type AttemptVerdict = { kind: 'delivered' } | { kind: 'gone' } | { kind: 'retry'; at: Date } | { kind: 'dead' };
+
+/**
+ * The verdict on an attempt that got `httpStatus` (null: no answer at all) after `attemptsBefore`
+ * earlier attempts: no answer is retried like an error status; once the schedule is exhausted the
+ * delivery is dead-lettered.
+ */
+export function judgeAttempt(
+  httpStatus: number | null,
+  retryAfterMs: number | null,
+  attemptsBefore: number,
+  schedule: number[],
+  nowMs: number,
+  random: () => number = Math.random,
+): AttemptVerdict {
+  const outcome = httpStatus === null ? 'retry' : classifyStatus(httpStatus);
+  if (outcome !== 'retry') return { kind: outcome };
+  const delay = nextRetryDelayMs(attemptsBefore + 1, schedule, retryAfterMs, random);
+  return delay === null ? { kind: 'dead' } : { kind: 'retry', at: new Date(nowMs + delay) };
+}
+
+/** One endpoint's attempts in a group of outcomes: how many got no answer, and whether any did. */
+export interface BreakerTally {
+  endpointId: string;
+  failed: number;
+  answered: boolean;
+}
+
+/** A written outcome as the breaker sees it: its endpoint, that endpoint's count when claimed, and the attempt's answer (none when no attempt was made). */
+export interface BreakerObservation {
+  endpointId: string;
+  failuresWhenClaimed: number;
+  attempt: { status: number | null } | null;
+}
+
+/**
+ * The breaker updates a group of outcomes calls for: per endpoint attempted, its unanswered
+ * attempts and whether any got an answer. An endpoint is left out when nothing would change:
+ * every attempt answered, and its count was zero when claimed and not raised since by this
+ * instance (`suspect`). With every endpoint healthy, there is nothing to write.
+ */
+export function breakerTallies(group: BreakerObservation[], suspect: ReadonlySet<string>): BreakerTally[] {
+  const tally = new Map<string, BreakerTally>();
+  for (const o of group) {
+    if (!o.attempt) continue;
+    const t = tally.get(o.endpointId) ?? { endpointId: o.endpointId, failed: 0, answered: false };
+    if (unanswered(o.attempt.status)) t.failed++;
+    else t.answered = true;
+    tally.set(o.endpointId, t);
+  }
+  return [...tally.values()].filter((t) => t.failed > 0 || suspect.has(t.endpointId) || group.some((o) => o.endpointId === t.endpointId && o.failuresWhenClaimed > 0));
+}

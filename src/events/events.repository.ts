@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** An event as stored, and as presented (see presentEvent). */
+export interface EventRow {
+  id: string;
+  type: string;
+  order_id: string;
+  sequence: number;
+  data: Record<string, unknown>;
+  created_at: Date;
+}
+
+export interface NewEvent {
+  id: string;
+  merchantId: string;
+  orderId: string;
+  type: string;
+  sequence: number;
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface EventFilter {
+  type?: string;
+  /** An event id: events older than it (ids sort by time). */
+  startingAfter?: string;
+  limit: number;
+}
+
+const COLUMNS = 'id, type, order_id, sequence, data, created_at';
+
+/** The events table's one owner: the outbox insert and the merchant's reads. */
+@Injectable()
+export class EventsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Inside the caller's transaction: the event commits with the change it reports. */
+  async insert(manager: EntityManager, event: NewEvent): Promise<void> {
+    await manager.query(`INSERT INTO events (id, merchant_id, order_id, type, sequence, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+      event.id,
+      event.merchantId,
+      event.orderId,
+      event.type,
+      event.sequence,
+      event.data,
+      event.createdAt,
+    ]);
+  }
+
+  /** The merchant's events, newest first; one row more than `limit`, so the caller can tell has_more. */
+  listForMerchant(merchantId: string, filter: EventFilter): Promise<EventRow[]> {
+    const params: unknown[] = [merchantId, filter.limit + 1];
+    let where = 'merchant_id = $1';
+    if (filter.type) {
+      params.push(filter.type);
+      where += ` AND type = $${params.length}`;
+    }
+    if (filter.startingAfter) {
+      params.push(filter.startingAfter);
+      where += ` AND id < $${params.length}`;
+    }
+    return this.db.query(`SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY id DESC LIMIT $2`, params);
+  }
+
+  async findForMerchant(merchantId: string, id: string): Promise<EventRow | null> {
+    const rows: EventRow[] = await this.db.query(`SELECT ${COLUMNS} FROM events WHERE id = $1 AND merchant_id = $2`, [id, merchantId]);
+    return rows[0] ?? null;
+  }
+}
