@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TOPUP_CURRENCY, TOPUP_DEFAULT_MAX_MINOR, TOPUP_DEFAULT_MIN_MINOR } from '../checkout-pages/topup.rules';
+import { TOPUP_CURRENCY, TOPUP_DEFAULT_MAX_MINOR, TOPUP_DEFAULT_MIN_MINOR } from './topup-bounds';
 import { SecretBox } from '../common/crypto';
 import { formatAmount, MoneyError, parseAmount } from '../common/money';
 import { AppConfig } from '../config/config';
