@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createDataSource } from './src/database/data-source';
+import { ENTITIES } from './src/entities';
 
 /**
  * The data source the TypeORM CLI uses (`npm run migration:run`). Needs DATABASE_URL; with
@@ -8,4 +9,4 @@ import { createDataSource } from './src/database/data-source';
 if (!process.env.DATABASE_URL) {
   throw new Error('DATABASE_URL is required for the TypeORM CLI (npm start runs migrations itself in embedded mode)');
 }
-export default createDataSource(process.env.DATABASE_URL);
+export default createDataSource(process.env.DATABASE_URL, ENTITIES);

@@ -1,5 +1,5 @@
 import { AuditModule } from './audit/audit.module';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -8,14 +8,18 @@ import { CheckoutPagesModule } from './checkout-pages/checkout-pages.module';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source';
+import { ENTITIES } from './entities';
 import { DemoModule } from './demo/demo.module';
 import { EventsModule } from './events/events.module';
+import { EventsRepository } from './events/events.repository';
+import { OutboxWriter } from './events/outbox.writer';
 import { HealthModule } from './health/health.module';
 import { loggingModule } from './logging/logging.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OrdersModule } from './orders/orders.module';
 import { GATEWAY_MODULES } from './providers/gateways';
+import { ProviderRegistry } from './providers/provider';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { RateLimitModule } from './security/rate-limit';
@@ -25,6 +29,15 @@ export interface AppRuntimeOptions {
   logStream?: DestinationStream;
 }
 
+/**
+ * Feature-folder singletons any module may inject (gateway modules register into the registry;
+ * several modules append events through the outbox writer). Wired here, in the composition root,
+ * rather than in CommonModule, so that common/ depends on no feature folder.
+ */
+@Global()
+@Module({ providers: [ProviderRegistry, OutboxWriter, EventsRepository], exports: [ProviderRegistry, OutboxWriter, EventsRepository] })
+class SharedServicesModule {}
+
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, databaseUrl: string, runtime: AppRuntimeOptions = {}): DynamicModule {
@@ -33,7 +46,8 @@ export class AppModule {
       imports: [
         loggingModule(config, runtime.logStream),
         CommonModule.forRoot(config),
-        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        SharedServicesModule,
+        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, ENTITIES)),
         ScheduleModule.forRoot(),
         AuditModule,
         MerchantsModule,

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import verdicts from '../src/providers/ahnajak/golden/webhook-verdicts.vectors.json';
 import { configureAhnajak } from './helpers/ahnajak';
 import { navigate, pressButton } from './helpers/browser';
+import { gatewayKit } from './helpers/gateway-kit';
 import { startTestApp, TestApp, TestMerchant } from './helpers/test-app';
 
 /** The gateway's formulas, written here from the document independently of the provider code. */
@@ -27,24 +28,13 @@ describe('Ahnajak end to end through the sandbox', () => {
   let m: TestMerchant;
   let other: TestMerchant;
   let profileId: string;
-  let seq = 0;
+  const kit = gatewayKit({ provider: 'ahnajak', app: () => t, merchant: () => m, referencePrefix: 'AJ', orderDefaults: { success_url: `${SHOP}/thanks` } });
 
-  const newOrder = async (merchant = m, amount = '12.50', extra: Record<string, unknown> = {}): Promise<OrderJson> => {
-    const res = await t.request('POST', '/v1/orders', {
-      token: merchant.apiKey,
-      body: { provider: 'ahnajak', amount, reference: `AJ-${Date.now()}-${++seq}`, success_url: `${SHOP}/thanks`, ...extra },
-    });
-    expect(res.status).toBe(201);
-    return res.json;
-  };
+  const newOrder = (merchant = m, amount = '12.50', extra: Record<string, unknown> = {}): Promise<OrderJson> => kit.createOrder({ amount, ...extra }, merchant);
   /** Our return URL for an order: the success_url inside its signed checkout link. */
   const returnUrlOf = (order: OrderJson) => new URL(order.checkout_url).searchParams.get('success_url')!;
-  const getOrder = async (id: string, merchant = m) => (await t.request('GET', `/v1/orders/${id}`, { token: merchant.apiKey })).json;
-  const snapshot = async (orderId: string) => {
-    const order = (await t.db.query(`SELECT status, flags, verification, paid_at, updated_at, event_seq FROM orders WHERE id = $1`, [orderId])).rows[0];
-    const events = (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [orderId])).rows.map((r) => r.type);
-    return { order, events };
-  };
+  const getOrder = (id: string, merchant = m) => kit.getOrder(id, merchant);
+  const snapshot = async (orderId: string) => ({ order: await kit.orderRow(orderId), events: await kit.eventsOf(orderId) });
   const webhook = (merchantId: string, body: string, signature: string | null) =>
     t.request('POST', `/callbacks/ahnajak/${merchantId}`, { rawBody: body, headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'x-ahnajak-signature': signature }) } });
   const signedBody = (txn: string, amount: string, opts: { secret?: string; status?: string; hashSecret?: string } = {}) =>

@@ -2,6 +2,7 @@ import { BakongKHQR } from 'bakong-khqr';
 import { createHash } from 'node:crypto';
 import { bakongIdFor, configureBakong, expiredJwt, fetchQrImage, FakeGateway, startFakeGateway } from './helpers/bakong';
 import { createOrders, expireInDb, FAST_SWEEP_ENV, manualRun, pay, sandboxCalls, statuses } from './helpers/reconciliation';
+import { gatewayKit } from './helpers/gateway-kit';
 import { httpRequest, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -9,19 +10,11 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 describe('bakong (Bakong Open API direct, KHQR generated locally) end to end through the sandbox', () => {
   let t: TestApp;
   let m: TestMerchant;
-  let seq = 0;
-  const newOrder = async (body: Record<string, unknown> = {}, merchant = m) => {
-    const res = await t.request('POST', '/v1/orders', { token: merchant.apiKey, body: { provider: 'bakong', amount: '12.50', reference: `BK-${Date.now()}-${++seq}`, ...body } });
-    expect(res.status).toBe(201);
-    return res.json;
-  };
-  const verify = (id: string, merchant = m) => t.request('POST', `/v1/orders/${id}/verify`, { token: merchant.apiKey });
-  const sandboxPay = async (ref: string, amount?: string) => {
-    const res = await t.request('POST', '/sandbox/control/pay', { body: { provider: 'bakong', provider_reference: ref, ...(amount ? { amount } : {}) } });
-    expect(res.status).toBe(200);
-    return res.json;
-  };
-  const eventsOf = async (id: string) => (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [id])).rows.map((r) => r.type);
+  const kit = gatewayKit({ provider: 'bakong', app: () => t, merchant: () => m, referencePrefix: 'BK', orderDefaults: { amount: '12.50' } });
+  const newOrder = (body: Record<string, unknown> = {}, merchant = m) => kit.createOrder(body, merchant);
+  const verify = (id: string, merchant = m) => kit.verify(id, merchant);
+  const sandboxPay = (ref: string, amount?: string) => kit.sandboxPay(ref, amount);
+  const eventsOf = kit.eventsOf;
   /** The SDK's verify() and decode() on a QR we handed out, and its md5. */
   const checkKhqr = (order: { qr: { payload: string; md5: string } }) => {
     expect(BakongKHQR.verify(order.qr.payload).isValid).toBe(true);

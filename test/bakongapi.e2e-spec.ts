@@ -1,6 +1,7 @@
 import { BakongKHQR } from 'bakong-khqr';
 import { createHash } from 'node:crypto';
 import { bakongIdFor, configureBakongapi, fetchQrImage, FakeGateway, startFakeGateway } from './helpers/bakong';
+import { gatewayKit } from './helpers/gateway-kit';
 import { httpRequest, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -12,18 +13,11 @@ const sdkCrc16: (payload: string) => string = require('bakong-khqr/src/helper/cr
 describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', () => {
   let t: TestApp;
   let m: TestMerchant;
-  let seq = 0;
-  const newOrder = async (body: Record<string, unknown> = {}, merchant = m) => {
-    const res = await t.request('POST', '/v1/orders', { token: merchant.apiKey, body: { provider: 'bakongapi', amount: '10.50', reference: `BA-${Date.now()}-${++seq}`, ...body } });
-    expect(res.status).toBe(201);
-    return res.json;
-  };
-  const verify = (id: string, merchant = m) => t.request('POST', `/v1/orders/${id}/verify`, { token: merchant.apiKey });
-  const sandboxPay = async (ref: string, amount?: string) => {
-    const res = await t.request('POST', '/sandbox/control/pay', { body: { provider: 'bakongapi', provider_reference: ref, ...(amount ? { amount } : {}) } });
-    expect(res.status).toBe(200);
-  };
-  const eventsOf = async (id: string) => (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [id])).rows.map((r) => r.type);
+  const kit = gatewayKit({ provider: 'bakongapi', app: () => t, merchant: () => m, referencePrefix: 'BA', orderDefaults: { amount: '10.50' } });
+  const newOrder = (body: Record<string, unknown> = {}, merchant = m) => kit.createOrder(body, merchant);
+  const verify = (id: string, merchant = m) => kit.verify(id, merchant);
+  const sandboxPay = (ref: string, amount?: string) => kit.sandboxPay(ref, amount);
+  const eventsOf = kit.eventsOf;
   const rowCounts = async (merchantId: string) =>
     (await t.db.query(`SELECT (SELECT count(*)::int FROM orders WHERE merchant_id = $1) AS orders, (SELECT count(*)::int FROM transactions WHERE merchant_id = $1) AS txns`, [merchantId])).rows[0];
   /** As if the QR had been created `minutes` ago (the service and our expires_at both move). */
@@ -59,7 +53,7 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
     const short = await newOrder({ expires_in: 120 });
     expect(Date.parse(short.expires_at) - Date.parse(short.created_at)).toBeLessThanOrEqual(120_000);
     // KHR is not offered by the service.
-    const khr = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'bakongapi', amount: '5000', currency: 'KHR', reference: `BA-KHR-${++seq}` } });
+    const khr = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'bakongapi', amount: '5000', currency: 'KHR', reference: `BA-KHR-${kit.nextReference()}` } });
     expect(khr.status).toBe(400);
   });
 
@@ -206,7 +200,7 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
         { ...real.json, khqrString: real.json.khqrString.replace('10.50', '10.51'), md5: md5(real.json.khqrString.replace('10.50', '10.51')) },
       ]) {
         fake.answer = () => ({ status: 200, body });
-        const res = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'bakongapi', amount: '10.50', reference: `BAD-CREATE-${++seq}` } });
+        const res = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'bakongapi', amount: '10.50', reference: `BAD-CREATE-${kit.nextReference()}` } });
         expect({ status: res.status, code: res.json.code }).toEqual({ status: 502, code: 'provider_bad_response' });
       }
       expect(fake.calls.at(-1)!.url).toBe(`/api/khqr/create?bakong_id=${encodeURIComponent(bakongIdFor(shop))}&merchantname=My%20Store&amount=10.50`);
@@ -222,7 +216,7 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
       expect(BakongKHQR.verify(khqrString).isValid).toBe(false); // what used to refuse it
       fake.answer = () => ({ status: 200, body: { bakong_qr: `${fake.url}/bakong-qr?md5=${md5(khqrString)}`, md5: md5(khqrString), khqrString } });
       const before = Date.now();
-      const res = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'bakongapi', amount: '10.50', reference: `NO-EXPIRY-${++seq}`, expires_in: 3600 } });
+      const res = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'bakongapi', amount: '10.50', reference: `NO-EXPIRY-${kit.nextReference()}`, expires_in: 3600 } });
       expect(res.status).toBe(201);
       expect(res.json.qr).toMatchObject({ payload: khqrString, md5: md5(khqrString) });
       expect(Date.parse(res.json.expires_at)).toBeGreaterThanOrEqual(before + FIFTEEN_MINUTES_MS - 1000);

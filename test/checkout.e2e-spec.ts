@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { navigate, pressButton } from './helpers/browser';
+import { gatewayKit } from './helpers/gateway-kit';
 import { configureHostedCheckout } from './helpers/hosted-checkout';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestMerchant } from './helpers/test-app';
 
@@ -18,25 +19,20 @@ interface OrderJson {
 describe('hosted checkout end to end through the sandbox', () => {
   let t: TestApp;
   let m: TestMerchant;
-  let seq = 0;
+  const kit = gatewayKit({
+    provider: 'checkout',
+    app: () => t,
+    merchant: () => m,
+    referencePrefix: 'CO',
+    orderDefaults: { amount: '12.50', success_url: `${SHOP}/thanks`, cancel_url: `${SHOP}/cart` },
+  });
 
-  const newOrder = async (merchant = m, extra: Record<string, unknown> = {}): Promise<OrderJson> => {
-    const res = await t.request('POST', '/v1/orders', {
-      token: merchant.apiKey,
-      body: { provider: 'checkout', amount: '12.50', reference: `CO-${Date.now()}-${++seq}`, success_url: `${SHOP}/thanks`, cancel_url: `${SHOP}/cart`, ...extra },
-    });
-    expect(res.status).toBe(201);
-    return res.json;
-  };
-  const getOrder = async (id: string, merchant = m) => (await t.request('GET', `/v1/orders/${id}`, { token: merchant.apiKey })).json;
+  const newOrder = (merchant = m, extra: Record<string, unknown> = {}): Promise<OrderJson> => kit.createOrder(extra, merchant);
+  const getOrder = (id: string, merchant = m) => kit.getOrder(id, merchant);
   const txnRow = async (orderId: string) =>
     (await t.db.query(`SELECT provider_proof, return_token_hash, return_token_used_at, cancel_token_hash, status FROM transactions WHERE order_id = $1`, [orderId])).rows[0];
   const session = async (trxId: string) => (await t.db.query(`SELECT * FROM sandbox_checkout_sessions WHERE trx_id = $1`, [trxId])).rows[0];
-  const snapshot = async (orderId: string) => ({
-    order: (await t.db.query(`SELECT status, flags, verification, paid_at, updated_at, event_seq FROM orders WHERE id = $1`, [orderId])).rows[0],
-    txn: await txnRow(orderId),
-    events: (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [orderId])).rows.map((r) => r.type),
-  });
+  const snapshot = async (orderId: string) => ({ order: await kit.orderRow(orderId), txn: await txnRow(orderId), events: await kit.eventsOf(orderId) });
   /** Our return URL for an order, as the gateway holds it (its success_url). */
   const returnUrlOf = async (order: OrderJson) => String((await session(order.transaction.provider_reference)).success_url);
   /** Our cancel URL for an order, as the gateway holds it (its cancel_url). */
@@ -336,7 +332,7 @@ describe('hosted checkout end to end through the sandbox', () => {
 
   describe('gateway failures on create: 502/504 and no order', () => {
     const attempt = async (merchant = m) => {
-      const reference = `CO-FAIL-${Date.now()}-${++seq}`;
+      const reference = `CO-FAIL-${kit.nextReference()}`;
       const res = await t.request('POST', '/v1/orders', { token: merchant.apiKey, body: { provider: 'checkout', amount: '5.00', reference } });
       expect(await ordersWithReference(reference)).toBe(0);
       return res;

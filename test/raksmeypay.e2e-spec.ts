@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { startFakeGateway } from './helpers/bakong';
+import { gatewayKit } from './helpers/gateway-kit';
 import { configureRaksmeypay } from './helpers/raksmeypay';
 import { httpRequest, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
 
@@ -10,15 +11,11 @@ const PROFILE_KEY = 'rk-live-3b9f1c2d';
 describe('RaksmeyPay end to end through the sandbox', () => {
   let t: TestApp;
   let m: TestMerchant;
-  let seq = 0;
-  const newOrder = async (amount = '12.50', extra: Record<string, unknown> = {}) => {
-    const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount, reference: `R-${Date.now()}-${++seq}`, success_url: 'https://shop.example.com/thanks?o=1', ...extra } });
-    expect(res.status).toBe(201);
-    return res.json;
-  };
-  const getOrder = async (id: string) => (await t.request('GET', `/v1/orders/${id}`, { token: m.apiKey })).json;
-  const getOrderOf = async (merchant: TestMerchant, id: string) => (await t.request('GET', `/v1/orders/${id}`, { token: merchant.apiKey })).json;
-  const eventsOf = async (id: string) => (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [id])).rows.map((r) => r.type);
+  const kit = gatewayKit({ provider: 'raksmeypay', app: () => t, merchant: () => m, referencePrefix: 'R', orderDefaults: { success_url: 'https://shop.example.com/thanks?o=1' } });
+  const newOrder = (amount = '12.50', extra: Record<string, unknown> = {}) => kit.createOrder({ amount, ...extra });
+  const getOrder = (id: string) => kit.getOrder(id);
+  const getOrderOf = (merchant: TestMerchant, id: string) => kit.getOrder(id, merchant);
+  const eventsOf = kit.eventsOf;
   const signedReturn = (order: { transaction: { provider_reference: string } }, opts: { time?: number; amount?: string; key?: string; bakong?: string } = {}) => {
     const txn = order.transaction.provider_reference;
     const time = String(opts.time ?? Math.floor(Date.now() / 1000));
@@ -138,7 +135,7 @@ describe('RaksmeyPay end to end through the sandbox', () => {
     try {
       const shop = await t.createMerchant('Multipart Shop');
       await configureRaksmeypay(t, shop, PROFILE_KEY);
-      const created = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'raksmeypay', amount: '3.00', reference: `MP-${++seq}` } });
+      const created = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'raksmeypay', amount: '3.00', reference: `MP-${kit.nextReference()}` } });
       const txn = created.json.transaction.provider_reference;
       const profileId = `p-${shop.id.slice(-8)}`;
       await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: shop.apiKey, body: { profile_id: profileId, profile_key: PROFILE_KEY, base_url: fake.url } });

@@ -1,13 +1,10 @@
 import { MoneyError, parseAmount } from '../common/money';
+import { TOPUP_CURRENCY } from '../fulfillment/topup-bounds';
 import type { StringKey } from './i18n';
 
 /** metadata.source of orders the top-up widget creates; the fulfillment ledger credits only these. */
 export const TOPUP_SOURCE = 'smm_topup';
-/** The widget's bounds until the merchant sets its own (PUT /v1/smm-panel); RaksmeyPay's sample embed uses min=1&max=1000. */
-export const TOPUP_DEFAULT_MIN_MINOR = 100;
-export const TOPUP_DEFAULT_MAX_MINOR = 100_000;
-/** Top-ups are in USD: SMM panels keep balances in dollars. */
-export const TOPUP_CURRENCY = 'USD' as const;
+export { TOPUP_CURRENCY, TOPUP_DEFAULT_MAX_MINOR, TOPUP_DEFAULT_MIN_MINOR } from '../fulfillment/topup-bounds';
 
 export function isTopupOrder(metadata: Record<string, unknown> | null | undefined): boolean {
   return !!metadata && metadata.source === TOPUP_SOURCE && typeof metadata.smm_user === 'string';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { SsrfGuard } from '../common/http/ssrf-guard';
+import * as ipaddr from 'ipaddr.js';
 
 /**
  * The validated environment. Built once at boot by `loadConfig`; a bad environment lists
@@ -153,7 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!LOG_LEVELS.includes(c.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   c.outboundAllowlist = (env.OUTBOUND_ALLOWLIST || '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const entry of c.outboundAllowlist) {
-    if (!SsrfGuard.validateAllowlistEntry(entry)) problems.push(`OUTBOUND_ALLOWLIST entry "${entry}" is neither a host name nor a CIDR`);
+    if (!isAllowlistEntry(entry)) problems.push(`OUTBOUND_ALLOWLIST entry "${entry}" is neither a host name nor a CIDR`);
   }
   c.rateLimitPerKeyPerS = int('RATE_LIMIT_PER_KEY_PER_S', env.RATE_LIMIT_PER_KEY_PER_S, 100, 1, 1_000_000, problems);
   c.adminAuthFailuresPerMin = int('ADMIN_AUTH_FAILURES_PER_MIN', env.ADMIN_AUTH_FAILURES_PER_MIN, 10, 1, 1_000_000, problems);
@@ -199,4 +199,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.adminTokenGenerated = !adminToken;
   c.adminToken = adminToken || (c.databaseUrl ? `adm_${randomBytes(24).toString('base64url')}` : readOrCreateSecret(c.dataDir, 'admin.token', () => `adm_${randomBytes(24).toString('base64url')}`));
   return c;
+}
+
+/**
+ * An OUTBOUND_ALLOWLIST entry is a host name, an IP or a CIDR (IPv6 may be bracketed); blank is ignored.
+ * Lives here, not in common/http/ssrf-guard.ts (which reuses it), so that config/ imports nothing from common/.
+ */
+export function isAllowlistEntry(entry: string): boolean {
+  const e = entry.trim().replace(/^\[|\]$/g, '');
+  if (!e) return true;
+  if (e.includes('/')) {
+    try {
+      ipaddr.parseCIDR(e);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return ipaddr.isValid(e) || /^[a-z0-9.-]+$/i.test(e);
 }

@@ -1,5 +1,4 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { ENTITIES } from './entities';
 import { Init1764000000000 } from './migrations/1764000000000-Init';
 import { SandboxPushGateways1764000004000 } from './migrations/1764000004000-SandboxPushGateways';
 import { Reconciliation1764000005000 } from './migrations/1764000005000-Reconciliation';
@@ -28,11 +27,12 @@ export const MIGRATIONS = [
   WebhookFairness1764000016000,
 ];
 
-export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
+/** `entities` come from the caller (src/entities.ts), so database/ imports no feature folder; migrations need none. */
+export function dataSourceOptions(url: string, entities: DataSourceOptions['entities'] = [], extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     migrationsRun: false,
     synchronize: false,
@@ -42,6 +42,6 @@ export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions>
   } as DataSourceOptions;
 }
 
-export function createDataSource(url: string): DataSource {
-  return new DataSource(dataSourceOptions(url));
+export function createDataSource(url: string, entities: DataSourceOptions['entities'] = []): DataSource {
+  return new DataSource(dataSourceOptions(url, entities));
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TOPUP_CURRENCY, TOPUP_DEFAULT_MAX_MINOR, TOPUP_DEFAULT_MIN_MINOR } from '../checkout-pages/topup.rules';
+import { TOPUP_CURRENCY, TOPUP_DEFAULT_MAX_MINOR, TOPUP_DEFAULT_MIN_MINOR } from './topup-bounds';
 import { SecretBox } from '../common/crypto';
 import { formatAmount, MoneyError, parseAmount } from '../common/money';
 import { AppConfig } from '../config/config';

@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import * as ipaddr from 'ipaddr.js';
+import { isAllowlistEntry } from '../../config/config';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -57,19 +58,8 @@ export class SsrfGuard {
     }
   }
 
-  static validateAllowlistEntry(entry: string): boolean {
-    const e = entry.trim().replace(/^\[|\]$/g, '');
-    if (!e) return true;
-    if (e.includes('/')) {
-      try {
-        ipaddr.parseCIDR(e);
-        return true;
-      } catch {
-        return false;
-      }
-    }
-    return ipaddr.isValid(e) || /^[a-z0-9.-]+$/i.test(e);
-  }
+  /** Whether an allow-list entry parses; the env check in config/ is the one copy. */
+  static readonly validateAllowlistEntry = isAllowlistEntry;
 
   hostAllowed(host: string): boolean {
     return this.hosts.has(host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, ''));
