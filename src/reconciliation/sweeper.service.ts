@@ -148,9 +148,11 @@ export class SweeperService implements OnModuleDestroy {
       ctx.interrupted = true;
       return;
     }
-    // Each provider's part of a run has its own time budget (RECONCILE_BUDGET_SECONDS): past it no new call starts and what is
-    // left is released unchanged for the next sweep, so one slow gateway or merchant host can neither keep the run open nor make the job skip its ticks.
-    const budgetEnds = Date.now() + this.config.reconcileBudgetSeconds * 1000;
+    // Each provider's part of a scheduled run has its own time budget (RECONCILE_BUDGET_SECONDS): past it no new call starts and
+    // what is left is released unchanged for the next sweep, so one slow gateway or merchant host can neither keep the run open nor
+    // make the job skip its ticks. An on-demand run checks every PENDING transaction (its calls are still bounded by their deadline,
+    // the capped Retry-After and the breakers).
+    const budgetEnds = ctx.manual ? Infinity : Date.now() + this.config.reconcileBudgetSeconds * 1000;
     let next = claimNext();
     let finishing: Promise<void> = Promise.resolve();
     try {
