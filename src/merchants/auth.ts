@@ -4,13 +4,9 @@ import { constantTimeEqual, sha256Hex } from '../common/crypto';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { AdminAuthThrottle } from '../security/admin-auth-throttle';
-import { ApiKeysService } from './api-keys.service';
+import { ApiKeysService, AuthedMerchant } from './api-keys.service';
 
-export interface AuthedMerchant {
-  id: string;
-  name: string;
-  keyId: string;
-}
+export type { AuthedMerchant };
 
 type AuthedRequest = FastifyRequest & { merchant?: AuthedMerchant; actor?: string };
 
