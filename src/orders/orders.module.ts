@@ -1,9 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { InboundCallbacks } from '../providers/inbound';
+import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 import { IdempotencyService } from './idempotency.service';
 import { InboundCallbacksService } from './inbound-callbacks.service';
 import { OrderTransitions } from './order-transitions.service';
 import { OrdersController } from './orders.controller';
+import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 import { PaymentVerifier } from './payment-verifier.service';
 import { TransactionsRepository } from './transactions.repository';
@@ -20,10 +22,12 @@ import { TransactionsRepository } from './transactions.repository';
     OrderTransitions,
     PaymentVerifier,
     IdempotencyService,
+    OrdersRepository,
     TransactionsRepository,
+    IdempotencyKeysRepository,
     InboundCallbacksService,
     { provide: InboundCallbacks, useExisting: InboundCallbacksService },
   ],
-  exports: [OrdersService, OrderTransitions, PaymentVerifier, InboundCallbacks],
+  exports: [OrdersService, OrderTransitions, PaymentVerifier, InboundCallbacks, OrdersRepository, TransactionsRepository],
 })
 export class OrdersModule {}
