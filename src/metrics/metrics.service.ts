@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DataSource, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import { OutboundHttp } from '../common/http/outbound-http';
 import { OutboxWriter } from '../events/outbox.writer';
+import { TransactionsRepository } from '../orders/transactions.repository';
 import { ProviderCallObservation, observeProviderCalls } from '../providers/provider-errors';
 
 /** What the scrape-time SQL reads. */
@@ -49,6 +50,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     private readonly db: DataSource,
     private readonly outbox: OutboxWriter,
     private readonly http: OutboundHttp,
+    private readonly transactions: TransactionsRepository,
   ) {
     const r = [registry];
     collectDefaultMetrics({ register: registry });
@@ -260,16 +262,12 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
 
   private async querySnapshot(): Promise<DatabaseSnapshot> {
     const work = (async (): Promise<DatabaseSnapshot> => {
-      const [pending, due, webhooks]: [{ provider: string; count: string }[], { age: string | null }[], DatabaseSnapshot['webhooks']] = await Promise.all([
-        this.db.query(`SELECT provider, count(*) AS count FROM transactions WHERE status = 'PENDING' GROUP BY provider`),
-        this.db.query(`SELECT EXTRACT(EPOCH FROM now() - min(next_check_at)) AS age FROM transactions WHERE status = 'PENDING' AND next_check_at <= now()`),
+      const [pendingByProvider, oldestDueSeconds, webhooks] = await Promise.all([
+        this.transactions.countPendingByProvider(),
+        this.transactions.oldestDueCheckAgeSeconds(),
         this.queryWebhookBacklog(),
       ]);
-      return {
-        pendingByProvider: pending.map((row) => ({ provider: row.provider, count: Number(row.count) })),
-        oldestDueSeconds: Math.max(0, Number(due[0]?.age ?? 0)),
-        webhooks,
-      };
+      return { pendingByProvider, oldestDueSeconds, webhooks };
     })();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
