@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
+import { TransactionListeners } from '../database/transaction-listeners';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
@@ -11,7 +12,7 @@ import { MetricsService } from './metrics.service';
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [{ provide: Registry, useFactory: () => new Registry() }, MetricsService],
+  providers: [{ provide: Registry, useFactory: () => new Registry() }, TransactionListeners, MetricsService],
   exports: [MetricsService],
 })
 export class MetricsModule {}

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { OutboundHttp } from '../common/http/outbound-http';
+import { TransactionListener, TransactionListeners } from '../database/transaction-listeners';
 import { OutboxWriter } from '../events/outbox.writer';
 import { TransactionsRepository } from '../orders/transactions.repository';
 import { ProviderCallObservation, observeProviderCalls } from '../providers/provider-errors';
@@ -43,7 +44,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   private snapshot: Promise<DatabaseSnapshot> | null = null;
   /** Order events written inside a still-open database transaction, counted once it commits. */
   private readonly uncommitted = new WeakMap<QueryRunner, OrderEventCount[]>();
-  private readonly subscriber: EntitySubscriberInterface;
+  private readonly listener: TransactionListener;
+  private stopListening: (() => void) | null = null;
 
   constructor(
     readonly registry: Registry,
@@ -51,6 +53,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     private readonly outbox: OutboxWriter,
     private readonly http: OutboundHttp,
     private readonly transactions: TransactionsRepository,
+    private readonly transactionListeners: TransactionListeners,
   ) {
     const r = [registry];
     collectDefaultMetrics({ register: registry });
@@ -138,12 +141,12 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       },
     });
 
-    this.subscriber = {
+    this.listener = {
       // A commit of a savepoint leaves the outer transaction open: count only at the real COMMIT.
-      afterTransactionCommit: (event: TransactionCommitEvent) => {
+      afterCommit: (event) => {
         if (!event.queryRunner.isTransactionActive) this.flush(event.queryRunner, true);
       },
-      afterTransactionRollback: (event: TransactionRollbackEvent) => {
+      afterRollback: (event) => {
         if (!event.queryRunner.isTransactionActive) this.flush(event.queryRunner, false);
       },
     };
@@ -151,7 +154,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     observeProviderCalls(this.http, (o) => this.observeProviderCall(o));
-    this.db.subscribers.push(this.subscriber);
+    this.stopListening = this.transactionListeners.add(this.listener);
     this.outbox.onAppend(async (manager, event) => {
       const order = (event.data as { order?: { provider?: string; currency?: string; status?: string } }).order ?? {};
       const entry: OrderEventCount = {
@@ -171,8 +174,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     observeProviderCalls(this.http, null);
-    const i = this.db.subscribers.indexOf(this.subscriber);
-    if (i >= 0) this.db.subscribers.splice(i, 1);
+    this.stopListening?.();
+    this.stopListening = null;
   }
 
   /** The Prometheus text exposition of this instance's registry. */
