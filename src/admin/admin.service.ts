@@ -1,27 +1,20 @@
-import { AuditLogRepository, AuditRow } from '../audit/audit-log.repository';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { AuditLogRepository, AuditRow } from '../audit/audit-log.repository';
 import { notFound, ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
+import { ApiKeyRow, ApiKeysRepository } from '../merchants/api-keys.repository';
 import { ApiKeysService } from '../merchants/api-keys.service';
-import { Merchant } from '../merchants/merchant.entity';
+import { MerchantsRepository } from '../merchants/merchants.repository';
 import { MerchantView, presentMerchant } from '../merchants/merchants.service';
 import { Order, Transaction } from '../orders/order.entity';
 import { OrderView, presentOrder } from '../orders/order.presenter';
 import { OrderTransitions } from '../orders/order-transitions.service';
+import { OrdersRepository } from '../orders/orders.repository';
 import { OrdersService } from '../orders/orders.service';
+import { TransactionsRepository } from '../orders/transactions.repository';
 import { AdminListOrdersQuery, ApiKeyView, AuditEntryView, AuditLogQuery, DEFAULT_OVERLAP_SECONDS, RotatedKeyView } from './admin.dto';
-import { returnedRows } from '../database/rows';
 
 export type AdminOrderView = OrderView & { merchant_id: string };
-
-interface ApiKeyRow {
-  id: string;
-  last4: string;
-  created_at: Date;
-  expires_at: Date | null;
-  revoked_at: Date | null;
-}
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
@@ -50,30 +43,33 @@ const presentAudit = (row: AuditRow): AuditEntryView => ({
 @Injectable()
 export class AdminService {
   constructor(
-    private readonly db: DataSource,
+    private readonly merchants: MerchantsRepository,
+    private readonly apiKeys: ApiKeysRepository,
     private readonly keys: ApiKeysService,
     private readonly transitions: OrderTransitions,
     private readonly config: AppConfig,
     private readonly orders: OrdersService,
+    private readonly orderRows: OrdersRepository,
+    private readonly transactions: TransactionsRepository,
     private readonly audits: AuditLogRepository,
   ) {}
 
   async merchant(id: string): Promise<MerchantView> {
-    const merchant = await this.db.getRepository(Merchant).findOneBy({ id });
+    const merchant = await this.merchants.findById(id);
     if (!merchant) throw notFound('merchant');
     return presentMerchant(merchant);
   }
 
   /** Disables or re-enables a merchant. A disabled merchant's API keys stop authenticating; callbacks for its orders still land (money that arrived is never dropped). */
   async setMerchantStatus(id: string, status: 'active' | 'disabled', actor: string, reason?: string): Promise<MerchantView> {
-    const view = await this.db.transaction(async (manager) => {
-      const rows: { status: string }[] = await manager.query(`SELECT status FROM merchants WHERE id = $1 FOR UPDATE`, [id]);
-      if (!rows[0]) throw notFound('merchant');
-      if (rows[0].status !== status) {
-        await manager.query(`UPDATE merchants SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
-        await this.audits.record(manager, { actor, action: status === 'disabled' ? 'merchant.disable' : 'merchant.enable', subjectId: id, reason: reason ?? null, details: { from: rows[0].status, to: status } });
+    const view = await this.merchants.inTransaction(async (manager) => {
+      const current = await this.merchants.lockStatus(manager, id);
+      if (!current) throw notFound('merchant');
+      if (current !== status) {
+        await this.merchants.setStatus(manager, id, status);
+        await this.audits.record(manager, { actor, action: status === 'disabled' ? 'merchant.disable' : 'merchant.enable', subjectId: id, reason: reason ?? null, details: { from: current, to: status } });
       }
-      return presentMerchant(await manager.findOneByOrFail(Merchant, { id }));
+      return presentMerchant(await this.merchants.getById(manager, id));
     });
     // This instance forgets at once; other instances' 5-second auth caches age out on their own.
     this.keys.invalidate();
@@ -82,10 +78,7 @@ export class AdminService {
 
   async listKeys(merchantId: string): Promise<{ data: ApiKeyView[]; has_more: false }> {
     await this.merchant(merchantId);
-    const rows: ApiKeyRow[] = await this.db.query(
-      `SELECT id, last4, created_at, expires_at, revoked_at FROM api_keys WHERE merchant_id = $1 ORDER BY id DESC`,
-      [merchantId],
-    );
+    const rows = await this.apiKeys.listForMerchant(merchantId);
     return { data: rows.map((r) => presentApiKey(r)), has_more: false };
   }
 
@@ -95,17 +88,10 @@ export class AdminService {
    * rotations at once cannot both leave their old keys alive.
    */
   async rotateKey(merchantId: string, overlapSeconds = DEFAULT_OVERLAP_SECONDS, actor: string, reason?: string): Promise<RotatedKeyView> {
-    const result = await this.db.transaction(async (manager) => {
-      const rows: unknown[] = await manager.query(`SELECT 1 FROM merchants WHERE id = $1 FOR UPDATE`, [merchantId]);
-      if (!rows.length) throw notFound('merchant');
-      const [{ cutoff }]: { cutoff: Date }[] = await manager.query(`SELECT now() + make_interval(secs => $1) AS cutoff`, [overlapSeconds]);
-      const retired: { id: string }[] = await manager.query(
-        `UPDATE api_keys SET expires_at = LEAST(COALESCE(expires_at, $2::timestamptz), $2::timestamptz)
-          WHERE merchant_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-          RETURNING id`,
-        [merchantId, cutoff],
-      );
-      const retiredIds = returnedRows<{ id: string }>(retired).map((r) => r.id);
+    const result = await this.merchants.inTransaction(async (manager) => {
+      if (!(await this.merchants.lock(manager, merchantId))) throw notFound('merchant');
+      const cutoff = await this.apiKeys.cutoffAfter(manager, overlapSeconds);
+      const retiredIds = await this.apiKeys.retireLiveKeys(manager, merchantId, cutoff);
       const issued = await this.keys.issue(manager, merchantId);
       await this.audits.record(manager, { actor, action: 'api_key.rotate', subjectId: merchantId, reason: reason ?? null, details: {
         new_key_id: issued.id,
@@ -113,7 +99,7 @@ export class AdminService {
         overlap_seconds: overlapSeconds,
         retired_keys_expire_at: new Date(cutoff).toISOString(),
       } });
-      const [row]: ApiKeyRow[] = await manager.query(`SELECT id, last4, created_at, expires_at, revoked_at FROM api_keys WHERE id = $1`, [issued.id]);
+      const row = await this.apiKeys.findById(manager, issued.id);
       return { view: presentApiKey(row), key: issued.key, cutoff: retiredIds.length ? new Date(cutoff).toISOString() : null };
     });
     this.keys.invalidate();
@@ -121,18 +107,14 @@ export class AdminService {
   }
 
   async revokeKey(merchantId: string, keyId: string, actor: string, reason?: string): Promise<ApiKeyView> {
-    const view = await this.db.transaction(async (manager) => {
-      const [row]: ApiKeyRow[] = await manager.query(
-        `SELECT id, last4, created_at, expires_at, revoked_at FROM api_keys WHERE id = $1 AND merchant_id = $2 FOR UPDATE`,
-        [keyId, merchantId],
-      );
+    const view = await this.merchants.inTransaction(async (manager) => {
+      const row = await this.apiKeys.findForUpdate(manager, keyId, merchantId);
       if (!row) throw notFound('API key');
       if (!row.revoked_at) {
-        await manager.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [keyId]);
+        await this.apiKeys.revoke(manager, keyId);
         await this.audits.record(manager, { actor, action: 'api_key.revoke', subjectId: keyId, reason: reason ?? null, details: { merchant_id: merchantId } });
       }
-      const [fresh]: ApiKeyRow[] = await manager.query(`SELECT id, last4, created_at, expires_at, revoked_at FROM api_keys WHERE id = $1`, [keyId]);
-      return presentApiKey(fresh);
+      return presentApiKey(await this.apiKeys.findById(manager, keyId));
     });
     this.keys.invalidate();
     return view;
@@ -146,9 +128,9 @@ export class AdminService {
   }
 
   async order(id: string): Promise<AdminOrderView> {
-    const order = await this.db.getRepository(Order).findOneBy({ id });
+    const order = await this.orderRows.findById(id);
     if (!order) throw notFound('order');
-    const txn = await this.db.getRepository(Transaction).findOne({ where: { orderId: id }, order: { createdAt: 'DESC' } });
+    const txn = await this.transactions.findLatestOf(id);
     return this.presentOrder(order, txn);
   }
 
@@ -158,7 +140,7 @@ export class AdminService {
    * same database transaction. 409 when the order is already final.
    */
   async resolve(transactionId: string, status: 'PAID' | 'FAILED', reason: string, actor: string): Promise<AdminOrderView> {
-    const txn = await this.db.getRepository(Transaction).findOneBy({ id: transactionId });
+    const txn = await this.transactions.findById(transactionId);
     if (!txn) throw notFound('transaction');
     const result = await this.transitions.apply(txn.orderId, { kind: 'resolve', to: status, reason: reason.trim() }, { transactionId: txn.id, actor, reason: reason.trim() });
     if (result.decision.outcome === 'rejected') {
@@ -176,5 +158,4 @@ export class AdminService {
   private presentOrder(order: Order, txn: Transaction | null): AdminOrderView {
     return { ...presentOrder(order, txn, this.config.publicBaseUrl), merchant_id: order.merchantId };
   }
-
 }

@@ -93,6 +93,7 @@ export class PayPageService {
     if (!claimedId) return order;
     if (!(await this.rateWindows.takeBudget(order.merchantId, 'page_check', this.config.pageChecksPerMerchantPerS, 1)).granted) return order;
     const txn = await this.transactions.findById(claimedId);
+    if (!txn) return order;
     const check = this.verifier.verifyOne(txn, 'pay_page').then(
       () => true,
       (err: unknown) => {

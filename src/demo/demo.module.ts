@@ -1,7 +1,6 @@
 import { Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { EventsModule } from '../events/events.module';
 import { WebhookEndpointsService } from '../events/webhook-endpoints.service';
@@ -29,7 +28,6 @@ export class DemoSeeder implements OnApplicationBootstrap {
   demo: DemoMerchant | null = null;
 
   constructor(
-    private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly merchants: MerchantsService,
     private readonly accounts: ProviderAccountsService,
@@ -42,8 +40,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
     const file = join(this.config.dataDir, 'demo-merchant.json');
     let demo: DemoMerchant | null = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoMerchant) : null;
     if (demo) {
-      const rows: unknown[] = await this.db.query('SELECT 1 FROM merchants WHERE id = $1', [demo.merchant_id]);
-      if (!rows.length) demo = null;
+      if (!(await this.merchants.exists(demo.merchant_id))) demo = null;
     }
     if (!demo) {
       const created = await this.merchants.create('Demo Merchant');

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nest
 import { IsIn, IsOptional } from 'class-validator';
 import { PageQuery } from '../common/pagination';
 import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
-import { EVENT_TYPES } from '../orders/state-machine';
+import { EVENT_TYPES } from './event-types';
 import { EventsService } from './events.service';
 
 export class ListEventsQuery extends PageQuery {

@@ -14,7 +14,7 @@ import { AdminWebhookDeliveriesController, WebhookEndpointsController } from './
 @Module({
   controllers: [EventsController, WebhookEndpointsController, AdminWebhookDeliveriesController],
   providers: [EventsService, WebhookEndpointsRepository, WebhookDeliveriesRepository, WebhookEndpointsService, WebhookDeliveriesService, WebhookDispatcher, PgListeners],
-  exports: [WebhookEndpointsService, WebhookDispatcher],
+  exports: [WebhookEndpointsService, WebhookDispatcher, WebhookDeliveriesRepository],
 })
 export class EventsModule implements OnModuleInit {
   constructor(

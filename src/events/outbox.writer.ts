@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { newId } from '../common/ids';
-import type { EventType } from '../orders/state-machine';
+import type { EventType } from './event-types';
 import { EventsRepository } from './events.repository';
 
 export interface OutboxEvent {

@@ -307,4 +307,14 @@ export class WebhookDeliveriesRepository {
     await manager.query(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), claimed_by = NULL, claimed_until = NULL, updated_at = now() WHERE id = $1`, [id]);
     await manager.query(`SELECT pg_notify($1, '')`, [NOTIFY_CHANNEL]);
   }
+
+  /** The backlog gauges: deliveries still owing an attempt, due now or later, and how late the oldest due one is. */
+  async backlog(): Promise<{ due: number; scheduled: number; lagSeconds: number }> {
+    const [w]: { due: string; scheduled: string; lag: string | null }[] = await this.db.query(
+      `SELECT count(*) FILTER (WHERE next_attempt_at <= now()) AS due, count(*) FILTER (WHERE next_attempt_at > now()) AS scheduled,
+              EXTRACT(EPOCH FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())) AS lag
+         FROM webhook_deliveries WHERE status IN ('pending', 'failed', 'delivering')`,
+    );
+    return { due: Number(w?.due ?? 0), scheduled: Number(w?.scheduled ?? 0), lagSeconds: Math.max(0, Number(w?.lag ?? 0)) };
+  }
 }

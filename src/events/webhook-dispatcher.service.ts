@@ -4,13 +4,12 @@ import { Heartbeats } from '../common/heartbeats';
 import { OutboundError, OutboundHttp } from '../common/http/outbound-http';
 import { AppConfig } from '../config/config';
 import { PgListener, PgListeners } from '../database/pg-listener';
-import { MetricsService } from '../metrics/metrics.service';
 import { presentEvent } from './event.presenter';
 import { AttemptRecord, ClaimedDelivery, NOTIFY_CHANNEL, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { OutcomeWriteError, WebhookOutcomeWriter } from './webhook-outcome-writer';
-import { judgeAttempt, merchantInFlightCap, parseRetryAfter, RESPONSE_SNIPPET_CHARS, webhookHeaders } from './webhook-policy';
+import { DeliveryOutcomeCounter, judgeAttempt, merchantInFlightCap, parseRetryAfter, RESPONSE_SNIPPET_CHARS, webhookHeaders } from './webhook-policy';
 
 export const DISPATCHER_LOOP = 'webhook-dispatcher';
 /** Most rows claimed per query. */
@@ -76,7 +75,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     private readonly endpointService: WebhookEndpointsService,
     private readonly config: AppConfig,
     private readonly heartbeats: Heartbeats,
-    @Optional() private readonly metrics?: MetricsService,
+    @Optional() private readonly metrics?: DeliveryOutcomeCounter,
   ) {
     // Anything notified while the LISTEN was down is picked up when it is back.
     this.listener = listeners.create({ channel: NOTIFY_CHANNEL, label: 'webhook', onNotify: () => this.wake(), onListening: () => this.wake() });

@@ -139,3 +139,11 @@ export function breakerTallies(group: BreakerObservation[], suspect: ReadonlySet
   }
   return [...tally.values()].filter((t) => t.failed > 0 || suspect.has(t.endpointId) || group.some((o) => o.endpointId === t.endpointId && o.failuresWhenClaimed > 0));
 }
+
+/**
+ * Where the dispatcher reports each delivery's outcome: a port, so events/ depends on no metrics code
+ * (MetricsModule binds it to MetricsService; without it, nothing is counted).
+ */
+export abstract class DeliveryOutcomeCounter {
+  abstract countDelivery(outcome: string): void;
+}

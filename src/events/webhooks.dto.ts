@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../common/pagination';
-import { EVENT_TYPES } from '../orders/state-machine';
+import { EVENT_TYPES } from './event-types';
 
 export const ENDPOINT_EVENT_CHOICES = ['*', ...EVENT_TYPES] as const;
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'delivered', 'failed', 'dead'] as const;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { DatabaseProbe } from '../database/database-probe';
 import { HealthController } from './health.controller';
 import { ReadinessChecks } from './readiness.service';
 
@@ -7,6 +8,6 @@ import { ReadinessChecks } from './readiness.service';
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
   controllers: [HealthController],
-  providers: [ReadinessChecks],
+  providers: [DatabaseProbe, ReadinessChecks],
 })
 export class HealthModule {}

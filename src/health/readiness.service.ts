@@ -1,8 +1,8 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { DataSource } from 'typeorm';
 import { Heartbeats } from '../common/heartbeats';
 import { MIGRATIONS } from '../database/data-source';
+import { DatabaseProbe } from '../database/database-probe';
 
 /** A probe must answer fast even when PostgreSQL hangs: each database check gets this long. */
 export const DB_CHECK_TIMEOUT_MS = 1_500;
@@ -31,7 +31,7 @@ export class ReadinessChecks implements OnModuleDestroy {
 
   constructor(
     private readonly indicators: HealthIndicatorService,
-    private readonly db: DataSource,
+    private readonly db: DatabaseProbe,
     private readonly heartbeats: Heartbeats,
   ) {}
 
@@ -43,7 +43,7 @@ export class ReadinessChecks implements OnModuleDestroy {
     const check = this.indicators.check('database');
     const started = performance.now();
     try {
-      await withTimeout(this.db.query('SELECT 1'), DB_CHECK_TIMEOUT_MS, 'SELECT 1');
+      await withTimeout(this.db.ping(), DB_CHECK_TIMEOUT_MS, 'SELECT 1');
       return check.up({ latency_ms: Math.round(performance.now() - started) });
     } catch (err) {
       return check.down({ message: message(err) });
@@ -54,8 +54,7 @@ export class ReadinessChecks implements OnModuleDestroy {
   async migrations(): Promise<HealthIndicatorResult> {
     const check = this.indicators.check('migrations');
     try {
-      const rows: { name: string }[] = await withTimeout(this.db.query('SELECT name FROM migrations'), DB_CHECK_TIMEOUT_MS, 'migrations');
-      const applied = new Set(rows.map((r) => r.name));
+      const applied = new Set(await withTimeout(this.db.appliedMigrations(), DB_CHECK_TIMEOUT_MS, 'migrations'));
       const missing = expectedMigrationNames().filter((name) => !applied.has(name));
       return missing.length ? check.down({ message: 'migrations not applied', missing }) : check.up({ applied: applied.size });
     } catch (err) {

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { randomToken, sha256Hex } from '../common/crypto';
 import { newId } from '../common/ids';
-import type { AuthedMerchant } from './auth';
+import { ApiKeysRepository } from './api-keys.repository';
+
+/** The merchant an API key authenticates, and which key did (auth.ts puts it on the request). */
+export interface AuthedMerchant {
+  id: string;
+  name: string;
+  keyId: string;
+}
 
 /**
  * API keys: `sk_` + 32 random bytes, shown once, stored as sha256 (a fast hash is right here:
@@ -14,18 +21,12 @@ export class ApiKeysService {
   private readonly cache = new Map<string, { merchant: AuthedMerchant | null; until: number }>();
   private static readonly CACHE_MS = 5_000;
 
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly apiKeys: ApiKeysRepository) {}
 
   async issue(manager: EntityManager, merchantId: string, expiresAt: Date | null = null): Promise<{ id: string; key: string }> {
     const key = `sk_${randomToken(32)}`;
     const id = newId('key');
-    await manager.query(`INSERT INTO api_keys (id, merchant_id, key_hash, last4, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
-      id,
-      merchantId,
-      sha256Hex(key),
-      key.slice(-4),
-      expiresAt,
-    ]);
+    await this.apiKeys.insert(manager, { id, merchantId, keyHash: sha256Hex(key), last4: key.slice(-4), expiresAt });
     return { id, key };
   }
 
@@ -35,16 +36,11 @@ export class ApiKeysService {
     const now = Date.now();
     const cached = this.cache.get(hash);
     if (cached && cached.until > now) return cached.merchant;
-    // The lookup is by hash through a unique index: an equality on a digest leaks nothing useful about the key.
-    const rows: { key_id: string; id: string; name: string; expires_at: Date | null }[] = await this.db.query(
-      `SELECT k.id AS key_id, m.id, m.name, k.expires_at FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
-       WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()) AND m.status = 'active'`,
-      [hash],
-    );
-    const merchant = rows[0] ? { id: rows[0].id, name: rows[0].name, keyId: rows[0].key_id } : null;
+    const found = await this.apiKeys.findAuthenticating(hash);
+    const merchant = found ? { id: found.id, name: found.name, keyId: found.key_id } : null;
     if (this.cache.size > 10_000) this.cache.clear();
     // A key rotated out with an overlap window must stop at its expiry, not up to CACHE_MS later.
-    const expiresAt = rows[0]?.expires_at ? new Date(rows[0].expires_at).getTime() : Infinity;
+    const expiresAt = found?.expires_at ? new Date(found.expires_at).getTime() : Infinity;
     this.cache.set(hash, { merchant, until: Math.min(now + ApiKeysService.CACHE_MS, expiresAt) });
     return merchant;
   }

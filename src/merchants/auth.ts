@@ -1,25 +1,15 @@
+import { bearerToken } from '../common/http/bearer';
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { constantTimeEqual, sha256Hex } from '../common/crypto';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { AdminAuthThrottle } from '../security/admin-auth-throttle';
-import { ApiKeysService } from './api-keys.service';
+import { ApiKeysService, AuthedMerchant } from './api-keys.service';
 
-export interface AuthedMerchant {
-  id: string;
-  name: string;
-  keyId: string;
-}
+export type { AuthedMerchant };
 
 type AuthedRequest = FastifyRequest & { merchant?: AuthedMerchant; actor?: string };
-
-export function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1] : null;
-}
 
 const unauthorized = (detail: string) =>
   new ProblemException(401, 'unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="khqr-orchestrator"' } });

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 import { AdminGuard, ApiKeyGuard } from './auth';
 import { AdminMerchantsController, ProviderAccountsController } from './merchants.controller';
@@ -10,7 +11,7 @@ import { ProviderAccountsService } from './provider-accounts.service';
 @Global()
 @Module({
   controllers: [AdminMerchantsController, ProviderAccountsController],
-  providers: [ApiKeysService, MerchantsService, ProviderAccountsService, ApiKeyGuard, AdminGuard, MerchantsRepository, ProviderAccountsRepository],
-  exports: [ApiKeysService, MerchantsService, ProviderAccountsService, ApiKeyGuard, AdminGuard, MerchantsRepository, ProviderAccountsRepository],
+  providers: [MerchantsRepository, ApiKeysRepository, ProviderAccountsRepository, ApiKeysService, MerchantsService, ProviderAccountsService, ApiKeyGuard, AdminGuard],
+  exports: [MerchantsRepository, ApiKeysRepository, ProviderAccountsRepository, ApiKeysService, MerchantsService, ProviderAccountsService, ApiKeyGuard, AdminGuard],
 })
 export class MerchantsModule {}

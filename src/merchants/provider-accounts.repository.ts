@@ -1,10 +1,45 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { newId } from '../common/ids';
+import type { ProviderId } from '../providers/provider';
+import { ProviderAccountRow } from './merchant.entity';
 
-/** The provider_accounts table's reads by intent. */
+export type SealedAccountRow = Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed' | 'needsAttention'>;
+
+/** The select list of a SealedAccountRow, from the provider_accounts table under `alias` (for queries that join it). */
+export const SEALED_ACCOUNT_COLUMNS = (alias: string) =>
+  `${alias}.merchant_id AS "merchantId", ${alias}.provider, ${alias}.credentials_sealed AS "credentialsSealed", ${alias}.needs_attention AS "needsAttention"`;
+
+/** The provider_accounts table's reads and writes, by intent. Credentials come and go sealed; ProviderAccountsService opens them. */
 @Injectable()
 export class ProviderAccountsRepository {
   constructor(private readonly db: DataSource) {}
+
+  /** Creates or replaces the merchant's account at the gateway; new credentials clear needs_attention. */
+  async upsertSealed(merchantId: string, provider: string, credentialsSealed: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO provider_accounts (id, merchant_id, provider, credentials_sealed) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (merchant_id, provider) DO UPDATE SET credentials_sealed = EXCLUDED.credentials_sealed, needs_attention = NULL, updated_at = now()`,
+      [newId('pac'), merchantId, provider, credentialsSealed],
+    );
+  }
+
+  listForMerchant(merchantId: string): Promise<ProviderAccountRow[]> {
+    return this.db.getRepository(ProviderAccountRow).find({ where: { merchantId }, order: { provider: 'ASC' } });
+  }
+
+  /** Raw SQL: this runs on every order creation and gateway check, and a repository find costs more CPU than the query itself. */
+  async findSealed(merchantId: string, provider: ProviderId): Promise<SealedAccountRow | undefined> {
+    const rows: SealedAccountRow[] = await this.db.query(`SELECT ${SEALED_ACCOUNT_COLUMNS('provider_accounts')} FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`, [
+      merchantId,
+      provider,
+    ]);
+    return rows[0];
+  }
+
+  async markNeedsAttention(merchantId: string, provider: ProviderId, reason: string | null): Promise<void> {
+    await this.db.query(`UPDATE provider_accounts SET needs_attention = $3, updated_at = now() WHERE merchant_id = $1 AND provider = $2`, [merchantId, provider, reason]);
+  }
 
   /** The gateways the merchant has an account for (ids as stored; the caller keeps those this server knows). */
   async configuredProviders(merchantId: string): Promise<string[]> {

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { SecretBox } from '../common/crypto';
-import { newId } from '../common/ids';
 import { FieldError, ProblemException, validationProblem } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { CredentialField, PaymentProvider, ProviderCredentials, ProviderId, ProviderRegistry, StoredCredentials } from '../providers/provider';
 import { ProviderAccountRow } from './merchant.entity';
+import { ProviderAccountsRepository, SealedAccountRow } from './provider-accounts.repository';
 
 export interface ProviderAccountView {
   object: 'provider_account';
@@ -59,12 +58,6 @@ function checkField(field: CredentialField, value: unknown): string | null {
 const missingBaseUrl = (providerId: string) =>
   `the ${providerId} account has no base_url and the gateway publishes no production host; PUT /v1/provider-accounts/${providerId} with the base_url your gateway gave you`;
 
-export type SealedAccountRow = Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed' | 'needsAttention'>;
-
-/** The select list credentialsFromRow() reads, from the provider_accounts table under `alias`. */
-export const SEALED_ACCOUNT_COLUMNS = (alias: string) =>
-  `${alias}.merchant_id AS "merchantId", ${alias}.provider, ${alias}.credentials_sealed AS "credentialsSealed", ${alias}.needs_attention AS "needsAttention"`;
-
 /**
  * A merchant's own gateway credentials. Sealed with AES-256-GCM (ENCRYPTION_KEY), bound to
  * (merchant, provider) as associated data; secrets are write-only and masked on read.
@@ -74,7 +67,7 @@ export class ProviderAccountsService {
   private readonly box: SecretBox;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly accounts: ProviderAccountsRepository,
     private readonly registry: ProviderRegistry,
     config: AppConfig,
   ) {
@@ -107,16 +100,12 @@ export class ProviderAccountsService {
   async put(merchantId: string, providerId: string, body: unknown): Promise<ProviderAccountView> {
     const credentials = this.validate(providerId, body);
     const sealed = this.box.seal(JSON.stringify(credentials), `${merchantId}:${providerId}`);
-    await this.db.query(
-      `INSERT INTO provider_accounts (id, merchant_id, provider, credentials_sealed) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (merchant_id, provider) DO UPDATE SET credentials_sealed = EXCLUDED.credentials_sealed, needs_attention = NULL, updated_at = now()`,
-      [newId('pac'), merchantId, providerId, sealed],
-    );
+    await this.accounts.upsertSealed(merchantId, providerId, sealed);
     return (await this.list(merchantId)).find((a) => a.provider === providerId)!;
   }
 
   async list(merchantId: string): Promise<ProviderAccountView[]> {
-    const rows = await this.db.getRepository(ProviderAccountRow).find({ where: { merchantId }, order: { provider: 'ASC' } });
+    const rows = await this.accounts.listForMerchant(merchantId);
     return rows.map((row) => {
       const provider = this.registry.get(row.provider);
       const creds = this.open(row);
@@ -135,12 +124,7 @@ export class ProviderAccountsService {
    * until the merchant PUTs new credentials.
    */
   async credentials<Id extends ProviderId>(merchantId: string, providerId: Id, opts: { skipNeedingAttention?: boolean } = {}): Promise<ProviderCredentials<Id>> {
-    // Raw SQL: this runs on every order creation and gateway check, and a repository find costs more CPU than the query itself.
-    const rows: SealedAccountRow[] = await this.db.query(`SELECT ${SEALED_ACCOUNT_COLUMNS('provider_accounts')} FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`, [
-      merchantId,
-      providerId,
-    ]);
-    return this.credentialsFromRow(providerId, rows[0], opts);
+    return this.credentialsFromRow(providerId, await this.accounts.findSealed(merchantId, providerId), opts);
   }
 
   /**
@@ -163,7 +147,7 @@ export class ProviderAccountsService {
   }
 
   async markNeedsAttention(merchantId: string, providerId: ProviderId, reason: string | null): Promise<void> {
-    await this.db.query(`UPDATE provider_accounts SET needs_attention = $3, updated_at = now() WHERE merchant_id = $1 AND provider = $2`, [merchantId, providerId, reason]);
+    await this.accounts.markNeedsAttention(merchantId, providerId, reason);
   }
 
   private open(row: Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed'>): StoredCredentials {

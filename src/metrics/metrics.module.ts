@@ -1,5 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
+import { TransactionListeners } from '../database/transaction-listeners';
+import { EventsModule } from '../events/events.module';
+import { DeliveryOutcomeCounter } from '../events/webhook-policy';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
@@ -10,8 +13,9 @@ import { MetricsService } from './metrics.service';
  */
 @Global()
 @Module({
+  imports: [EventsModule],
   controllers: [MetricsController],
-  providers: [{ provide: Registry, useFactory: () => new Registry() }, MetricsService],
-  exports: [MetricsService],
+  providers: [{ provide: Registry, useFactory: () => new Registry() }, TransactionListeners, MetricsService, { provide: DeliveryOutcomeCounter, useExisting: MetricsService }],
+  exports: [MetricsService, DeliveryOutcomeCounter],
 })
 export class MetricsModule {}

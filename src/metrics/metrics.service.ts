@@ -1,8 +1,11 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
+import type { QueryRunner } from 'typeorm';
 import { OutboundHttp } from '../common/http/outbound-http';
+import { TransactionListener, TransactionListeners } from '../database/transaction-listeners';
 import { OutboxWriter } from '../events/outbox.writer';
+import { WebhookDeliveriesRepository } from '../events/webhook-deliveries.repository';
+import { TransactionsRepository } from '../orders/transactions.repository';
 import { ProviderCallObservation, observeProviderCalls } from '../providers/provider-errors';
 
 /** What the scrape-time SQL reads. */
@@ -12,8 +15,6 @@ interface DatabaseSnapshot {
   webhooks: { due: number; scheduled: number; lagSeconds: number } | null;
 }
 
-/** Delivery states that still owe an attempt. */
-const WEBHOOK_WAITING_SQL = `('pending', 'failed', 'delivering')`;
 const SNAPSHOT_TIMEOUT_MS = 2_000;
 
 type OrderEventCount = { type: string; provider: string; currency: string; status: string; flags: string[] };
@@ -42,13 +43,16 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   private snapshot: Promise<DatabaseSnapshot> | null = null;
   /** Order events written inside a still-open database transaction, counted once it commits. */
   private readonly uncommitted = new WeakMap<QueryRunner, OrderEventCount[]>();
-  private readonly subscriber: EntitySubscriberInterface;
+  private readonly listener: TransactionListener;
+  private stopListening: (() => void) | null = null;
 
   constructor(
     readonly registry: Registry,
-    private readonly db: DataSource,
+    private readonly deliveries: WebhookDeliveriesRepository,
     private readonly outbox: OutboxWriter,
     private readonly http: OutboundHttp,
+    private readonly transactions: TransactionsRepository,
+    private readonly transactionListeners: TransactionListeners,
   ) {
     const r = [registry];
     collectDefaultMetrics({ register: registry });
@@ -136,12 +140,12 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       },
     });
 
-    this.subscriber = {
+    this.listener = {
       // A commit of a savepoint leaves the outer transaction open: count only at the real COMMIT.
-      afterTransactionCommit: (event: TransactionCommitEvent) => {
+      afterCommit: (event) => {
         if (!event.queryRunner.isTransactionActive) this.flush(event.queryRunner, true);
       },
-      afterTransactionRollback: (event: TransactionRollbackEvent) => {
+      afterRollback: (event) => {
         if (!event.queryRunner.isTransactionActive) this.flush(event.queryRunner, false);
       },
     };
@@ -149,7 +153,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     observeProviderCalls(this.http, (o) => this.observeProviderCall(o));
-    this.db.subscribers.push(this.subscriber);
+    this.stopListening = this.transactionListeners.add(this.listener);
     this.outbox.onAppend(async (manager, event) => {
       const order = (event.data as { order?: { provider?: string; currency?: string; status?: string } }).order ?? {};
       const entry: OrderEventCount = {
@@ -169,8 +173,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     observeProviderCalls(this.http, null);
-    const i = this.db.subscribers.indexOf(this.subscriber);
-    if (i >= 0) this.db.subscribers.splice(i, 1);
+    this.stopListening?.();
+    this.stopListening = null;
   }
 
   /** The Prometheus text exposition of this instance's registry. */
@@ -236,21 +240,10 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /**
-   * The webhook tables belong to the events module's migration; without them (or with a shape
-   * this query does not know) the webhook gauges are absent and the other gauges still report.
-   */
+  /** A failed backlog read leaves the webhook gauges absent; the other gauges still report. */
   private async queryWebhookBacklog(): Promise<DatabaseSnapshot['webhooks']> {
-    const [table]: { present: boolean }[] = await this.db.query(`SELECT to_regclass('webhook_deliveries') IS NOT NULL AS present`);
-    if (!table?.present) return null;
     try {
-      const [w]: { due: string; scheduled: string; lag: string | null }[] = await this.db.query(
-        `SELECT count(*) FILTER (WHERE next_attempt_at <= now()) AS due,
-                count(*) FILTER (WHERE next_attempt_at > now()) AS scheduled,
-                EXTRACT(EPOCH FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())) AS lag
-           FROM webhook_deliveries WHERE status IN ${WEBHOOK_WAITING_SQL}`,
-      );
-      return { due: Number(w?.due ?? 0), scheduled: Number(w?.scheduled ?? 0), lagSeconds: Math.max(0, Number(w?.lag ?? 0)) };
+      return await this.deliveries.backlog();
     } catch (err) {
       this.scrapeErrors.inc({ source: 'webhook_deliveries' });
       this.logger.warn(`metrics: webhook backlog unavailable: ${err instanceof Error ? err.message : String(err)}`);
@@ -260,16 +253,12 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
 
   private async querySnapshot(): Promise<DatabaseSnapshot> {
     const work = (async (): Promise<DatabaseSnapshot> => {
-      const [pending, due, webhooks]: [{ provider: string; count: string }[], { age: string | null }[], DatabaseSnapshot['webhooks']] = await Promise.all([
-        this.db.query(`SELECT provider, count(*) AS count FROM transactions WHERE status = 'PENDING' GROUP BY provider`),
-        this.db.query(`SELECT EXTRACT(EPOCH FROM now() - min(next_check_at)) AS age FROM transactions WHERE status = 'PENDING' AND next_check_at <= now()`),
+      const [pendingByProvider, oldestDueSeconds, webhooks] = await Promise.all([
+        this.transactions.countPendingByProvider(),
+        this.transactions.oldestDueCheckAgeSeconds(),
         this.queryWebhookBacklog(),
       ]);
-      return {
-        pendingByProvider: pending.map((row) => ({ provider: row.provider, count: Number(row.count) })),
-        oldestDueSeconds: Math.max(0, Number(due[0]?.age ?? 0)),
-        webhooks,
-      };
+      return { pendingByProvider, oldestDueSeconds, webhooks };
     })();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

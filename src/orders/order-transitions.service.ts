@@ -1,13 +1,14 @@
-import { AuditLogRepository } from '../audit/audit-log.repository';
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { hydrateEntity, returnedRows } from '../database/rows';
+import type { EntityManager } from 'typeorm';
+import { AuditLogRepository } from '../audit/audit-log.repository';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { OutboxWriter } from '../events/outbox.writer';
 import { Order, Transaction } from './order.entity';
 import { presentOrder } from './order.presenter';
+import { OrderChange, OrdersRepository } from './orders.repository';
 import { Decision, decide, OrderCommand } from './state-machine';
+import { TransactionsRepository } from './transactions.repository';
 
 export interface TransitionContext {
   /** Which transaction reported this (defaults to the order's latest). */
@@ -38,7 +39,8 @@ export class OrderTransitions {
   private readonly logger = new Logger(OrderTransitions.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly orders: OrdersRepository,
+    private readonly transactions: TransactionsRepository,
     private readonly outbox: OutboxWriter,
     private readonly config: AppConfig,
     private readonly audit: AuditLogRepository,
@@ -46,7 +48,7 @@ export class OrderTransitions {
 
   async apply(orderId: string, command: OrderCommand, ctx: TransitionContext): Promise<TransitionResult> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const result = await this.db.transaction((manager) => this.tryApply(manager, orderId, command, ctx));
+      const result = await this.orders.inTransaction((manager) => this.tryApply(manager, orderId, command, ctx));
       if (result) return result;
     }
     throw new ProblemException(409, 'concurrent_update', 'the order changed repeatedly while being updated; retry');
@@ -54,56 +56,16 @@ export class OrderTransitions {
 
   /** Same as apply, inside a caller's transaction (the caller retries on null). */
   async tryApply(manager: EntityManager, orderId: string, command: OrderCommand, ctx: TransitionContext): Promise<TransitionResult | null> {
-    const order = await manager.findOneByOrFail(Order, { id: orderId });
-    const transaction = ctx.transactionId
-      ? await manager.findOneByOrFail(Transaction, { id: ctx.transactionId, orderId })
-      : await manager.findOneOrFail(Transaction, { where: { orderId }, order: { createdAt: 'DESC' } });
+    const order = await this.orders.getById(manager, orderId);
+    const transaction = ctx.transactionId ? await this.transactions.findInOrder(manager, ctx.transactionId, orderId) : await this.transactions.latestOf(orderId, manager);
     const decision = decide(order, command);
     if (decision.outcome === 'noop' || decision.outcome === 'rejected') {
       return { order, transaction, decision, changed: false };
     }
 
-    const sets: string[] = ['flags = ARRAY(SELECT DISTINCT unnest(flags || $3::text[]) ORDER BY 1)', 'event_seq = event_seq + 1', 'updated_at = now()'];
-    const params: unknown[] = [orderId, decision.from, decision.addFlags];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      sets.push(sql.replace('?', `$${params.length}`));
-    };
-    if (decision.outcome === 'transition') {
-      add('status = ?', decision.to);
-      if (decision.to === 'PAID') {
-        if (command.kind === 'pay') {
-          add('paid_at = ?', command.paidAt);
-          add('paid_amount_minor = ?', command.paidAmountMinor);
-          add('paid_currency = ?', command.paidCurrency);
-          add('verification = ?', command.verification);
-        } else {
-          add('paid_at = ?', new Date());
-          add('paid_amount_minor = ?', order.amountMinor);
-          add('paid_currency = ?', order.currency);
-          add('verification = ?', 'manual');
-        }
-      }
-      const reason = command.kind === 'fail' || command.kind === 'resolve' ? command.reason : ctx.reason;
-      if (reason) add('status_reason = ?', reason);
-    }
-    // RETURNING *: the changed rows themselves, for the event and the caller, without reading them back.
-    const [updated] = returnedRows<Record<string, unknown>>(
-      await manager.query(`UPDATE orders SET ${sets.join(', ')} WHERE id = $1 AND status = $2 RETURNING *`, params),
-    );
-    if (!updated) return null; // lost the race: re-read and decide again
-    const fresh = hydrateEntity(manager, Order, updated);
-
-    let freshTxn = transaction;
-    if (decision.outcome === 'transition') {
-      const [txnRow] = returnedRows<Record<string, unknown>>(
-        await manager.query(
-          `UPDATE transactions SET status = $2, provider_proof = COALESCE($3, provider_proof), next_check_at = CASE WHEN $2 = 'PENDING' THEN next_check_at ELSE NULL END, updated_at = now() WHERE id = $1 RETURNING *`,
-          [transaction.id, decision.to, ctx.proof ?? null],
-        ),
-      );
-      freshTxn = hydrateEntity(manager, Transaction, txnRow);
-    }
+    const fresh = await this.orders.compareAndSet(manager, orderId, OrderTransitions.change(order, command, ctx, decision));
+    if (!fresh) return null; // lost the race: re-read and decide again
+    const freshTxn = decision.outcome === 'transition' ? await this.transactions.followOrder(manager, transaction.id, decision.to, ctx.proof ?? null) : transaction;
     if (command.kind === 'resolve') {
       await this.audit.record(manager, { actor: ctx.actor, action: 'transaction.resolve', subjectId: transaction.id, reason: command.reason, details: { order_id: orderId, to: command.to } });
     }
@@ -116,5 +78,21 @@ export class OrderTransitions {
     });
     this.logger.log({ orderId, event: decision.event, actor: ctx.actor }, 'order transition');
     return { order: fresh, transaction: freshTxn, decision, changed: true };
+  }
+
+  /** The columns a decision changes: the status (with the payment's facts when it pays, and the reason) or only flags. */
+  static change(order: Order, command: OrderCommand, ctx: TransitionContext, decision: Extract<Decision, { outcome: 'transition' | 'flag' }>): OrderChange {
+    const change: OrderChange = { from: decision.from, addFlags: decision.addFlags };
+    if (decision.outcome !== 'transition') return change;
+    change.to = decision.to;
+    if (decision.to === 'PAID') {
+      change.paid =
+        command.kind === 'pay'
+          ? { at: command.paidAt, amountMinor: command.paidAmountMinor, currency: command.paidCurrency, verification: command.verification }
+          : { at: new Date(), amountMinor: order.amountMinor, currency: order.currency, verification: 'manual' };
+    }
+    const reason = command.kind === 'fail' || command.kind === 'resolve' ? command.reason : ctx.reason;
+    if (reason) change.reason = reason;
+    return change;
   }
 }

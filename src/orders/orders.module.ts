@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { InboundCallbacks } from '../providers/inbound';
+import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 import { IdempotencyService } from './idempotency.service';
 import { InboundCallbacksService } from './inbound-callbacks.service';
 import { OrderTransitions } from './order-transitions.service';
@@ -21,11 +22,12 @@ import { TransactionsRepository } from './transactions.repository';
     OrderTransitions,
     PaymentVerifier,
     IdempotencyService,
-    TransactionsRepository,
     OrdersRepository,
+    TransactionsRepository,
+    IdempotencyKeysRepository,
     InboundCallbacksService,
     { provide: InboundCallbacks, useExisting: InboundCallbacksService },
   ],
-  exports: [OrdersService, OrderTransitions, PaymentVerifier, InboundCallbacks, TransactionsRepository, OrdersRepository],
+  exports: [OrdersService, OrderTransitions, PaymentVerifier, InboundCallbacks, OrdersRepository, TransactionsRepository],
 })
 export class OrdersModule {}

@@ -1,23 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { randomToken } from '../common/crypto';
 import { newId } from '../common/ids';
 import { Currency, MoneyError, parseAmount } from '../common/money';
 import { notFound, ProblemException, validationProblem } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { OutboxWriter } from '../events/outbox.writer';
-import { ProviderAccountsService, SEALED_ACCOUNT_COLUMNS, SealedAccountRow } from '../merchants/provider-accounts.service';
+import { ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { CreatePaymentResult, ProviderError, ProviderRegistry } from '../providers/provider';
 import { providerProblem } from '../providers/provider-errors';
 import { Order, Transaction } from './order.entity';
 import { OrderView, presentOrder } from './order.presenter';
 import { OrderTransitions } from './order-transitions.service';
 import { CreateOrderDto, ListOrdersQuery } from './orders.dto';
+import { OrderSearch, OrdersRepository } from './orders.repository';
 import { PaymentVerifier } from './payment-verifier.service';
-import { hydrateEntity } from '../database/rows';
+import { TransactionsRepository } from './transactions.repository';
 
-/** GET /v1/orders filters, plus the merchant (unset: every merchant, for the admin search). */
-export type OrderSearch = ListOrdersQuery & { merchantId?: string };
+export type { OrderSearch };
 
 export const DEFAULT_EXPIRES_IN_SECONDS = 1800;
 /** First reconciliation check this long after creation; the sweeper backs off from there. */
@@ -26,7 +25,8 @@ export const FIRST_CHECK_DELAY_MS = 15_000;
 @Injectable()
 export class OrdersService {
   constructor(
-    private readonly db: DataSource,
+    private readonly orders: OrdersRepository,
+    private readonly transactions: TransactionsRepository,
     private readonly config: AppConfig,
     private readonly registry: ProviderRegistry,
     private readonly accounts: ProviderAccountsService,
@@ -37,18 +37,6 @@ export class OrdersService {
 
   present(order: Order, txn: Transaction | null): OrderView {
     return presentOrder(order, txn, this.config.publicBaseUrl);
-  }
-
-  private selectBoth: string | undefined;
-
-  /** The select list of the order and transaction columns (from the entities), prefixed `o_` and `t_` so they cannot collide. */
-  private bothColumns(): string {
-    if (this.selectBoth === undefined) {
-      const list = (alias: string, entity: typeof Order | typeof Transaction) =>
-        this.db.getMetadata(entity).columns.map((c) => `${alias}."${c.databaseName}" AS "${alias}_${c.databaseName}"`);
-      this.selectBoth = [...list('o', Order), ...list('t', Transaction)].join(', ');
-    }
-    return this.selectBoth;
   }
 
   async create(merchantId: string, dto: CreateOrderDto): Promise<OrderView> {
@@ -66,14 +54,8 @@ export class OrdersService {
       throw validationProblem([{ field: 'currency', message: `${provider.id} accepts ${provider.capabilities.currencies.join(', ')} only` }]);
     }
     // One round trip for the gateway account, the duplicate check and the transaction number (a number spent on a refused request is just a gap).
-    const [row]: (Partial<SealedAccountRow> & { taken: boolean; number: string })[] = await this.db.query(
-      `SELECT ${SEALED_ACCOUNT_COLUMNS('pa')},
-              EXISTS (SELECT 1 FROM orders WHERE merchant_id = $1 AND reference = $3) AS taken, nextval('transaction_number_seq') AS number
-         FROM (SELECT 1) AS one LEFT JOIN provider_accounts pa ON pa.merchant_id = $1 AND pa.provider = $2`,
-      [merchantId, provider.id, dto.reference],
-    );
-    const account = this.accounts.credentialsFromRow(provider.id, row);
-    const { taken, number } = row;
+    const { account: accountRow, taken, number } = await this.orders.creationFacts(merchantId, provider.id, dto.reference);
+    const account = this.accounts.credentialsFromRow(provider.id, accountRow);
     if (taken) throw duplicateReference(dto.reference);
 
     const now = new Date();
@@ -110,48 +92,36 @@ export class OrdersService {
     const checkoutUrl = created.checkoutUrl ?? `${this.config.publicBaseUrl}/pay/${orderId}`;
 
     try {
-      return await this.db.transaction(async (manager) => {
-        // Both rows in one statement, read back through RETURNING instead of two reads: the hottest write path, in fewer round trips.
-        const [both]: Record<string, unknown>[] = await manager.query(
-          `WITH o AS (
-             INSERT INTO orders (id, merchant_id, reference, status, amount_minor, currency, provider, description, customer, metadata,
-               success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink)
-             VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18) RETURNING *),
-           t AS (
-             INSERT INTO transactions (id, number, order_id, merchant_id, provider, provider_reference, status, amount_minor, currency, wire_amount,
-               return_token_hash, expires_at, next_check_at, created_at, updated_at, cancel_token_hash)
-             VALUES ($19, $20, $1, $2, $6, $21, 'PENDING', $4, $5, $22, $23, $16, $24, $17, $17, $25) RETURNING *)
-           SELECT ${this.bothColumns()} FROM o, t`,
-          [
-            orderId,
-            merchantId,
-            dto.reference,
-            amountMinor,
-            currency,
-            provider.id,
-            dto.description ?? null,
-            dto.customer ? JSON.stringify(dto.customer) : null,
-            dto.metadata ? JSON.stringify(dto.metadata) : null,
-            dto.success_url ?? null,
-            dto.cancel_url ?? null,
-            checkoutUrl,
-            created.qr?.payload ?? null,
-            created.qr?.md5 ?? null,
-            created.qr ? randomToken(24) : null,
-            expiresAt,
-            now,
-            created.deeplink ?? null,
-            txnId,
+      return await this.orders.inTransaction(async (manager) => {
+        const { order, txn } = await this.orders.insertWithTransaction(manager, {
+          orderId,
+          merchantId,
+          reference: dto.reference,
+          amountMinor,
+          currency,
+          provider: provider.id,
+          description: dto.description ?? null,
+          customer: dto.customer ?? null,
+          metadata: dto.metadata ?? null,
+          successUrl: dto.success_url ?? null,
+          cancelUrl: dto.cancel_url ?? null,
+          checkoutUrl,
+          qrPayload: created.qr?.payload ?? null,
+          qrMd5: created.qr?.md5 ?? null,
+          qrImageToken: created.qr ? randomToken(24) : null,
+          deeplink: created.deeplink ?? null,
+          expiresAt,
+          createdAt: now,
+          transaction: {
+            id: txnId,
             number,
-            created.providerReference,
-            created.wireAmount,
-            created.returnTokenHash ?? null,
+            providerReference: created.providerReference,
+            wireAmount: created.wireAmount,
+            returnTokenHash: created.returnTokenHash ?? null,
+            cancelTokenHash: created.cancelTokenHash ?? null,
             nextCheckAt,
-            created.cancelTokenHash ?? null,
-          ],
-        );
-        const order = hydrateEntity(manager, Order, both, 'o_');
-        const txn = hydrateEntity(manager, Transaction, both, 't_');
+          },
+        });
         const view = this.present(order, txn);
         await this.outbox.append(manager, { merchantId, orderId, type: 'order.created', sequence: 1, data: { order: view } });
         return view;
@@ -167,9 +137,9 @@ export class OrdersService {
   }
 
   async find(merchantId: string, orderId: string): Promise<{ order: Order; txn: Transaction }> {
-    const order = await this.db.getRepository(Order).findOneBy({ id: orderId, merchantId });
+    const order = await this.orders.findForMerchant(merchantId, orderId);
     if (!order) throw notFound('order');
-    return { order, txn: await this.verifier.latestTransaction(order) };
+    return { order, txn: await this.transactions.latestOf(order.id) };
   }
 
   async get(merchantId: string, orderId: string): Promise<OrderView> {
@@ -188,17 +158,9 @@ export class OrdersService {
    */
   async search(q: OrderSearch): Promise<{ page: { order: Order; txn: Transaction | null }[]; hasMore: boolean }> {
     const limit = q.limit ?? 20;
-    const qb = this.db.getRepository(Order).createQueryBuilder('o');
-    if (q.merchantId) qb.andWhere('o.merchant_id = :merchantId', { merchantId: q.merchantId });
-    if (q.status) qb.andWhere('o.status = :status', { status: q.status });
-    if (q.provider) qb.andWhere('o.provider = :provider', { provider: q.provider });
-    if (q.reference) qb.andWhere('o.reference = :reference', { reference: q.reference });
-    if (q.starting_after) qb.andWhere('o.id < :after', { after: q.starting_after });
-    const orders = await qb.orderBy('o.id', 'DESC').limit(limit + 1).getMany();
+    const orders = await this.orders.search(q, limit);
     const page = orders.slice(0, limit);
-    const txns = page.length
-      ? await this.db.getRepository(Transaction).createQueryBuilder('t').where('t.order_id IN (:...ids)', { ids: page.map((o) => o.id) }).orderBy('t.created_at', 'ASC').getMany()
-      : [];
+    const txns = await this.transactions.forOrders(page.map((o) => o.id));
     const byOrder = new Map(txns.map((t) => [t.orderId, t]));
     return { page: page.map((order) => ({ order, txn: byOrder.get(order.id) ?? null })), hasMore: orders.length > limit };
   }
@@ -227,7 +189,6 @@ export class OrdersService {
     return this.get(merchantId, orderId);
   }
 }
-
 
 function duplicateReference(reference: string): ProblemException {
   return new ProblemException(409, 'duplicate_reference', `an order with reference "${reference}" already exists for this merchant`);

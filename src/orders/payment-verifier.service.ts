@@ -1,15 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { PaymentProvider, ProviderError, ProviderRegistry, VerifyInput, VerifyOutcome } from '../providers/provider';
-import { Order, Transaction } from './order.entity';
+import { Transaction } from './order.entity';
 import { OrderTransitions, TransitionResult } from './order-transitions.service';
+import { TransactionsRepository } from './transactions.repository';
 
-/** One answered check to record: the transaction and, if it stays PENDING, when to check it next. */
-export interface CheckRecord {
-  id: string;
-  nextCheckAt: Date | null;
-}
 
 /**
  * Asks a gateway about a transaction and applies the answer through the state machine.
@@ -20,7 +15,7 @@ export class PaymentVerifier {
   private readonly logger = new Logger(PaymentVerifier.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly transactions: TransactionsRepository,
     private readonly registry: ProviderRegistry,
     private readonly accounts: ProviderAccountsService,
     private readonly transitions: OrderTransitions,
@@ -62,16 +57,13 @@ export class PaymentVerifier {
 
   /** Applies a gateway's answer. PENDING only records the check. */
   async applyOutcome(txn: Transaction, outcome: VerifyOutcome, actor: string): Promise<TransitionResult | null> {
-    await this.db.query(
-      `UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = NULL, updated_at = now() WHERE id = $1`,
-      [txn.id],
-    );
+    await this.transactions.recordCheck(txn.id);
     return this.applyAnswer(txn, outcome, actor);
   }
 
   /**
    * The state-machine half of applyOutcome, without recording the check: for callers that
-   * record many checks in one statement (recordChecks). PENDING changes nothing.
+   * record many checks in one statement (the sweeper, through TransactionsRepository.recordChecks). PENDING changes nothing.
    */
   async applyAnswer(txn: Transaction, outcome: VerifyOutcome, actor: string): Promise<TransitionResult | null> {
     switch (outcome.status) {
@@ -90,38 +82,11 @@ export class PaymentVerifier {
     }
   }
 
-  /**
-   * Records answered checks in ONE statement, as applyOutcome records one (last_checked_at,
-   * check_count + 1, last_error cleared), and, given the lease holder, releases that holder's
-   * lease on each with its next check (none once the transaction left PENDING). A lease that
-   * has passed to someone else is left alone; the check is recorded all the same.
-   */
-  async recordChecks(checks: readonly CheckRecord[], leaseHolder: string | null = null): Promise<void> {
-    if (!checks.length) return;
-    await this.db.query(
-      `UPDATE transactions t SET last_checked_at = now(), check_count = t.check_count + 1, last_error = NULL, updated_at = now(),
-         claimed_until = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_until END,
-         claimed_by = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_by END,
-         swept_at = CASE WHEN t.claimed_by = $3 THEN now() ELSE t.swept_at END,
-         next_check_at = CASE WHEN t.claimed_by = $3 THEN (CASE WHEN t.status = 'PENDING' THEN u.next ELSE NULL END) ELSE t.next_check_at END
-       FROM unnest($1::text[], $2::timestamptz[]) AS u(id, next)
-       WHERE t.id = u.id`,
-      [checks.map((c) => c.id), checks.map((c) => c.nextCheckAt), leaseHolder],
-    );
-  }
-
   async recordFailure(txn: Transaction, err: unknown): Promise<void> {
     const message = err instanceof ProviderError ? `${err.kind}: ${err.message}` : `error: ${(err as Error)?.message ?? String(err)}`;
-    await this.db.query(
-      `UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = $2, updated_at = now() WHERE id = $1`,
-      [txn.id, message.slice(0, 500)],
-    );
+    await this.transactions.recordFailedCheck(txn.id, message.slice(0, 500));
     if (err instanceof ProviderError && err.kind === 'auth') {
       await this.accounts.markNeedsAttention(txn.merchantId, txn.provider, err.message.slice(0, 500));
     }
-  }
-
-  async latestTransaction(order: Order): Promise<Transaction> {
-    return this.db.getRepository(Transaction).findOneOrFail({ where: { orderId: order.id }, order: { createdAt: 'DESC' } });
   }
 }

@@ -1,3 +1,4 @@
+import type { EventType } from '../events/event-types';
 /**
  * The order state machine as pure code. Every status change in the system is decided here
  * and applied by OrderTransitions as a compare-and-set in SQL.
@@ -18,8 +19,6 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const VERIFICATIONS = ['provider_api', 'signed_webhook', 'signed_return', 'browser_return', 'manual'] as const;
 export type Verification = (typeof VERIFICATIONS)[number];
 
-export const EVENT_TYPES = ['order.created', 'order.paid', 'order.expired', 'order.cancelled', 'order.failed', 'order.flagged'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
 
 export const FLAGS = {
   latePayment: 'late_payment',

@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { hydrateEntity, returnedRows } from '../database/rows';
 import type { ProviderId } from '../providers/provider';
 import { Order, Transaction } from './order.entity';
+import type { OrderStatus } from './state-machine';
 
 /** The proof a gateway handed back is already recorded for another payment (unique index on (provider, provider_proof)). */
 export class ProofAlreadyUsedError extends Error {
@@ -38,6 +39,70 @@ export class TransactionsRepository {
 
   inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.db.transaction(work);
+  }
+
+  /** The order's latest transaction (every order has one), read inside `manager`'s database transaction when given. */
+  latestOf(orderId: string, manager: EntityManager = this.db.manager): Promise<Transaction> {
+    return manager.findOneOrFail(Transaction, { where: { orderId }, order: { createdAt: 'DESC' } });
+  }
+
+  /** latestOf() for an order that may not exist: null then. */
+  findLatestOf(orderId: string): Promise<Transaction | null> {
+    return this.db.getRepository(Transaction).findOne({ where: { orderId }, order: { createdAt: 'DESC' } });
+  }
+
+  findById(id: string): Promise<Transaction | null> {
+    return this.db.getRepository(Transaction).findOneBy({ id });
+  }
+
+  /** The order's transaction `id`, inside `manager`'s database transaction; throws when it is not that order's. */
+  findInOrder(manager: EntityManager, id: string, orderId: string): Promise<Transaction> {
+    return manager.findOneByOrFail(Transaction, { id, orderId });
+  }
+
+  /** The transactions of these orders, oldest first. */
+  forOrders(orderIds: readonly string[]): Promise<Transaction[]> {
+    if (!orderIds.length) return Promise.resolve([]);
+    return this.db.getRepository(Transaction).createQueryBuilder('t').where('t.order_id IN (:...ids)', { ids: orderIds }).orderBy('t.created_at', 'ASC').getMany();
+  }
+
+  /**
+   * Follows its order to `status`, keeping `proof` when given; a transaction that left PENDING is checked no more.
+   * The changed row comes back through RETURNING, without a read.
+   */
+  async followOrder(manager: EntityManager, id: string, status: OrderStatus, proof: string | null): Promise<Transaction> {
+    const [row] = returnedRows<Record<string, unknown>>(
+      await manager.query(
+        `UPDATE transactions SET status = $2, provider_proof = COALESCE($3, provider_proof), next_check_at = CASE WHEN $2 = 'PENDING' THEN next_check_at ELSE NULL END, updated_at = now() WHERE id = $1 RETURNING *`,
+        [id, status, proof],
+      ),
+    );
+    return hydrateEntity(manager, Transaction, row);
+  }
+
+  /** One answered check: counted, and the last error cleared. */
+  async recordCheck(id: string): Promise<void> {
+    await this.db.query(`UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = NULL, updated_at = now() WHERE id = $1`, [id]);
+  }
+
+
+  /** A check the gateway did not answer: counted, with its error. */
+  async recordFailedCheck(id: string, error: string): Promise<void> {
+    await this.db.query(`UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = $2, updated_at = now() WHERE id = $1`, [id, error]);
+  }
+
+  /** PENDING transactions per gateway (a metrics gauge). */
+  async countPendingByProvider(): Promise<{ provider: string; count: number }[]> {
+    const rows: { provider: string; count: string }[] = await this.db.query(`SELECT provider, count(*) AS count FROM transactions WHERE status = 'PENDING' GROUP BY provider`);
+    return rows.map((row) => ({ provider: row.provider, count: Number(row.count) }));
+  }
+
+  /** Seconds since the most overdue PENDING transaction became due for a check; 0 when none is due (a metrics gauge). */
+  async oldestDueCheckAgeSeconds(): Promise<number> {
+    const due: { age: string | null }[] = await this.db.query(
+      `SELECT EXTRACT(EPOCH FROM now() - min(next_check_at)) AS age FROM transactions WHERE status = 'PENDING' AND next_check_at <= now()`,
+    );
+    return Math.max(0, Number(due[0]?.age ?? 0));
   }
 
   /**
@@ -81,9 +146,6 @@ export class TransactionsRepository {
     return rows.length ? String(rows[0].id) : null;
   }
 
-  findById(id: string): Promise<Transaction> {
-    return this.db.getRepository(Transaction).findOneByOrFail({ id });
-  }
 
   // ── Reconciliation leases: the sweeper's claims, releases and batched check records (src/reconciliation/) ──
 

@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { sha256Hex } from '../common/crypto';
 import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
-import { bearerToken } from '../merchants/auth';
+import { bearerToken } from '../common/http/bearer';
 import { AdminAuthThrottle } from './admin-auth-throttle';
 
 /** Where a request goes, as far as limits care. */

@@ -1,0 +1,120 @@
+import { Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditLogRepository } from '../audit/audit-log.repository';
+import { ProblemException } from '../common/problem';
+import { AppConfig } from '../config/config';
+import { OutboxWriter } from '../events/outbox.writer';
+import { Order, Transaction } from './order.entity';
+import { OrderTransitions } from './order-transitions.service';
+import { OrderChange, OrdersRepository } from './orders.repository';
+import { OrderCommand, OrderStatus } from './state-machine';
+import { TransactionsRepository } from './transactions.repository';
+
+const MANAGER = {} as EntityManager;
+const EXPIRES = new Date('2026-01-01T00:30:00Z');
+const PAID_AT = new Date('2026-01-01T00:10:00Z');
+
+const order = (status: OrderStatus, over: Partial<Order> = {}): Order =>
+  Object.assign(new Order(), { id: 'ord_1', merchantId: 'mer_1', status, amountMinor: 1250, currency: 'USD', expiresAt: EXPIRES, flags: [], eventSeq: 1, createdAt: PAID_AT, updatedAt: PAID_AT }, over);
+const txn = (status: OrderStatus = 'PENDING'): Transaction => Object.assign(new Transaction(), { id: 'txn_1', orderId: 'ord_1', merchantId: 'mer_1', status, createdAt: PAID_AT });
+const PAY: OrderCommand = { kind: 'pay', verification: 'provider_api', paidAmountMinor: 1250, paidCurrency: 'USD', paidAt: PAID_AT };
+
+function setup(current: Order) {
+  const orders = {
+    inTransaction: jest.fn((work: (m: EntityManager) => Promise<unknown>) => work(MANAGER)),
+    getById: jest.fn(async () => current),
+    compareAndSet: jest.fn(async (_m: EntityManager, _id: string, change: OrderChange): Promise<Order | null> =>
+      order(change.to ?? current.status, { flags: change.addFlags, eventSeq: current.eventSeq + 1 }),
+    ),
+  };
+  const transactions = {
+    latestOf: jest.fn(async () => txn()),
+    findInOrder: jest.fn(async () => txn()),
+    followOrder: jest.fn(async (_m: EntityManager, _id: string, status: OrderStatus) => txn(status)),
+  };
+  const outbox = { append: jest.fn() };
+  const audit = { record: jest.fn() };
+  const service = new OrderTransitions(
+    orders as unknown as OrdersRepository,
+    transactions as unknown as TransactionsRepository,
+    outbox as unknown as OutboxWriter,
+    { publicBaseUrl: 'https://orchestrator.example' } as AppConfig,
+    audit as unknown as AuditLogRepository,
+  );
+  return { service, orders, transactions, outbox, audit };
+}
+
+describe('OrderTransitions (mocked repositories)', () => {
+  beforeAll(() => jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined));
+  afterAll(() => jest.restoreAllMocks());
+
+  it('applies a transition as a compare-and-set from the decided status, moves the transaction along and writes the event', async () => {
+    const { service, orders, transactions, outbox, audit } = setup(order('PENDING'));
+    const result = await service.apply('ord_1', PAY, { transactionId: 'txn_1', actor: 'sweeper', proof: 'P1', reason: 'the gateway reported the payment' });
+
+    expect(result.changed).toBe(true);
+    expect(orders.compareAndSet).toHaveBeenCalledWith(MANAGER, 'ord_1', {
+      from: 'PENDING',
+      addFlags: [],
+      to: 'PAID',
+      paid: { at: PAID_AT, amountMinor: 1250, currency: 'USD', verification: 'provider_api' },
+      reason: 'the gateway reported the payment',
+    });
+    expect(transactions.findInOrder).toHaveBeenCalledWith(MANAGER, 'txn_1', 'ord_1');
+    expect(transactions.followOrder).toHaveBeenCalledWith(MANAGER, 'txn_1', 'PAID', 'P1');
+    expect(outbox.append).toHaveBeenCalledWith(MANAGER, expect.objectContaining({ orderId: 'ord_1', type: 'order.paid', sequence: 2 }));
+    expect(audit.record).not.toHaveBeenCalled();
+  });
+
+  it('writes nothing for a no-op or a rejected command', async () => {
+    for (const [status, command, outcome] of [
+      ['PAID', PAY, 'noop'],
+      ['PAID', { kind: 'cancel' }, 'rejected'],
+    ] as const) {
+      const { service, orders, transactions, outbox } = setup(order(status));
+      const result = await service.apply('ord_1', command, { actor: 'merchant:mer_1' });
+      expect(result.decision.outcome).toBe(outcome);
+      expect(result.changed).toBe(false);
+      expect(transactions.latestOf).toHaveBeenCalledWith('ord_1', MANAGER);
+      expect(orders.compareAndSet).not.toHaveBeenCalled();
+      expect(transactions.followOrder).not.toHaveBeenCalled();
+      expect(outbox.append).not.toHaveBeenCalled();
+    }
+  });
+
+  it('a flag changes only the flags: no status, no transaction update, the flag event carries the flags added', async () => {
+    const { service, orders, transactions, outbox } = setup(order('PENDING'));
+    await service.apply('ord_1', { ...PAY, paidAmountMinor: 1 } as OrderCommand, { actor: 'sweeper', reason: 'short' });
+    expect(orders.compareAndSet).toHaveBeenCalledWith(MANAGER, 'ord_1', { from: 'PENDING', addFlags: ['amount_mismatch'] });
+    expect(transactions.followOrder).not.toHaveBeenCalled();
+    expect(outbox.append).toHaveBeenCalledWith(MANAGER, expect.objectContaining({ type: 'order.flagged', data: expect.objectContaining({ flags_added: ['amount_mismatch'], reason: 'short' }) }));
+  });
+
+  it('a manual resolution pays the order amount, verification manual, and is audited in the same transaction', async () => {
+    const { service, orders, audit } = setup(order('PENDING'));
+    await service.apply('ord_1', { kind: 'resolve', to: 'PAID', reason: 'seen in the bank statement' }, { transactionId: 'txn_1', actor: 'admin_token:abc' });
+    const change = orders.compareAndSet.mock.calls[0][2];
+    expect(change.paid).toMatchObject({ amountMinor: 1250, currency: 'USD', verification: 'manual' });
+    expect(change.reason).toBe('seen in the bank statement');
+    expect(audit.record).toHaveBeenCalledWith(MANAGER, {
+      actor: 'admin_token:abc',
+      action: 'transaction.resolve',
+      subjectId: 'txn_1',
+      reason: 'seen in the bank statement',
+      details: { order_id: 'ord_1', to: 'PAID' },
+    });
+  });
+
+  it('re-reads and decides again when it loses the compare-and-set, and gives up with 409 after five tries', async () => {
+    const { service, orders } = setup(order('PENDING'));
+    orders.compareAndSet.mockResolvedValueOnce(null);
+    const won = await service.apply('ord_1', { kind: 'expire' }, { actor: 'sweeper' });
+    expect(won.changed).toBe(true);
+    expect(orders.getById).toHaveBeenCalledTimes(2);
+
+    orders.compareAndSet.mockResolvedValue(null);
+    const err = await service.apply('ord_1', { kind: 'expire' }, { actor: 'sweeper' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProblemException);
+    expect((err as ProblemException).code).toBe('concurrent_update');
+  });
+});
