@@ -86,26 +86,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.start();
   }
 
-  /**
-   * Starts the background loop and its LISTEN connection (idempotent), as a continuous loop of
-   * BackgroundLoops (which does nothing when BACKGROUND_JOBS is off and stops it at shutdown).
-   */
+  /** Starts the loop and its LISTEN connection (idempotent; a BackgroundLoops loop: off without BACKGROUND_JOBS). */
   start(): void {
     if (this.loop || this.stopping) return;
-    this.loops.add({
-      name: DISPATCHER_LOOP,
-      intervalMs: Math.max(this.config.webhookPollIntervalMs, 5_000),
-      continuous: true,
-      run: (beat) => {
-        this.listener.start();
-        this.loop = this.run(beat);
-        return this.loop;
-      },
-      stop: () => {
-        this.stopping = true;
-        this.wake();
-      },
-    });
+    const run = (beat: () => void) => {
+      this.listener.start();
+      return (this.loop = this.run(beat));
+    };
+    this.loops.add({ name: DISPATCHER_LOOP, intervalMs: Math.max(this.config.webhookPollIntervalMs, 5_000), continuous: true, run, stop: () => this.halt() });
+  }
+
+  private halt(): void {
+    this.stopping = true;
+    this.wake();
   }
 
   /** Whether the LISTEN connection is up (tests and diagnostics). */
