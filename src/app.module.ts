@@ -1,10 +1,10 @@
 import { AuditModule } from './audit/audit.module';
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, OnModuleDestroy } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminModule } from './admin/admin.module';
 import { CheckoutPagesModule } from './checkout-pages/checkout-pages.module';
+import { BackgroundLoops } from './common/background-loops';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source';
@@ -39,7 +39,14 @@ export interface AppRuntimeOptions {
 class SharedServicesModule {}
 
 @Module({})
-export class AppModule {
+export class AppModule implements OnModuleDestroy {
+  constructor(private readonly loops: BackgroundLoops) {}
+
+  /** The root module is the first to stop: from here no loop starts a new iteration while the feature modules wind down. */
+  onModuleDestroy(): void {
+    this.loops.halt();
+  }
+
   static forRoot(config: AppConfig, databaseUrl: string, runtime: AppRuntimeOptions = {}): DynamicModule {
     return {
       module: AppModule,
@@ -48,7 +55,6 @@ export class AppModule {
         CommonModule.forRoot(config),
         SharedServicesModule,
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, ENTITIES)),
-        ScheduleModule.forRoot(),
         AuditModule,
         MerchantsModule,
         OrdersModule,

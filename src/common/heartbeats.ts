@@ -8,7 +8,7 @@ export interface HeartbeatState {
 }
 
 /**
- * Background loops (reconciliation sweeper, webhook dispatcher, fulfillment worker) report here;
+ * Background loops (started by BackgroundLoops: sweeper, dispatcher, fulfillment worker, purge) report here;
  * /health/ready reads it. A heartbeat counts as fresh from the loop's start and for twice its
  * interval after each beat, so readiness is green within seconds of boot whatever the interval.
  */

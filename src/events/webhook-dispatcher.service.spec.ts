@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Heartbeats } from '../common/heartbeats';
+import { BackgroundLoops } from '../common/background-loops';
 import { OutboundError, OutboundHttp, OutboundResponse } from '../common/http/outbound-http';
 import { AppConfig } from '../config/config';
 import { PgListener, PgListeners } from '../database/pg-listener';
@@ -69,7 +69,7 @@ function setup(rows: ClaimedDelivery[], send: (url: string) => Promise<OutboundR
     http as unknown as OutboundHttp,
     endpoints as unknown as WebhookEndpointsService,
     config,
-    new Heartbeats(),
+    { add: () => false, stop: async () => undefined } as unknown as BackgroundLoops,
   );
   /** Every outcome written, in order. */
   const written = () => deliveries.recordOutcomes.mock.calls.flatMap(([, outcomes]) => outcomes);

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { randomToken } from '../common/crypto';
-import { Heartbeats } from '../common/heartbeats';
+import { BackgroundLoops } from '../common/background-loops';
 import { OutboundError, OutboundHttp } from '../common/http/outbound-http';
 import { AppConfig } from '../config/config';
 import { PgListener, PgListeners } from '../database/pg-listener';
@@ -74,7 +74,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     /** Opens the endpoint's sealed signing secrets. */
     private readonly endpointService: WebhookEndpointsService,
     private readonly config: AppConfig,
-    private readonly heartbeats: Heartbeats,
+    private readonly loops: BackgroundLoops,
     @Optional() private readonly metrics?: DeliveryOutcomeCounter,
   ) {
     // Anything notified while the LISTEN was down is picked up when it is back.
@@ -83,15 +83,22 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.backgroundJobs) this.start();
+    this.start();
   }
 
-  /** Starts the background loop and its LISTEN connection (idempotent). */
+  /** Starts the loop and its LISTEN connection (idempotent; a BackgroundLoops loop: off without BACKGROUND_JOBS). */
   start(): void {
     if (this.loop || this.stopping) return;
-    this.heartbeats.register(DISPATCHER_LOOP, Math.max(this.config.webhookPollIntervalMs, 5_000));
-    this.listener.start();
-    this.loop = this.run();
+    const run = (beat: () => void) => {
+      this.listener.start();
+      return (this.loop = this.run(beat));
+    };
+    this.loops.add({ name: DISPATCHER_LOOP, intervalMs: Math.max(this.config.webhookPollIntervalMs, 5_000), continuous: true, run, stop: () => this.halt() });
+  }
+
+  private halt(): void {
+    this.stopping = true;
+    this.wake();
   }
 
   /** Whether the LISTEN connection is up (tests and diagnostics). */
@@ -99,14 +106,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     return this.listener.listening;
   }
 
+  /** The loop stops like every loop (BackgroundLoops); then in-flight deliveries finish and what is still claimed is released. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    this.wake();
-    await this.loop;
+    await this.loops.stop(DISPATCHER_LOOP);
     await Promise.allSettled([...this.held]);
     await this.releaseClaims();
     await this.listener.stop();
-    this.heartbeats.unregister(DISPATCHER_LOOP);
   }
 
   /**
@@ -132,9 +138,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     return total;
   }
 
-  private async run(): Promise<void> {
+  private async run(beat: () => void): Promise<void> {
     while (!this.stopping) {
-      this.heartbeats.beat(DISPATCHER_LOOP);
+      beat();
       const capacity = this.capacity();
       let claimed = 0;
       const want = Math.min(capacity, BATCH);

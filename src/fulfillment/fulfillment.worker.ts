@@ -1,7 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
-import { Heartbeats } from '../common/heartbeats';
+import { Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { BackgroundLoops } from '../common/background-loops';
 import { OutboundHttp } from '../common/http/outbound-http';
-import { AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { OrderTransitions } from '../orders/order-transitions.service';
 import { FLAGS } from '../orders/state-machine';
@@ -32,48 +31,27 @@ type Result = 'done' | 'retrying' | 'failed' | 'lost';
  * fencing token so a worker that lost its lease cannot overwrite a newer attempt's record.
  */
 @Injectable()
-export class FulfillmentWorker implements OnApplicationBootstrap, OnModuleDestroy {
+export class FulfillmentWorker implements OnApplicationBootstrap {
   private readonly logger = new Logger(FulfillmentWorker.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  private stopped = false;
 
   constructor(
     private readonly credits: SmmCreditsRepository,
     private readonly panels: SmmPanelsService,
     private readonly client: PanelClient,
     private readonly transitions: OrderTransitions,
-    private readonly heartbeats: Heartbeats,
-    private readonly config: AppConfig,
+    private readonly loops: BackgroundLoops,
     private readonly http: OutboundHttp,
     @Optional() private readonly metrics?: MetricsService,
   ) {}
 
+  /** Every FULFILLMENT_INTERVAL_MS after the previous pass ends (BackgroundLoops: heartbeat, shutdown). */
   onApplicationBootstrap(): void {
-    if (!this.config.backgroundJobs) return;
-    this.heartbeats.register(HEARTBEAT_NAME, FULFILLMENT_INTERVAL_MS);
-    this.schedule(FULFILLMENT_INTERVAL_MS);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.heartbeats.unregister(HEARTBEAT_NAME);
-    await this.running?.catch(() => undefined);
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .catch((err: unknown) => this.logger.error({ err: (err as Error)?.message }, 'fulfillment run failed'))
-        .finally(() => {
-          this.heartbeats.beat(HEARTBEAT_NAME);
-          this.running = null;
-          this.schedule(FULFILLMENT_INTERVAL_MS);
-        });
-    }, ms);
-    this.timer.unref();
+    this.loops.add({
+      name: HEARTBEAT_NAME,
+      intervalMs: FULFILLMENT_INTERVAL_MS,
+      // A failed pass is logged and still beats: the loop itself is alive.
+      run: () => this.runOnce().catch((err: unknown) => this.logger.error({ err: (err as Error)?.message }, 'fulfillment run failed')),
+    });
   }
 
   /** Lease on a claimed row: longer than two panel calls (a look-up and a credit) can take. */

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
 import { constantTimeEqual, sha256Hex } from '../common/crypto';
 import { ProblemException } from '../common/problem';
 import { IdempotencyKeysRepository } from './idempotency-keys.repository';
@@ -58,7 +57,7 @@ export class IdempotencyService {
     await this.keys.releaseInFlight(merchantId, key);
   }
 
-  @Cron(CronExpression.EVERY_HOUR)
+  /** Run hourly by IdempotencyPurgeJob. */
   async purgeExpired(): Promise<void> {
     await this.keys.purgeExpired();
   }

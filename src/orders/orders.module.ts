@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { InboundCallbacks } from '../providers/inbound';
+import { IdempotencyPurgeJob } from './idempotency-purge.job';
 import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 import { IdempotencyService } from './idempotency.service';
 import { InboundCallbacksService } from './inbound-callbacks.service';
@@ -22,6 +23,7 @@ import { TransactionsRepository } from './transactions.repository';
     OrderTransitions,
     PaymentVerifier,
     IdempotencyService,
+    IdempotencyPurgeJob,
     OrdersRepository,
     TransactionsRepository,
     IdempotencyKeysRepository,
