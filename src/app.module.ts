@@ -1,6 +1,7 @@
 import { AuditModule } from './audit/audit.module';
 import { DynamicModule, Global, Module, OnModuleDestroy } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminModule } from './admin/admin.module';
 import { CheckoutPagesModule } from './checkout-pages/checkout-pages.module';
@@ -52,6 +53,7 @@ export class AppModule implements OnModuleDestroy {
       module: AppModule,
       imports: [
         loggingModule(config, runtime.logStream),
+        ScheduleModule.forRoot(),
         CommonModule.forRoot(config),
         SharedServicesModule,
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, ENTITIES)),

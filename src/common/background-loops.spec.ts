@@ -1,3 +1,4 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '../config/config';
 import { BackgroundLoops } from './background-loops';
@@ -7,7 +8,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function registry(backgroundJobs = true) {
   const heartbeats = new Heartbeats();
-  return { heartbeats, loops: new BackgroundLoops({ backgroundJobs } as AppConfig, heartbeats) };
+  return { heartbeats, loops: new BackgroundLoops({ backgroundJobs } as AppConfig, heartbeats, new SchedulerRegistry()) };
 }
 
 describe('BackgroundLoops', () => {

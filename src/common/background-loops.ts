@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/config';
 import { Heartbeats } from './heartbeats';
 
@@ -23,6 +24,8 @@ export interface BackgroundLoop {
   /** Asks the running iteration to wind down (called once at shutdown, before waiting for it). */
   stop?: () => void;
 }
+
+const timerName = (entry: Entry) => `loop:${entry.loop.name}`;
 
 interface Entry {
   loop: BackgroundLoop;
@@ -50,6 +53,8 @@ export class BackgroundLoops implements BeforeApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     private readonly heartbeats: Heartbeats,
+    /** @nestjs/schedule's registry holds each loop's pending timer, so the timers are visible to (and cleared by) Nest's scheduler too. */
+    private readonly scheduler: SchedulerRegistry,
   ) {}
 
   /** Starts a loop, unless BACKGROUND_JOBS is off or shutdown has begun. Returns whether it started. */
@@ -98,11 +103,12 @@ export class BackgroundLoops implements BeforeApplicationShutdown {
   private schedule(entry: Entry): void {
     if (this.halted || this.entries.get(entry.loop.name) !== entry) return;
     entry.timer = setTimeout(() => {
-      entry.timer = null;
+      this.clearTimer(entry);
       this.iterate(entry);
     }, entry.loop.intervalMs);
     // The HTTP server keeps the process alive; a pending iteration must not.
     entry.timer.unref();
+    this.scheduler.addTimeout(timerName(entry), entry.timer);
   }
 
   private iterate(entry: Entry): void {
@@ -119,8 +125,10 @@ export class BackgroundLoops implements BeforeApplicationShutdown {
   }
 
   private clearTimer(entry: Entry): void {
-    if (entry.timer) clearTimeout(entry.timer);
+    if (!entry.timer) return;
+    clearTimeout(entry.timer);
     entry.timer = null;
+    if (this.scheduler.doesExist('timeout', timerName(entry))) this.scheduler.deleteTimeout(timerName(entry));
   }
 
   private async bounded(work: Promise<void>, ms: number, name: string): Promise<void> {
