@@ -80,7 +80,7 @@ export interface ProblemCode<Code extends string = string, Status extends Status
   readonly module: string;
   readonly code: Code;
   readonly status: Status;
-  /** The `title` of the problem body: the reason phrase of the status ('by status' when it varies). */
+  /** The `title` of the problem body: the reason phrase of the status (of each status, or 'by status' when it varies). */
   readonly title: string;
   /** What the code means, for docs/errors.md. */
   readonly meaning: string;
@@ -92,13 +92,13 @@ export function defineProblems<const T extends Record<string, { status: StatusSp
   defs: T,
 ): { readonly [K in keyof T & string]: ProblemCode<K, T[K]['status']> } {
   const entries = Object.entries(defs).map(([code, { status, meaning }]) => {
-    const title = typeof status === 'number' ? problemTitle(status) : 'by status';
+    const title = typeof status === 'number' ? problemTitle(status) : status === 'varies' ? 'by status' : status.map(problemTitle).join(' / ');
     return [code, Object.freeze({ module, code, status, title, meaning })];
   });
   return Object.freeze(Object.fromEntries(entries)) as never;
 }
 
-/** The statuses an entry allows (undefined: any). */
+/** Whether the catalogue lists this status for the entry. */
 function allows(entry: ProblemCode, status: number): boolean {
   if (entry.status === 'varies') return true;
   return typeof entry.status === 'number' ? entry.status === status : entry.status.includes(status);
