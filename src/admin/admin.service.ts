@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLogRepository, AuditRow } from '../audit/audit-log.repository';
-import { notFound, ProblemException } from '../common/problem';
+import { notFound, problem } from '../common/problem';
+import { ADMIN_ERRORS } from './admin.errors';
 import { AppConfig } from '../config/config';
 import { ApiKeyRow, ApiKeysRepository } from '../merchants/api-keys.repository';
 import { ApiKeysService } from '../merchants/api-keys.service';
@@ -144,7 +145,7 @@ export class AdminService {
     if (!txn) throw notFound('transaction');
     const result = await this.transitions.apply(txn.orderId, { kind: 'resolve', to: status, reason: reason.trim() }, { transactionId: txn.id, actor, reason: reason.trim() });
     if (result.decision.outcome === 'rejected') {
-      throw new ProblemException(409, 'transaction_final', result.decision.reason, { order_status: result.order.status });
+      throw problem(ADMIN_ERRORS.transaction_final, result.decision.reason, { order_status: result.order.status });
     }
     return this.presentOrder(result.order, result.transaction);
   }

@@ -3,7 +3,7 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, 
 import type { FastifyReply } from 'fastify';
 import { randomToken } from '../common/crypto';
 import { formatAmount } from '../common/money';
-import { ProblemException } from '../common/problem';
+import { COMMON_ERRORS, problem, ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { OrdersService } from '../orders/orders.service';
 import { applyPageHeaders, displayAmount, newNonce } from './html';
@@ -125,7 +125,7 @@ export class TopupController {
     if (!budget.granted) {
       this.logger.warn({ merchantId }, 'top-up order cap reached');
       const limit = this.config.topupOrdersPerMerchantPerMin;
-      throw new ProblemException(429, 'rate_limited', `too many new top-up orders for this merchant: the limit is ${limit} per minute; retry after ${budget.retryAfterSeconds} s`, {
+      throw problem(COMMON_ERRORS.rate_limited, `too many new top-up orders for this merchant: the limit is ${limit} per minute; retry after ${budget.retryAfterSeconds} s`, {
         headers: { 'Retry-After': String(budget.retryAfterSeconds) },
         limit,
       });

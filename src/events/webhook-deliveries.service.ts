@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { toPage } from '../common/pagination';
-import { notFound, ProblemException } from '../common/problem';
+import { notFound, problem } from '../common/problem';
+import { EVENTS_ERRORS } from './events.errors';
 import { DeliveryRow, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { ListDeliveriesQuery, WebhookAttemptView, WebhookDeliveryView } from './webhooks.dto';
 
@@ -63,9 +64,9 @@ export class WebhookDeliveriesService {
     await this.deliveries.inTransaction(async (manager) => {
       const row = await this.deliveries.lockForReplay(manager, id);
       if (!row) throw notFound('webhook delivery');
-      if (row.deleted_at) throw new ProblemException(409, 'endpoint_deleted', 'the webhook endpoint was deleted');
-      if (row.endpoint_status !== 'enabled') throw new ProblemException(409, 'endpoint_disabled', 'the webhook endpoint is disabled');
-      if (row.status === 'delivering') throw new ProblemException(409, 'delivery_in_flight', 'an attempt is in flight; retry when it has finished');
+      if (row.deleted_at) throw problem(EVENTS_ERRORS.endpoint_deleted, 'the webhook endpoint was deleted');
+      if (row.endpoint_status !== 'enabled') throw problem(EVENTS_ERRORS.endpoint_disabled, 'the webhook endpoint is disabled');
+      if (row.status === 'delivering') throw problem(EVENTS_ERRORS.delivery_in_flight, 'an attempt is in flight; retry when it has finished');
       await this.deliveries.requeueNow(manager, id);
     });
     return this.get(id);

@@ -5,7 +5,8 @@ import { OutboundHttp } from '../common/http/outbound-http';
 import { isIpLiteral, NOT_ALLOWED } from '../common/http/ssrf-guard';
 import { newId } from '../common/ids';
 import { toPage } from '../common/pagination';
-import { notFound, ProblemException, validationProblem } from '../common/problem';
+import { notFound, problem, validationProblem } from '../common/problem';
+import { EVENTS_ERRORS } from './events.errors';
 import { AppConfig } from '../config/config';
 import { newWebhookSecret } from './webhook-policy';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -74,7 +75,7 @@ export class WebhookEndpointsService {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIpLiteral(host)) {
       // Refused without naming the address or its range (the URL parser may have turned 2130706433 into 127.0.0.1).
-      if (this.http.guard.refusal(host, host)) throw new ProblemException(400, 'url_not_allowed', `webhook url: ${NOT_ALLOWED}`, { errors: [{ field: 'url', message: NOT_ALLOWED }] });
+      if (this.http.guard.refusal(host, host)) throw problem(EVENTS_ERRORS.url_not_allowed, `webhook url: ${NOT_ALLOWED}`, { errors: [{ field: 'url', message: NOT_ALLOWED }] });
     }
     return url.toString();
   }
@@ -86,7 +87,7 @@ export class WebhookEndpointsService {
     const secret = newWebhookSecret();
     return this.endpoints.inTransaction(async (manager) => {
       if ((await this.endpoints.countLiveLockingMerchant(manager, merchantId)) >= MAX_ENDPOINTS_PER_MERCHANT) {
-        throw new ProblemException(409, 'too_many_endpoints', `a merchant may have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints; delete one first`);
+        throw problem(EVENTS_ERRORS.too_many_endpoints, `a merchant may have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints; delete one first`);
       }
       const row = await this.endpoints.insert(manager, { id, merchant_id: merchantId, url, events, secret_sealed: this.box.seal(secret, secretAad(id)) });
       return { ...presentEndpoint(row), secret };

@@ -1,7 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditLogRepository } from '../audit/audit-log.repository';
-import { notFound, ProblemException } from '../common/problem';
+import { notFound, problem } from '../common/problem';
+import { FULFILLMENT_ERRORS } from './fulfillment.errors';
 import { OutboxEvent, OutboxWriter } from '../events/outbox.writer';
 import { CreditFilter, CreditRow, SmmCreditsRepository } from './smm-credits.repository';
 
@@ -106,6 +107,6 @@ export class SmmCreditsLedger implements OnModuleInit {
     if (row) return presentCredit(row);
     const existing = await this.credits.get(orderId);
     if (!existing) throw notFound('smm credit');
-    throw new ProblemException(409, 'invalid_transition', `the credit is ${existing.status}; only a failed credit can be changed`);
+    throw problem(FULFILLMENT_ERRORS.invalid_transition, `the credit is ${existing.status}; only a failed credit can be changed`);
   }
 }

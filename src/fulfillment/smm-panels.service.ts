@@ -6,7 +6,7 @@ import { AppConfig } from '../config/config';
 import { ProviderAccountsRepository } from '../merchants/provider-accounts.repository';
 import { maskSecret } from '../merchants/provider-accounts.service';
 import { isProviderId, ProviderId, ProviderRegistry } from '../providers/provider';
-import { FieldError, ProblemException, validationProblem } from '../common/problem';
+import { COMMON_ERRORS, FieldError, problem, validationProblem } from '../common/problem';
 import { PutSmmPanelDto, SMM_PANEL_TYPES, SmmPanelType, TOPUP_PROVIDER_ORDER } from './smm-panel.dto';
 import { SmmPanelsRepository } from './smm-panels.repository';
 
@@ -130,7 +130,7 @@ export class SmmPanelsService {
   /** 404 problem for the merchant API when nothing is stored. */
   async require(merchantId: string): Promise<SmmPanelView> {
     const view = await this.view(merchantId);
-    if (!view) throw new ProblemException(404, 'not_found', 'no SMM panel is configured; PUT /v1/smm-panel first');
+    if (!view) throw problem(COMMON_ERRORS.not_found, 'no SMM panel is configured; PUT /v1/smm-panel first');
     return view;
   }
 }

@@ -1,7 +1,8 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
-import { ProblemException } from '../common/problem';
+import { problem } from '../common/problem';
+import { HEALTH_ERRORS } from './health.errors';
 import { ReadinessChecks } from './readiness.service';
 
 @ApiTags('Operations')
@@ -32,7 +33,7 @@ export class HealthController {
   @ApiResponse({ status: 503, description: 'Not ready: application/problem+json with `checks` naming what is down.' })
   async ready(): Promise<HealthCheckResult> {
     if (this.checks.stopping) {
-      throw new ProblemException(503, 'shutting_down', 'this instance is shutting down', { headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } });
+      throw problem(HEALTH_ERRORS.shutting_down, 'this instance is shutting down', { headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } });
     }
     try {
       return await this.health.check([() => this.checks.database(), () => this.checks.migrations(), () => this.checks.loops()]);
@@ -40,7 +41,7 @@ export class HealthController {
       if (!(err instanceof ServiceUnavailableException)) throw err;
       const result = err.getResponse() as HealthCheckResult;
       const down = Object.keys(result.error ?? {});
-      throw new ProblemException(503, 'not_ready', `not ready: ${down.join(', ') || 'a check failed'}`, {
+      throw problem(HEALTH_ERRORS.not_ready, `not ready: ${down.join(', ') || 'a check failed'}`, {
         checks: result.details,
         headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' },
       });

@@ -2,7 +2,7 @@ import { bearerToken } from '../common/http/bearer';
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { constantTimeEqual, sha256Hex } from '../common/crypto';
-import { ProblemException } from '../common/problem';
+import { COMMON_ERRORS, problem } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { AdminAuthThrottle } from '../security/admin-auth-throttle';
 import { ApiKeysService, AuthedMerchant } from './api-keys.service';
@@ -12,7 +12,7 @@ export type { AuthedMerchant };
 type AuthedRequest = FastifyRequest & { merchant?: AuthedMerchant; actor?: string };
 
 const unauthorized = (detail: string) =>
-  new ProblemException(401, 'unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="khqr-orchestrator"' } });
+  problem(COMMON_ERRORS.unauthorized, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="khqr-orchestrator"' } });
 
 /** Merchant endpoints: `Authorization: Bearer sk_…`. Sets request.merchant; every query is then scoped by it. */
 @Injectable()
@@ -54,7 +54,7 @@ export class AdminGuard implements CanActivate {
     // Checked before the token: a blocked address learns nothing about its guesses.
     const wait = this.throttle.blockedFor(request.ip);
     if (wait) {
-      throw new ProblemException(429, 'rate_limited', `too many wrong admin tokens from this address (limit ${this.throttle.limit} per minute); retry after ${wait} s`, {
+      throw problem(COMMON_ERRORS.rate_limited, `too many wrong admin tokens from this address (limit ${this.throttle.limit} per minute); retry after ${wait} s`, {
         headers: { 'Retry-After': String(wait) },
         limit: this.throttle.limit,
       });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SecretBox } from '../common/crypto';
-import { FieldError, ProblemException, validationProblem } from '../common/problem';
+import { FieldError, problem, validationProblem } from '../common/problem';
+import { MERCHANTS_ERRORS } from './merchants.errors';
 import { AppConfig } from '../config/config';
 import { CredentialField, PaymentProvider, ProviderCredentials, ProviderId, ProviderRegistry, StoredCredentials } from '../providers/provider';
 import { ProviderAccountRow } from './merchant.entity';
@@ -76,7 +77,7 @@ export class ProviderAccountsService {
 
   private provider(id: string): PaymentProvider {
     const provider = this.registry.get(id);
-    if (!provider) throw new ProblemException(404, 'unknown_provider', `unknown provider "${String(id).slice(0, 40)}"; known: ${this.registry.all().map((p) => p.id).join(', ')}`);
+    if (!provider) throw problem(MERCHANTS_ERRORS.unknown_provider, `unknown provider "${String(id).slice(0, 40)}"; known: ${this.registry.all().map((p) => p.id).join(', ')}`);
     return provider;
   }
 
@@ -133,14 +134,14 @@ export class ProviderAccountsService {
    */
   credentialsFromRow<Id extends ProviderId>(providerId: Id, row: Partial<SealedAccountRow> | undefined, opts: { skipNeedingAttention?: boolean } = {}): ProviderCredentials<Id> {
     if (!row?.credentialsSealed || !row.merchantId) {
-      throw new ProblemException(422, 'provider_account_missing', `no ${providerId} account is configured; PUT /v1/provider-accounts/${providerId} first`);
+      throw problem(MERCHANTS_ERRORS.provider_account_missing, `no ${providerId} account is configured; PUT /v1/provider-accounts/${providerId} first`);
     }
     if (opts.skipNeedingAttention && row.needsAttention) throw new AccountNeedsAttentionError(providerId, row.needsAttention);
     const creds = this.open({ merchantId: row.merchantId, provider: providerId, credentialsSealed: row.credentialsSealed });
     const provider = this.provider(providerId);
     const baseUrl = (typeof creds.base_url === 'string' ? creds.base_url : provider.defaultBaseUrl).replace(/\/+$/, '');
     // The gateway publishes no production host and the account names none: no call is made to a guessed one.
-    if (!baseUrl) throw new ProblemException(422, 'provider_account_incomplete', missingBaseUrl(providerId));
+    if (!baseUrl) throw problem(MERCHANTS_ERRORS.provider_account_incomplete, missingBaseUrl(providerId));
     // The one place stored JSON becomes a typed account: put() stored only what validate() accepted
     // against this gateway's credentialFields, which credentialFields() keeps in step with its account type.
     return { ...creds, base_url: baseUrl } as ProviderCredentials<Id>;

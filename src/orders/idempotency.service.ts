@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { constantTimeEqual, sha256Hex } from '../common/crypto';
-import { ProblemException } from '../common/problem';
+import { problem } from '../common/problem';
+import { ORDERS_ERRORS } from './orders.errors';
 import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 
 export type IdempotencyStart = { kind: 'proceed' } | { kind: 'replay'; status: number; body: unknown };
@@ -39,11 +40,11 @@ export class IdempotencyService {
     if (!row) return this.start(merchantId, key, fingerprint); // deleted in between: try again
     // Constant-time like every hash comparison (the fingerprint says what another request with this key contained).
     if (!constantTimeEqual(row.request_hash, hash)) {
-      throw new ProblemException(422, 'idempotency_key_reused', 'this Idempotency-Key was already used with a different request body');
+      throw problem(ORDERS_ERRORS.idempotency_key_reused, 'this Idempotency-Key was already used with a different request body');
     }
     if (row.state === 'done') return { kind: 'replay', status: row.response_status, body: row.response_body };
     if (row.lock_expired && (await this.keys.takeOverExpiredLock(merchantId, key, IdempotencyService.LOCK_SECONDS))) return { kind: 'proceed' };
-    throw new ProblemException(409, 'idempotency_in_flight', 'a request with this Idempotency-Key is still being processed; retry shortly', {
+    throw problem(ORDERS_ERRORS.idempotency_in_flight, 'a request with this Idempotency-Key is still being processed; retry shortly', {
       headers: { 'Retry-After': '1' },
     });
   }

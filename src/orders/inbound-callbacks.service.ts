@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { sha256Hex } from '../common/crypto';
-import { notFound, ProblemException } from '../common/problem';
+import { notFound, problem, ProblemException } from '../common/problem';
+import { ORDERS_ERRORS } from './orders.errors';
 import { AppConfig } from '../config/config';
+import { MERCHANTS_ERRORS } from '../merchants/merchants.errors';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { InboundCallback, InboundCallbacks, InboundInput, InboundLookup, InboundOutcome, InboundRefusal, InboundRequest, InboundVerdict, isRefusal } from '../providers/inbound';
 import type { ProviderCredentials } from '../providers/provider';
@@ -24,7 +26,8 @@ interface Applied {
 /** Thrown inside the database transaction to roll it back when the order changed under us. */
 class LostRace extends Error {}
 
-const problem = (refusal: InboundRefusal) => new ProblemException(refusal.status, refusal.code, refusal.detail);
+// A refusal's code and status come from the gateway catalogue (GATEWAY_ERRORS), through refuse().
+const refused = (refusal: InboundRefusal) => new ProblemException(refusal.status, refusal.code, refusal.detail);
 
 /**
  * Applies every gateway's inbound calls (returns, webhooks, cancels): finds the transaction the call is
@@ -43,7 +46,7 @@ export class InboundCallbacksService implements InboundCallbacks {
 
   async handle(callback: InboundCallback, request: InboundRequest): Promise<InboundOutcome> {
     const lookup = callback.locate(request);
-    if (isRefusal(lookup)) throw problem(lookup);
+    if (isRefusal(lookup)) throw refused(lookup);
     const now = this.clock.now();
     if (lookup.by === 'merchant') return this.handleForMerchant(callback, request, lookup.merchantId, now);
 
@@ -51,11 +54,11 @@ export class InboundCallbacksService implements InboundCallbacks {
     // A signed call for an unknown reference is still interpreted (and refused like a forgery); a link token must be known.
     if (!txn && lookup.by !== 'reference') throw notFound(lookup.by === 'return_token' ? 'return link' : 'cancel link');
     if (txn && lookup.by === 'return_token' && callback.singleUseReturnToken && txn.returnTokenUsedAt) {
-      throw new ProblemException(409, 'return_token_used', 'this return link has already been used');
+      throw problem(ORDERS_ERRORS.return_token_used, 'this return link has already been used');
     }
     const account = txn && lookup.by === 'reference' ? await this.accounts.credentials(txn.merchantId, callback.provider) : null;
     const verdict = callback.interpret(this.input(request, account, txn, now));
-    if (isRefusal(verdict)) throw problem(verdict);
+    if (isRefusal(verdict)) throw refused(verdict);
     if (!txn) throw new Error(`the ${callback.provider} interpreter accepted a call for an unknown transaction`);
     if (verdict.kind === 'lead_to_order') return this.outcome(verdict, { order: await this.transactions.orderOf(txn), changed: false, decision: null });
     return this.outcome(verdict, await this.apply(callback, txn, verdict));
@@ -67,11 +70,11 @@ export class InboundCallbacksService implements InboundCallbacks {
     try {
       account = await this.accounts.credentials(merchantId, callback.provider);
     } catch (err) {
-      if (err instanceof ProblemException && err.code === 'provider_account_missing') throw notFound(`${callback.provider} account`);
+      if (err instanceof ProblemException && err.code === MERCHANTS_ERRORS.provider_account_missing.code) throw notFound(`${callback.provider} account`);
       throw err;
     }
     const verdict = callback.interpret(this.input(request, account, null, now));
-    if (isRefusal(verdict)) throw problem(verdict);
+    if (isRefusal(verdict)) throw refused(verdict);
     if (verdict.kind !== 'pay') throw new Error(`a ${callback.provider} call signed by a merchant must name a payment`);
     // Scoped to the merchant whose secret verified it: another merchant's transaction is not found.
     const txn = await this.transactions.findByReference(callback.provider, verdict.providerReference, merchantId);
@@ -106,7 +109,7 @@ export class InboundCallbacksService implements InboundCallbacks {
     try {
       return await this.retryingLostRaces((manager) => this.claimReturnTokenAndApply(manager, txn, command, ctx));
     } catch (err) {
-      if (err instanceof ProofAlreadyUsedError) throw new ProblemException(409, 'transaction_id_reused', 'this transaction_id is already the proof of another payment');
+      if (err instanceof ProofAlreadyUsedError) throw problem(ORDERS_ERRORS.transaction_id_reused, 'this transaction_id is already the proof of another payment');
       throw err;
     }
   }
@@ -118,14 +121,14 @@ export class InboundCallbacksService implements InboundCallbacks {
   private async claimReturnTokenAndApply(manager: EntityManager, txn: Transaction, command: OrderCommand, ctx: TransitionContext): Promise<Applied> {
     const claimed = await this.transactions.claimReturnToken(manager, txn, ctx.proof);
     if (!claimed) {
-      if (command.kind === 'pay') throw new ProblemException(409, 'return_token_used', 'this return link has already been used');
+      if (command.kind === 'pay') throw problem(ORDERS_ERRORS.return_token_used, 'this return link has already been used');
       // A cancel after a success return, or a repeated cancel: the order stays as it is.
       return { order: await this.transactions.orderOf(txn, manager), changed: false, decision: null };
     }
     const applied = await this.transitions.tryApply(manager, txn.orderId, command, ctx);
     if (!applied) throw new LostRace();
     // The order is no longer open for payment (cancelled, expired, failed): the browser's word cannot pay it.
-    if (command.kind === 'pay' && applied.decision.outcome === 'rejected') throw new ProblemException(409, 'order_not_payable', applied.decision.reason);
+    if (command.kind === 'pay' && applied.decision.outcome === 'rejected') throw problem(ORDERS_ERRORS.order_not_payable, applied.decision.reason);
     return applied;
   }
 
@@ -138,7 +141,7 @@ export class InboundCallbacksService implements InboundCallbacks {
         if (!(err instanceof LostRace)) throw err;
       }
     }
-    throw new ProblemException(409, 'concurrent_update', 'the order changed repeatedly while being updated; retry');
+    throw problem(ORDERS_ERRORS.concurrent_update, 'the order changed repeatedly while being updated; retry');
   }
 
   private outcome(verdict: Change | { kind: 'lead_to_order' }, { order, changed, decision }: Applied): InboundOutcome {

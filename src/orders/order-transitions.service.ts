@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditLogRepository } from '../audit/audit-log.repository';
-import { ProblemException } from '../common/problem';
+import { problem } from '../common/problem';
+import { ORDERS_ERRORS } from './orders.errors';
 import { AppConfig } from '../config/config';
 import { OutboxWriter } from '../events/outbox.writer';
 import { Order, Transaction } from './order.entity';
@@ -51,7 +52,7 @@ export class OrderTransitions {
       const result = await this.orders.inTransaction((manager) => this.tryApply(manager, orderId, command, ctx));
       if (result) return result;
     }
-    throw new ProblemException(409, 'concurrent_update', 'the order changed repeatedly while being updated; retry');
+    throw problem(ORDERS_ERRORS.concurrent_update, 'the order changed repeatedly while being updated; retry');
   }
 
   /** Same as apply, inside a caller's transaction (the caller retries on null). */

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ProblemException } from '../common/problem';
+import { problem, ProblemException } from '../common/problem';
+import { ORDERS_ERRORS } from './orders.errors';
 import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
 import { IdempotencyService } from './idempotency.service';
 import { OrderResponse } from './order.schema';
@@ -36,7 +37,7 @@ export class OrdersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (key === undefined) return this.orders.create(merchant.id, body);
-    if (!IdempotencyService.validKey(key)) throw new ProblemException(400, 'bad_idempotency_key', 'Idempotency-Key must be 1–255 printable ASCII characters');
+    if (!IdempotencyService.validKey(key)) throw problem(ORDERS_ERRORS.bad_idempotency_key, 'Idempotency-Key must be 1–255 printable ASCII characters');
     const start = await this.idempotency.start(merchant.id, key, { method: 'POST', path: '/v1/orders', body });
     if (start.kind === 'replay') {
       void reply.status(start.status).header('Idempotent-Replayed', 'true');

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { randomToken } from '../common/crypto';
 import { newId } from '../common/ids';
 import { Currency, MoneyError, parseAmount } from '../common/money';
-import { notFound, ProblemException, validationProblem } from '../common/problem';
+import { notFound, problem, ProblemException, validationProblem } from '../common/problem';
+import { ORDERS_ERRORS } from './orders.errors';
 import { AppConfig } from '../config/config';
 import { OutboxWriter } from '../events/outbox.writer';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
@@ -130,7 +131,7 @@ export class OrdersService {
       const e = err as { code?: string; constraint?: string };
       if (e.code === '23505' && e.constraint === 'orders_merchant_id_reference_key') throw duplicateReference(dto.reference);
       if (e.code === '23505' && e.constraint === 'transactions_provider_provider_reference_key') {
-        throw new ProblemException(409, 'duplicate_provider_reference', 'the gateway returned a payment reference that is already in use by another order');
+        throw problem(ORDERS_ERRORS.duplicate_provider_reference, 'the gateway returned a payment reference that is already in use by another order');
       }
       throw err;
     }
@@ -168,7 +169,7 @@ export class OrdersService {
   async cancel(merchantId: string, orderId: string): Promise<OrderView> {
     const { order, txn } = await this.find(merchantId, orderId);
     const result = await this.transitions.apply(order.id, { kind: 'cancel' }, { transactionId: txn.id, actor: `merchant:${merchantId}`, reason: 'cancelled by the merchant' });
-    if (result.decision.outcome === 'rejected') throw new ProblemException(409, 'invalid_transition', result.decision.reason);
+    if (result.decision.outcome === 'rejected') throw problem(ORDERS_ERRORS.invalid_transition, result.decision.reason);
     return this.present(result.order, result.transaction);
   }
 
@@ -178,7 +179,7 @@ export class OrdersService {
     if (order.status === 'PAID') return this.present(order, txn);
     const provider = this.registry.get(order.provider);
     if (!provider?.verify) {
-      throw new ProblemException(422, 'verify_not_supported', `${order.provider} has no verify API; its payments are confirmed by ${provider?.capabilities.callbacks.join(' / ') || 'callbacks'} and unpaid orders expire on time`);
+      throw problem(ORDERS_ERRORS.verify_not_supported, `${order.provider} has no verify API; its payments are confirmed by ${provider?.capabilities.callbacks.join(' / ') || 'callbacks'} and unpaid orders expire on time`);
     }
     try {
       await this.verifier.verifyOne(txn, `merchant:${merchantId}`);
@@ -191,5 +192,5 @@ export class OrdersService {
 }
 
 function duplicateReference(reference: string): ProblemException {
-  return new ProblemException(409, 'duplicate_reference', `an order with reference "${reference}" already exists for this merchant`);
+  return problem(ORDERS_ERRORS.duplicate_reference, `an order with reference "${reference}" already exists for this merchant`);
 }

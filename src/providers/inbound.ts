@@ -1,5 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Currency } from '../common/money';
+import type { ProblemCode, StatusOf } from '../common/problem-exception';
+import { GATEWAY_ERRORS } from './gateway.errors';
 import type { ProviderCredentials, ProviderId } from './provider';
 
 /**
@@ -60,7 +62,8 @@ export type InboundVerification = 'signed_return' | 'signed_webhook' | 'browser_
 /** The call cannot be acted on: answered as a problem with this status and code, and nothing changes. */
 export interface InboundRefusal {
   kind: 'refuse';
-  status: 400 | 403 | 404 | 409 | 413 | 422;
+  status: RefusalStatus;
+  /** A code of GATEWAY_ERRORS (build refusals with refuse()). */
   code: string;
   detail: string;
 }
@@ -109,10 +112,20 @@ export abstract class InboundCallbacks {
   abstract handle(callback: InboundCallback, request: InboundRequest): Promise<InboundOutcome>;
 }
 
-export const refuse = (status: InboundRefusal['status'], code: string, detail: string): InboundRefusal => ({ kind: 'refuse', status, code, detail });
+type RefusalStatus = 400 | 403 | 404 | 409 | 413 | 422;
+type RefusalCode<S extends RefusalStatus | readonly RefusalStatus[]> = ProblemCode<keyof typeof GATEWAY_ERRORS, S>;
+
+/** A refusal with a code of the gateway catalogue, at its status. */
+export const refuse = (entry: RefusalCode<RefusalStatus>, detail: string): InboundRefusal => ({ kind: 'refuse', status: entry.status, code: entry.code, detail });
+
+/** A refusal with a code whose catalogue lists several statuses (invalid_signature: 400 on a return, 403 on a webhook). */
+export function refuseAt<S extends readonly RefusalStatus[]>(entry: RefusalCode<S>, status: StatusOf<S>, detail: string): InboundRefusal {
+  if (!entry.status.includes(status)) throw new Error(`refusal ${entry.code} is not documented with status ${status}`);
+  return { kind: 'refuse', status, code: entry.code, detail };
+}
 
 /** The uniform 404, worded as notFound() words it. */
-export const notFoundRefusal = (what: string): InboundRefusal => refuse(404, 'not_found', `${what} was not found`);
+export const notFoundRefusal = (what: string): InboundRefusal => refuse(GATEWAY_ERRORS.not_found, `${what} was not found`);
 
 export function isRefusal(value: InboundLookup | InboundVerdict): value is InboundRefusal {
   return 'kind' in value && value.kind === 'refuse';

@@ -1,5 +1,6 @@
 import { OutboundError, OutboundHttp, OutboundRequest, OutboundResponse } from '../common/http/outbound-http';
-import { ProblemException } from '../common/problem';
+import { problem, ProblemException } from '../common/problem';
+import { PROVIDER_ERROR_PROBLEMS } from './gateway.errors';
 import { MAX_RETRY_AFTER_SECONDS, ProviderError, ProviderErrorKind, ProviderId } from './provider';
 
 /** One gateway call as callProvider saw it: how long it took and how it ended. */
@@ -36,8 +37,7 @@ function notify(http: OutboundHttp, observation: ProviderCallObservation): void 
 
 /** ProviderError -> the problem the API answers with (502, or 504 on timeout). The order is left unchanged. */
 export function providerProblem(error: ProviderError): ProblemException {
-  const status = error.kind === 'timeout' ? 504 : 502;
-  return new ProblemException(status, `provider_${error.kind}`, `${error.provider}: ${error.message}`, { provider: error.provider });
+  return problem(PROVIDER_ERROR_PROBLEMS[error.kind], `${error.provider}: ${error.message}`, { provider: error.provider });
 }
 
 /**

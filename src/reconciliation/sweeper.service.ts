@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { newId } from '../common/ids';
-import { ProblemException } from '../common/problem';
+import { problem } from '../common/problem';
+import { RECONCILIATION_ERRORS } from './reconciliation.errors';
 import { AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { Transaction } from '../orders/order.entity';
@@ -64,7 +65,7 @@ export class SweeperService implements OnModuleDestroy {
    * PENDING transaction now. Resolves with the finished run record.
    */
   async run(trigger: RunTrigger, options: RunOptions = {}): Promise<ReconciliationRun> {
-    if (this.stopping) throw new ProblemException(503, 'shutting_down', 'this instance is shutting down; run the sweep on another instance');
+    if (this.stopping) throw problem(RECONCILIATION_ERRORS.shutting_down, 'this instance is shutting down; run the sweep on another instance');
     const runId = newId('run');
     const promise = this.execute(runId, trigger, options);
     this.active.set(runId, promise);

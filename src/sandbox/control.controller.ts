@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsNumber, IsOptional, IsString, Max, MaxLength, Min, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { Currency, formatAmount, MoneyError, parseAmount } from '../common/money';
-import { notFound, ProblemException } from '../common/problem';
+import { COMMON_ERRORS, notFound, problem } from '../common/problem';
 import { SandboxBackOffice } from './back-office';
 import { FaultMode, SandboxFaults } from './faults';
 import { SANDBOX_PROVIDERS, SIMULATED_GATEWAYS } from './gateway-simulators';
@@ -85,7 +85,7 @@ export class SandboxControlController {
     try {
       amount = body.amount === undefined ? formatAmount(txn.amountMinor, txn.currency) : formatAmount(parseAmount(body.amount, txn.currency as Currency, { noMax: true }), txn.currency);
     } catch (err) {
-      throw new ProblemException(400, 'validation_failed', (err as MoneyError).message);
+      throw problem(COMMON_ERRORS.validation_failed, (err as MoneyError).message);
     }
     const payment = await this.ledger.pay(body.provider, body.provider_reference, amount, txn.currency);
     await this.reactions.paid(payment, txn);

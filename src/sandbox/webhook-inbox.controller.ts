@@ -4,7 +4,8 @@ import { IsOptional, Matches } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { Webhook } from 'standardwebhooks';
 import { SecretBox } from '../common/crypto';
-import { ProblemException } from '../common/problem';
+import { problemAt } from '../common/problem';
+import { GATEWAY_ERRORS } from '../providers/gateway.errors';
 import { AppConfig } from '../config/config';
 import { SandboxBackOffice } from './back-office';
 import { SandboxBackOfficeRepository } from './back-office.repository';
@@ -117,7 +118,7 @@ export class SandboxWebhookInboxController {
       body,
     });
     this.entries.length = Math.min(this.entries.length, INBOX_SIZE);
-    if (!match) throw new ProblemException(400, 'invalid_signature', `webhook verification failed: ${error}`);
+    if (!match) throw problemAt(GATEWAY_ERRORS.invalid_signature, 400, `webhook verification failed: ${error}`);
     return { received: true };
   }
 

@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModule, ThrottlerOptions } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { sha256Hex } from '../common/crypto';
-import { ProblemException } from '../common/problem';
+import { COMMON_ERRORS, problem } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { bearerToken } from '../common/http/bearer';
 import { AdminAuthThrottle } from './admin-auth-throttle';
@@ -83,7 +83,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const retryAfter = Math.max(1, Math.ceil(detail.timeToBlockExpire || detail.timeToExpire || 1));
     const per = detail.tracker.startsWith('key:') ? 'API key' : 'client address';
-    throw new ProblemException(429, 'rate_limited', `too many requests: the limit is ${detail.limit} per second per ${per}; retry after ${retryAfter} s`, {
+    throw problem(COMMON_ERRORS.rate_limited, `too many requests: the limit is ${detail.limit} per second per ${per}; retry after ${retryAfter} s`, {
       headers: { 'Retry-After': String(retryAfter) },
       limit: detail.limit,
     });

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { OutboundHttp } from '../../common/http/outbound-http';
-import { ProblemException } from '../../common/problem';
+import { problem } from '../../common/problem';
+import { GATEWAY_ERRORS } from '../gateway.errors';
 import { CreatePaymentInput, CreatePaymentResult, credentialFields, PaymentProvider, ProviderError, VerifyInput, VerifyOutcome } from '../provider';
 import { callProvider } from '../provider-errors';
 import {
@@ -64,7 +65,7 @@ export class BakongProvider implements PaymentProvider<BakongCredentials> {
       });
     } catch (err) {
       // Nothing left the building: the account's settings (or the amount) are unusable in a KHQR.
-      if (err instanceof KhqrGenerationError) throw new ProblemException(422, 'khqr_generation_failed', `the bakong account cannot produce a KHQR for this order: ${err.message}`);
+      if (err instanceof KhqrGenerationError) throw problem(GATEWAY_ERRORS.khqr_generation_failed, `the bakong account cannot produce a KHQR for this order: ${err.message}`);
       throw err;
     }
     return { providerReference: khqr.md5, wireAmount: khqr.wireAmount, checkoutUrl: null, qr: { payload: khqr.qr, md5: khqr.md5 } };

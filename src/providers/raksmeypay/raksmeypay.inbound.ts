@@ -1,4 +1,5 @@
-import { InboundCallback, notFoundRefusal, refuse } from '../inbound';
+import { GATEWAY_ERRORS } from '../gateway.errors';
+import { InboundCallback, notFoundRefusal, refuse, refuseAt } from '../inbound';
 import { checkSuccessReturn } from './raksmeypay.transformers';
 
 /** Our transaction number, as RaksmeyPay echoes it in the return path. */
@@ -19,8 +20,8 @@ export const raksmeypaySuccessReturn: InboundCallback<'raksmeypay'> = {
     const reference = request.params.transactionNumber;
     const profileKey = account ? account.profile_key : null;
     const check = checkSuccessReturn(request.query, profileKey, reference, transaction?.currency ?? 'USD', Math.floor(now.getTime() / 1000));
-    if (!check.ok) return refuse(400, check.code, check.detail);
-    if (!transaction) return refuse(400, 'invalid_signature', 'success_hash does not match'); // never: only a known transaction's key verifies
+    if (!check.ok) return check.code === 'invalid_signature' ? refuseAt(GATEWAY_ERRORS.invalid_signature, 400, check.detail) : refuse(GATEWAY_ERRORS[check.code], check.detail);
+    if (!transaction) return refuseAt(GATEWAY_ERRORS.invalid_signature, 400, 'success_hash does not match'); // never: only a known transaction's key verifies
     return {
       kind: 'pay',
       providerReference: reference,

@@ -1,0 +1,8 @@
+import { defineProblems } from '../common/problem';
+
+/** Problem codes of merchants and their gateway accounts. */
+export const MERCHANTS_ERRORS = defineProblems('merchants', {
+  unknown_provider: { status: 404, meaning: 'The provider in the path is not a gateway this server knows.' },
+  provider_account_missing: { status: 422, meaning: 'The merchant has no account for this gateway; PUT /v1/provider-accounts/{provider} first.' },
+  provider_account_incomplete: { status: 422, meaning: 'The merchant’s account for this gateway lacks a base_url and the gateway has no default host.' },
+});
