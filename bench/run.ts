@@ -53,7 +53,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions 
   const smoke = Boolean(flag('smoke'));
   const scale = Number(value('scale') ?? env.BENCH_SCALE ?? 1);
   if (!Number.isFinite(scale) || scale <= 0 || scale > 10) throw new Error('--scale / BENCH_SCALE must be a number in (0, 10]');
-  const only = value('only')?.split(',').map((s) => s.trim()) as ScenarioName[] | undefined;
+  const only = value('only')
+    ?.split(',')
+    .map((s) => s.trim()) as ScenarioName[] | undefined;
   for (const s of only ?? []) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario "${s}" (known: ${SCENARIOS.join(', ')})`);
   const concurrency = Number(value('concurrency') ?? env.BENCH_RECONCILE_CONCURRENCY ?? 8);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error('--concurrency must be an integer 1–256');
@@ -150,7 +152,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       'latency run': `${sizes.latencyRate} events/s for ${sizes.latencySeconds} s`,
       'app env': 'NODE_ENV=production SANDBOX=true OUTBOUND_ALLOWLIST=127.0.0.1 LOG_LEVEL=warn, rate limits raised',
       'app node flags': opts.appNodeFlags.join(' ') || '(none)',
-      ...(Object.keys(opts.appEnv).length ? { 'app env overrides': Object.entries(opts.appEnv).map(([k, v]) => `${k}=${v}`).join(' ') } : {}),
+      ...(Object.keys(opts.appEnv).length
+        ? {
+            'app env overrides': Object.entries(opts.appEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' '),
+          }
+        : {}),
     },
     rows,
     notes,

@@ -42,7 +42,11 @@ export async function createApp(config: AppConfig, databaseUrl: string, runtime:
     // Errors Fastify raises before routing (a malformed %-escape in the path) never reach Nest's filter: same problem+json here, without echoing the URL.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const problem = problemFromUnknown(error);
-      void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').header('x-request-id', request.id).send(problem.toBody());
+      void reply
+        .status(problem.status)
+        .header('content-type', 'application/problem+json; charset=utf-8')
+        .header('x-request-id', request.id)
+        .send(problem.toBody());
     },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl, runtime), adapter, {

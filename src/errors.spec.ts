@@ -42,13 +42,16 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const statusText = (entry: ProblemCode) => (typeof entry.status === 'number' ? String(entry.status) : entry.status === 'varies' ? 'varies' : entry.status.join(', '));
+const statusText = (entry: ProblemCode) =>
+  typeof entry.status === 'number' ? String(entry.status) : entry.status === 'varies' ? 'varies' : entry.status.join(', ');
 const row = (entry: ProblemCode) => `| \`${entry.code}\` | ${statusText(entry)} | ${entry.title} | ${entry.module} | ${entry.meaning} |`;
 const table = () => ['| code | HTTP status | title | module | meaning |', '|---|---|---|---|---|', ...entries.map(row)].join('\n');
 
 describe('problem-code catalogues', () => {
   it('include every *.errors.ts catalogue of src/', () => {
-    const files = sourceFiles(SRC).filter((path) => path.endsWith('.errors.ts')).map((path) => relative(SRC, path));
+    const files = sourceFiles(SRC)
+      .filter((path) => path.endsWith('.errors.ts'))
+      .map((path) => relative(SRC, path));
     expect(files).toHaveLength(CATALOGUES.length);
   });
 
@@ -58,7 +61,8 @@ describe('problem-code catalogues', () => {
     for (const entry of entries) {
       const seen = first.get(entry.code);
       if (!seen) first.set(entry.code, entry);
-      else if (statusText(seen) !== statusText(entry) || seen.title !== entry.title) conflicts.push(`${entry.code}: ${seen.module} ${statusText(seen)}, ${entry.module} ${statusText(entry)}`);
+      else if (statusText(seen) !== statusText(entry) || seen.title !== entry.title)
+        conflicts.push(`${entry.code}: ${seen.module} ${statusText(seen)}, ${entry.module} ${statusText(entry)}`);
     }
     expect(conflicts).toEqual([]);
   });

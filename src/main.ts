@@ -29,7 +29,10 @@ async function main(): Promise<void> {
   }
   if (config.sandbox) {
     lines.push(`  Sandbox:      ${base}/sandbox  (POST /sandbox/control/pay to pay an order; acts only for accounts whose base_url is under it)`);
-    if (config.sandboxForced) lines.push(`  WARNING:      SANDBOX=true with ${config.databaseUrl ? 'DATABASE_URL set' : 'NODE_ENV=production'}: the gateway simulators are mounted beside real data`);
+    if (config.sandboxForced)
+      lines.push(
+        `  WARNING:      SANDBOX=true with ${config.databaseUrl ? 'DATABASE_URL set' : 'NODE_ENV=production'}: the gateway simulators are mounted beside real data`,
+      );
   }
   // The one place secrets are printed on purpose: to the operator's terminal at start, never to the log stream.
   process.stdout.write(lines.join('\n') + '\n');

@@ -74,7 +74,10 @@ describe('admin API', () => {
 
   it('rotation shows the new key once; the old key works through the overlap and stops after it', async () => {
     const m = await t.createMerchant('Delta Drinks');
-    const rotated = await t.request('POST', `/admin/merchants/${m.id}/api-keys/rotate`, { ...admin, body: { overlap_seconds: 2, reason: 'key leaked in a CI log' } });
+    const rotated = await t.request('POST', `/admin/merchants/${m.id}/api-keys/rotate`, {
+      ...admin,
+      body: { overlap_seconds: 2, reason: 'key leaked in a CI log' },
+    });
     expect(rotated.status).toBe(201);
     const newKey: string = rotated.json.api_key;
     expect(newKey).toMatch(/^sk_/);
@@ -142,7 +145,9 @@ describe('admin API', () => {
 
     const byRef = await t.request('GET', `/admin/orders?reference=${oa.reference}`, admin);
     expect(byRef.json.data.map((o: { id: string }) => o.id)).toEqual([oa.id]);
-    expect((await t.request('GET', '/admin/orders?status=PAID&provider=raksmeypay', admin)).json.data.every((o: { status: string }) => o.status === 'PAID')).toBe(true);
+    expect(
+      (await t.request('GET', '/admin/orders?status=PAID&provider=raksmeypay', admin)).json.data.every((o: { status: string }) => o.status === 'PAID'),
+    ).toBe(true);
 
     // Pagination: newest first, cursor by id.
     const page1 = await t.request('GET', '/admin/orders?limit=1', admin);
@@ -166,16 +171,31 @@ describe('admin API', () => {
     // Nothing changed by the refusals.
     expect((await t.db.query(`SELECT status FROM orders WHERE id = $1`, [order.id])).rows[0].status).toBe('PENDING');
 
-    const res = await t.request('POST', `/admin/transactions/${txnId}/resolve`, { ...admin, body: { status: 'PAID', reason: 'bank statement shows the credit' } });
+    const res = await t.request('POST', `/admin/transactions/${txnId}/resolve`, {
+      ...admin,
+      body: { status: 'PAID', reason: 'bank statement shows the credit' },
+    });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ id: order.id, status: 'PAID', verification: 'manual', paid_amount: '7.25', merchant_id: a.id, transaction: { id: txnId, status: 'PAID' } });
+    expect(res.json).toMatchObject({
+      id: order.id,
+      status: 'PAID',
+      verification: 'manual',
+      paid_amount: '7.25',
+      merchant_id: a.id,
+      transaction: { id: txnId, status: 'PAID' },
+    });
     // The merchant sees it like any payment, with its event.
     expect((await t.request('GET', `/v1/orders/${order.id}`, { token: a.apiKey })).json.status).toBe('PAID');
     const events = await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [order.id]);
     expect(events.rows.map((r) => r.type)).toEqual(['order.created', 'order.paid']);
     const audit = await t.request('GET', `/admin/audit-log?subject_id=${txnId}`, admin);
     expect(audit.json.data).toHaveLength(1);
-    expect(audit.json.data[0]).toMatchObject({ actor: ADMIN_ACTOR, action: 'transaction.resolve', reason: 'bank statement shows the credit', details: { order_id: order.id, to: 'PAID' } });
+    expect(audit.json.data[0]).toMatchObject({
+      actor: ADMIN_ACTOR,
+      action: 'transaction.resolve',
+      reason: 'bank statement shows the credit',
+      details: { order_id: order.id, to: 'PAID' },
+    });
     expect(Date.now() - Date.parse(audit.json.data[0].created_at)).toBeLessThan(60_000);
 
     const again = await t.request('POST', `/admin/transactions/${txnId}/resolve`, { ...admin, body: { status: 'FAILED', reason: 'second thoughts' } });
@@ -186,12 +206,17 @@ describe('admin API', () => {
     expect((await t.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE subject_id = $1`, [txnId])).rows[0].n).toBe(1);
 
     const other = await newOrder(b, '3.00');
-    const failed = await t.request('POST', `/admin/transactions/${other.transaction.id}/resolve`, { ...admin, body: { status: 'FAILED', reason: 'customer abandoned; gateway confirms no payment' } });
+    const failed = await t.request('POST', `/admin/transactions/${other.transaction.id}/resolve`, {
+      ...admin,
+      body: { status: 'FAILED', reason: 'customer abandoned; gateway confirms no payment' },
+    });
     expect(failed.status).toBe(200);
     expect(failed.json).toMatchObject({ status: 'FAILED', paid_at: null });
     const failedEvents = await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [other.id]);
     expect(failedEvents.rows.map((r) => r.type)).toEqual(['order.created', 'order.failed']);
 
-    expect((await t.request('POST', '/admin/transactions/txn_01jd0000000000000000000000/resolve', { ...admin, body: { status: 'PAID', reason: 'x' } })).status).toBe(404);
+    expect(
+      (await t.request('POST', '/admin/transactions/txn_01jd0000000000000000000000/resolve', { ...admin, body: { status: 'PAID', reason: 'x' } })).status,
+    ).toBe(404);
   });
 });

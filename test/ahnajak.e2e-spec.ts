@@ -36,7 +36,10 @@ describe('Ahnajak end to end through the sandbox', () => {
   const getOrder = (id: string, merchant = m) => kit.getOrder(id, merchant);
   const snapshot = async (orderId: string) => ({ order: await kit.orderRow(orderId), events: await kit.eventsOf(orderId) });
   const webhook = (merchantId: string, body: string, signature: string | null) =>
-    t.request('POST', `/callbacks/ahnajak/${merchantId}`, { rawBody: body, headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'x-ahnajak-signature': signature }) } });
+    t.request('POST', `/callbacks/ahnajak/${merchantId}`, {
+      rawBody: body,
+      headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'x-ahnajak-signature': signature }) },
+    });
   const signedBody = (txn: string, amount: string, opts: { secret?: string; status?: string; hashSecret?: string } = {}) =>
     JSON.stringify({ transaction_id: txn, amount, status: opts.status ?? 'SUCCESS', hash: sha256(txn + amount + (opts.hashSecret ?? opts.secret ?? SECRET)) });
 
@@ -64,7 +67,9 @@ describe('Ahnajak end to end through the sandbox', () => {
     // Our return URL carries a random token of this transaction (only its hash is stored), never the sequential number.
     const returnToken = new RegExp(`^${t.url}/callbacks/ahnajak/([A-Za-z0-9_-]{43})/return$`).exec(url.searchParams.get('success_url')!)![1];
     expect(returnToken).not.toContain(n);
-    expect((await t.db.query(`SELECT return_token_hash FROM transactions WHERE order_id = $1`, [order.id])).rows[0].return_token_hash).toBe(sha256(returnToken));
+    expect((await t.db.query(`SELECT return_token_hash FROM transactions WHERE order_id = $1`, [order.id])).rows[0].return_token_hash).toBe(
+      sha256(returnToken),
+    );
     expect(url.searchParams.get('hash')).toBe(sha256(profileId + n + '12.5' + SECRET));
     const ten = await newOrder(m, '10.00');
     expect(new URL(ten.checkout_url).searchParams.get('amount')).toBe('10');
@@ -97,11 +102,14 @@ describe('Ahnajak end to end through the sandbox', () => {
     expect((await navigate(t.url, order.checkout_url)).leftTo).toBe(`${SHOP}/thanks`);
   });
 
-  it('the customer\'s return alone never marks PAID: it shows the order\'s status page', async () => {
+  it("the customer's return alone never marks PAID: it shows the order's status page", async () => {
     const order = await newOrder();
     const n = order.transaction.provider_reference;
     const time = Math.floor(Date.now() / 1000);
-    const forged = await t.request('GET', `${returnUrlOf(order).slice(t.url.length)}?success_hash=${sha256(n + time + '12.5' + SECRET)}&success_time=${time}&success_amount=12.5`);
+    const forged = await t.request(
+      'GET',
+      `${returnUrlOf(order).slice(t.url.length)}?success_hash=${sha256(n + time + '12.5' + SECRET)}&success_time=${time}&success_amount=12.5`,
+    );
     expect(forged.status).toBe(302);
     expect(forged.headers.get('location')).toBe(`${t.url}/pay/${order.id}`);
     expect((await getOrder(order.id)).status).toBe('PENDING');
@@ -115,7 +123,13 @@ describe('Ahnajak end to end through the sandbox', () => {
       const res = await t.request('GET', path);
       expect(res.text).not.toContain(order.id);
       expect(res.text).not.toContain(SHOP);
-      return { status: res.status, contentType: res.headers.get('content-type'), cacheControl: res.headers.get('cache-control'), location: res.headers.get('location'), body: { ...res.json, instance: undefined } };
+      return {
+        status: res.status,
+        contentType: res.headers.get('content-type'),
+        cacheControl: res.headers.get('cache-control'),
+        location: res.headers.get('location'),
+        body: { ...res.json, instance: undefined },
+      };
     };
     const wrongToken = await shape(`/callbacks/ahnajak/${'Q'.repeat(43)}/return`);
     expect(wrongToken.status).toBe(404);
@@ -139,7 +153,9 @@ describe('Ahnajak end to end through the sandbox', () => {
     expect(await getOrder(order.id)).toMatchObject({ status: 'PAID', verification: 'signed_webhook', paid_amount: '7.25' });
     const before = await snapshot(order.id);
     // The gateway retries (or someone replays the old webhook): same effect, nothing new.
-    expect((await t.request('POST', '/sandbox/control/pay', { body: { provider: 'ahnajak', provider_reference: order.transaction.provider_reference } })).status).toBe(200);
+    expect(
+      (await t.request('POST', '/sandbox/control/pay', { body: { provider: 'ahnajak', provider_reference: order.transaction.provider_reference } })).status,
+    ).toBe(200);
     const body = signedBody(order.transaction.provider_reference, '7.25');
     const replay = await webhook(m.id, body, hmac(SECRET, body));
     expect(replay.status).toBe(200);
@@ -167,17 +183,25 @@ describe('Ahnajak end to end through the sandbox', () => {
 
   it('a paid amount that differs flags the order instead of paying it', async () => {
     const order = await newOrder(m, '20.00');
-    expect((await t.request('POST', '/sandbox/control/pay', { body: { provider: 'ahnajak', provider_reference: order.transaction.provider_reference, amount: '19.99' } })).status).toBe(200);
+    expect(
+      (
+        await t.request('POST', '/sandbox/control/pay', {
+          body: { provider: 'ahnajak', provider_reference: order.transaction.provider_reference, amount: '19.99' },
+        })
+      ).status,
+    ).toBe(200);
     const after = await getOrder(order.id);
     expect(after).toMatchObject({ status: 'PENDING', flags: ['amount_mismatch'], verification: null });
     expect((await snapshot(order.id)).events).toEqual(['order.created', 'order.flagged']);
   });
 
-  it('a custom payload template: the sandbox sends the merchant\'s shape and the receiver maps it back', async () => {
+  it("a custom payload template: the sandbox sends the merchant's shape and the receiver maps it back", async () => {
     const custom = await t.createMerchant('Template Shop');
     await configureAhnajak(t, custom, { secretKey: 'template-secret', payloadTemplate: TEMPLATE });
     const order = await newOrder(custom, '3.00');
-    expect((await t.request('POST', '/sandbox/control/pay', { body: { provider: 'ahnajak', provider_reference: order.transaction.provider_reference } })).status).toBe(200);
+    expect(
+      (await t.request('POST', '/sandbox/control/pay', { body: { provider: 'ahnajak', provider_reference: order.transaction.provider_reference } })).status,
+    ).toBe(200);
     expect(await getOrder(order.id, custom)).toMatchObject({ status: 'PAID', verification: 'signed_webhook', paid_amount: '3.00' });
     // With a template set, a body in the default shape is not this merchant's format: refused, as the PHP would.
     const second = await newOrder(custom, '3.00');
@@ -272,7 +296,10 @@ describe('Ahnajak end to end through the sandbox', () => {
     it('a non-JSON body', async () => {
       const body = `transaction_id=${n()}&amount=12.50&status=SUCCESS`;
       expect((await webhook(m.id, body, hmac(SECRET, body))).status).toBe(400);
-      const res = await t.request('POST', `/callbacks/ahnajak/${m.id}`, { rawBody: body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-ahnajak-signature': hmac(SECRET, body) } });
+      const res = await t.request('POST', `/callbacks/ahnajak/${m.id}`, {
+        rawBody: body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-ahnajak-signature': hmac(SECRET, body) },
+      });
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
     });
@@ -322,7 +349,10 @@ describe('Ahnajak webhook receiver agrees with webhook_receiver.php over HTTP', 
     plain = await t.createMerchant('PHP default');
     custom = await t.createMerchant('PHP custom');
     await configureAhnajak(t, plain, { secretKey: PHP_SECRET });
-    await configureAhnajak(t, custom, { secretKey: PHP_SECRET, payloadTemplate: { order_id: 'transaction_id', paid_amount: 'amount', payment_status: 'status', signature: 'hash' } });
+    await configureAhnajak(t, custom, {
+      secretKey: PHP_SECRET,
+      payloadTemplate: { order_id: 'transaction_id', paid_amount: 'amount', payment_status: 'status', signature: 'hash' },
+    });
     // The vectors name transaction 100000001 for 12.50: make it this merchant's first order.
     await t.db.query(`SELECT setval('transaction_number_seq', 100000000)`);
     const res = await t.request('POST', '/v1/orders', { token: plain.apiKey, body: { provider: 'ahnajak', amount: '12.50', reference: 'PHP-1' } });
@@ -406,7 +436,10 @@ describe('the sandbox sends the webhooks the document PHP accepted, byte for byt
   const payAs100000001 = async (merchant: TestMerchant) => {
     await t.db.query(`UPDATE transactions SET number = number + 800000000, provider_reference = (number + 800000000)::text WHERE number = 100000001`);
     await t.db.query(`SELECT setval('transaction_number_seq', 100000000)`);
-    const order = await t.request('POST', '/v1/orders', { token: merchant.apiKey, body: { provider: 'ahnajak', amount: '12.50', reference: `SB-${merchant.id}` } });
+    const order = await t.request('POST', '/v1/orders', {
+      token: merchant.apiKey,
+      body: { provider: 'ahnajak', amount: '12.50', reference: `SB-${merchant.id}` },
+    });
     expect(order.json.transaction.provider_reference).toBe('100000001');
     received.length = 0;
     expect((await t.request('POST', '/sandbox/control/pay', { body: { provider: 'ahnajak', provider_reference: '100000001' } })).status).toBe(200);
@@ -423,7 +456,12 @@ describe('the sandbox sends the webhooks the document PHP accepted, byte for byt
     // The sandbox acts only for accounts under PUBLIC_BASE_URL/sandbox/ (here the capture server's origin).
     const registered = await t.request('PUT', '/v1/provider-accounts/ahnajak', {
       token: merchant.apiKey,
-      body: { profile_id: `aj-${merchant.id.slice(-10)}`, secret_key: PHP_SECRET, base_url: `${t.config.publicBaseUrl}/sandbox/ahnajak`, ...(payloadTemplate ? { payload_template: payloadTemplate } : {}) },
+      body: {
+        profile_id: `aj-${merchant.id.slice(-10)}`,
+        secret_key: PHP_SECRET,
+        base_url: `${t.config.publicBaseUrl}/sandbox/ahnajak`,
+        ...(payloadTemplate ? { payload_template: payloadTemplate } : {}),
+      },
     });
     expect(registered.status).toBe(200);
     const sent = await payAs100000001(merchant);

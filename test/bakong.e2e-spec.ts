@@ -63,7 +63,13 @@ describe('bakong (Bakong Open API direct, KHQR generated locally) end to end thr
     const shop = await t.createMerchant('Bakong Merchant Account');
     await configureBakong(t, shop, { merchant_id: '000123456', acquiring_bank: 'ACLEDA Bank', merchant_city: 'Siem Reap' });
     const order = await newOrder({ amount: '7.00' }, shop);
-    expect(checkKhqr(order)).toMatchObject({ merchantType: '30', merchantID: '000123456', acquiringBank: 'ACLEDA Bank', merchantCity: 'Siem Reap', transactionAmount: '7.00' });
+    expect(checkKhqr(order)).toMatchObject({
+      merchantType: '30',
+      merchantID: '000123456',
+      acquiringBank: 'ACLEDA Bank',
+      merchantCity: 'Siem Reap',
+      transactionAmount: '7.00',
+    });
     // A merchant id without its acquiring bank cannot make a KHQR: 422, nothing created.
     await configureBakong(t, shop, { merchant_id: '000123456' });
     const res = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'bakong', amount: '1.00', reference: 'NO-BANK-1' } });
@@ -84,7 +90,7 @@ describe('bakong (Bakong Open API direct, KHQR generated locally) end to end thr
   it('serves the QR image: a PNG that decodes back to the payload, an SVG, cacheable, 404 for an unknown token', async () => {
     const order = await newOrder();
     expect(order.qr.image_url).toMatch(new RegExp(`^${t.url}/qr/[A-Za-z0-9_-]{32}$`));
-      const png = await fetchQrImage(order.qr.image_url);
+    const png = await fetchQrImage(order.qr.image_url);
     expect(png.status).toBe(200);
     expect(png.headers.get('content-type')).toBe('image/png');
     expect(png.headers.get('cache-control')).toBe('public, max-age=86400, immutable');
@@ -186,7 +192,12 @@ describe('bakong (Bakong Open API direct, KHQR generated locally) end to end thr
 
     // The merchant renews the token at Bakong and puts it in: the account is healthy again and the payment shows.
     const renewed = await t.request('POST', '/sandbox/bakong/v1/renew_token', { body: { email: 'owner@shop.example' } });
-    expect(renewed.json).toMatchObject({ responseCode: 0, responseMessage: 'Token has been issued', errorCode: null, data: { token: expect.stringMatching(/^eyJ/) } });
+    expect(renewed.json).toMatchObject({
+      responseCode: 0,
+      responseMessage: 'Token has been issued',
+      errorCode: null,
+      data: { token: expect.stringMatching(/^eyJ/) },
+    });
     await configureBakong(t, shop, { token: renewed.json.data.token });
     expect((await verify(order.id, shop)).json.status).toBe('PAID');
   });
@@ -224,7 +235,15 @@ describe('bakong (Bakong Open API direct, KHQR generated locally) end to end thr
 
     it('malformed amounts, a foreign account, unknown codes: errors, nothing PAID', async () => {
       const order = await newOrder({}, shop);
-      const data = { hash: 'ab'.repeat(32), fromAccountId: 'payer@abaa', toAccountId: bakongIdFor(shop), currency: 'USD', amount: 12.5, createdDateMs: Date.now(), acknowledgedDateMs: Date.now() };
+      const data = {
+        hash: 'ab'.repeat(32),
+        fromAccountId: 'payer@abaa',
+        toAccountId: bakongIdFor(shop),
+        currency: 'USD',
+        amount: 12.5,
+        createdDateMs: Date.now(),
+        acknowledgedDateMs: Date.now(),
+      };
       const cases: [unknown, number, RegExp][] = [
         [{ responseCode: 0, errorCode: null, data: { ...data, amount: '12.5.0' } }, 200, /amount/],
         [{ responseCode: 0, errorCode: null, data: { ...data, amount: -12.5 } }, 200, /amount/],
@@ -241,7 +260,12 @@ describe('bakong (Bakong Open API direct, KHQR generated locally) end to end thr
         expect(res.json.detail).toMatch(detail);
       }
       // What we sent: JSON md5, Bearer token, the documented path.
-      expect(fake.calls.at(-1)).toMatchObject({ method: 'POST', url: '/v1/check_transaction_by_md5', body: JSON.stringify({ md5: order.qr.md5 }), authorization: 'Bearer fake-token-1' });
+      expect(fake.calls.at(-1)).toMatchObject({
+        method: 'POST',
+        url: '/v1/check_transaction_by_md5',
+        body: JSON.stringify({ md5: order.qr.md5 }),
+        authorization: 'Bearer fake-token-1',
+      });
       expect((await t.request('GET', `/v1/orders/${order.id}`, { token: shop.apiKey })).json).toMatchObject({ status: 'PENDING', paid_at: null, flags: [] });
     });
 
@@ -275,7 +299,15 @@ describe('bakong (Bakong Open API direct, KHQR generated locally) end to end thr
     expect(found.json).toMatchObject({
       responseCode: 0,
       errorCode: null,
-      data: { hash: expect.stringMatching(/^[0-9a-f]{64}$/), fromAccountId: expect.any(String), toAccountId: bakongIdFor(m), currency: 'USD', amount: 12.5, createdDateMs: expect.any(Number), acknowledgedDateMs: expect.any(Number) },
+      data: {
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        fromAccountId: expect.any(String),
+        toAccountId: bakongIdFor(m),
+        currency: 'USD',
+        amount: 12.5,
+        createdDateMs: expect.any(Number),
+        acknowledgedDateMs: expect.any(Number),
+      },
     });
     const noToken = await t.request('POST', '/sandbox/bakong/v1/check_transaction_by_md5', { body: { md5: order.qr.md5 } });
     expect(noToken.status).toBe(401);
@@ -285,7 +317,10 @@ describe('bakong (Bakong Open API direct, KHQR generated locally) end to end thr
       { md5: order.qr.md5, status: 'SUCCESS', message: expect.any(String), data: expect.objectContaining({ toAccountId: bakongIdFor(m) }) },
       { md5: md5('nobody'), status: 'NOT_FOUND', message: expect.any(String), data: null },
     ]);
-    const tooMany = await t.request('POST', '/sandbox/bakong/v1/check_transaction_by_md5_list', { headers: auth, body: Array.from({ length: 51 }, (_, i) => md5(String(i))) });
+    const tooMany = await t.request('POST', '/sandbox/bakong/v1/check_transaction_by_md5_list', {
+      headers: auth,
+      body: Array.from({ length: 51 }, (_, i) => md5(String(i))),
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.json).toMatchObject({ responseCode: 1, errorCode: 5 });
   });
@@ -319,10 +354,17 @@ describe('bakong batch verify: 120 PENDING orders in 3 Open API calls', () => {
     expect(run).toMatchObject({ status: 'completed', claimed: 120, checked: 120, paid: 6, errors: 0 });
     expect(run.providers.bakong).toMatchObject({ calls: 3, errors: 0 });
     expect((await sandboxCalls(t)).bakong).toBe(3);
-    const now = await statuses(t, orders.map((o) => o.id));
+    const now = await statuses(
+      t,
+      orders.map((o) => o.id),
+    );
     const paidIds = new Set(paid.map((o) => o.id));
     for (const o of orders) {
-      const expected = paidIds.has(o.id) ? { status: 'PAID', flags: [] } : o.id === mismatched.id ? { status: 'PENDING', flags: ['amount_mismatch'] } : { status: 'PENDING', flags: [] };
+      const expected = paidIds.has(o.id)
+        ? { status: 'PAID', flags: [] }
+        : o.id === mismatched.id
+          ? { status: 'PENDING', flags: ['amount_mismatch'] }
+          : { status: 'PENDING', flags: [] };
       expect({ id: o.id, ...now.get(o.id) }).toEqual({ id: o.id, ...expected });
     }
   });

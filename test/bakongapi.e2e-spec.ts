@@ -19,11 +19,22 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
   const sandboxPay = (ref: string, amount?: string) => kit.sandboxPay(ref, amount);
   const eventsOf = kit.eventsOf;
   const rowCounts = async (merchantId: string) =>
-    (await t.db.query(`SELECT (SELECT count(*)::int FROM orders WHERE merchant_id = $1) AS orders, (SELECT count(*)::int FROM transactions WHERE merchant_id = $1) AS txns`, [merchantId])).rows[0];
+    (
+      await t.db.query(
+        `SELECT (SELECT count(*)::int FROM orders WHERE merchant_id = $1) AS orders, (SELECT count(*)::int FROM transactions WHERE merchant_id = $1) AS txns`,
+        [merchantId],
+      )
+    ).rows[0];
   /** As if the QR had been created `minutes` ago (the service and our expires_at both move). */
   const age = async (orderId: string, minutes: number) => {
-    await t.db.query(`UPDATE transactions SET created_at = created_at - make_interval(mins => $2), expires_at = expires_at - make_interval(mins => $2) WHERE order_id = $1`, [orderId, minutes]);
-    await t.db.query(`UPDATE orders SET created_at = created_at - make_interval(mins => $2), expires_at = expires_at - make_interval(mins => $2) WHERE id = $1`, [orderId, minutes]);
+    await t.db.query(
+      `UPDATE transactions SET created_at = created_at - make_interval(mins => $2), expires_at = expires_at - make_interval(mins => $2) WHERE order_id = $1`,
+      [orderId, minutes],
+    );
+    await t.db.query(
+      `UPDATE orders SET created_at = created_at - make_interval(mins => $2), expires_at = expires_at - make_interval(mins => $2) WHERE id = $1`,
+      [orderId, minutes],
+    );
   };
 
   beforeAll(async () => {
@@ -38,14 +49,19 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
     await t.request('DELETE', '/sandbox/control/faults');
   });
 
-  it('create: the service\'s KHQR passes the SDK verify() and decodes to our account, amount and USD; expires 15 minutes later whatever expires_in says', async () => {
+  it("create: the service's KHQR passes the SDK verify() and decodes to our account, amount and USD; expires 15 minutes later whatever expires_in says", async () => {
     const before = Date.now();
     const order = await newOrder({ expires_in: 3600 });
     expect(order).toMatchObject({ status: 'PENDING', provider: 'bakongapi', amount: '10.50', currency: 'USD', checkout_url: `${t.url}/pay/${order.id}` });
     expect(order.transaction.provider_reference).toBe(order.qr.md5);
     expect(order.qr.md5).toBe(md5(order.qr.payload));
     expect(BakongKHQR.verify(order.qr.payload).isValid).toBe(true);
-    expect(BakongKHQR.decode(order.qr.payload).data).toMatchObject({ bakongAccountID: bakongIdFor(m), merchantName: 'My Store', transactionAmount: '10.50', transactionCurrency: '840' });
+    expect(BakongKHQR.decode(order.qr.payload).data).toMatchObject({
+      bakongAccountID: bakongIdFor(m),
+      merchantName: 'My Store',
+      transactionAmount: '10.50',
+      transactionCurrency: '840',
+    });
     const expiresAt = Date.parse(order.expires_at);
     expect(expiresAt).toBeGreaterThanOrEqual(before + FIFTEEN_MINUTES_MS - 1000);
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + FIFTEEN_MINUTES_MS);
@@ -53,7 +69,10 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
     const short = await newOrder({ expires_in: 120 });
     expect(Date.parse(short.expires_at) - Date.parse(short.created_at)).toBeLessThanOrEqual(120_000);
     // KHR is not offered by the service.
-    const khr = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'bakongapi', amount: '5000', currency: 'KHR', reference: `BA-KHR-${kit.nextReference()}` } });
+    const khr = await t.request('POST', '/v1/orders', {
+      token: m.apiKey,
+      body: { provider: 'bakongapi', amount: '5000', currency: 'KHR', reference: `BA-KHR-${kit.nextReference()}` },
+    });
     expect(khr.status).toBe(400);
   });
 
@@ -129,7 +148,9 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
     expect(await rowCounts(shop.id)).toEqual({ orders: 0, txns: 0 });
     // The same reference works once the gateway does: nothing was half-created.
     await configureBakongapi(t, shop);
-    expect((await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'bakongapi', amount: '10.50', reference: 'FAULT-timeout' } })).status).toBe(201);
+    expect(
+      (await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'bakongapi', amount: '10.50', reference: 'FAULT-timeout' } })).status,
+    ).toBe(201);
   });
 
   it('gateway faults on verify: 502/504 and the order unchanged', async () => {
@@ -194,13 +215,19 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
     });
 
     it('a create answer whose md5 is not the md5 of its KHQR, or a KHQR for another amount: 502, nothing created', async () => {
-      const real = await httpRequest(`${t.url}/sandbox/bakongapi/api/khqr/create?bakong_id=${encodeURIComponent(bakongIdFor(shop))}&merchantname=My%20Store&amount=10.50`, 'GET');
+      const real = await httpRequest(
+        `${t.url}/sandbox/bakongapi/api/khqr/create?bakong_id=${encodeURIComponent(bakongIdFor(shop))}&merchantname=My%20Store&amount=10.50`,
+        'GET',
+      );
       for (const body of [
         { ...real.json, md5: md5('something else') },
         { ...real.json, khqrString: real.json.khqrString.replace('10.50', '10.51'), md5: md5(real.json.khqrString.replace('10.50', '10.51')) },
       ]) {
         fake.answer = () => ({ status: 200, body });
-        const res = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'bakongapi', amount: '10.50', reference: `BAD-CREATE-${kit.nextReference()}` } });
+        const res = await t.request('POST', '/v1/orders', {
+          token: shop.apiKey,
+          body: { provider: 'bakongapi', amount: '10.50', reference: `BAD-CREATE-${kit.nextReference()}` },
+        });
         expect({ status: res.status, code: res.json.code }).toEqual({ status: 502, code: 'provider_bad_response' });
       }
       expect(fake.calls.at(-1)!.url).toBe(`/api/khqr/create?bakong_id=${encodeURIComponent(bakongIdFor(shop))}&merchantname=My%20Store&amount=10.50`);
@@ -208,7 +235,10 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
     });
 
     it('a create answer whose KHQR has no expiry tag (the document promises none): created, expiring 15 minutes later', async () => {
-      const real = await httpRequest(`${t.url}/sandbox/bakongapi/api/khqr/create?bakong_id=${encodeURIComponent(bakongIdFor(shop))}&merchantname=My%20Store&amount=10.50`, 'GET');
+      const real = await httpRequest(
+        `${t.url}/sandbox/bakongapi/api/khqr/create?bakong_id=${encodeURIComponent(bakongIdFor(shop))}&merchantname=My%20Store&amount=10.50`,
+        'GET',
+      );
       // Tag 99 (creation and expiration timestamps) cut out, the CRC recomputed with the SDK's own crc16.
       const withoutExpiry = real.json.khqrString.replace(/99\d\d0013\d{13}0113\d{13}(?=6304)/, '').slice(0, -4);
       expect(withoutExpiry).not.toContain('0113');
@@ -216,7 +246,10 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
       expect(BakongKHQR.verify(khqrString).isValid).toBe(false); // what used to refuse it
       fake.answer = () => ({ status: 200, body: { bakong_qr: `${fake.url}/bakong-qr?md5=${md5(khqrString)}`, md5: md5(khqrString), khqrString } });
       const before = Date.now();
-      const res = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'bakongapi', amount: '10.50', reference: `NO-EXPIRY-${kit.nextReference()}`, expires_in: 3600 } });
+      const res = await t.request('POST', '/v1/orders', {
+        token: shop.apiKey,
+        body: { provider: 'bakongapi', amount: '10.50', reference: `NO-EXPIRY-${kit.nextReference()}`, expires_in: 3600 },
+      });
       expect(res.status).toBe(201);
       expect(res.json.qr).toMatchObject({ payload: khqrString, md5: md5(khqrString) });
       expect(Date.parse(res.json.expires_at)).toBeGreaterThanOrEqual(before + FIFTEEN_MINUTES_MS - 1000);
@@ -226,7 +259,10 @@ describe('bakongapi (Bakong KHQR API service) end to end through the sandbox', (
 
   it('the simulated service answers with the documented shapes', async () => {
     const id = bakongIdFor(m);
-    const created = await httpRequest(`${t.url}/sandbox/bakongapi/api/khqr/create?bakong_id=${encodeURIComponent(id)}&merchantname=My%20Store&amount=10.50`, 'GET');
+    const created = await httpRequest(
+      `${t.url}/sandbox/bakongapi/api/khqr/create?bakong_id=${encodeURIComponent(id)}&merchantname=My%20Store&amount=10.50`,
+      'GET',
+    );
     expect(created.status).toBe(200);
     expect(Object.keys(created.json).sort()).toEqual(['bakong_qr', 'khqrString', 'md5']);
     expect(created.json.md5).toBe(md5(created.json.khqrString));

@@ -86,7 +86,15 @@ describe('checkout pages', () => {
     const first = await t.request('GET', `/pay/${order.id}/status`);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
-    expect(first.json).toEqual({ object: 'pay_status', order_id: order.id, status: 'PENDING', paid: false, expires_at: order.expires_at, redirect_url: null, cancel_url: null });
+    expect(first.json).toEqual({
+      object: 'pay_status',
+      order_id: order.id,
+      status: 'PENDING',
+      paid: false,
+      expires_at: order.expires_at,
+      redirect_url: null,
+      cancel_url: null,
+    });
     const checks = async () => (await t.db.query('SELECT check_count FROM transactions WHERE order_id = $1', [order.id])).rows[0].check_count as number;
     expect(await checks()).toBe(1);
     // Polls within the window do not reach the gateway, from any number of callers.
@@ -110,7 +118,12 @@ describe('checkout pages', () => {
     const success = 'https://shop.example.com/thanks?token=fulfil-me-1';
     const cancel = 'https://shop.example.com/cart?token=back-2';
     const order = await createKhqrOrder(t, m, { success_url: success, cancel_url: cancel });
-    const has = (text: string, url: string) => text.includes(url) || text.includes(url.replace(/&/g, '&amp;')) || text.includes(JSON.stringify(url).slice(1, -1)) || text.includes('fulfil-me-1') || text.includes('back-2');
+    const has = (text: string, url: string) =>
+      text.includes(url) ||
+      text.includes(url.replace(/&/g, '&amp;')) ||
+      text.includes(JSON.stringify(url).slice(1, -1)) ||
+      text.includes('fulfil-me-1') ||
+      text.includes('back-2');
     for (const path of [`/pay/${order.id}`, `/pay/${order.id}?lang=km`, `/pay/${order.id}?embed=1&origin=${encodeURIComponent('https://shop.example.com')}`]) {
       const page = await t.request('GET', path);
       expect(page.status).toBe(200);
@@ -181,7 +194,8 @@ describe('checkout pages: per-merchant gateway-check budget', () => {
     await t.close();
   });
 
-  const checks = async (orderIds: string[]) => Number((await t.db.query('SELECT coalesce(sum(check_count), 0) AS n FROM transactions WHERE order_id = ANY($1)', [orderIds])).rows[0].n);
+  const checks = async (orderIds: string[]) =>
+    Number((await t.db.query('SELECT coalesce(sum(check_count), 0) AS n FROM transactions WHERE order_id = ANY($1)', [orderIds])).rows[0].n);
 
   it('polls beyond N per merchant per second answer the stored status without asking the gateway; other merchants keep their own budget', async () => {
     const busy = await t.createMerchant('Busy Shop');
@@ -206,9 +220,12 @@ describe('checkout pages: per-merchant gateway-check budget', () => {
     expect(await checks([quietOrder])).toBe(1);
 
     // A payment on an order whose poll was over the budget shows once the next window opens (moved back here rather than waited for).
-    const unchecked = (await t.db.query('SELECT order_id, provider_reference FROM transactions WHERE order_id = ANY($1) AND check_count = 0 LIMIT 1', [orders])).rows[0];
+    const unchecked = (await t.db.query('SELECT order_id, provider_reference FROM transactions WHERE order_id = ANY($1) AND check_count = 0 LIMIT 1', [orders]))
+      .rows[0];
     await sandboxPay(t, 'bakongapi', unchecked.provider_reference);
-    await t.db.query(`UPDATE merchant_rate_windows SET window_start = now() - interval '2 seconds' WHERE merchant_id = $1 AND bucket = 'page_check'`, [busy.id]);
+    await t.db.query(`UPDATE merchant_rate_windows SET window_start = now() - interval '2 seconds' WHERE merchant_id = $1 AND bucket = 'page_check'`, [
+      busy.id,
+    ]);
     await t.db.query(`UPDATE transactions SET last_checked_at = now() - interval '4 seconds' WHERE order_id = $1`, [unchecked.order_id]);
     expect((await t.request('GET', `/pay/${unchecked.order_id}/status`)).json).toMatchObject({ status: 'PAID', paid: true });
   });

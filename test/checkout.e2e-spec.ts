@@ -30,14 +30,19 @@ describe('hosted checkout end to end through the sandbox', () => {
   const newOrder = (merchant = m, extra: Record<string, unknown> = {}): Promise<OrderJson> => kit.createOrder(extra, merchant);
   const getOrder = (id: string, merchant = m) => kit.getOrder(id, merchant);
   const txnRow = async (orderId: string) =>
-    (await t.db.query(`SELECT provider_proof, return_token_hash, return_token_used_at, cancel_token_hash, status FROM transactions WHERE order_id = $1`, [orderId])).rows[0];
+    (
+      await t.db.query(`SELECT provider_proof, return_token_hash, return_token_used_at, cancel_token_hash, status FROM transactions WHERE order_id = $1`, [
+        orderId,
+      ])
+    ).rows[0];
   const session = async (trxId: string) => (await t.db.query(`SELECT * FROM sandbox_checkout_sessions WHERE trx_id = $1`, [trxId])).rows[0];
   const snapshot = async (orderId: string) => ({ order: await kit.orderRow(orderId), txn: await txnRow(orderId), events: await kit.eventsOf(orderId) });
   /** Our return URL for an order, as the gateway holds it (its success_url). */
   const returnUrlOf = async (order: OrderJson) => String((await session(order.transaction.provider_reference)).success_url);
   /** Our cancel URL for an order, as the gateway holds it (its cancel_url). */
   const cancelUrlOf = async (order: OrderJson) => String((await session(order.transaction.provider_reference)).cancel_url);
-  const ordersWithReference = async (reference: string) => Number((await t.db.query(`SELECT count(*) FROM orders WHERE reference = $1`, [reference])).rows[0].count);
+  const ordersWithReference = async (reference: string) =>
+    Number((await t.db.query(`SELECT count(*) FROM orders WHERE reference = $1`, [reference])).rows[0].count);
 
   beforeAll(async () => {
     t = await startTestApp({ env: { RATE_LIMIT_PER_IP_PER_S: '10000' } });
@@ -117,7 +122,7 @@ describe('hosted checkout end to end through the sandbox', () => {
     expect((await snapshot(order.id)).events).toEqual(['order.created', 'order.cancelled']);
   });
 
-  it('without success_url or cancel_url the customer lands on the order\'s status page', async () => {
+  it("without success_url or cancel_url the customer lands on the order's status page", async () => {
     const order = await newOrder(m, { success_url: undefined, cancel_url: undefined });
     const page = await navigate(t.url, order.checkout_url);
     const paid = await pressButton(t.url, page.last, 'pay');
@@ -265,7 +270,11 @@ describe('hosted checkout end to end through the sandbox', () => {
     });
 
     it.each([
-      ['CANCELLED by the merchant', async (o: OrderJson) => expect((await t.request('POST', `/v1/orders/${o.id}/cancel`, { token: m.apiKey })).status).toBe(200), 'CANCELLED'],
+      [
+        'CANCELLED by the merchant',
+        async (o: OrderJson) => expect((await t.request('POST', `/v1/orders/${o.id}/cancel`, { token: m.apiKey })).status).toBe(200),
+        'CANCELLED',
+      ],
       [
         'EXPIRED by the sweeper',
         async (o: OrderJson) => {
@@ -301,7 +310,10 @@ describe('hosted checkout end to end through the sandbox', () => {
 
     it('a success return and a cancel racing: exactly one of them wins', async () => {
       const order = await newOrder();
-      const [ret, cancel] = await Promise.all([t.request('GET', `${path(await returnUrlOf(order))}?transaction_id=RACECANCEL1`), t.request('GET', path(await cancelUrlOf(order)))]);
+      const [ret, cancel] = await Promise.all([
+        t.request('GET', `${path(await returnUrlOf(order))}?transaction_id=RACECANCEL1`),
+        t.request('GET', path(await cancelUrlOf(order))),
+      ]);
       const { events, order: row } = await snapshot(order.id);
       expect(events).toHaveLength(2);
       if (row.status === 'PAID') {
@@ -338,7 +350,7 @@ describe('hosted checkout end to end through the sandbox', () => {
       return res;
     };
 
-    it('Domain mismatch: 502 carrying the gateway\'s message', async () => {
+    it("Domain mismatch: 502 carrying the gateway's message", async () => {
       // Someone registers the same gateway key with another Base URL: the gateway checks the one on file.
       const copycat = await t.createMerchant('Copycat');
       await configureHostedCheckout(t, copycat, { apiKey: API_KEY, clientBaseUrl: 'https://elsewhere.example/api' });

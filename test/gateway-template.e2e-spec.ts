@@ -16,13 +16,23 @@ describe('the gateway template (docs/gateway-template)', () => {
     const gatewaysFile = join(root, 'src/providers/gateways.ts');
 
     const virtual = new Map<string, string>();
-    for (const name of readdirSync(templateDir).filter((f) => f.endsWith('.ts'))) virtual.set(join(gatewayDir, name), readFileSync(join(templateDir, name), 'utf8'));
-    expect([...virtual.keys()].map((f) => f.slice(gatewayDir.length + 1)).sort()).toEqual(['example.controller.ts', 'example.inbound.ts', 'example.module.ts', 'example.provider.ts', 'example.transformers.ts']);
+    for (const name of readdirSync(templateDir).filter((f) => f.endsWith('.ts')))
+      virtual.set(join(gatewayDir, name), readFileSync(join(templateDir, name), 'utf8'));
+    expect([...virtual.keys()].map((f) => f.slice(gatewayDir.length + 1)).sort()).toEqual([
+      'example.controller.ts',
+      'example.inbound.ts',
+      'example.module.ts',
+      'example.provider.ts',
+      'example.transformers.ts',
+    ]);
 
     const provider = readFileSync(providerFile, 'utf8');
     const ids = /export const PROVIDER_IDS = \[([^\]]*)\] as const;/;
     expect(provider).toMatch(ids);
-    virtual.set(providerFile, provider.replace(ids, (_, list: string) => `export const PROVIDER_IDS = [${list}, 'example'] as const;`));
+    virtual.set(
+      providerFile,
+      provider.replace(ids, (_, list: string) => `export const PROVIDER_IDS = [${list}, 'example'] as const;`),
+    );
 
     const gateways = readFileSync(gatewaysFile, 'utf8');
     const list = /export const GATEWAYS = \{\n/;
@@ -40,9 +50,15 @@ describe('the gateway template (docs/gateway-template)', () => {
     host.readFile = (file) => virtual.get(resolve(file)) ?? readFile(file);
     host.fileExists = (file) => virtual.has(resolve(file)) || fileExists(file);
     host.directoryExists = (dir) => resolve(dir) === gatewayDir || ts.sys.directoryExists(dir);
-    const program = ts.createProgram({ rootNames: [...virtual.keys(), ...config.fileNames.filter((f) => f.endsWith('.d.ts'))], options: { ...config.options, noEmit: true }, host });
+    const program = ts.createProgram({
+      rootNames: [...virtual.keys(), ...config.fileNames.filter((f) => f.endsWith('.d.ts'))],
+      options: { ...config.options, noEmit: true },
+      host,
+    });
 
-    const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n') + (d.file ? ` (${d.file.fileName})` : ''));
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n') + (d.file ? ` (${d.file.fileName})` : ''));
     expect(problems).toEqual([]);
   });
 });

@@ -21,7 +21,11 @@ describe('structured logs', () => {
   it('a full flow logs JSON with request ids and no secret', async () => {
     const secrets: string[] = [TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY, PROFILE_KEY];
 
-    const created = await t.request('POST', '/admin/merchants', { token: TEST_ADMIN_TOKEN, body: { name: 'Log Shop' }, headers: { 'x-request-id': 'log-flow-merchant' } });
+    const created = await t.request('POST', '/admin/merchants', {
+      token: TEST_ADMIN_TOKEN,
+      body: { name: 'Log Shop' },
+      headers: { 'x-request-id': 'log-flow-merchant' },
+    });
     expect(created.status).toBe(201);
     const apiKey: string = created.json.api_key;
     secrets.push(apiKey);
@@ -50,8 +54,14 @@ describe('structured logs', () => {
     const page = await httpRequest(order.json.checkout_url, 'GET');
     expect(page.status).toBe(200);
     const action = /<form method="post" action="([^"]+)">/.exec(page.text)![1];
-    const fields = [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]) => [k, v.replace(/&amp;/g, '&').replace(/&quot;/g, '"')]);
-    const paid = await httpRequest(t.url + action, 'POST', { rawBody: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const fields = [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]) => [
+      k,
+      v.replace(/&amp;/g, '&').replace(/&quot;/g, '"'),
+    ]);
+    const paid = await httpRequest(t.url + action, 'POST', {
+      rawBody: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(paid.status).toBe(302);
     const back = await httpRequest(paid.headers.get('location')!, 'GET', { headers: { 'x-request-id': 'log-flow-return' } });
     expect(back.status).toBe(302);
@@ -78,7 +88,9 @@ describe('structured logs', () => {
     const forReturn = parsed.filter((e) => e.request_id === 'log-flow-return');
     expect(forReturn.some((e) => e.msg === 'order transition')).toBe(true);
     expect(forReturn.some((e) => e.msg === 'request completed')).toBe(true);
-    expect(parsed.some((e) => e.request_id === 'log-flow-order' && e.msg === 'request completed' && (e.res as { status_code: number }).status_code === 201)).toBe(true);
+    expect(
+      parsed.some((e) => e.request_id === 'log-flow-order' && e.msg === 'request completed' && (e.res as { status_code: number }).status_code === 201),
+    ).toBe(true);
     const completed = parsed.filter((e) => e.msg === 'request completed');
     expect(completed.length).toBeGreaterThanOrEqual(8);
     expect(completed.every((e) => typeof e.request_id === 'string' && (e.request_id as string).length > 0)).toBe(true);
@@ -108,7 +120,10 @@ describe('structured logs', () => {
       [`/qr/${qrToken}?format=svg`, '/qr/:token?format=[REDACTED]'],
       [`/pay/${orderId}?embed=1&origin=https%3A%2F%2Fshop.example.com`, '/pay/:orderId?embed=[REDACTED]&origin=[REDACTED]'],
       [`/pay/${orderId}/status`, '/pay/:orderId/status'],
-      [`/callbacks/raksmeypay/100000001/return?success_hash=${successHash}&success_time=1`, '/callbacks/raksmeypay/:transactionNumber/return?success_hash=[REDACTED]&success_time=[REDACTED]'],
+      [
+        `/callbacks/raksmeypay/100000001/return?success_hash=${successHash}&success_time=1`,
+        '/callbacks/raksmeypay/:transactionNumber/return?success_hash=[REDACTED]&success_time=[REDACTED]',
+      ],
       // No route matches: nothing past the first segment is kept.
       [`/pay/${orderId}/nope/${qrToken}`, '/pay/[REDACTED]'],
     ];

@@ -19,7 +19,16 @@ describe('OpenAPI document', () => {
 
   it('documents every route the app serves (sandbox pages excepted) with a summary', async () => {
     const doc = (await t.request('GET', '/docs-json')).json as { paths: Record<string, Record<string, { summary?: string; tags?: string[] }>> };
-    for (const path of ['/v1/orders', '/v1/orders/{id}', '/v1/orders/{id}/verify', '/v1/orders/{id}/cancel', '/v1/events', '/v1/provider-accounts/{provider}', '/admin/merchants', '/callbacks/raksmeypay/{transactionNumber}/return']) {
+    for (const path of [
+      '/v1/orders',
+      '/v1/orders/{id}',
+      '/v1/orders/{id}/verify',
+      '/v1/orders/{id}/cancel',
+      '/v1/events',
+      '/v1/provider-accounts/{provider}',
+      '/admin/merchants',
+      '/callbacks/raksmeypay/{transactionNumber}/return',
+    ]) {
       expect(doc.paths[path]).toBeDefined();
     }
     for (const [path, ops] of Object.entries(doc.paths)) {

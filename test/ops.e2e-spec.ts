@@ -191,7 +191,13 @@ describe('operations: health, metrics, limits, headers', () => {
       const order = await newOrder('1.00');
       const outbox = t.app.get(OutboxWriter);
       const db = t.app.get(DataSource);
-      const event = (sequence: number) => ({ merchantId: m.id, orderId: order.id, type: 'order.created' as const, sequence, data: { order: { provider: 'raksmeypay', currency: 'USD', status: 'PENDING' } } });
+      const event = (sequence: number) => ({
+        merchantId: m.id,
+        orderId: order.id,
+        type: 'order.created' as const,
+        sequence,
+        data: { order: { provider: 'raksmeypay', currency: 'USD', status: 'PENDING' } },
+      });
       const before = await count();
 
       await expect(
@@ -294,7 +300,9 @@ describe('operations: health, metrics, limits, headers', () => {
             if (!head) return reject(new Error('closed without an answer'));
             resolve({ status: Number(head.split(' ')[1]), type: /\r\ncontent-type: ([^\r]*)/i.exec(head)?.[1], body });
           });
-          const auth = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+          const auth = Object.entries(headers)
+            .map(([k, v]) => `${k}: ${v}\r\n`)
+            .join('');
           const framing = slow ? 'transfer-encoding: chunked\r\n' : `content-length: ${size}\r\n`;
           socket.write(`POST ${target.pathname} HTTP/1.1\r\nhost: ${target.host}\r\n${auth}${framing}\r\n`);
           if (!slow) return void socket.write(Buffer.alloc(size, 0x20));
@@ -312,9 +320,23 @@ describe('operations: health, metrics, limits, headers', () => {
       for (let round = 0; round < 3; round++) {
         for (const size of [2 * MiB, 20 * MiB]) {
           for (const slow of [false, true]) {
-            for (const [client, send] of [['fetch', viaFetch], ['node:http', viaHttp], ['socket', viaSocket]] as const) {
-              const res = await send(size, slow).catch((err: Error & { cause?: Error }) => ({ status: `${err.message} ${err.cause?.message ?? ''}`, type: '', body: '' }));
-              expect({ client, size, slow, status: res.status, type: res.type }).toEqual({ client, size, slow, status: 413, type: expect.stringContaining('application/problem+json') });
+            for (const [client, send] of [
+              ['fetch', viaFetch],
+              ['node:http', viaHttp],
+              ['socket', viaSocket],
+            ] as const) {
+              const res = await send(size, slow).catch((err: Error & { cause?: Error }) => ({
+                status: `${err.message} ${err.cause?.message ?? ''}`,
+                type: '',
+                body: '',
+              }));
+              expect({ client, size, slow, status: res.status, type: res.type }).toEqual({
+                client,
+                size,
+                slow,
+                status: 413,
+                type: expect.stringContaining('application/problem+json'),
+              });
               expect(JSON.parse(res.body).code).toBe('body_too_large');
             }
           }
@@ -344,7 +366,9 @@ describe('operations: health, metrics, limits, headers', () => {
             open = false;
             resolve({ status: Number(received.split(' ')[1]), written: socket.bytesWritten, closedWhileSending, lingeredMs: Date.now() - answeredAt });
           });
-          socket.write(`POST /v1/orders HTTP/1.1\r\nhost: ${target.host}\r\nauthorization: Bearer ${m.apiKey}\r\ncontent-type: application/json\r\ncontent-length: ${1024 ** 3}\r\n\r\n`);
+          socket.write(
+            `POST /v1/orders HTTP/1.1\r\nhost: ${target.host}\r\nauthorization: Bearer ${m.apiKey}\r\ncontent-type: application/json\r\ncontent-length: ${1024 ** 3}\r\n\r\n`,
+          );
           const chunk = Buffer.alloc(pace === 'flood' ? 256 * 1024 : 1024, 0x20);
           void (async () => {
             while (open && !socket.destroyed) {
@@ -375,7 +399,7 @@ describe('operations: health, metrics, limits, headers', () => {
       expect(csp).toContain("default-src 'self'");
       expect(csp).toContain("script-src 'self' 'unsafe-inline'");
       expect(csp).toContain("style-src 'self' 'unsafe-inline'");
-      expect(csp).toContain('img-src \'self\' data: blob:');
+      expect(csp).toContain("img-src 'self' data: blob:");
       expect(csp).toContain("frame-ancestors 'self'");
       expect(docs.headers.get('x-frame-options')).toBe('SAMEORIGIN');
       expect(docs.headers.get('x-content-type-options')).toBe('nosniff');
@@ -406,7 +430,11 @@ describe('operations: health, metrics, limits, headers', () => {
 
     it('CORS answers for configured origins only', async () => {
       const ok = await t.request('OPTIONS', '/v1/orders', {
-        headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+        headers: {
+          origin: 'https://shop.example.com',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type,idempotency-key',
+        },
       });
       expect(ok.status).toBe(204);
       expect(ok.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
@@ -487,7 +515,9 @@ describe('behind the shipped proxy (docker-compose.yml + deploy/nginx.conf)', ()
     // This test's socket plays nginx. A client that sends its own X-Forwarded-For gets the real address after it
     // (what an appending proxy would forward; the shipped nginx replaces the header outright): the app believes only the last hop.
     const forged = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => t.request('GET', '/callbacks/raksmeypay/100000001/return', { headers: { 'x-forwarded-for': `203.0.113.${i + 1}, 198.51.100.7` } })),
+      Array.from({ length: 6 }, (_, i) =>
+        t.request('GET', '/callbacks/raksmeypay/100000001/return', { headers: { 'x-forwarded-for': `203.0.113.${i + 1}, 198.51.100.7` } }),
+      ),
     );
     // An unknown number answers 400 like a forged return (the numbers cannot be walked); over the budget, 429.
     expect(forged.filter((r) => r.status === 400)).toHaveLength(3);
@@ -500,7 +530,8 @@ describe('behind the shipped proxy (docker-compose.yml + deploy/nginx.conf)', ()
     const from = (address: string) => ({ 'x-forwarded-for': address });
     const attacker = from('198.51.100.20');
     for (let i = 0; i < 15; i++) expect((await t.request('GET', '/admin/merchants', { token: TEST_ADMIN_TOKEN, headers: attacker })).status).toBe(200);
-    for (let i = 0; i < 10; i++) expect((await t.request('GET', '/admin/merchants', { token: `adm_guess_${i}_0123456789abcdef`, headers: attacker })).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await t.request('GET', '/admin/merchants', { token: `adm_guess_${i}_0123456789abcdef`, headers: attacker })).status).toBe(401);
     const blocked = await t.request('GET', '/admin/merchants', { token: 'adm_guess_10_0123456789abcdef', headers: attacker });
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get('content-type')).toContain('application/problem+json');

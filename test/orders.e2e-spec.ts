@@ -64,10 +64,16 @@ describe('orders API (foundation)', () => {
       const missing = await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: m.apiKey, body: { profile_id: 'x' } });
       expect(missing.status).toBe(400);
       expect(missing.json.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'profile_key' })]));
-      const unknown = await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: m.apiKey, body: { profile_id: 'x', profile_key: 'y', colour: 'red' } });
+      const unknown = await t.request('PUT', '/v1/provider-accounts/raksmeypay', {
+        token: m.apiKey,
+        body: { profile_id: 'x', profile_key: 'y', colour: 'red' },
+      });
       expect(unknown.status).toBe(400);
       expect(unknown.json.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'colour' })]));
-      const badUrl = await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: m.apiKey, body: { profile_id: 'x', profile_key: 'y', base_url: 'ftp://nope' } });
+      const badUrl = await t.request('PUT', '/v1/provider-accounts/raksmeypay', {
+        token: m.apiKey,
+        body: { profile_id: 'x', profile_key: 'y', base_url: 'ftp://nope' },
+      });
       expect(badUrl.status).toBe(400);
       expect((await t.request('PUT', '/v1/provider-accounts/paypal', { token: m.apiKey, body: {} })).status).toBe(404);
       // Nothing above changed the stored account.
@@ -81,10 +87,27 @@ describe('orders API (foundation)', () => {
       const reference = ref();
       const res = await t.request('POST', '/v1/orders', {
         token: m.apiKey,
-        body: { provider: 'raksmeypay', amount: '12.50', reference, description: 'Two lattes', customer: { name: 'Dara', email: 'dara@example.com' }, metadata: { cart: 42 }, success_url: 'https://shop.example.com/thanks' },
+        body: {
+          provider: 'raksmeypay',
+          amount: '12.50',
+          reference,
+          description: 'Two lattes',
+          customer: { name: 'Dara', email: 'dara@example.com' },
+          metadata: { cart: 42 },
+          success_url: 'https://shop.example.com/thanks',
+        },
       });
       expect(res.status).toBe(201);
-      expect(res.json).toMatchObject({ status: 'PENDING', amount: '12.50', currency: 'USD', provider: 'raksmeypay', reference, verification: null, flags: [], qr: null });
+      expect(res.json).toMatchObject({
+        status: 'PENDING',
+        amount: '12.50',
+        currency: 'USD',
+        provider: 'raksmeypay',
+        reference,
+        verification: null,
+        flags: [],
+        qr: null,
+      });
       expect(res.json.id).toMatch(/^ord_/);
       expect(res.json.checkout_url).toContain(`${t.url}/sandbox/raksmeypay/payment/request/`);
       expect(res.json.checkout_url).toContain('amount=12.5&');
@@ -102,7 +125,12 @@ describe('orders API (foundation)', () => {
     });
 
     const bad: [string, () => Promise<{ status: number; json: { code: string } }>, number, string][] = [
-      ['malformed JSON', () => t.request('POST', '/v1/orders', { token: m.apiKey, rawBody: '{"provider": "raksmeypay",', headers: { 'content-type': 'application/json' } }), 400, 'malformed_json'],
+      [
+        'malformed JSON',
+        () => t.request('POST', '/v1/orders', { token: m.apiKey, rawBody: '{"provider": "raksmeypay",', headers: { 'content-type': 'application/json' } }),
+        400,
+        'malformed_json',
+      ],
       ['wrong type', () => create({ amount: true }), 400, 'validation_failed'],
       ['unknown field', () => create({ colour: 'red' }), 400, 'validation_failed'],
       ['too many decimals', () => create({ amount: '12.505' }), 400, 'validation_failed'],
@@ -120,7 +148,18 @@ describe('orders API (foundation)', () => {
       ['description too long', () => create({ description: 'x'.repeat(1001) }), 400, 'validation_failed'],
       ['expires_in too short', () => create({ expires_in: 10 }), 400, 'validation_failed'],
       ['array body', () => t.request('POST', '/v1/orders', { token: m.apiKey, body: [1, 2] }), 400, 'validation_failed'],
-      ['missing provider account', () => create({ provider: 'raksmeypay' }, m.apiKey).then(async () => t.request('POST', '/v1/orders', { token: (await t.createMerchant('No accounts')).apiKey, body: { provider: 'raksmeypay', amount: '1.00', reference: ref() } })), 422, 'provider_account_missing'],
+      [
+        'missing provider account',
+        () =>
+          create({ provider: 'raksmeypay' }, m.apiKey).then(async () =>
+            t.request('POST', '/v1/orders', {
+              token: (await t.createMerchant('No accounts')).apiKey,
+              body: { provider: 'raksmeypay', amount: '1.00', reference: ref() },
+            }),
+          ),
+        422,
+        'provider_account_missing',
+      ],
       ['oversized body', () => create({ description: 'x'.repeat(1024 * 1024 + 10) }), 413, 'body_too_large'],
     ];
 
@@ -167,9 +206,21 @@ describe('orders API (foundation)', () => {
 
     it('answers 422 for the same key with another body', async () => {
       const key = `k2-${seq}`;
-      expect((await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '3.00', reference: ref() }, headers: { 'idempotency-key': key } })).status).toBe(201);
+      expect(
+        (
+          await t.request('POST', '/v1/orders', {
+            token: m.apiKey,
+            body: { provider: 'raksmeypay', amount: '3.00', reference: ref() },
+            headers: { 'idempotency-key': key },
+          })
+        ).status,
+      ).toBe(201);
       const before = await countOrders();
-      const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '4.00', reference: ref() }, headers: { 'idempotency-key': key } });
+      const res = await t.request('POST', '/v1/orders', {
+        token: m.apiKey,
+        body: { provider: 'raksmeypay', amount: '4.00', reference: ref() },
+        headers: { 'idempotency-key': key },
+      });
       expect(res.status).toBe(422);
       expect(res.json.code).toBe('idempotency_key_reused');
       expect(await countOrders()).toBe(before);
@@ -177,8 +228,16 @@ describe('orders API (foundation)', () => {
 
     it('keys are per merchant', async () => {
       const key = `shared-${seq}`;
-      const a = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '3.00', reference: ref() }, headers: { 'idempotency-key': key } });
-      const b = await t.request('POST', '/v1/orders', { token: other.apiKey, body: { provider: 'raksmeypay', amount: '3.00', reference: ref() }, headers: { 'idempotency-key': key } });
+      const a = await t.request('POST', '/v1/orders', {
+        token: m.apiKey,
+        body: { provider: 'raksmeypay', amount: '3.00', reference: ref() },
+        headers: { 'idempotency-key': key },
+      });
+      const b = await t.request('POST', '/v1/orders', {
+        token: other.apiKey,
+        body: { provider: 'raksmeypay', amount: '3.00', reference: ref() },
+        headers: { 'idempotency-key': key },
+      });
       expect([a.status, b.status]).toEqual([201, 201]);
       expect(a.json.id).not.toBe(b.json.id);
     });
@@ -187,7 +246,9 @@ describe('orders API (foundation)', () => {
       const key = `race-${Date.now()}`;
       const body = { provider: 'raksmeypay', amount: '9.99', reference: ref() };
       const before = await countOrders();
-      const results = await Promise.all(Array.from({ length: 20 }, () => t.request('POST', '/v1/orders', { token: m.apiKey, body, headers: { 'idempotency-key': key } })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => t.request('POST', '/v1/orders', { token: m.apiKey, body, headers: { 'idempotency-key': key } })),
+      );
       expect(await countOrders()).toBe(before + 1);
       const created = results.filter((r) => r.status === 201);
       expect(created.length).toBeGreaterThanOrEqual(1);

@@ -11,12 +11,21 @@ const PROFILE_KEY = 'rk-live-3b9f1c2d';
 describe('RaksmeyPay end to end through the sandbox', () => {
   let t: TestApp;
   let m: TestMerchant;
-  const kit = gatewayKit({ provider: 'raksmeypay', app: () => t, merchant: () => m, referencePrefix: 'R', orderDefaults: { success_url: 'https://shop.example.com/thanks?o=1' } });
+  const kit = gatewayKit({
+    provider: 'raksmeypay',
+    app: () => t,
+    merchant: () => m,
+    referencePrefix: 'R',
+    orderDefaults: { success_url: 'https://shop.example.com/thanks?o=1' },
+  });
   const newOrder = (amount = '12.50', extra: Record<string, unknown> = {}) => kit.createOrder({ amount, ...extra });
   const getOrder = (id: string) => kit.getOrder(id);
   const getOrderOf = (merchant: TestMerchant, id: string) => kit.getOrder(id, merchant);
   const eventsOf = kit.eventsOf;
-  const signedReturn = (order: { transaction: { provider_reference: string } }, opts: { time?: number; amount?: string; key?: string; bakong?: string } = {}) => {
+  const signedReturn = (
+    order: { transaction: { provider_reference: string } },
+    opts: { time?: number; amount?: string; key?: string; bakong?: string } = {},
+  ) => {
     const txn = order.transaction.provider_reference;
     const time = String(opts.time ?? Math.floor(Date.now() / 1000));
     const amount = opts.amount ?? '12.5';
@@ -45,8 +54,14 @@ describe('RaksmeyPay end to end through the sandbox', () => {
     expect(page.text).toContain('$12.5');
     // 2. The customer presses Pay: the page's form posts its hidden fields.
     const action = /<form method="post" action="([^"]+)">/.exec(page.text)![1];
-    const fields = [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]) => [k, v.replace(/&amp;/g, '&').replace(/&quot;/g, '"')]);
-    const paid = await httpRequest(t.url + action, 'POST', { rawBody: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const fields = [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]) => [
+      k,
+      v.replace(/&amp;/g, '&').replace(/&quot;/g, '"'),
+    ]);
+    const paid = await httpRequest(t.url + action, 'POST', {
+      rawBody: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(paid.status).toBe(302);
     const returnUrl = paid.headers.get('location')!;
     expect(returnUrl.startsWith(`${t.url}/callbacks/raksmeypay/${order.transaction.provider_reference}/return?`)).toBe(true);
@@ -87,7 +102,9 @@ describe('RaksmeyPay end to end through the sandbox', () => {
 
   it('a payment of another amount is flagged amount_mismatch, not PAID', async () => {
     const order = await newOrder('20.00');
-    await t.request('POST', '/sandbox/control/pay', { body: { provider: 'raksmeypay', provider_reference: order.transaction.provider_reference, amount: '2.00' } });
+    await t.request('POST', '/sandbox/control/pay', {
+      body: { provider: 'raksmeypay', provider_reference: order.transaction.provider_reference, amount: '2.00' },
+    });
     const res = await t.request('POST', `/v1/orders/${order.id}/verify`, { token: m.apiKey });
     expect(res.json).toMatchObject({ status: 'PENDING', flags: ['amount_mismatch'], verification: null });
     expect(await eventsOf(order.id)).toEqual(['order.created', 'order.flagged']);
@@ -119,7 +136,9 @@ describe('RaksmeyPay end to end through the sandbox', () => {
   it('success_url carries a query, so the gateway appending "&success_time=…" (as in the document\'s example) still reaches our return', async () => {
     const order = await newOrder();
     // success_url is urlencoded once, then http_build_query encodes it again.
-    const successUrl = decodeURIComponent(decodeURIComponent(new URL(order.checkout_url).searchParams.get('success_url')!.replace(/\+/g, ' ')).replace(/\+/g, ' '));
+    const successUrl = decodeURIComponent(
+      decodeURIComponent(new URL(order.checkout_url).searchParams.get('success_url')!.replace(/\+/g, ' ')).replace(/\+/g, ' '),
+    );
     expect(successUrl).toBe(`${t.url}/callbacks/raksmeypay/${order.transaction.provider_reference}/return?r=1`);
     const time = String(Math.floor(Date.now() / 1000));
     const hash = sha1(PROFILE_KEY + time + '12.5' + 'bh1' + order.transaction.provider_reference);
@@ -130,15 +149,21 @@ describe('RaksmeyPay end to end through the sandbox', () => {
     expect(await getOrder(order.id)).toMatchObject({ status: 'PAID', verification: 'signed_return', paid_amount: '12.50' });
   });
 
-  it('the verify call is multipart/form-data like the document\'s PHP curl; the simulated gateway reads urlencoded and multipart alike', async () => {
+  it("the verify call is multipart/form-data like the document's PHP curl; the simulated gateway reads urlencoded and multipart alike", async () => {
     const fake = await startFakeGateway();
     try {
       const shop = await t.createMerchant('Multipart Shop');
       await configureRaksmeypay(t, shop, PROFILE_KEY);
-      const created = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'raksmeypay', amount: '3.00', reference: `MP-${kit.nextReference()}` } });
+      const created = await t.request('POST', '/v1/orders', {
+        token: shop.apiKey,
+        body: { provider: 'raksmeypay', amount: '3.00', reference: `MP-${kit.nextReference()}` },
+      });
       const txn = created.json.transaction.provider_reference;
       const profileId = `p-${shop.id.slice(-8)}`;
-      await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: shop.apiKey, body: { profile_id: profileId, profile_key: PROFILE_KEY, base_url: fake.url } });
+      await t.request('PUT', '/v1/provider-accounts/raksmeypay', {
+        token: shop.apiKey,
+        body: { profile_id: profileId, profile_key: PROFILE_KEY, base_url: fake.url },
+      });
       fake.answer = () => ({ status: 200, body: { status: 1, payment_amount: 3, payment_status: 'PENDING' } });
       expect((await t.request('POST', `/v1/orders/${created.json.id}/verify`, { token: shop.apiKey })).json.status).toBe('PENDING');
       const sent = fake.calls.at(-1)!;
@@ -148,7 +173,10 @@ describe('RaksmeyPay end to end through the sandbox', () => {
 
       // The sandbox gateway, as PHP's $_POST: both encodings give the same answer.
       const verifyUrl = `${t.url}/sandbox/raksmeypay/api/payment/verify/${profileId}`;
-      await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: shop.apiKey, body: { profile_id: profileId, profile_key: PROFILE_KEY, base_url: `${t.url}/sandbox/raksmeypay` } });
+      await t.request('PUT', '/v1/provider-accounts/raksmeypay', {
+        token: shop.apiKey,
+        body: { profile_id: profileId, profile_key: PROFILE_KEY, base_url: `${t.url}/sandbox/raksmeypay` },
+      });
       const fields = { transaction_id: txn, hash: sha1(PROFILE_KEY + txn) };
       const urlencoded = await fetch(verifyUrl, { method: 'POST', body: new URLSearchParams(fields) });
       const form = new FormData();
@@ -177,7 +205,9 @@ describe('RaksmeyPay end to end through the sandbox', () => {
     // A pending order made while the account pointed at the sandbox, then the account saved without base_url.
     await configureRaksmeypay(t, shop, PROFILE_KEY);
     const order = (await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'raksmeypay', amount: '2.00', reference: 'NOHOST-1' } })).json;
-    expect((await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: shop.apiKey, body: { profile_id: 'p-nohost', profile_key: PROFILE_KEY } })).status).toBe(200);
+    expect(
+      (await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: shop.apiKey, body: { profile_id: 'p-nohost', profile_key: PROFILE_KEY } })).status,
+    ).toBe(200);
     const before = await t.request('GET', '/sandbox/control/stats');
     const created = await t.request('POST', '/v1/orders', { token: shop.apiKey, body: { provider: 'raksmeypay', amount: '2.00', reference: 'NOHOST-2' } });
     expect({ status: created.status, code: created.json.code }).toEqual({ status: 422, code: 'provider_account_incomplete' });
@@ -223,7 +253,12 @@ describe('RaksmeyPay end to end through the sandbox', () => {
       const shape = async (path: string) => {
         const res = await t.request('GET', path);
         const detail = typeof res.json.detail === 'string' ? res.json.detail.replace(/is \d+ s old/, 'is N s old') : res.json.detail;
-        return { status: res.status, contentType: res.headers.get('content-type'), cacheControl: res.headers.get('cache-control'), body: { ...res.json, detail, instance: undefined } };
+        return {
+          status: res.status,
+          contentType: res.headers.get('content-type'),
+          cacheControl: res.headers.get('cache-control'),
+          body: { ...res.json, detail, instance: undefined },
+        };
       };
       const unknownNumbers = ['999999999999', String(Number(known) + 1000000)];
       const forgeries = [

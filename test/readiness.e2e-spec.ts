@@ -111,6 +111,9 @@ describe('readiness follows the database', () => {
     const verified = await t.request('POST', `/v1/orders/${order.json.id}/verify`, { token: m.apiKey });
     expect(verified.status).toBe(200);
     expect(verified.json.status).toBe('PAID');
-    expect((await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [order.json.id])).rows.map((r) => r.type)).toEqual(['order.created', 'order.paid']);
+    expect((await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [order.json.id])).rows.map((r) => r.type)).toEqual([
+      'order.created',
+      'order.paid',
+    ]);
   });
 });

@@ -1,5 +1,15 @@
 import { ProviderLimits } from '../src/reconciliation/provider-limits';
-import { createOrders, CreatedOrder, expireInDb, FAST_SWEEP_ENV, manualRun, merchantWithEveryProvider, pay, sandboxCalls, statuses } from './helpers/reconciliation';
+import {
+  createOrders,
+  CreatedOrder,
+  expireInDb,
+  FAST_SWEEP_ENV,
+  manualRun,
+  merchantWithEveryProvider,
+  pay,
+  sandboxCalls,
+  statuses,
+} from './helpers/reconciliation';
 import { startTestApp, TestApp, TestMerchant } from './helpers/test-app';
 
 /**
@@ -33,7 +43,11 @@ describe('reconciliation under gateway faults', () => {
     return created;
   };
   const lastErrors = async (list: CreatedOrder[]) =>
-    (await t.db.query(`SELECT last_error, check_count, next_check_at > now() AS rescheduled FROM transactions WHERE order_id = ANY($1)`, [list.map((o) => o.id)])).rows;
+    (
+      await t.db.query(`SELECT last_error, check_count, next_check_at > now() AS rescheduled FROM transactions WHERE order_id = ANY($1)`, [
+        list.map((o) => o.id),
+      ])
+    ).rows;
 
   const cases = [
     { mode: 'timeout', provider: 'raksmeypay', error: /^timeout: /, others: ['bakongapi', 'bakong'] },
@@ -61,7 +75,10 @@ describe('reconciliation under gateway faults', () => {
       // Bounded by PROVIDER_TIMEOUT_MS (1.5 s in tests), not by the sandbox's 30 s hold.
       expect(Date.now() - started).toBeLessThan(10_000);
 
-      const now = await statuses(t, [...broken, ...healthy].map((o) => o.id));
+      const now = await statuses(
+        t,
+        [...broken, ...healthy].map((o) => o.id),
+      );
       for (const o of broken) expect(now.get(o.id)!.status).toBe('PENDING');
       for (const o of healthy) expect(now.get(o.id)!.status).toBe('PAID');
       for (const row of await lastErrors(broken)) {
@@ -74,7 +91,10 @@ describe('reconciliation under gateway faults', () => {
       t.app.get(ProviderLimits).reset();
       const recovered = await manualRun(t);
       expect(recovered).toMatchObject({ paid: 4, errors: 0 });
-      const after = await statuses(t, broken.map((o) => o.id));
+      const after = await statuses(
+        t,
+        broken.map((o) => o.id),
+      );
       expect(broken.map((o) => after.get(o.id)!.status)).toEqual(['PAID', 'PAID', 'PAID', 'PAID']);
       expect(after.get(broken[0].id)!.flags).toEqual(['late_payment']);
       expect((await lastErrors(broken)).every((r) => r.last_error === null)).toBe(true);
@@ -85,7 +105,9 @@ describe('reconciliation under gateway faults', () => {
     const [order] = await paidOrders('bakongapi', 1);
     await t.request('POST', '/sandbox/control/faults', { body: { provider: 'bakongapi', mode: 'http429' } });
     await manualRun(t);
-    const { rows } = await t.db.query(`SELECT EXTRACT(EPOCH FROM next_check_at - last_checked_at)::int AS wait FROM transactions WHERE order_id = $1`, [order.id]);
+    const { rows } = await t.db.query(`SELECT EXTRACT(EPOCH FROM next_check_at - last_checked_at)::int AS wait FROM transactions WHERE order_id = $1`, [
+      order.id,
+    ]);
     expect(rows[0].wait).toBeGreaterThanOrEqual(29);
   });
 
@@ -108,13 +130,19 @@ describe('reconciliation under gateway faults', () => {
     expect(skipped).toHaveLength(40 - calls);
     // A skipped transaction was not checked: its count is unchanged.
     expect(skipped.every((r) => r.check_count === 0)).toBe(true);
-    const now = await statuses(t, [...broken, ...healthy].map((o) => o.id));
+    const now = await statuses(
+      t,
+      [...broken, ...healthy].map((o) => o.id),
+    );
     expect(healthy.every((o) => now.get(o.id)!.status === 'PAID')).toBe(true);
     expect(broken.every((o) => now.get(o.id)!.status === 'PENDING')).toBe(true);
   });
 
   it('flags a late payment (paid after expires_at) and an amount mismatch (not PAID), each once', async () => {
-    const [late, wrong, wrongBatch] = [...(await createOrders(t, m, 'raksmeypay', 2, { expires_in: 3600 })), ...(await createOrders(t, m, 'bakong', 1, { expires_in: 3600 }))];
+    const [late, wrong, wrongBatch] = [
+      ...(await createOrders(t, m, 'raksmeypay', 2, { expires_in: 3600 })),
+      ...(await createOrders(t, m, 'bakong', 1, { expires_in: 3600 })),
+    ];
     await expireInDb(t, [late.id]);
     await pay(t, late);
     await pay(t, wrong, '1.00');
@@ -135,7 +163,9 @@ describe('reconciliation under gateway faults', () => {
     const final = await manualRun(t);
     expect(final).toMatchObject({ expired: 1, flagged: 0, paid: 0 });
     expect((await statuses(t, [wrong.id])).get(wrong.id)).toEqual({ status: 'EXPIRED', flags: ['amount_mismatch'] });
-    const { rows } = await t.db.query(`SELECT order_id, type FROM events WHERE order_id = ANY($1) AND type <> 'order.created' ORDER BY order_id, sequence`, [[late.id, wrong.id, wrongBatch.id]]);
+    const { rows } = await t.db.query(`SELECT order_id, type FROM events WHERE order_id = ANY($1) AND type <> 'order.created' ORDER BY order_id, sequence`, [
+      [late.id, wrong.id, wrongBatch.id],
+    ]);
     expect(rows.filter((r) => r.order_id === late.id).map((r) => r.type)).toEqual(['order.paid']);
     expect(rows.filter((r) => r.order_id === wrong.id).map((r) => r.type)).toEqual(['order.flagged', 'order.expired']);
     expect(rows.filter((r) => r.order_id === wrongBatch.id).map((r) => r.type)).toEqual(['order.flagged']);

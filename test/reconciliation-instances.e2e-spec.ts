@@ -25,13 +25,17 @@ describe('reconciliation with two instances on one database', () => {
     await a?.close();
   });
 
-  const dueNow = (t: TestApp, orderIds: string[]) => t.db.query(`UPDATE transactions SET next_check_at = now() - interval '1 second' WHERE order_id = ANY($1)`, [orderIds]);
+  const dueNow = (t: TestApp, orderIds: string[]) =>
+    t.db.query(`UPDATE transactions SET next_check_at = now() - interval '1 second' WHERE order_id = ANY($1)`, [orderIds]);
 
   it('two sweepers at the same time: calls = transactions checked, none checked twice, one order.paid per order', async () => {
     const orders = await createOrders(a, m, 'raksmeypay', 300, { expires_in: 3600 });
     const toPay = orders.filter((_, i) => i % 3 === 1);
     for (const o of toPay) await pay(a, o);
-    await dueNow(a, orders.map((o) => o.id));
+    await dueNow(
+      a,
+      orders.map((o) => o.id),
+    );
     await a.request('DELETE', '/sandbox/control/stats');
 
     const [runA, runB] = await Promise.all([a.app.get(SweeperService).run('scheduled'), b.app.get(SweeperService).run('scheduled')]);
@@ -52,7 +56,10 @@ describe('reconciliation with two instances on one database', () => {
     const { rows: paidEvents } = await a.db.query(`SELECT order_id, count(*)::int AS n FROM events WHERE type = 'order.paid' GROUP BY order_id`);
     expect(paidEvents).toHaveLength(100);
     expect(paidEvents.every((r) => r.n === 1)).toBe(true);
-    const now = await statuses(a, orders.map((o) => o.id));
+    const now = await statuses(
+      a,
+      orders.map((o) => o.id),
+    );
     expect(toPay.every((o) => now.get(o.id)!.status === 'PAID')).toBe(true);
     expect([...now.values()].filter((s) => s.status === 'PAID')).toHaveLength(100);
   });
@@ -62,8 +69,12 @@ describe('reconciliation with two instances on one database', () => {
     for (const o of orders) await pay(a, o);
     const ids = orders.map((o) => o.id);
     // A sweeper that crashed mid-batch: its leases still run for a while.
-    await a.db.query(`UPDATE transactions SET claimed_until = now() + interval '5 minutes', claimed_by = 'run_crashed' WHERE order_id = ANY($1)`, [ids.slice(0, 3)]);
-    await a.db.query(`UPDATE transactions SET claimed_until = now() - interval '1 second', claimed_by = 'run_crashed' WHERE order_id = ANY($1)`, [ids.slice(3)]);
+    await a.db.query(`UPDATE transactions SET claimed_until = now() + interval '5 minutes', claimed_by = 'run_crashed' WHERE order_id = ANY($1)`, [
+      ids.slice(0, 3),
+    ]);
+    await a.db.query(`UPDATE transactions SET claimed_until = now() - interval '1 second', claimed_by = 'run_crashed' WHERE order_id = ANY($1)`, [
+      ids.slice(3),
+    ]);
     await dueNow(a, ids);
 
     const run = await b.app.get(SweeperService).run('scheduled');
@@ -85,7 +96,9 @@ describe('reconciliation with two instances on one database', () => {
          ('run_live_instance_00000000', 'scheduled', 'running', 'live-host:1', now() - interval '10 minutes', now() - interval '5 seconds')`,
     );
     await b.app.get(SweeperService).run('scheduled');
-    const { rows } = await a.db.query(`SELECT id, status, finished_at IS NOT NULL AS finished, error FROM reconciliation_runs WHERE id LIKE 'run_%_instance_%' ORDER BY id`);
+    const { rows } = await a.db.query(
+      `SELECT id, status, finished_at IS NOT NULL AS finished, error FROM reconciliation_runs WHERE id LIKE 'run_%_instance_%' ORDER BY id`,
+    );
     expect(rows).toEqual([
       { id: 'run_killed_instance_000000', status: 'interrupted', finished: true, error: expect.stringMatching(/stopped without finishing/) },
       { id: 'run_live_instance_00000000', status: 'running', finished: false, error: null },
@@ -132,13 +145,24 @@ describe('reconciliation with two instances on one database', () => {
         status = (await statuses(a, [order.id])).get(order.id)!.status;
       }
       expect(status).toBe('PAID');
-      const loop = d.app.get(Heartbeats).status().find((l) => l.name === SWEEPER_LOOP);
+      const loop = d.app
+        .get(Heartbeats)
+        .status()
+        .find((l) => l.name === SWEEPER_LOOP);
       expect(loop).toMatchObject({ fresh: true });
-      const { rows } = await a.db.query(`SELECT count(*)::int AS n FROM reconciliation_runs WHERE trigger = 'scheduled' AND status = 'completed' AND instance LIKE '%:' || $1`, [String(process.pid)]);
+      const { rows } = await a.db.query(
+        `SELECT count(*)::int AS n FROM reconciliation_runs WHERE trigger = 'scheduled' AND status = 'completed' AND instance LIKE '%:' || $1`,
+        [String(process.pid)],
+      );
       expect(rows[0].n).toBeGreaterThan(0);
     } finally {
       await d.close();
     }
-    expect(d.app.get(Heartbeats).status().find((l) => l.name === SWEEPER_LOOP)).toBeUndefined();
+    expect(
+      d.app
+        .get(Heartbeats)
+        .status()
+        .find((l) => l.name === SWEEPER_LOOP),
+    ).toBeUndefined();
   });
 });

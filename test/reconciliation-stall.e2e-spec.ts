@@ -58,7 +58,10 @@ describe('one merchant cannot stall reconciliation for all', () => {
     while (Date.now() < until) {
       readiness.push((await t.request('GET', '/health/ready')).status);
       status = (await statuses(t, [paid.id])).get(paid.id)!.status;
-      const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM reconciliation_runs WHERE trigger = 'scheduled' AND status = 'completed' AND started_at >= $1`, [since]);
+      const { rows } = await t.db.query(
+        `SELECT count(*)::int AS n FROM reconciliation_runs WHERE trigger = 'scheduled' AND status = 'completed' AND started_at >= $1`,
+        [since],
+      );
       finishedRuns = rows[0].n;
       if (status === 'PAID' && finishedRuns >= 3) break;
       await new Promise((r) => setTimeout(r, 200));
@@ -68,13 +71,21 @@ describe('one merchant cannot stall reconciliation for all', () => {
     // The run that met the 429s ended, and later ticks ran (not skipped behind a run that never ends).
     expect(finishedRuns).toBeGreaterThanOrEqual(3);
     expect(readiness.every((s) => s === 200)).toBe(true);
-    const { rows: running } = await t.db.query(`SELECT count(*)::int AS n FROM reconciliation_runs WHERE status = 'running' AND started_at < now() - interval '5 seconds'`);
+    const { rows: running } = await t.db.query(
+      `SELECT count(*)::int AS n FROM reconciliation_runs WHERE status = 'running' AND started_at < now() - interval '5 seconds'`,
+    );
     expect(running[0].n).toBe(0);
 
     // The greedy merchant's orders stay PENDING, rescheduled at most Retry-After's cap (60 s) out, not decades.
-    const now = await statuses(t, stalled.map((o) => o.id));
+    const now = await statuses(
+      t,
+      stalled.map((o) => o.id),
+    );
     expect(stalled.every((o) => now.get(o.id)!.status === 'PENDING')).toBe(true);
-    const { rows } = await t.db.query(`SELECT last_error, check_count, EXTRACT(EPOCH FROM next_check_at - now()) AS wait FROM transactions WHERE merchant_id = $1`, [evil.id]);
+    const { rows } = await t.db.query(
+      `SELECT last_error, check_count, EXTRACT(EPOCH FROM next_check_at - now()) AS wait FROM transactions WHERE merchant_id = $1`,
+      [evil.id],
+    );
     for (const row of rows) {
       expect(row.last_error).toMatch(/^(rate_limited|circuit_open|paused): /);
       expect(Number(row.wait)).toBeLessThanOrEqual(61);
@@ -105,7 +116,10 @@ describe('the time budget of a provider within a run', () => {
     // Due now, for the scheduled sweep (the budget bounds scheduled runs; an on-demand run checks everything).
     await t.db.query(`UPDATE transactions SET next_check_at = now() - interval '1 second' WHERE merchant_id = $1`, [shop.id]);
     const before = new Map(
-      (await t.db.query(`SELECT id, next_check_at FROM transactions WHERE merchant_id = $1`, [shop.id])).rows.map((r) => [r.id as string, (r.next_check_at as Date).getTime()]),
+      (await t.db.query(`SELECT id, next_check_at FROM transactions WHERE merchant_id = $1`, [shop.id])).rows.map((r) => [
+        r.id as string,
+        (r.next_check_at as Date).getTime(),
+      ]),
     );
 
     const run = await t.app.get(SweeperService).run('scheduled');
@@ -130,6 +144,15 @@ describe('the time budget of a provider within a run', () => {
     await t.request('DELETE', '/sandbox/control/faults');
     const rest = await manualRun(t);
     expect(rest).toMatchObject({ status: 'completed', paid: 20 - run.checked, errors: 0 });
-    expect([...(await statuses(t, orders.map((o) => o.id))).values()].every((o) => o.status === 'PAID')).toBe(true);
+    expect(
+      [
+        ...(
+          await statuses(
+            t,
+            orders.map((o) => o.id),
+          )
+        ).values(),
+      ].every((o) => o.status === 'PAID'),
+    ).toBe(true);
   });
 });

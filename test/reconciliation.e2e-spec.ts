@@ -1,5 +1,15 @@
 import { SweeperService } from '../src/reconciliation/sweeper.service';
-import { createOrders, CreatedOrder, expireInDb, FAST_SWEEP_ENV, manualRun, merchantWithEveryProvider, pay, sandboxCalls, statuses } from './helpers/reconciliation';
+import {
+  createOrders,
+  CreatedOrder,
+  expireInDb,
+  FAST_SWEEP_ENV,
+  manualRun,
+  merchantWithEveryProvider,
+  pay,
+  sandboxCalls,
+  statuses,
+} from './helpers/reconciliation';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestMerchant } from './helpers/test-app';
 
 /**
@@ -51,7 +61,17 @@ describe('reconciliation: one sweep over 300 PENDING orders across providers', (
     const run = await manualRun(t);
 
     // Providers without a verify API (ahnajak, checkout) are claimed and expired on time, never called.
-    expect(run).toMatchObject({ object: 'reconciliation_run', trigger: 'manual', status: 'completed', claimed: 300, checked: 240, paid: 100, expired: 50, flagged: 0, errors: 0 });
+    expect(run).toMatchObject({
+      object: 'reconciliation_run',
+      trigger: 'manual',
+      status: 'completed',
+      claimed: 300,
+      checked: 240,
+      paid: 100,
+      expired: 50,
+      flagged: 0,
+      errors: 0,
+    });
     expect(run.providers).toMatchObject({
       raksmeypay: { calls: 90, errors: 0 },
       bakongapi: { calls: 60, errors: 0 },
@@ -65,19 +85,28 @@ describe('reconciliation: one sweep over 300 PENDING orders across providers', (
     // Counted on the gateways' side: one call per transaction, one per batch, none for the rest.
     expect(await sandboxCalls(t)).toEqual({ raksmeypay: 90, bakongapi: 60, bakong: 3 });
 
-    const now = await statuses(t, orders.map((o) => o.id));
+    const now = await statuses(
+      t,
+      orders.map((o) => o.id),
+    );
     for (const o of orders) {
       const expected = paid.has(o.id) ? 'PAID' : pastExpiry.has(o.id) ? 'EXPIRED' : 'PENDING';
       expect({ id: o.id, provider: o.provider, status: now.get(o.id)!.status }).toEqual({ id: o.id, provider: o.provider, status: expected });
       expect(now.get(o.id)!.flags).toEqual([]);
     }
-    const { rows: events } = await t.db.query(`SELECT type, count(*)::int AS n, count(DISTINCT order_id)::int AS orders FROM events WHERE type <> 'order.created' GROUP BY type ORDER BY type`);
+    const { rows: events } = await t.db.query(
+      `SELECT type, count(*)::int AS n, count(DISTINCT order_id)::int AS orders FROM events WHERE type <> 'order.created' GROUP BY type ORDER BY type`,
+    );
     expect(events).toEqual([
       { type: 'order.expired', n: 50, orders: 50 },
       { type: 'order.paid', n: 100, orders: 100 },
     ]);
     const sample = orders.find((o) => o.provider === 'bakong' && paid.has(o.id))!;
-    expect((await t.request('GET', `/v1/orders/${sample.id}`, { token: alpha.apiKey })).json).toMatchObject({ status: 'PAID', verification: 'provider_api', paid_amount: sample.amount });
+    expect((await t.request('GET', `/v1/orders/${sample.id}`, { token: alpha.apiKey })).json).toMatchObject({
+      status: 'PAID',
+      verification: 'provider_api',
+      paid_amount: sample.amount,
+    });
   });
 
   it('records each check on the transaction and schedules the next one with back-off, leases released', async () => {

@@ -30,7 +30,10 @@ describe('sandbox: never acts for accounts that do not point at it', () => {
   }
 
   async function order(m: TestMerchant, provider: string) {
-    const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider, amount: '12.50', reference: `real-${Date.now()}-${++seq}`, success_url: 'https://shop.example.com/thanks' } });
+    const res = await t.request('POST', '/v1/orders', {
+      token: m.apiKey,
+      body: { provider, amount: '12.50', reference: `real-${Date.now()}-${++seq}`, success_url: 'https://shop.example.com/thanks' },
+    });
     expect(res.status).toBe(201);
     return res.json;
   }
@@ -39,7 +42,14 @@ describe('sandbox: never acts for accounts that do not point at it', () => {
   async function untouched(m: TestMerchant, o: { id: string; transaction: { provider_reference: string } }, provider: string) {
     expect((await t.request('GET', `/v1/orders/${o.id}`, { token: m.apiKey })).json.status).toBe('PENDING');
     expect((await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [o.id])).rows.map((r) => r.type)).toEqual(['order.created']);
-    expect((await t.db.query(`SELECT count(*)::int AS n FROM sandbox_payments WHERE provider = $1 AND provider_reference = $2`, [provider, o.transaction.provider_reference])).rows[0].n).toBe(0);
+    expect(
+      (
+        await t.db.query(`SELECT count(*)::int AS n FROM sandbox_payments WHERE provider = $1 AND provider_reference = $2`, [
+          provider,
+          o.transaction.provider_reference,
+        ])
+      ).rows[0].n,
+    ).toBe(0);
   }
 
   describe.each([
@@ -91,7 +101,9 @@ describe('sandbox: never acts for accounts that do not point at it', () => {
     await configureRaksmeypay(t, m, 'sandbox-profile-key');
     const o = await order(m, 'raksmeypay');
     expect((await httpRequest(o.checkout_url, 'GET')).status).toBe(200);
-    expect((await t.request('POST', '/sandbox/control/pay', { body: { provider: 'raksmeypay', provider_reference: o.transaction.provider_reference } })).status).toBe(200);
+    expect(
+      (await t.request('POST', '/sandbox/control/pay', { body: { provider: 'raksmeypay', provider_reference: o.transaction.provider_reference } })).status,
+    ).toBe(200);
   });
 
   it('ahnajak (real host): control/pay answers 404, no webhook marks the order PAID, and the sandbox does not know the profile', async () => {
@@ -111,8 +123,13 @@ describe('sandbox: never acts for accounts that do not point at it', () => {
     const token = 'real-bakong-open-api-token';
     const m = await merchantWith('bakong', { account_id: 'real_shop@devb', merchant_name: 'Real Shop', merchant_city: 'Phnom Penh', token });
     const o = await order(m, 'bakong');
-    expect((await t.request('POST', '/sandbox/control/pay', { body: { provider: 'bakong', provider_reference: o.transaction.provider_reference } })).status).toBe(404);
-    const check = await t.request('POST', '/sandbox/bakong/v1/check_transaction_by_md5', { body: { md5: o.transaction.provider_reference }, headers: { authorization: `Bearer ${token}` } });
+    expect(
+      (await t.request('POST', '/sandbox/control/pay', { body: { provider: 'bakong', provider_reference: o.transaction.provider_reference } })).status,
+    ).toBe(404);
+    const check = await t.request('POST', '/sandbox/bakong/v1/check_transaction_by_md5', {
+      body: { md5: o.transaction.provider_reference },
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(check.status).toBe(401);
     await untouched(m, o, 'bakong');
   });
@@ -121,16 +138,27 @@ describe('sandbox: never acts for accounts that do not point at it', () => {
     await merchantWith('checkout', { api_key: 'real-checkout-key-0001', client_base_url: 'https://shop.example.com/api', base_url: 'https://pay.example.com' });
     const res = await t.request('POST', '/sandbox/checkout/api/v1/checkout', {
       headers: { authorization: 'Bearer real-checkout-key-0001' },
-      body: { amount: '12.50', client_base_url: 'https://shop.example.com/api', success_url: 'https://shop.example.com/ok', cancel_url: 'https://shop.example.com/no' },
+      body: {
+        amount: '12.50',
+        client_base_url: 'https://shop.example.com/api',
+        success_url: 'https://shop.example.com/ok',
+        cancel_url: 'https://shop.example.com/no',
+      },
     });
     expect(res.status).toBe(401);
-    expect((await t.db.query(`SELECT count(*)::int AS n FROM sandbox_checkout_sessions WHERE amount = '12.50' AND success_url = 'https://shop.example.com/ok'`)).rows[0].n).toBe(0);
+    expect(
+      (await t.db.query(`SELECT count(*)::int AS n FROM sandbox_checkout_sessions WHERE amount = '12.50' AND success_url = 'https://shop.example.com/ok'`))
+        .rows[0].n,
+    ).toBe(0);
   });
 
   it('an SMM panel at a real host: the simulated panel does not accept its key', async () => {
     const m = await t.createMerchant('real-panel');
     const apiKey = await configurePanel(t, m, 'perfectpanel', { api_url: 'https://panel.example.com/adminapi/v2' });
-    const res = await t.request('POST', '/sandbox/perfectpanel/adminapi/v2/payments/add', { headers: { 'x-api-key': apiKey }, body: { username: 'alice', amount: '5.00' } });
+    const res = await t.request('POST', '/sandbox/perfectpanel/adminapi/v2/payments/add', {
+      headers: { 'x-api-key': apiKey },
+      body: { username: 'alice', amount: '5.00' },
+    });
     expect(res.status).toBe(401);
     expect((await t.db.query(`SELECT count(*)::int AS n FROM sandbox_panel_payments WHERE merchant_id = $1`, [m.id])).rows[0].n).toBe(0);
   });

@@ -29,14 +29,18 @@ describe('several instances on one database', () => {
   let a: TestApp;
   let b: TestApp;
   let m: TestMerchant;
-  const eventTypes = async (t: TestApp, orderId: string) => (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [orderId])).rows.map((r) => r.type);
+  const eventTypes = async (t: TestApp, orderId: string) =>
+    (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [orderId])).rows.map((r) => r.type);
 
   beforeAll(async () => {
     databaseUrl = await createTestDatabase();
     [a, b] = await Promise.all([startTestApp({ databaseUrl }), startTestApp({ databaseUrl })]);
     m = await a.createMerchant('Two Door Cafe');
     // The gateway account points at B's sandbox, so A can be stopped while B's gateway keeps answering.
-    const put = await a.request('PUT', '/v1/provider-accounts/raksmeypay', { token: m.apiKey, body: { profile_id: 'p-scale', profile_key: PROFILE_KEY, base_url: `${b.url}/sandbox/raksmeypay` } });
+    const put = await a.request('PUT', '/v1/provider-accounts/raksmeypay', {
+      token: m.apiKey,
+      body: { profile_id: 'p-scale', profile_key: PROFILE_KEY, base_url: `${b.url}/sandbox/raksmeypay` },
+    });
     expect(put.status).toBe(200);
   });
   afterAll(async () => {
@@ -86,7 +90,8 @@ describe('several instances on one database', () => {
 
   it('a graceful stop finishes in-flight requests; a restarted instance loses nothing', async () => {
     const orders = [];
-    for (let i = 0; i < 3; i++) orders.push((await a.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '1.00', reference: `STOP-${i}` } })).json);
+    for (let i = 0; i < 3; i++)
+      orders.push((await a.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '1.00', reference: `STOP-${i}` } })).json);
     await b.request('POST', '/sandbox/control/pay', { body: { provider: 'raksmeypay', provider_reference: orders[0].transaction.provider_reference } });
     // The gateway is slow: the verify below is still in flight when A is told to stop.
     await b.request('POST', '/sandbox/control/faults', { body: { provider: 'raksmeypay', latency_ms: 800 } });

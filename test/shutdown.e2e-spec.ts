@@ -63,7 +63,10 @@ describe('SIGTERM on a running process', () => {
 
     const merchant = await httpRequest(`${url}/admin/merchants`, 'POST', { token: TEST_ADMIN_TOKEN, body: { name: 'Signal Shop' } });
     const key = merchant.json.api_key;
-    await httpRequest(`${url}/v1/provider-accounts/raksmeypay`, 'PUT', { token: key, body: { profile_id: 'p-sig', profile_key: 'sig-key-123', base_url: `${url}/sandbox/raksmeypay` } });
+    await httpRequest(`${url}/v1/provider-accounts/raksmeypay`, 'PUT', {
+      token: key,
+      body: { profile_id: 'p-sig', profile_key: 'sig-key-123', base_url: `${url}/sandbox/raksmeypay` },
+    });
     const order = (await httpRequest(`${url}/v1/orders`, 'POST', { token: key, body: { provider: 'raksmeypay', amount: '2.00', reference: 'SIG-1' } })).json;
     await httpRequest(`${url}/sandbox/control/pay`, 'POST', { body: { provider: 'raksmeypay', provider_reference: order.transaction.provider_reference } });
     await httpRequest(`${url}/sandbox/control/faults`, 'POST', { body: { provider: 'raksmeypay', latency_ms: 1500 } });
@@ -77,7 +80,10 @@ describe('SIGTERM on a running process', () => {
     expect(await exited).toBe(0);
 
     // JSON log lines (production format) for what happened, none of them a crash.
-    const json = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; msg: string });
+    const json = output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: string; msg: string });
     expect(json.some((l) => l.msg === 'request completed')).toBe(true);
     expect(json.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
     const rows = await db.query(`SELECT count(*)::int AS claimed FROM transactions WHERE claimed_until IS NOT NULL`);

@@ -22,7 +22,12 @@ describe('SMM top-up with the demo merchant and the background worker', () => {
   });
 
   it('credits the demo panel user within seconds of the payment', async () => {
-    expect(t.app.get(Heartbeats).status().map((h) => h.name)).toContain(HEARTBEAT_NAME);
+    expect(
+      t.app
+        .get(Heartbeats)
+        .status()
+        .map((h) => h.name),
+    ).toContain(HEARTBEAT_NAME);
     const demo = t.app.get(DemoSeeder).demo!;
     const panel = await t.request('GET', '/v1/smm-panel', { token: demo.api_key });
     expect(panel.json).toMatchObject({ type: 'perfectpanel', api_url: `${t.url}/sandbox/perfectpanel`, enabled: true, effective_provider: 'bakong' });
@@ -41,7 +46,9 @@ describe('SMM top-up with the demo merchant and the background worker', () => {
       credit = (await t.db.query('SELECT status FROM smm_credits WHERE order_id = $1', [orderId])).rows[0];
     }
     expect(credit?.status).toBe('done');
-    const users = await fetch(`${t.url}/sandbox/perfectpanel/adminapi/v2/users?username=demo_user`, { headers: { 'x-api-key': 'demo-perfectpanel-admin-api-key' } });
+    const users = await fetch(`${t.url}/sandbox/perfectpanel/adminapi/v2/users?username=demo_user`, {
+      headers: { 'x-api-key': 'demo-perfectpanel-admin-api-key' },
+    });
     expect((await users.json()).data.list).toEqual([{ username: 'demo_user', balance: '20.00' }]);
   });
 });

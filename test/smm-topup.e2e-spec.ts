@@ -25,7 +25,8 @@ describe('SMM top-up', () => {
   const panelPayments = async (merchantId: string, panel = 'perfectpanel') =>
     (await t.db.query('SELECT username, amount, memo FROM sandbox_panel_payments WHERE merchant_id = $1 AND panel = $2 ORDER BY id', [merchantId, panel])).rows;
   const balance = async (merchantId: string, username: string, panel = 'perfectpanel') =>
-    (await t.db.query('SELECT balance_minor FROM sandbox_panel_users WHERE merchant_id = $1 AND panel = $2 AND username = $3', [merchantId, panel, username])).rows[0]?.balance_minor;
+    (await t.db.query('SELECT balance_minor FROM sandbox_panel_users WHERE merchant_id = $1 AND panel = $2 AND username = $3', [merchantId, panel, username]))
+      .rows[0]?.balance_minor;
   /** Makes every pending credit due now (the back-off is minutes long). */
   const due = () => t.db.query(`UPDATE smm_credits SET next_attempt_at = now() WHERE status IN ('pending', 'attempting')`);
 
@@ -45,16 +46,30 @@ describe('SMM top-up', () => {
     it('stores the API key encrypted, masks it, and validates', async () => {
       const m = await t.createMerchant();
       expect((await t.request('GET', '/v1/smm-panel', { token: m.apiKey })).status).toBe(404);
-      const put = await t.request('PUT', '/v1/smm-panel', { token: m.apiKey, body: { type: 'perfectpanel', api_url: 'https://panel.example.com/', api_key: 'pp-secret-key-123456', enabled: true } });
+      const put = await t.request('PUT', '/v1/smm-panel', {
+        token: m.apiKey,
+        body: { type: 'perfectpanel', api_url: 'https://panel.example.com/', api_key: 'pp-secret-key-123456', enabled: true },
+      });
       expect(put.status).toBe(200);
-      expect(put.json).toMatchObject({ object: 'smm_panel', type: 'perfectpanel', api_url: 'https://panel.example.com', api_key: '••••3456', enabled: true, provider: null, effective_provider: null });
+      expect(put.json).toMatchObject({
+        object: 'smm_panel',
+        type: 'perfectpanel',
+        api_url: 'https://panel.example.com',
+        api_key: '••••3456',
+        enabled: true,
+        provider: null,
+        effective_provider: null,
+      });
       expect(put.json).toMatchObject({ min_amount: '1.00', max_amount: '1000.00', preset_amounts: [] });
       expect(put.json.widget_url).toBe(`${t.url}/topup/${m.id}?amount=10.00`);
       const row = (await t.db.query('SELECT api_key_sealed FROM smm_panels WHERE merchant_id = $1', [m.id])).rows[0];
       expect(row.api_key_sealed).toMatch(/^v1\./);
       expect(row.api_key_sealed).not.toContain('pp-secret-key');
       // The key may be omitted later to keep it.
-      const again = await t.request('PUT', '/v1/smm-panel', { token: m.apiKey, body: { type: 'socpanel', api_url: 'https://soc.example.com', enabled: false, provider: 'raksmeypay' } });
+      const again = await t.request('PUT', '/v1/smm-panel', {
+        token: m.apiKey,
+        body: { type: 'socpanel', api_url: 'https://soc.example.com', enabled: false, provider: 'raksmeypay' },
+      });
       expect(again.json).toMatchObject({ type: 'socpanel', api_key: '••••3456', enabled: false, provider: 'raksmeypay' });
       for (const body of [
         { type: 'wordpress', api_url: 'https://x.example.com', api_key: 'k', enabled: true },
@@ -74,9 +89,17 @@ describe('SMM top-up', () => {
     it('keeps the widget bounds and presets: decimal strings at the edge, minor units inside, validated together', async () => {
       const m = await t.createMerchant();
       const base = { type: 'perfectpanel', api_url: 'https://panel.example.com', api_key: 'pp-secret-key-123456', enabled: true };
-      const put = await t.request('PUT', '/v1/smm-panel', { token: m.apiKey, body: { ...base, min_amount: '2.5', max_amount: 50, preset_amounts: ['20', '5.00', 10] } });
+      const put = await t.request('PUT', '/v1/smm-panel', {
+        token: m.apiKey,
+        body: { ...base, min_amount: '2.5', max_amount: 50, preset_amounts: ['20', '5.00', 10] },
+      });
       expect(put.status).toBe(200);
-      expect(put.json).toMatchObject({ min_amount: '2.50', max_amount: '50.00', preset_amounts: ['5.00', '10.00', '20.00'], widget_url: `${t.url}/topup/${m.id}?amount=10.00` });
+      expect(put.json).toMatchObject({
+        min_amount: '2.50',
+        max_amount: '50.00',
+        preset_amounts: ['5.00', '10.00', '20.00'],
+        widget_url: `${t.url}/topup/${m.id}?amount=10.00`,
+      });
       const row = (await t.db.query('SELECT min_amount_minor, max_amount_minor, preset_amounts_minor FROM smm_panels WHERE merchant_id = $1', [m.id])).rows[0];
       expect(row).toEqual({ min_amount_minor: '250', max_amount_minor: '5000', preset_amounts_minor: ['500', '1000', '2000'] });
       for (const [extra, field] of [
@@ -211,7 +234,13 @@ describe('SMM top-up', () => {
       expect(location).toMatch(new RegExp(`^${t.url}/pay/ord_[0-9a-z]{26}\\?embed=1&lang=km$`));
       const orderId = /ord_[0-9a-z]{26}/.exec(location)![0];
       const order = (await t.db.query('SELECT provider, amount_minor, currency, metadata, customer FROM orders WHERE id = $1', [orderId])).rows[0];
-      expect(order).toEqual({ provider: 'bakongapi', amount_minor: '2500', currency: 'USD', metadata: { source: 'smm_topup', smm_user: 'bob', smm_email: 'bob@example.com' }, customer: { name: 'bob', email: 'bob@example.com' } });
+      expect(order).toEqual({
+        provider: 'bakongapi',
+        amount_minor: '2500',
+        currency: 'USD',
+        metadata: { source: 'smm_topup', smm_user: 'bob', smm_email: 'bob@example.com' },
+        customer: { name: 'bob', email: 'bob@example.com' },
+      });
       // The pay page of a top-up order lives in the panel's iframe.
       const page = await t.request('GET', `/pay/${orderId}?embed=1&lang=km`);
       expect(page.headers.get('content-security-policy')).toContain('frame-ancestors *');
@@ -257,7 +286,15 @@ describe('SMM top-up', () => {
       await configureKhqrProvider(t, m);
       await configurePanel(t, m);
       const orderId = await paidTopup(m, 'erin', '12.50');
-      expect(await credit(orderId)).toMatchObject({ status: 'pending', username: 'erin', email: 'erin@example.com', amount: '12.50', currency: 'USD', panel_type: 'perfectpanel', attempts: 0 });
+      expect(await credit(orderId)).toMatchObject({
+        status: 'pending',
+        username: 'erin',
+        email: 'erin@example.com',
+        amount: '12.50',
+        currency: 'USD',
+        panel_type: 'perfectpanel',
+        attempts: 0,
+      });
       expect(await worker.runOnce()).toEqual({ claimed: 1, done: 1, retrying: 0, failed: 0 });
       expect(await credit(orderId)).toMatchObject({ status: 'done', attempts: 1, last_outcome: null });
       expect(await panelPayments(m.id)).toEqual([{ username: 'erin', amount: '12.50', memo: memoFor(orderId) }]);
@@ -265,12 +302,25 @@ describe('SMM top-up', () => {
       // Nothing left to do; a second payment notification changes nothing.
       await due();
       expect(await worker.runOnce()).toEqual({ claimed: 0, done: 0, retrying: 0, failed: 0 });
-      await sandboxPay(t, 'bakongapi', (await t.db.query('SELECT provider_reference FROM transactions WHERE order_id = $1', [orderId])).rows[0].provider_reference);
+      await sandboxPay(
+        t,
+        'bakongapi',
+        (await t.db.query('SELECT provider_reference FROM transactions WHERE order_id = $1', [orderId])).rows[0].provider_reference,
+      );
       expect(Number((await t.db.query('SELECT count(*) FROM smm_credits WHERE order_id = $1', [orderId])).rows[0].count)).toBe(1);
       expect(await panelPayments(m.id)).toHaveLength(1);
       // The admin listing shows it.
       const list = await t.request('GET', `/admin/smm-credits?merchant_id=${m.id}`, { token: TEST_ADMIN_TOKEN });
-      expect(list.json.data).toEqual([expect.objectContaining({ object: 'smm_credit', order_id: orderId, status: 'done', username: 'erin', amount: '12.50', panel_payment_id: expect.any(String) })]);
+      expect(list.json.data).toEqual([
+        expect.objectContaining({
+          object: 'smm_credit',
+          order_id: orderId,
+          status: 'done',
+          username: 'erin',
+          amount: '12.50',
+          panel_payment_id: expect.any(String),
+        }),
+      ]);
     });
 
     it('PerfectPanel failing the first call: retried after a look-up, credited once', async () => {
@@ -300,7 +350,10 @@ describe('SMM top-up', () => {
         body: JSON.stringify({ username: 'gina', amount: 7, method: 'KHQR', memo: memoFor(orderId) }),
       });
       expect(call.status).toBe(200);
-      await t.db.query(`UPDATE smm_credits SET status = 'attempting', attempts = 1, last_outcome = 'unknown', next_attempt_at = now() - interval '1 second' WHERE order_id = $1`, [orderId]);
+      await t.db.query(
+        `UPDATE smm_credits SET status = 'attempting', attempts = 1, last_outcome = 'unknown', next_attempt_at = now() - interval '1 second' WHERE order_id = $1`,
+        [orderId],
+      );
       expect(await worker.runOnce()).toMatchObject({ claimed: 1, done: 1 });
       expect(await credit(orderId)).toMatchObject({ status: 'done', attempts: 2 });
       expect(await panelPayments(m.id)).toHaveLength(1);
@@ -358,7 +411,10 @@ describe('SMM top-up', () => {
       expect(await worker.runOnce()).toMatchObject({ failed: 1 });
       expect(await balance(m.id, 'ivy', 'socpanel')).toBe('400');
       // The merchant checked the panel: not credited. Now it may call.
-      await t.request('POST', `/admin/smm-credits/${unsure}/retry`, { token: TEST_ADMIN_TOKEN, body: { reason: 'checked the panel', confirmed_not_credited: true } });
+      await t.request('POST', `/admin/smm-credits/${unsure}/retry`, {
+        token: TEST_ADMIN_TOKEN,
+        body: { reason: 'checked the panel', confirmed_not_credited: true },
+      });
       expect(await worker.runOnce()).toMatchObject({ done: 1 });
       expect(await balance(m.id, 'ivy', 'socpanel')).toBe('1000');
     });
@@ -387,7 +443,8 @@ describe('SMM top-up: per-merchant cap on new orders', () => {
     await t.close();
   });
 
-  const topupOrders = async (merchantId: string) => Number((await t.db.query(`SELECT count(*) FROM orders WHERE merchant_id = $1 AND metadata->>'source' = 'smm_topup'`, [merchantId])).rows[0].count);
+  const topupOrders = async (merchantId: string) =>
+    Number((await t.db.query(`SELECT count(*) FROM orders WHERE merchant_id = $1 AND metadata->>'source' = 'smm_topup'`, [merchantId])).rows[0].count);
 
   it('over the cap: a 429 problem with Retry-After and nothing created; reuse and other merchants are not affected', async () => {
     const a = await t.createMerchant('Busy SMM');
@@ -418,7 +475,9 @@ describe('SMM top-up: per-merchant cap on new orders', () => {
     expect(await topupOrders(b.id)).toBe(1);
 
     // Once the window has passed (moved back here rather than waited for), new orders are accepted again.
-    await t.db.query(`UPDATE merchant_rate_windows SET window_start = now() - interval '61 seconds' WHERE merchant_id = $1 AND bucket = 'topup_create'`, [a.id]);
+    await t.db.query(`UPDATE merchant_rate_windows SET window_start = now() - interval '61 seconds' WHERE merchant_id = $1 AND bucket = 'topup_create'`, [
+      a.id,
+    ]);
     expect((await postTopup(t, a.id, { amount: '10', u: 'user4' })).status).toBe(303);
     expect(await topupOrders(a.id)).toBe(4);
   });

@@ -33,11 +33,16 @@ describe('sandbox webhook inbox (demo merchant)', () => {
   });
 
   it('a new order shows up in the inbox as a verified, signed delivery', async () => {
-    const created = await t.request('POST', '/v1/orders', { token: apiKey, body: { provider: 'raksmeypay', amount: '2.50', reference: `inbox-${Date.now()}` } });
+    const created = await t.request('POST', '/v1/orders', {
+      token: apiKey,
+      body: { provider: 'raksmeypay', amount: '2.50', reference: `inbox-${Date.now()}` },
+    });
     expect(created.status).toBe(201);
     const entry = await waitFor(async () => {
       const inbox = await t.request('GET', `/sandbox/webhook-inbox?merchant_id=${merchantId}`);
-      return (inbox.json.data as { type: string; body: { data: { order: { id: string } } } }[]).find((e) => e.type === 'order.created' && e.body.data.order.id === created.json.id);
+      return (inbox.json.data as { type: string; body: { data: { order: { id: string } } } }[]).find(
+        (e) => e.type === 'order.created' && e.body.data.order.id === created.json.id,
+      );
     }, 10_000);
     const event = (await t.request('GET', `/v1/events?limit=1`, { token: apiKey })).json.data[0];
     expect(entry).toMatchObject({ verified: true, verification_error: null, merchant_id: merchantId, webhook_id: event.id, body: event });
@@ -47,7 +52,12 @@ describe('sandbox webhook inbox (demo merchant)', () => {
     const body = JSON.stringify({ id: 'evt_forged', type: 'order.paid', data: {} });
     const res = await t.request('POST', '/sandbox/webhook-inbox', {
       rawBody: body,
-      headers: { 'content-type': 'application/json', 'webhook-id': 'evt_forged', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'evt_forged',
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        'webhook-signature': 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      },
     });
     expect(res.status).toBe(400);
     expect(res.json.code).toBe('invalid_signature');
@@ -66,7 +76,12 @@ describe('sandbox webhook inbox (demo merchant)', () => {
     const signature = new Webhook(endpoint.json.secret).sign('evt_lookalike', timestamp, body);
     const res = await t.request('POST', '/sandbox/webhook-inbox', {
       rawBody: body,
-      headers: { 'content-type': 'application/json', 'webhook-id': 'evt_lookalike', 'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)), 'webhook-signature': signature },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'evt_lookalike',
+        'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+        'webhook-signature': signature,
+      },
     });
     expect(res.status).toBe(400);
     expect((await t.request('GET', '/sandbox/webhook-inbox')).json.data[0]).toMatchObject({ webhook_id: 'evt_lookalike', verified: false, merchant_id: null });

@@ -44,7 +44,10 @@ describe('webhook dispatcher (background loop)', () => {
   }
 
   async function order(t: TestApp, m: TestMerchant): Promise<string> {
-    const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '5.00', reference: `disp-${Date.now()}-${refSeq++}` } });
+    const res = await t.request('POST', '/v1/orders', {
+      token: m.apiKey,
+      body: { provider: 'raksmeypay', amount: '5.00', reference: `disp-${Date.now()}-${refSeq++}` },
+    });
     expect(res.status).toBe(201);
     return res.json.id;
   }
@@ -59,7 +62,12 @@ describe('webhook dispatcher (background loop)', () => {
     const t = await start(LOOP_ENV);
     const dispatcher = t.app.get(WebhookDispatcher);
     await waitFor(() => dispatcher.listening, 5000);
-    expect(t.app.get(Heartbeats).status().find((l) => l.name === 'webhook-dispatcher')).toMatchObject({ fresh: true });
+    expect(
+      t.app
+        .get(Heartbeats)
+        .status()
+        .find((l) => l.name === 'webhook-dispatcher'),
+    ).toMatchObject({ fresh: true });
     const m = await setup(t, '/latency');
     for (let i = 0; i < 10; i++) {
       await order(t, m);
@@ -69,7 +77,9 @@ describe('webhook dispatcher (background loop)', () => {
     const created = new Map<string, number>(
       (await t.db.query(`SELECT id, created_at FROM events WHERE merchant_id = $1`, [m.id])).rows.map((r) => [r.id, new Date(r.created_at).getTime()]),
     );
-    const latencies = onPath('/latency').map((d) => d.receivedAt - (created.get(d.webhookId) ?? 0)).sort((a, b) => a - b);
+    const latencies = onPath('/latency')
+      .map((d) => d.receivedAt - (created.get(d.webhookId) ?? 0))
+      .sort((a, b) => a - b);
     expect(onPath('/latency').every((d) => d.verifiedWith)).toBe(true);
     // Loose: the benchmark measures it properly. A one-minute poll interval means NOTIFY did the waking.
     expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(1000);
@@ -81,7 +91,9 @@ describe('webhook dispatcher (background loop)', () => {
     const t = apps[0];
     const dispatcher = t.app.get(WebhookDispatcher);
     const m = await setup(t, '/relisten');
-    const killed = await t.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN webhook_deliveries'`);
+    const killed = await t.db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN webhook_deliveries'`,
+    );
     expect(killed.rowCount).toBeGreaterThanOrEqual(1);
     await waitFor(() => !dispatcher.listening, 5000);
     await waitFor(() => dispatcher.listening, 10_000);
@@ -102,7 +114,9 @@ describe('webhook dispatcher (background loop)', () => {
     await sleep(200);
     const got = onPath('/shared');
     expect(got.map((d) => d.webhookId).sort()).toEqual(ids);
-    const attemptNumbers = (await a.db.query(`SELECT DISTINCT a.attempt FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.merchant_id = $1`, [m.id])).rows;
+    const attemptNumbers = (
+      await a.db.query(`SELECT DISTINCT a.attempt FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.merchant_id = $1`, [m.id])
+    ).rows;
     expect(attemptNumbers).toEqual([{ attempt: 1 }]);
     const [byA, byB] = [a.app.get(WebhookDispatcher).attemptsMade, b.app.get(WebhookDispatcher).attemptsMade];
     expect(byA + byB).toBe(40);
@@ -130,7 +144,11 @@ describe('webhook dispatcher (background loop)', () => {
       expect(deliveredBefore).toBeLessThan(24);
 
       const second = await start(LOOP_ENV, databaseUrl);
-      await waitFor(async () => (await second.db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE merchant_id = $1 AND status = 'delivered'`, [m.id])).rows[0].n === 24, 20_000);
+      await waitFor(
+        async () =>
+          (await second.db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE merchant_id = $1 AND status = 'delivered'`, [m.id])).rows[0].n === 24,
+        20_000,
+      );
       const got = onPath('/restart');
       expect(new Set(got.map((d) => d.webhookId))).toEqual(new Set(ids));
       expect(got.every((d) => d.verifiedWith && d.body.id === d.webhookId)).toBe(true);

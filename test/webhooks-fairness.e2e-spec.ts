@@ -82,7 +82,10 @@ describe('webhook dispatch fairness: per-endpoint caps, merchants served in turn
   async function orders(t: TestApp, m: TestMerchant, n: number): Promise<void> {
     await Promise.all(
       Array.from({ length: n }, async () => {
-        const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '5.00', reference: `fair-${Date.now()}-${refSeq++}` } });
+        const res = await t.request('POST', '/v1/orders', {
+          token: m.apiKey,
+          body: { provider: 'raksmeypay', amount: '5.00', reference: `fair-${Date.now()}-${refSeq++}` },
+        });
         expect(res.status).toBe(201);
       }),
     );
@@ -92,7 +95,14 @@ describe('webhook dispatch fairness: per-endpoint caps, merchants served in turn
     const TIMEOUT_MS = 4000;
     // 8 slots: a merchant may hold 4 (half); an endpoint 2.
     const t = await startTestApp({
-      env: { BACKGROUND_JOBS: 'true', WEBHOOK_CONCURRENCY: '8', WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS), WEBHOOK_POLL_INTERVAL_MS: '100', WEBHOOK_RETRY_SCHEDULE_MS: '100,100,100,100,100,100,100,100,100,100' },
+      env: {
+        BACKGROUND_JOBS: 'true',
+        WEBHOOK_CONCURRENCY: '8',
+        WEBHOOK_ENDPOINT_CONCURRENCY: '2',
+        WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+        WEBHOOK_POLL_INTERVAL_MS: '100',
+        WEBHOOK_RETRY_SCHEDULE_MS: '100,100,100,100,100,100,100,100,100,100',
+      },
     });
     apps.push(t);
     await waitFor(() => t.app.get(WebhookDispatcher).listening, 5000);
@@ -120,7 +130,9 @@ describe('webhook dispatch fairness: per-endpoint caps, merchants served in turn
     // At the receiver: never more than 2 requests open per endpoint, and A as a whole never past half the slots.
     for (const p of tarpits) expect(receiver.maxOpen.get(p)).toBeLessThanOrEqual(2);
     expect(aOpen()).toBeLessThanOrEqual(4);
-    const inFlight = (await t.db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE merchant_id = $1 AND status = 'delivering' AND next_attempt_at > now()`, [a.id])).rows[0].n;
+    const inFlight = (
+      await t.db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE merchant_id = $1 AND status = 'delivering' AND next_attempt_at > now()`, [a.id])
+    ).rows[0].n;
     expect(inFlight).toBeLessThanOrEqual(4);
     for (const p of tarpits) receiver.tarpits.delete(p);
   });
@@ -152,7 +164,13 @@ describe('webhook dispatch fairness: per-endpoint caps, merchants served in turn
     expect(opened.consecutive_failures).toBeGreaterThanOrEqual(BREAKER_FAILURES);
     // Open: let the attempts still on the wire end, then nothing more arrives until the cool-down is over.
     await waitFor(() => (receiver.open.get(path) ?? 0) === 0, 5000);
-    const attempts = async () => (await t.db.query(`SELECT sum(attempts)::int AS n, count(*) FILTER (WHERE status = 'dead')::int AS dead FROM webhook_deliveries WHERE endpoint_id = $1`, [c.endpoints[0]])).rows[0];
+    const attempts = async () =>
+      (
+        await t.db.query(
+          `SELECT sum(attempts)::int AS n, count(*) FILTER (WHERE status = 'dead')::int AS dead FROM webhook_deliveries WHERE endpoint_id = $1`,
+          [c.endpoints[0]],
+        )
+      ).rows[0];
     await waitFor(async () => (await attempts()).n === receiver.on(path).length, 5000);
     const arrived = receiver.on(path).length;
     const before = await attempts();
@@ -165,7 +183,12 @@ describe('webhook dispatch fairness: per-endpoint caps, merchants served in turn
 
     // The endpoint recovers: after the cool-down one probe gets through, its answer closes the breaker, the backlog follows.
     receiver.tarpits.delete(path);
-    await waitFor(async () => (await t.db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'delivered'`, [c.endpoints[0]])).rows[0].n === 10, 15_000);
+    await waitFor(
+      async () =>
+        (await t.db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'delivered'`, [c.endpoints[0]])).rows[0].n ===
+        10,
+      15_000,
+    );
     const reopened = receiver.on(path).slice(arrived);
     expect(reopened[0].at).toBeGreaterThanOrEqual(until - 50);
     expect(await endpoint()).toEqual({ consecutive_failures: 0, paused_until: null });

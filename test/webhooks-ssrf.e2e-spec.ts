@@ -30,7 +30,10 @@ describe('webhooks: SSRF guard (sandbox off)', () => {
   }
 
   async function order(t: TestApp, m: TestMerchant): Promise<void> {
-    const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '1.00', reference: `ssrf-${Date.now()}-${refSeq++}` } });
+    const res = await t.request('POST', '/v1/orders', {
+      token: m.apiKey,
+      body: { provider: 'raksmeypay', amount: '1.00', reference: `ssrf-${Date.now()}-${refSeq++}` },
+    });
     expect(res.status).toBe(201);
   }
 
@@ -65,9 +68,15 @@ describe('webhooks: SSRF guard (sandbox off)', () => {
 
     it('a gateway base_url whose name resolves to an internal address: the 502 says "not allowed", not the address', async () => {
       const m = await t.createMerchant();
-      const put = await t.request('PUT', '/v1/provider-accounts/raksmeypay', { token: m.apiKey, body: { profile_id: 'p-ssrf', profile_key: 'k-ssrf-000000000001', base_url: `http://localhost:${receiver.port}` } });
+      const put = await t.request('PUT', '/v1/provider-accounts/raksmeypay', {
+        token: m.apiKey,
+        body: { profile_id: 'p-ssrf', profile_key: 'k-ssrf-000000000001', base_url: `http://localhost:${receiver.port}` },
+      });
       expect(put.status).toBe(200);
-      const created = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '1.00', reference: `ssrf-verify-${refSeq++}` } });
+      const created = await t.request('POST', '/v1/orders', {
+        token: m.apiKey,
+        body: { provider: 'raksmeypay', amount: '1.00', reference: `ssrf-verify-${refSeq++}` },
+      });
       const res = await t.request('POST', `/v1/orders/${created.json.id}/verify`, { token: m.apiKey });
       expect(res.status).toBe(502);
       expect(res.json.detail).toBe('raksmeypay: the gateway could not be reached (destination not allowed)');
@@ -80,7 +89,8 @@ describe('webhooks: SSRF guard (sandbox off)', () => {
       expect(created.status).toBe(201);
       await order(t, m);
       await t.app.get(WebhookDispatcher).runOnce();
-      const [row] = (await t.db.query(`SELECT status, attempts, last_status, last_error FROM webhook_deliveries WHERE endpoint_id = $1`, [created.json.id])).rows;
+      const [row] = (await t.db.query(`SELECT status, attempts, last_status, last_error FROM webhook_deliveries WHERE endpoint_id = $1`, [created.json.id]))
+        .rows;
       expect(row).toMatchObject({ status: 'failed', attempts: 1, last_status: null });
       expect(row.last_error).toBe('refused: destination not allowed');
       expect(receiver.received.filter((d) => d.path === '/ssrf-localhost')).toHaveLength(0);
@@ -113,7 +123,8 @@ describe('webhooks: SSRF guard (sandbox off)', () => {
       const m = await merchant(t);
       const created = await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url: receiver.url('/bounce') } });
       receiver.secrets.push(created.json.secret);
-      receiver.reply = ({ path }) => (path === '/bounce' ? { status: 302, headers: { location: `http://127.0.0.1:${receiver.port}/internal-admin` } } : { status: 200 });
+      receiver.reply = ({ path }) =>
+        path === '/bounce' ? { status: 302, headers: { location: `http://127.0.0.1:${receiver.port}/internal-admin` } } : { status: 200 };
       try {
         await order(t, m);
         await t.app.get(WebhookDispatcher).runOnce();
@@ -125,13 +136,16 @@ describe('webhooks: SSRF guard (sandbox off)', () => {
       expect(row).toEqual({ status: 'failed', last_status: 302 });
     });
 
-    it.each(['http://169.254.169.254/latest/meta-data/', 'http://[fe80::1]/x', 'http://[::ffff:169.254.169.254]/x'])('still refuses link-local %s', async (url) => {
-      const m = await merchant(t);
-      const res = await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url } });
-      expect(res.status).toBe(400);
-      expect(res.json.code).toBe('url_not_allowed');
-      expect(res.text).not.toMatch(ADDRESS_OR_RANGE);
-    });
+    it.each(['http://169.254.169.254/latest/meta-data/', 'http://[fe80::1]/x', 'http://[::ffff:169.254.169.254]/x'])(
+      'still refuses link-local %s',
+      async (url) => {
+        const m = await merchant(t);
+        const res = await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url } });
+        expect(res.status).toBe(400);
+        expect(res.json.code).toBe('url_not_allowed');
+        expect(res.text).not.toMatch(ADDRESS_OR_RANGE);
+      },
+    );
   });
 
   it('169.254.169.254 is reachable only when listed by address', async () => {
@@ -140,7 +154,9 @@ describe('webhooks: SSRF guard (sandbox off)', () => {
       const m = await merchant(t);
       expect((await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url: 'http://169.254.169.254/hooks' } })).status).toBe(201);
       expect((await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url: 'http://169.254.169.253/hooks' } })).status).toBe(400);
-      expect((await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url: `http://127.0.0.1:${receiver.port}/hooks` } })).status).toBe(400);
+      expect((await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url: `http://127.0.0.1:${receiver.port}/hooks` } })).status).toBe(
+        400,
+      );
     } finally {
       await t.close();
     }

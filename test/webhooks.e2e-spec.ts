@@ -50,7 +50,13 @@ describe('webhooks: endpoints, signed deliveries, retries, replay', () => {
     return res.json;
   }
 
-  const pay = (amountMinor = 1000): OrderCommand => ({ kind: 'pay', verification: 'provider_api', paidAmountMinor: amountMinor, paidCurrency: 'USD', paidAt: new Date() });
+  const pay = (amountMinor = 1000): OrderCommand => ({
+    kind: 'pay',
+    verification: 'provider_api',
+    paidAmountMinor: amountMinor,
+    paidCurrency: 'USD',
+    paidAt: new Date(),
+  });
 
   /** Runs the dispatcher by hand until `done` or the bound is hit, letting short retry delays pass. */
   async function pump(done: () => boolean | Promise<boolean>, maxRounds = 60): Promise<void> {
@@ -69,7 +75,10 @@ describe('webhooks: endpoints, signed deliveries, retries, replay', () => {
   describe('endpoints API', () => {
     it('creates an endpoint and shows the whsec_ secret exactly once', async () => {
       const m = await merchant();
-      const created = await t.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url: receiver.url('/api'), events: ['order.paid', 'order.created'] } });
+      const created = await t.request('POST', '/v1/webhook-endpoints', {
+        token: m.apiKey,
+        body: { url: receiver.url('/api'), events: ['order.paid', 'order.created'] },
+      });
       expect(created.status).toBe(201);
       expect(created.json).toMatchObject({ object: 'webhook_endpoint', url: receiver.url('/api'), events: ['order.created', 'order.paid'], status: 'enabled' });
       expect(created.json.id).toMatch(/^we_/);
@@ -159,7 +168,12 @@ describe('webhooks: endpoints, signed deliveries, retries, replay', () => {
       await transitions.apply(b.id, pay(), { actor: 'test' });
       await transitions.apply(b.id, { kind: 'expire' }, { actor: 'test' });
 
-      const events = (await t.request('GET', '/v1/events?limit=100', { token: m.apiKey })).json.data as { id: string; type: string; data: { order: { id: string } }; sequence: number }[];
+      const events = (await t.request('GET', '/v1/events?limit=100', { token: m.apiKey })).json.data as {
+        id: string;
+        type: string;
+        data: { order: { id: string } };
+        sequence: number;
+      }[];
       const summary = events.map((ev) => `${ev.data.order.id}:${ev.type}:${ev.sequence}`).sort();
       expect(summary).toEqual(
         [
@@ -207,14 +221,24 @@ describe('webhooks: endpoints, signed deliveries, retries, replay', () => {
       const rows = (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [o.id])).rows;
       expect(rows.map((r) => r.type)).toEqual(['order.created', 'order.paid']);
       await dispatcher.drain();
-      expect(onPath('/race').map((r) => r.body.type).sort()).toEqual(['order.created', 'order.paid']);
+      expect(
+        onPath('/race')
+          .map((r) => r.body.type)
+          .sort(),
+      ).toEqual(['order.created', 'order.paid']);
     });
 
     it('10 racing verify calls over HTTP after a sandbox payment produce one order.paid delivery', async () => {
       const m = await merchant();
       await endpoint(m, '/race-http');
-      const res = await t.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '10.00', reference: `wh-http-${refSeq++}` } });
-      expect((await t.request('POST', '/sandbox/control/pay', { body: { provider: 'raksmeypay', provider_reference: res.json.transaction.provider_reference } })).status).toBe(200);
+      const res = await t.request('POST', '/v1/orders', {
+        token: m.apiKey,
+        body: { provider: 'raksmeypay', amount: '10.00', reference: `wh-http-${refSeq++}` },
+      });
+      expect(
+        (await t.request('POST', '/sandbox/control/pay', { body: { provider: 'raksmeypay', provider_reference: res.json.transaction.provider_reference } }))
+          .status,
+      ).toBe(200);
       const verified = await Promise.all(Array.from({ length: 10 }, () => t.request('POST', `/v1/orders/${res.json.id}/verify`, { token: m.apiKey })));
       expect(verified.map((v) => v.json.status)).toEqual(Array(10).fill('PAID'));
       await dispatcher.drain();
@@ -323,7 +347,9 @@ describe('webhooks: endpoints, signed deliveries, retries, replay', () => {
 
       const listed = await t.request('GET', `/admin/webhook-deliveries?status=dead&merchant_id=${m.id}`, { token: TEST_ADMIN_TOKEN });
       expect(listed.status).toBe(200);
-      expect(listed.json.data).toEqual([expect.objectContaining({ id: row.id, status: 'dead', event_type: 'order.created', last_status: 500, next_attempt_at: null })]);
+      expect(listed.json.data).toEqual([
+        expect.objectContaining({ id: row.id, status: 'dead', event_type: 'order.created', last_status: 500, next_attempt_at: null }),
+      ]);
       expect((await t.request('GET', '/admin/webhook-deliveries?status=dead')).status).toBe(401);
       expect((await t.request('GET', '/admin/webhook-deliveries?status=lost', { token: TEST_ADMIN_TOKEN })).status).toBe(400);
       expect((await t.request('POST', '/admin/webhook-deliveries/whd_01jd0000000000000000000000/retry', { token: TEST_ADMIN_TOKEN })).status).toBe(404);
@@ -348,10 +374,16 @@ describe('webhooks: endpoints, signed deliveries, retries, replay', () => {
       const page1 = await t.request('GET', `/admin/webhook-deliveries?status=failed&endpoint_id=${ep.id}&limit=2`, { token: TEST_ADMIN_TOKEN });
       expect(page1.json.data).toHaveLength(2);
       expect(page1.json.has_more).toBe(true);
-      const page2 = await t.request('GET', `/admin/webhook-deliveries?status=failed&endpoint_id=${ep.id}&limit=2&starting_after=${page1.json.data[1].id}`, { token: TEST_ADMIN_TOKEN });
+      const page2 = await t.request('GET', `/admin/webhook-deliveries?status=failed&endpoint_id=${ep.id}&limit=2&starting_after=${page1.json.data[1].id}`, {
+        token: TEST_ADMIN_TOKEN,
+      });
       expect(page2.json.data).toHaveLength(1);
       expect(page2.json.has_more).toBe(false);
-      expect([...page1.json.data, ...page2.json.data].every((d: { status: string; last_status: number; url: string }) => d.status === 'failed' && d.last_status === 502 && d.url === receiver.url('/failing'))).toBe(true);
+      expect(
+        [...page1.json.data, ...page2.json.data].every(
+          (d: { status: string; last_status: number; url: string }) => d.status === 'failed' && d.last_status === 502 && d.url === receiver.url('/failing'),
+        ),
+      ).toBe(true);
       await t.request('DELETE', `/v1/webhook-endpoints/${ep.id}`, { token: m.apiKey });
     });
 

@@ -22,7 +22,12 @@ export interface BenchMerchant {
  * the sandbox on (the simulated gateways), warn-level logs, and rate limits raised so the load
  * generator measures the app rather than the limiter. Its RSS is sampled from outside.
  */
-export async function startBenchApp(opts: { databaseUrl: string; reconcileConcurrency: number; env?: Record<string, string>; nodeFlags?: string[] }): Promise<BenchApp> {
+export async function startBenchApp(opts: {
+  databaseUrl: string;
+  reconcileConcurrency: number;
+  env?: Record<string, string>;
+  nodeFlags?: string[];
+}): Promise<BenchApp> {
   const port = await freePort();
   const adminToken = `adm_bench_${randomBytes(16).toString('hex')}`;
   const service = await startService({
@@ -75,7 +80,11 @@ export async function createMerchant(app: BenchApp, name: string): Promise<Bench
   const merchant = { id: String(m.json.id), apiKey: String(m.json.api_key) };
   await api(app.url, 'PUT', '/v1/provider-accounts/raksmeypay', {
     token: merchant.apiKey,
-    body: { profile_id: `bench-${merchant.id.slice(-8)}`, profile_key: `bench-key-${randomBytes(8).toString('hex')}`, base_url: `${app.url}/sandbox/raksmeypay` },
+    body: {
+      profile_id: `bench-${merchant.id.slice(-8)}`,
+      profile_key: `bench-key-${randomBytes(8).toString('hex')}`,
+      base_url: `${app.url}/sandbox/raksmeypay`,
+    },
     expect: 200,
   });
   return merchant;

@@ -7,7 +7,12 @@ export interface JsonResponse {
 }
 
 /** One JSON request to the app; fails loudly on a status other than `expect`. */
-export async function api(base: string, method: string, path: string, opts: { token?: string; body?: unknown; expect?: number; timeoutMs?: number } = {}): Promise<JsonResponse> {
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; expect?: number; timeoutMs?: number } = {},
+): Promise<JsonResponse> {
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -24,7 +29,8 @@ export async function api(base: string, method: string, path: string, opts: { to
   } catch {
     json = undefined;
   }
-  if (opts.expect !== undefined && res.status !== opts.expect) throw new Error(`${method} ${path}: expected ${opts.expect}, got ${res.status} ${text.slice(0, 500)}`);
+  if (opts.expect !== undefined && res.status !== opts.expect)
+    throw new Error(`${method} ${path}: expected ${opts.expect}, got ${res.status} ${text.slice(0, 500)}`);
   return { status: res.status, json, text };
 }
 
@@ -42,7 +48,15 @@ export interface LoadResult {
 }
 
 /** An autocannon run from this process against loopback. */
-export async function load(opts: { url: string; connections: number; seconds: number; method?: string; headers?: Record<string, string>; body?: string; idReplacement?: boolean }): Promise<LoadResult> {
+export async function load(opts: {
+  url: string;
+  connections: number;
+  seconds: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  idReplacement?: boolean;
+}): Promise<LoadResult> {
   const r = await autocannon({
     url: opts.url,
     connections: opts.connections,

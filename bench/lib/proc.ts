@@ -27,7 +27,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Starts a Node script as a child process (so its RSS can be read from /proc) and waits
  * until `readyPath` answers on loopback. Fails with the child's output when it exits early.
  */
-export async function startService(opts: { name: string; script: string; env: Record<string, string>; port: number; readyPath: string; timeoutMs?: number; nodeFlags?: string[] }): Promise<Service> {
+export async function startService(opts: {
+  name: string;
+  script: string;
+  env: Record<string, string>;
+  port: number;
+  readyPath: string;
+  timeoutMs?: number;
+  nodeFlags?: string[];
+}): Promise<Service> {
   const child: ChildProcess = spawn(process.execPath, [...(opts.nodeFlags ?? []), ...nodeArgs(opts.script)], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },

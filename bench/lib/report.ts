@@ -103,7 +103,10 @@ export function renderMarkdown(r: BenchReport): string {
   lines.push('| # | Scenario | App | Baseline | Ratio | Target | Result |', '|---|---|---|---|---|---|---|');
   r.rows.forEach((row, i) => {
     const app = `${fmt(row.app)} ${row.unit}${row.appDetail ? ` (${row.appDetail})` : ''}`;
-    const base = row.baseline === null ? (row.baselineLabel ?? '—') : `${fmt(row.baseline)} ${row.unit}${row.baselineLabel ? ` — ${row.baselineLabel}` : ''}${row.baselineDetail ? ` (${row.baselineDetail})` : ''}`;
+    const base =
+      row.baseline === null
+        ? (row.baselineLabel ?? '—')
+        : `${fmt(row.baseline)} ${row.unit}${row.baselineLabel ? ` — ${row.baselineLabel}` : ''}${row.baselineDetail ? ` (${row.baselineDetail})` : ''}`;
     lines.push(`| ${i + 1} | ${row.scenario} | ${app} | ${base} | ${fmt(row.ratio)} | ${row.target.text} | ${row.met ? '✅ met' : '❌ missed'} |`);
   });
   lines.push('', '## Settings', '');
@@ -129,13 +132,21 @@ export function renderSvg(r: BenchReport): string {
   const height = top + r.rows.length * rowH + 40;
   const x = (score: number) => labelW + (Math.min(score, maxScore) / maxScore) * barW;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   parts.push(`<text x="12" y="22" font-size="15" font-weight="bold">khqr-orchestrator benchmarks${r.smoke ? ' (smoke)' : ''}: measured ÷ target</text>`);
-  parts.push(`<text x="12" y="40" fill="#555">${esc(`${r.machine.nproc} × ${r.machine.cpu}, ${r.machine.memoryGb} GB · commit ${r.commit} · ${r.finishedAt}`)}</text>`);
+  parts.push(
+    `<text x="12" y="40" fill="#555">${esc(`${r.machine.nproc} × ${r.machine.cpu}, ${r.machine.memoryGb} GB · commit ${r.commit} · ${r.finishedAt}`)}</text>`,
+  );
   for (const tick of [0, 0.5, 1, 1.5, 2]) {
-    parts.push(`<line x1="${x(tick)}" y1="${top - 6}" x2="${x(tick)}" y2="${top + r.rows.length * rowH}" stroke="${tick === 1 ? '#222' : '#ddd'}" stroke-width="${tick === 1 ? 2 : 1}"${tick === 1 ? '' : ' stroke-dasharray="3,3"'}/>`);
-    parts.push(`<text x="${x(tick)}" y="${top + r.rows.length * rowH + 16}" text-anchor="middle" fill="#555">${tick === 1 ? 'target' : tick}${tick === maxScore ? '+' : ''}</text>`);
+    parts.push(
+      `<line x1="${x(tick)}" y1="${top - 6}" x2="${x(tick)}" y2="${top + r.rows.length * rowH}" stroke="${tick === 1 ? '#222' : '#ddd'}" stroke-width="${tick === 1 ? 2 : 1}"${tick === 1 ? '' : ' stroke-dasharray="3,3"'}/>`,
+    );
+    parts.push(
+      `<text x="${x(tick)}" y="${top + r.rows.length * rowH + 16}" text-anchor="middle" fill="#555">${tick === 1 ? 'target' : tick}${tick === maxScore ? '+' : ''}</text>`,
+    );
   }
   r.rows.forEach((row, i) => {
     const y = top + i * rowH;

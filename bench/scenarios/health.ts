@@ -13,14 +13,23 @@ export async function frameworkOverhead(ctx: BenchContext): Promise<ScenarioResu
   const live = await api(app.url, 'GET', '/health/live');
   check(live.status === 200, `GET /health/live answered ${live.status} ${live.text.slice(0, 200)}`);
   const port = await freePort();
-  const bare = await startService({ name: 'bare-fastify', script: 'bench/bare-fastify.ts', port, readyPath: '/health/live', env: { NODE_ENV: 'production', PORT: String(port) } });
+  const bare = await startService({
+    name: 'bare-fastify',
+    script: 'bench/bare-fastify.ts',
+    port,
+    readyPath: '/health/live',
+    env: { NODE_ENV: 'production', PORT: String(port) },
+  });
   try {
     const appCpuUs: number[] = [];
     const run = async (url: string, seconds: number): Promise<LoadResult> => {
       const cpu0 = app.cpuMs();
       const r = await load({ url: `${url}/health/live`, connections: HEALTH_CONNECTIONS, seconds });
       if (url === app.url) appCpuUs.push(((app.cpuMs() - cpu0) * 1000) / r.ok);
-      check(r.non2xx === 0 && r.errors === 0 && r.timeouts === 0 && r.ok > 0, `GET ${url}/health/live under load: ${JSON.stringify(r.statusCodes)} errors ${r.errors} timeouts ${r.timeouts}`);
+      check(
+        r.non2xx === 0 && r.errors === 0 && r.timeouts === 0 && r.ok > 0,
+        `GET ${url}/health/live under load: ${JSON.stringify(r.statusCodes)} errors ${r.errors} timeouts ${r.timeouts}`,
+      );
       return r;
     };
     await run(app.url, sizes.warmupSeconds);

@@ -31,7 +31,14 @@ interface BareResult {
  * The physical limit: the same three rows (order, transaction, order.created event of the same
  * size) inserted by a bare `pg` client, one database transaction per order, `connections` at once.
  */
-export async function bareOrderInserts(databaseUrl: string, merchantId: string, sample: Record<string, unknown>, connections: number, seconds: number, tag: string): Promise<BareResult> {
+export async function bareOrderInserts(
+  databaseUrl: string,
+  merchantId: string,
+  sample: Record<string, unknown>,
+  connections: number,
+  seconds: number,
+  tag: string,
+): Promise<BareResult> {
   const pool = new Pool({ connectionString: databaseUrl, max: connections });
   let number = 800_000_000_000 + Math.floor(Math.random() * 1e9) * 100;
   let seq = 0;
@@ -55,7 +62,26 @@ export async function bareOrderInserts(databaseUrl: string, merchantId: string, 
           `INSERT INTO orders (id, merchant_id, reference, status, amount_minor, currency, provider, description, customer, metadata,
              success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink)
            VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18)`,
-          [orderId, merchantId, reference, 1250, 'USD', 'raksmeypay', sample.description, JSON.stringify(sample.customer), JSON.stringify(sample.metadata), null, null, sample.checkout_url, null, null, null, expires, now, null],
+          [
+            orderId,
+            merchantId,
+            reference,
+            1250,
+            'USD',
+            'raksmeypay',
+            sample.description,
+            JSON.stringify(sample.customer),
+            JSON.stringify(sample.metadata),
+            null,
+            null,
+            sample.checkout_url,
+            null,
+            null,
+            null,
+            expires,
+            now,
+            null,
+          ],
         );
         await client.query(
           `INSERT INTO transactions (id, number, order_id, merchant_id, provider, provider_reference, status, amount_minor, currency, wire_amount,
@@ -130,10 +156,16 @@ export async function orderCreation(ctx: BenchContext, merchant: BenchMerchant):
     const cpuPerOrder = (app.cpuMs() - cpu0) / r.ok;
     const after = await countOrders(ctx, merchant.id);
     const created = after.orders - before.orders;
-    check(r.non2xx === 0 && r.errors === 0 && r.timeouts === 0, `orders @${connections}: non-2xx ${r.non2xx} errors ${r.errors} timeouts ${r.timeouts} ${JSON.stringify(r.statusCodes)}`);
+    check(
+      r.non2xx === 0 && r.errors === 0 && r.timeouts === 0,
+      `orders @${connections}: non-2xx ${r.non2xx} errors ${r.errors} timeouts ${r.timeouts} ${JSON.stringify(r.statusCodes)}`,
+    );
     check(r.ok > 0, `orders @${connections}: no order was created`);
     check(created >= r.ok && created <= r.ok + connections, `orders @${connections}: ${r.ok} responses 201 but ${created} orders in the database`);
-    check(after.withoutTxn === 0 && after.withoutEvent === 0, `orders @${connections}: ${after.withoutTxn} orders without a PENDING transaction, ${after.withoutEvent} without order.created`);
+    check(
+      after.withoutTxn === 0 && after.withoutEvent === 0,
+      `orders @${connections}: ${after.withoutTxn} orders without a PENDING transaction, ${after.withoutEvent} without order.created`,
+    );
     ctx.log(`orders @${connections}: app ${round(r.rps)} /s p50 ${r.p50} p99 ${r.p99}, ${round(cpuPerOrder)} ms app CPU per order`);
 
     const bare = await bareOrderInserts(ctx.databaseUrl, merchant.id, sample.json, connections, sizes.loadSeconds, `bare${connections}-${Date.now()}`);

@@ -26,7 +26,12 @@ export async function retirePending(ctx: BenchContext): Promise<void> {
  * minus the order.created event, which a sweep never reads). Every PAID_EVERY-th is paid in the
  * sandbox ledger. Returns the provider references.
  */
-export async function insertPending(ctx: BenchContext, merchantId: string, provider: 'raksmeypay' | 'bakong', n: number): Promise<{ refs: string[]; paid: string[] }> {
+export async function insertPending(
+  ctx: BenchContext,
+  merchantId: string,
+  provider: 'raksmeypay' | 'bakong',
+  n: number,
+): Promise<{ refs: string[]; paid: string[] }> {
   const orderIds: string[] = [];
   const txnIds: string[] = [];
   const references: string[] = [];
@@ -92,7 +97,9 @@ async function sweep(ctx: BenchContext, merchant: BenchMerchant, provider: 'raks
   const cpuMsPerTxn = (app.cpuMs() - cpu0) / n;
   const run = res.json as Record<string, unknown> & { providers: Record<string, { calls: number; errors: number; p50_ms: number; p99_ms: number }> };
   const stats = run.providers?.[provider];
-  ctx.log(`reconciliation ${provider}: ${round(seconds)} s, run ${JSON.stringify({ claimed: run.claimed, checked: run.checked, paid: run.paid, errors: run.errors, stats })}`);
+  ctx.log(
+    `reconciliation ${provider}: ${round(seconds)} s, run ${JSON.stringify({ claimed: run.claimed, checked: run.checked, paid: run.paid, errors: run.errors, stats })}`,
+  );
 
   // Correctness: every transaction checked exactly once, every paid one PAID with its event, nothing left claimed.
   check(run.claimed === n && run.checked === n, `${provider} sweep: claimed ${String(run.claimed)} / checked ${String(run.checked)} of ${n}`);
@@ -110,8 +117,14 @@ async function sweep(ctx: BenchContext, merchant: BenchMerchant, provider: 'raks
   );
   const db = rows[0];
   check(db.checked_once === n, `${provider} sweep: ${db.checked_once} of ${n} transactions show exactly one check`);
-  check(db.paid === paid.length && db.paid_events === paid.length, `${provider} sweep: ${db.paid} PAID orders and ${db.paid_events} order.paid events, expected ${paid.length}`);
-  check(db.pending === n - paid.length && db.still_claimed === 0, `${provider} sweep: ${db.pending} still PENDING (expected ${n - paid.length}), ${db.still_claimed} still claimed`);
+  check(
+    db.paid === paid.length && db.paid_events === paid.length,
+    `${provider} sweep: ${db.paid} PAID orders and ${db.paid_events} order.paid events, expected ${paid.length}`,
+  );
+  check(
+    db.pending === n - paid.length && db.still_claimed === 0,
+    `${provider} sweep: ${db.pending} still PENDING (expected ${n - paid.length}), ${db.still_claimed} still claimed`,
+  );
   const runSeconds = (Date.parse(String(run.finished_at)) - Date.parse(String(run.started_at))) / 1000;
   return { n, calls, seconds, runSeconds, limitSeconds, cpuMsPerTxn, run };
 }

@@ -117,7 +117,14 @@ class Receiver {
  * as the outbox fan-out writes them (order, event with a full order view, delivery 'pending'),
  * plus the NOTIFY that wakes dispatchers. `dueAt` null: due now.
  */
-async function insertEvents(pool: Pool, merchantId: string, endpointId: string, sample: Record<string, unknown>, n: number, opts: { dueAt?: string; tag: string }): Promise<string[]> {
+async function insertEvents(
+  pool: Pool,
+  merchantId: string,
+  endpointId: string,
+  sample: Record<string, unknown>,
+  n: number,
+  opts: { dueAt?: string; tag: string },
+): Promise<string[]> {
   const orderIds = Array.from({ length: n }, () => newId('ord'));
   const eventIds = Array.from({ length: n }, () => newId('evt'));
   const deliveryIds = Array.from({ length: n }, () => newId('whd'));
@@ -197,12 +204,10 @@ export async function bareClaimAndMark(databaseUrl: string, expected: number): P
          WHERE id = $1 AND claimed_by = $2 AND status = 'delivering' RETURNING id`,
         [row.id, claimedBy, startedAt],
       );
-      await client.query(`INSERT INTO webhook_attempts (id, delivery_id, attempt, started_at, status, latency_ms, response_snippet, error) VALUES ($1, $2, $3, $4, 200, 1, 'ok', NULL)`, [
-        newId('wha'),
-        row.id,
-        row.attempts + 1,
-        startedAt,
-      ]);
+      await client.query(
+        `INSERT INTO webhook_attempts (id, delivery_id, attempt, started_at, status, latency_ms, response_snippet, error) VALUES ($1, $2, $3, $4, 200, 1, 'ok', NULL)`,
+        [newId('wha'), row.id, row.attempts + 1, startedAt],
+      );
       await client.query('COMMIT');
       marked += r.rowCount ?? 0;
     } finally {
@@ -295,7 +300,14 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
   try {
     const sample = await api(app.url, 'POST', '/v1/orders', {
       token: merchant.apiKey,
-      body: { provider: 'raksmeypay', amount: '12.50', reference: `wh-sample-${Date.now()}`, description: 'Bench order: 1 × coffee', customer: { name: 'Bench Customer', email: 'bench@example.com' }, metadata: { cart: 'c-123' } },
+      body: {
+        provider: 'raksmeypay',
+        amount: '12.50',
+        reference: `wh-sample-${Date.now()}`,
+        description: 'Bench order: 1 × coffee',
+        customer: { name: 'Bench Customer', email: 'bench@example.com' },
+        metadata: { cart: 'c-123' },
+      },
       expect: 201,
     });
     const endpoint = await api(app.url, 'POST', '/v1/webhook-endpoints', { token: merchant.apiKey, body: { url: receiver.url }, expect: 201 });
@@ -315,10 +327,19 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
     await new Promise((r) => setTimeout(r, 500));
     const rate = n / seconds;
     const verified = receiver.verified;
-    check(eventIds.every((id) => receiver.seen.get(id) === 1), `webhooks: not every event delivered exactly once (${[...receiver.seen.values()].filter((c) => c > 1).length} duplicated)`);
+    check(
+      eventIds.every((id) => receiver.seen.get(id) === 1),
+      `webhooks: not every event delivered exactly once (${[...receiver.seen.values()].filter((c) => c > 1).length} duplicated)`,
+    );
     check(receiver.seen.size === n && receiver.total === n, `webhooks: received ${receiver.total} requests for ${receiver.seen.size} ids, expected ${n}`);
-    check(receiver.badSignatures.length === 0 && receiver.verified > 0, `webhooks: ${receiver.badSignatures.length} signatures failed standardwebhooks verification: ${receiver.badSignatures.slice(0, 3).join('; ')}`);
-    const { rows: delivered } = await pool.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'delivered' AND attempts = 1`, [endpointId]);
+    check(
+      receiver.badSignatures.length === 0 && receiver.verified > 0,
+      `webhooks: ${receiver.badSignatures.length} signatures failed standardwebhooks verification: ${receiver.badSignatures.slice(0, 3).join('; ')}`,
+    );
+    const { rows: delivered } = await pool.query(
+      `SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'delivered' AND attempts = 1`,
+      [endpointId],
+    );
     check(delivered[0].n === n, `webhooks: ${delivered[0].n} of ${n} deliveries recorded as delivered on the first attempt`);
     ctx.log(`webhooks: ${n} delivered in ${round(seconds)} s = ${round(rate)} /s (${receiver.verified} signatures verified)`);
 
@@ -343,7 +364,10 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       // Open loop: the next request leaves on schedule whether or not the previous one has answered.
-      const p: Promise<void> = api(app.url, 'POST', '/v1/orders', { token: merchant.apiKey, body: { provider: 'raksmeypay', amount: '3.00', reference: `wh-lat-${i}-${Date.now()}` } })
+      const p: Promise<void> = api(app.url, 'POST', '/v1/orders', {
+        token: merchant.apiKey,
+        body: { provider: 'raksmeypay', amount: '3.00', reference: `wh-lat-${i}-${Date.now()}` },
+      })
         .then((r) => {
           if (r.status !== 201) failures.push(`${r.status} ${r.text.slice(0, 200)}`);
         })

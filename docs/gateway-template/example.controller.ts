@@ -14,7 +14,12 @@ export class ExampleCallbackController {
   @HttpCode(200)
   @ApiOperation({ summary: "Example Pay's signed webhook", description: 'What is checked, what a valid call does, and what a forged one answers.' })
   async webhook(@Param('reference') reference: string, @Req() request: FastifyRequest & { rawBody?: Buffer }): Promise<{ received: true }> {
-    await this.inbound.handle(exampleWebhook, { params: { reference }, query: {}, headers: request.headers as Record<string, string | undefined>, rawBody: request.rawBody });
+    await this.inbound.handle(exampleWebhook, {
+      params: { reference },
+      query: {},
+      headers: request.headers as Record<string, string | undefined>,
+      rawBody: request.rawBody,
+    });
     return { received: true };
   }
 }

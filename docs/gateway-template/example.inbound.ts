@@ -20,7 +20,8 @@ export const exampleWebhook: InboundCallback<'example'> = {
     const given = Buffer.from(request.headers['x-example-signature'] ?? '');
     // An unknown reference has no account: refused exactly like a forgery, so references cannot be probed.
     const expected = Buffer.from(account ? sign(account.api_key, body) : '');
-    if (!account || !transaction || given.length !== expected.length || !timingSafeEqual(given, expected)) return refuse(403, 'invalid_signature', 'x-example-signature does not match');
+    if (!account || !transaction || given.length !== expected.length || !timingSafeEqual(given, expected))
+      return refuse(403, 'invalid_signature', 'x-example-signature does not match');
     const payload = JSON.parse(body) as { status?: string; amount?: string };
     if (payload.status !== 'APPROVED') return { kind: 'lead_to_order' };
     return {

@@ -20,7 +20,13 @@ export class ExampleProvider implements PaymentProvider<ExampleAccount> {
   readonly displayName = 'Example Pay';
   /** The documented production host, or '' when the document gives none (base_url is then required). */
   readonly defaultBaseUrl = 'https://api.example-pay.test';
-  readonly capabilities = { verify: true, batchVerify: false, callbacks: ['signed_webhook' as const], khqr: false, currencies: ['USD' as const, 'KHR' as const] };
+  readonly capabilities = {
+    verify: true,
+    batchVerify: false,
+    callbacks: ['signed_webhook' as const],
+    khqr: false,
+    currencies: ['USD' as const, 'KHR' as const],
+  };
   /** What PUT /v1/provider-accounts/{id} accepts; checked against ExampleAccount at compile time. */
   readonly credentialFields = credentialFields<ExampleAccount>({
     merchant_id: { secret: false, required: true, kind: 'string', description: 'Your merchant id at Example Pay', example: 'm-1001' },

@@ -11,7 +11,12 @@ export const wireAmount = (amountMinor: number, currency: Currency): string => f
 export const sign = (apiKey: string, ...fields: string[]): string => createHmac('sha256', apiKey).update(fields.join('|')).digest('hex');
 
 export function checkoutLink(account: { base_url: string; merchant_id: string; api_key: string }, reference: string, amount: string): string {
-  const query = new URLSearchParams({ merchant_id: account.merchant_id, reference, amount, hash: sign(account.api_key, account.merchant_id, reference, amount) });
+  const query = new URLSearchParams({
+    merchant_id: account.merchant_id,
+    reference,
+    amount,
+    hash: sign(account.api_key, account.merchant_id, reference, amount),
+  });
   return `${account.base_url}/checkout?${query}`;
 }
 

@@ -3,7 +3,17 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPara
 import type { FastifyRequest } from 'fastify';
 import { AdminGuard } from '../merchants/auth';
 import { OrderResponse } from '../orders/order.schema';
-import { AdminListOrdersQuery, ApiKeyList, ApiKeyView, AuditEntryList, AuditLogQuery, ReasonDto, ResolveTransactionDto, RotatedKeyView, RotateKeyDto } from './admin.dto';
+import {
+  AdminListOrdersQuery,
+  ApiKeyList,
+  ApiKeyView,
+  AuditEntryList,
+  AuditLogQuery,
+  ReasonDto,
+  ResolveTransactionDto,
+  RotatedKeyView,
+  RotateKeyDto,
+} from './admin.dto';
 import { AdminService } from './admin.service';
 
 /** The actor AdminGuard put on the request (`admin_token:<fingerprint>`). */
@@ -78,7 +88,8 @@ export class AdminOperationsController {
   @Get('orders')
   @ApiOperation({
     summary: 'Search orders across merchants',
-    description: 'Newest first; filter by `merchant_id`, `status`, `provider`, `reference`; paginate with `limit` and `starting_after`. Each order carries its `merchant_id`.',
+    description:
+      'Newest first; filter by `merchant_id`, `status`, `provider`, `reference`; paginate with `limit` and `starting_after`. Each order carries its `merchant_id`.',
   })
   orders(@Query() q: AdminListOrdersQuery) {
     return this.admin.searchOrders(q);
@@ -108,7 +119,10 @@ export class AdminOperationsController {
   }
 
   @Get('audit-log')
-  @ApiOperation({ summary: 'The audit log, newest first', description: 'Manual resolutions, merchant disable/enable, key rotations and revocations: who, what, when and why.' })
+  @ApiOperation({
+    summary: 'The audit log, newest first',
+    description: 'Manual resolutions, merchant disable/enable, key rotations and revocations: who, what, when and why.',
+  })
   @ApiOkResponse({ type: AuditEntryList })
   auditLog(@Query() q: AuditLogQuery) {
     return this.admin.auditLog(q);

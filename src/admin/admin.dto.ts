@@ -41,7 +41,11 @@ export class ResolveTransactionDto {
   @IsIn(['PAID', 'FAILED'])
   status: 'PAID' | 'FAILED';
 
-  @ApiProperty({ description: 'Why, and on what evidence. Required; kept in the audit log and on the order.', example: 'Bakong statement 2026-01-12 shows the credit (ref 88231)', maxLength: 500 })
+  @ApiProperty({
+    description: 'Why, and on what evidence. Required; kept in the audit log and on the order.',
+    example: 'Bakong statement 2026-01-12 shows the credit (ref 88231)',
+    maxLength: 500,
+  })
   @IsString()
   @IsNotEmpty()
   @Matches(/\S/, { message: 'reason must not be blank' })
@@ -64,13 +68,19 @@ export class AuditLogQuery extends PageQuery {
   @MaxLength(100)
   subject_id?: string;
 
-  @ApiPropertyOptional({ example: 'transaction.resolve', description: 'transaction.resolve, merchant.disable, merchant.enable, api_key.rotate, api_key.revoke' })
+  @ApiPropertyOptional({
+    example: 'transaction.resolve',
+    description: 'transaction.resolve, merchant.disable, merchant.enable, api_key.rotate, api_key.revoke',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   action?: string;
 
-  @ApiPropertyOptional({ example: 'admin_token:3f9a1c2b7d4e', description: 'Who acted: admin_token:<first 12 hex of sha256(ADMIN_TOKEN)>, merchant:<id>, provider:<name> or sweeper' })
+  @ApiPropertyOptional({
+    example: 'admin_token:3f9a1c2b7d4e',
+    description: 'Who acted: admin_token:<first 12 hex of sha256(ADMIN_TOKEN)>, merchant:<id>, provider:<name> or sweeper',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(100)

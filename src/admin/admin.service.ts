@@ -22,7 +22,15 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 export function presentApiKey(row: ApiKeyRow, now = Date.now()): ApiKeyView {
   const expires = row.expires_at ? new Date(row.expires_at).getTime() : null;
   const status = row.revoked_at ? 'revoked' : expires !== null && expires <= now ? 'expired' : expires !== null ? 'expiring' : 'active';
-  return { id: row.id, object: 'api_key', last4: row.last4, status, created_at: iso(row.created_at)!, expires_at: iso(row.expires_at), revoked_at: iso(row.revoked_at) };
+  return {
+    id: row.id,
+    object: 'api_key',
+    last4: row.last4,
+    status,
+    created_at: iso(row.created_at)!,
+    expires_at: iso(row.expires_at),
+    revoked_at: iso(row.revoked_at),
+  };
 }
 
 const presentAudit = (row: AuditRow): AuditEntryView => ({
@@ -68,7 +76,13 @@ export class AdminService {
       if (!current) throw notFound('merchant');
       if (current !== status) {
         await this.merchants.setStatus(manager, id, status);
-        await this.audits.record(manager, { actor, action: status === 'disabled' ? 'merchant.disable' : 'merchant.enable', subjectId: id, reason: reason ?? null, details: { from: current, to: status } });
+        await this.audits.record(manager, {
+          actor,
+          action: status === 'disabled' ? 'merchant.disable' : 'merchant.enable',
+          subjectId: id,
+          reason: reason ?? null,
+          details: { from: current, to: status },
+        });
       }
       return presentMerchant(await this.merchants.getById(manager, id));
     });
@@ -94,12 +108,18 @@ export class AdminService {
       const cutoff = await this.apiKeys.cutoffAfter(manager, overlapSeconds);
       const retiredIds = await this.apiKeys.retireLiveKeys(manager, merchantId, cutoff);
       const issued = await this.keys.issue(manager, merchantId);
-      await this.audits.record(manager, { actor, action: 'api_key.rotate', subjectId: merchantId, reason: reason ?? null, details: {
-        new_key_id: issued.id,
-        retired_key_ids: retiredIds,
-        overlap_seconds: overlapSeconds,
-        retired_keys_expire_at: new Date(cutoff).toISOString(),
-      } });
+      await this.audits.record(manager, {
+        actor,
+        action: 'api_key.rotate',
+        subjectId: merchantId,
+        reason: reason ?? null,
+        details: {
+          new_key_id: issued.id,
+          retired_key_ids: retiredIds,
+          overlap_seconds: overlapSeconds,
+          retired_keys_expire_at: new Date(cutoff).toISOString(),
+        },
+      });
       const row = await this.apiKeys.findById(manager, issued.id);
       return { view: presentApiKey(row), key: issued.key, cutoff: retiredIds.length ? new Date(cutoff).toISOString() : null };
     });
@@ -143,7 +163,11 @@ export class AdminService {
   async resolve(transactionId: string, status: 'PAID' | 'FAILED', reason: string, actor: string): Promise<AdminOrderView> {
     const txn = await this.transactions.findById(transactionId);
     if (!txn) throw notFound('transaction');
-    const result = await this.transitions.apply(txn.orderId, { kind: 'resolve', to: status, reason: reason.trim() }, { transactionId: txn.id, actor, reason: reason.trim() });
+    const result = await this.transitions.apply(
+      txn.orderId,
+      { kind: 'resolve', to: status, reason: reason.trim() },
+      { transactionId: txn.id, actor, reason: reason.trim() },
+    );
     if (result.decision.outcome === 'rejected') {
       throw problem(ADMIN_ERRORS.transaction_final, result.decision.reason, { order_status: result.order.status });
     }

@@ -8,7 +8,12 @@ export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '
 
 /** JSON safe to place inside <script type="application/json">: no "</script>" or HTML comment can be formed. */
 export const scriptJson = (value: unknown): string =>
-  JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 /** "$12.50" / "៛5,000": what the customer reads (the currency code is shown beside it). */
 export function displayAmount(minor: number, currency: Currency): string {

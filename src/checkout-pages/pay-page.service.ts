@@ -63,7 +63,11 @@ export class PayPageService {
    * be reachable before payment), cancel_url only once the order cannot be paid here.
    */
   statusView(order: Order, now: Date): PayStatusView {
-    const closed = order.status === 'EXPIRED' || order.status === 'CANCELLED' || order.status === 'FAILED' || (order.status === 'PENDING' && order.expiresAt.getTime() <= now.getTime());
+    const closed =
+      order.status === 'EXPIRED' ||
+      order.status === 'CANCELLED' ||
+      order.status === 'FAILED' ||
+      (order.status === 'PENDING' && order.expiresAt.getTime() <= now.getTime());
     return {
       object: 'pay_status',
       order_id: order.id,

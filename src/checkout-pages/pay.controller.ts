@@ -19,7 +19,11 @@ export class PayStatusResponse {
   @ApiProperty() paid: boolean;
   @ApiProperty({ format: 'date-time' }) expires_at: string;
   @ApiPropertyOptional({ nullable: true, description: "The order's success_url once it is PAID; null otherwise." }) redirect_url: string | null;
-  @ApiPropertyOptional({ nullable: true, description: "The order's cancel_url once it can no longer be paid (CANCELLED, FAILED, EXPIRED, or PENDING past expires_at); null otherwise." }) cancel_url: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    description: "The order's cancel_url once it can no longer be paid (CANCELLED, FAILED, EXPIRED, or PENDING past expires_at); null otherwise.",
+  })
+  cancel_url: string | null;
 }
 
 type PageQuery = Record<string, string | undefined>;
@@ -47,10 +51,15 @@ export class PayController {
   @ApiParam({ name: 'orderId', example: 'ord_01jd0000000000000000000000' })
   @ApiQuery({ name: 'lang', required: false, enum: ['en', 'km'] })
   @ApiQuery({ name: 'embed', required: false, enum: ['1'] })
-  @ApiQuery({ name: 'origin', required: false, description: 'The embedding page\'s origin (with embed=1), e.g. https://shop.example.com' })
+  @ApiQuery({ name: 'origin', required: false, description: "The embedding page's origin (with embed=1), e.g. https://shop.example.com" })
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'The checkout page.' })
-  async page(@Param('orderId') orderId: string, @Query() query: PageQuery, @Headers('accept-language') acceptLanguage: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  async page(
+    @Param('orderId') orderId: string,
+    @Query() query: PageQuery,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const lang = pickLang(query.lang, acceptLanguage);
     const nonce = newNonce();
     const found = await this.pages.find(orderId);
@@ -84,7 +93,8 @@ export class PayController {
         now,
         description: order.description,
         qr: order.qrPayload && order.qrImageToken ? { payload: order.qrPayload, imageUrl: qrImageUrl(this.config.publicBaseUrl, order.qrImageToken) } : null,
-        deeplink: order.deeplink && /^[a-z][a-z0-9+.-]*:/i.test(order.deeplink) && !/^(javascript|data|vbscript):/i.test(order.deeplink) ? order.deeplink : null,
+        deeplink:
+          order.deeplink && /^[a-z][a-z0-9+.-]*:/i.test(order.deeplink) && !/^(javascript|data|vbscript):/i.test(order.deeplink) ? order.deeplink : null,
         hostedCheckoutUrl: order.checkoutUrl && order.checkoutUrl !== ownPage ? order.checkoutUrl : null,
         providerName: provider?.displayName ?? order.provider,
         redirectUrl: reveal.redirect_url,
@@ -107,7 +117,7 @@ export class PayController {
     description:
       'Polled by the pay page. While the order is PENDING this may ask the gateway — at most once per order every 3 seconds across all instances — so a Bakong payment shows within about 5 seconds. ' +
       'Answers only what the page shows: status, paid, expires_at, redirect_url (the success_url once PAID) and cancel_url (once the order can no longer be paid). ' +
-      'The page\'s HTML carries neither URL before that moment. Public; the order id is the capability. Cache-Control: no-store.',
+      "The page's HTML carries neither URL before that moment. Public; the order id is the capability. Cache-Control: no-store.",
   })
   @ApiParam({ name: 'orderId', example: 'ord_01jd0000000000000000000000' })
   @ApiOkResponse({ type: PayStatusResponse })

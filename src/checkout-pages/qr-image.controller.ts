@@ -29,7 +29,7 @@ export class QrImageController {
   @ApiOperation({
     summary: "An order's KHQR as an image",
     description:
-      'The image `qr.image_url` points at, rendered from the order\'s KHQR payload (`qr.payload`): PNG by default, SVG with `format=svg`. ' +
+      "The image `qr.image_url` points at, rendered from the order's KHQR payload (`qr.payload`): PNG by default, SVG with `format=svg`. " +
       'Public (no Authorization): the unguessable token is the capability. The payload of a token never changes, so the response is cacheable ' +
       '(`Cache-Control: public, max-age=86400, immutable`, an ETag, and 304 on `If-None-Match`). An unknown token answers a 404 problem.',
   })

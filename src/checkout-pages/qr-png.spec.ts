@@ -3,7 +3,8 @@ import { PNG } from 'pngjs';
 import * as QRCode from 'qrcode';
 import { renderQrPng } from './qr-png';
 
-const KHQR = '00020101021229190015john_smith@devb520459995303840540512.505802KH5910John Smith6010Phnom Penh62170113INV-2026-000199340013176400000000001131764001800000630484F8';
+const KHQR =
+  '00020101021229190015john_smith@devb520459995303840540512.505802KH5910John Smith6010Phnom Penh62170113INV-2026-000199340013176400000000001131764001800000630484F8';
 
 describe('renderQrPng', () => {
   it('writes a valid 1-bit grayscale PNG (pngjs checks every chunk CRC) that jsQR reads back', () => {

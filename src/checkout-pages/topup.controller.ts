@@ -9,7 +9,16 @@ import { OrdersService } from '../orders/orders.service';
 import { applyPageHeaders, displayAmount, newNonce } from './html';
 import { Lang, pickLang } from './i18n';
 import { renderTopupPage, TopupPageModel } from './topup-page';
-import { quickAmounts, TOPUP_CURRENCY, TOPUP_DEFAULT_MAX_MINOR, TOPUP_DEFAULT_MIN_MINOR, TOPUP_SOURCE, TopupBounds, TopupMessage, validateTopup } from './topup.rules';
+import {
+  quickAmounts,
+  TOPUP_CURRENCY,
+  TOPUP_DEFAULT_MAX_MINOR,
+  TOPUP_DEFAULT_MIN_MINOR,
+  TOPUP_SOURCE,
+  TopupBounds,
+  TopupMessage,
+  validateTopup,
+} from './topup.rules';
 import { TopupService, WidgetContext } from './topup.service';
 
 type Params = Record<string, string | string[] | undefined>;
@@ -63,7 +72,12 @@ export class TopupController {
   @ApiQuery({ name: 'lang', required: false, enum: ['en', 'km'] })
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'The widget.' })
-  async page(@Param('merchantId') merchantId: string, @Query() query: Params, @Headers('accept-language') acceptLanguage: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  async page(
+    @Param('merchantId') merchantId: string,
+    @Query() query: Params,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const lang = pickLang(first(query.lang), acceptLanguage);
     const ctx = await this.topups.context(merchantId);
     const v = validateTopup(query, ctx ?? NO_BOUNDS, false, (m) => displayAmount(m, TOPUP_CURRENCY));
@@ -87,18 +101,35 @@ export class TopupController {
       "Form fields amount (or preset), u, e, lang; the bounds are the merchant's panel settings (min/max fields are ignored). " +
       'The same panel user asking for the same amount while an earlier order is PENDING with at least 5 minutes left gets that order again (303 to it, nothing created). ' +
       'Otherwise creates a KHQR order for the merchant (metadata {source: "smm_topup", smm_user, smm_email}) with the panel\'s gateway ' +
-      '(its setting, else the first configured of bakong, bakongapi, raksmeypay, ahnajak) and answers 303 to our /pay page, or to the gateway\'s checkout_url for raksmeypay and ahnajak. ' +
+      "(its setting, else the first configured of bakong, bakongapi, raksmeypay, ahnajak) and answers 303 to our /pay page, or to the gateway's checkout_url for raksmeypay and ahnajak. " +
       'Invalid: 400 with the widget and a message; no order is created. New orders are capped per merchant (TOPUP_ORDERS_PER_MERCHANT_PER_MIN, across instances): over it, 429 problem with Retry-After.',
   })
   @ApiParam({ name: 'merchantId', example: 'mer_01jd0000000000000000000000' })
   @ApiBody({
     required: true,
-    schema: { type: 'object', properties: { amount: { type: 'string', example: '10.00' }, preset: { type: 'string' }, u: { type: 'string' }, e: { type: 'string' }, lang: { type: 'string', enum: ['en', 'km'] } } },
+    schema: {
+      type: 'object',
+      properties: {
+        amount: { type: 'string', example: '10.00' },
+        preset: { type: 'string' },
+        u: { type: 'string' },
+        e: { type: 'string' },
+        lang: { type: 'string', enum: ['en', 'km'] },
+      },
+    },
   })
-  @ApiResponse({ status: 303, description: 'To the pay page (or the gateway\'s hosted page).' })
+  @ApiResponse({ status: 303, description: "To the pay page (or the gateway's hosted page)." })
   @ApiResponse({ status: 400, description: 'The widget again, with a message; nothing created.' })
-  @ApiResponse({ status: 429, description: "Problem: the merchant's cap on new top-up orders is reached; Retry-After says when the window ends. Nothing created." })
-  async create(@Param('merchantId') merchantId: string, @Body() rawBody: unknown, @Headers('accept-language') acceptLanguage: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  @ApiResponse({
+    status: 429,
+    description: "Problem: the merchant's cap on new top-up orders is reached; Retry-After says when the window ends. Nothing created.",
+  })
+  async create(
+    @Param('merchantId') merchantId: string,
+    @Body() rawBody: unknown,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const form = formFields(rawBody);
     const lang = pickLang(first(form.lang), acceptLanguage);
     const ctx = await this.topups.context(merchantId);
@@ -125,10 +156,14 @@ export class TopupController {
     if (!budget.granted) {
       this.logger.warn({ merchantId }, 'top-up order cap reached');
       const limit = this.config.topupOrdersPerMerchantPerMin;
-      throw problem(COMMON_ERRORS.rate_limited, `too many new top-up orders for this merchant: the limit is ${limit} per minute; retry after ${budget.retryAfterSeconds} s`, {
-        headers: { 'Retry-After': String(budget.retryAfterSeconds) },
-        limit,
-      });
+      throw problem(
+        COMMON_ERRORS.rate_limited,
+        `too many new top-up orders for this merchant: the limit is ${limit} per minute; retry after ${budget.retryAfterSeconds} s`,
+        {
+          headers: { 'Retry-After': String(budget.retryAfterSeconds) },
+          limit,
+        },
+      );
     }
 
     let formError: TopupMessage;
@@ -158,7 +193,15 @@ export class TopupController {
     void reply.status(303).header('location', target).header('cache-control', 'no-store').send();
   }
 
-  private render(reply: FastifyReply, status: number, lang: Lang, merchantId: string, query: Params, ctx: WidgetContext | null, m: Omit<TopupPageModel, 'lang' | 'nonce' | 'merchantId' | 'merchantName' | 'quick' | 'query'>): void {
+  private render(
+    reply: FastifyReply,
+    status: number,
+    lang: Lang,
+    merchantId: string,
+    query: Params,
+    ctx: WidgetContext | null,
+    m: Omit<TopupPageModel, 'lang' | 'nonce' | 'merchantId' | 'merchantName' | 'quick' | 'query'>,
+  ): void {
     const nonce = newNonce();
     const keep: Record<string, string> = {};
     for (const k of ['amount', 'u', 'e'] as const) {

@@ -21,7 +21,13 @@ describe('top-up widget rules', () => {
 
   it('takes the bounds from the merchant only (the browser cannot send any) and drops an email that is not one', () => {
     const forged = { amount: '5000', min: '1', max: '100000', u: 'alice', e: 'nope' } as Parameters<typeof validateTopup>[0];
-    expect(validateTopup(forged, bounds(100, 1000), true, show)).toMatchObject({ minMinor: 100, maxMinor: 1000, amountMinor: null, amountError: { key: 'topupOutOfRange' }, email: null });
+    expect(validateTopup(forged, bounds(100, 1000), true, show)).toMatchObject({
+      minMinor: 100,
+      maxMinor: 1000,
+      amountMinor: null,
+      amountError: { key: 'topupOutOfRange' },
+      email: null,
+    });
   });
 
   it.each([

@@ -43,7 +43,8 @@ export interface TopupValidation {
 const USERNAME = /^[\p{L}\p{N}_.@+-]{1,100}$/u;
 const EMAIL = /^[^\s@<>"']{1,64}@[^\s@<>"']{1,188}\.[^\s@<>"']{1,60}$/;
 
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v.trim() : Array.isArray(v) && typeof v[v.length - 1] === 'string' ? String(v[v.length - 1]).trim() : undefined);
+const text = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v.trim() : Array.isArray(v) && typeof v[v.length - 1] === 'string' ? String(v[v.length - 1]).trim() : undefined;
 
 function money(v: string | undefined): number | null {
   if (v === undefined || v === '') return null;

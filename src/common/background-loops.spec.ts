@@ -47,7 +47,13 @@ describe('BackgroundLoops', () => {
   it('goes stale when an iteration keeps failing, and fresh again when one succeeds', async () => {
     const { loops, heartbeats } = registry();
     let fail = true;
-    loops.add({ name: 'flaky', intervalMs: 10, run: async () => { if (fail) throw new Error('down'); } });
+    loops.add({
+      name: 'flaky',
+      intervalMs: 10,
+      run: async () => {
+        if (fail) throw new Error('down');
+      },
+    });
     await sleep(60);
     expect(heartbeats.status()[0]).toMatchObject({ fresh: false, lastBeatAt: null });
     fail = false;
@@ -59,7 +65,15 @@ describe('BackgroundLoops', () => {
   it('a long iteration beats through the callback it gets', async () => {
     const { loops, heartbeats } = registry();
     let release!: () => void;
-    loops.add({ name: 'long', intervalMs: 5, run: (beat) => new Promise<void>((r) => { beat(); release = r; }) });
+    loops.add({
+      name: 'long',
+      intervalMs: 5,
+      run: (beat) =>
+        new Promise<void>((r) => {
+          beat();
+          release = r;
+        }),
+    });
     await sleep(20);
     expect(heartbeats.status()[0].lastBeatAt).not.toBeNull();
     release();

@@ -12,8 +12,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
 export const sha1Hex = (input: string): string => createHash('sha1').update(input, 'utf8').digest('hex');
 export const sha256Hex = (input: string | Buffer): string => createHash('sha256').update(input).digest('hex');
 export const md5Hex = (input: string): string => createHash('md5').update(input, 'utf8').digest('hex');
-export const hmacSha256Hex = (key: string, input: string | Buffer): string =>
-  createHmac('sha256', key).update(input).digest('hex');
+export const hmacSha256Hex = (key: string, input: string | Buffer): string => createHmac('sha256', key).update(input).digest('hex');
 
 /** URL-safe random token with `bytes` of entropy. */
 export function randomToken(bytes = 32): string {

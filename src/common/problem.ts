@@ -40,7 +40,8 @@ const FASTIFY_CODES: Record<string, () => ProblemException> = {
 /** PostgreSQL SQLSTATEs for text it refuses: character_not_in_repertoire, untranslatable_character. */
 const PG_BAD_TEXT = new Set(['22021', '22P05']);
 
-const DB_DOWN = /ECONNREFUSED|ECONNRESET|Connection terminated|terminating connection|the database system is (starting up|shutting down)|timeout exceeded when trying to connect|Client has encountered a connection error|57P01|57P03/;
+const DB_DOWN =
+  /ECONNREFUSED|ECONNRESET|Connection terminated|terminating connection|the database system is (starting up|shutting down)|timeout exceeded when trying to connect|Client has encountered a connection error|57P01|57P03/;
 
 export function problemFromUnknown(exception: unknown): ProblemException {
   if (exception instanceof ProblemException) return exception;

@@ -9,7 +9,7 @@ export function setupSwagger(app: INestApplication, config: AppConfig): void {
     new DocumentBuilder()
       .setTitle('khqr-orchestrator')
       .setDescription(
-        'One API in front of Cambodia\'s KHQR gateways (RaksmeyPay, Ahnajak/ABA Pay, the Bakong KHQR API service, a hosted-checkout gateway, the Bakong Open API). ' +
+        "One API in front of Cambodia's KHQR gateways (RaksmeyPay, Ahnajak/ABA Pay, the Bakong KHQR API service, a hosted-checkout gateway, the Bakong Open API). " +
           'Amounts are decimal strings. Errors are RFC 9457 application/problem+json with a stable `code`. Every response carries X-Request-Id.',
       )
       .setVersion('1')

@@ -21,7 +21,15 @@ describe('loadConfig', () => {
   it('lists every bad variable at once', () => {
     let error: unknown;
     try {
-      loadConfig({ DATA_DIR: dataDir(), PORT: 'eighty', SANDBOX: 'maybe', ENCRYPTION_KEY: 'short', LOG_LEVEL: 'loud', RATE_LIMIT_PER_IP_PER_S: '0', OUTBOUND_ALLOWLIST: '10.0.0.0/99' });
+      loadConfig({
+        DATA_DIR: dataDir(),
+        PORT: 'eighty',
+        SANDBOX: 'maybe',
+        ENCRYPTION_KEY: 'short',
+        LOG_LEVEL: 'loud',
+        RATE_LIMIT_PER_IP_PER_S: '0',
+        OUTBOUND_ALLOWLIST: '10.0.0.0/99',
+      });
     } catch (e) {
       error = e;
     }
@@ -31,8 +39,15 @@ describe('loadConfig', () => {
   });
 
   it('requires real secrets in production and turns the sandbox off there', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@y/z', DATA_DIR: dataDir() })).toThrow(/ADMIN_TOKEN[\s\S]*ENCRYPTION_KEY|ENCRYPTION_KEY[\s\S]*ADMIN_TOKEN/);
-    const c = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@y/z', ADMIN_TOKEN: 'a'.repeat(32), ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') });
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@y/z', DATA_DIR: dataDir() })).toThrow(
+      /ADMIN_TOKEN[\s\S]*ENCRYPTION_KEY|ENCRYPTION_KEY[\s\S]*ADMIN_TOKEN/,
+    );
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://x@y/z',
+      ADMIN_TOKEN: 'a'.repeat(32),
+      ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+    });
     expect(c.sandbox).toBe(false);
     expect(c.seedDemo).toBe(false);
   });
@@ -50,12 +65,22 @@ describe('loadConfig', () => {
       ['DATABASE_URL set, NODE_ENV=staging', { DATABASE_URL: DB, ENCRYPTION_KEY: KEY, NODE_ENV: 'staging' }, false, false, false],
       ['DATABASE_URL set, SANDBOX=true', { DATABASE_URL: DB, ENCRYPTION_KEY: KEY, SANDBOX: 'true' }, true, true, false],
       ['production, DATABASE_URL set', { NODE_ENV: 'production', DATABASE_URL: DB, ENCRYPTION_KEY: KEY, ADMIN_TOKEN: TOKEN }, false, false, false],
-      ['production, DATABASE_URL set, SANDBOX=true', { NODE_ENV: 'production', DATABASE_URL: DB, ENCRYPTION_KEY: KEY, ADMIN_TOKEN: TOKEN, SANDBOX: 'true' }, true, true, false],
+      [
+        'production, DATABASE_URL set, SANDBOX=true',
+        { NODE_ENV: 'production', DATABASE_URL: DB, ENCRYPTION_KEY: KEY, ADMIN_TOKEN: TOKEN, SANDBOX: 'true' },
+        true,
+        true,
+        false,
+      ],
       ['production, embedded', { NODE_ENV: 'production', ADMIN_TOKEN: TOKEN }, false, false, false],
       ['production, embedded, SANDBOX=true', { NODE_ENV: 'production', ADMIN_TOKEN: TOKEN, SANDBOX: 'true' }, true, true, true],
     ] as [string, Record<string, string>, boolean, boolean, boolean][])('%s', (_name, env, sandbox, forced, loopback) => {
       const c = loadConfig({ DATA_DIR: dataDir(), ...env });
-      expect({ sandbox: c.sandbox, sandboxForced: c.sandboxForced, outboundLoopback: c.outboundLoopback }).toEqual({ sandbox, sandboxForced: forced, outboundLoopback: loopback });
+      expect({ sandbox: c.sandbox, sandboxForced: c.sandboxForced, outboundLoopback: c.outboundLoopback }).toEqual({
+        sandbox,
+        sandboxForced: forced,
+        outboundLoopback: loopback,
+      });
     });
   });
 

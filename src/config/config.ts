@@ -100,7 +100,10 @@ function trustProxy(raw: string | undefined, problems: string[]): boolean | numb
   if (/^\d{1,2}$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
   if (/^(true|yes|on)$/i.test(raw)) return true;
   if (/^(false|no|off)$/i.test(raw)) return false;
-  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = entries.filter((e) => {
     if (PROXY_RANGE_NAMES.has(e)) return false;
     const [address, bits, extra] = e.split('/');
@@ -151,7 +154,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.reconcileBudgetSeconds = int('RECONCILE_BUDGET_SECONDS', env.RECONCILE_BUDGET_SECONDS, Math.max(c.reconcileIntervalSeconds, 30), 1, 86400, problems);
   c.logLevel = env.LOG_LEVEL || (c.nodeEnv === 'test' ? 'warn' : 'info');
   if (!LOG_LEVELS.includes(c.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  c.outboundAllowlist = (env.OUTBOUND_ALLOWLIST || '').split(',').map((s) => s.trim()).filter(Boolean);
+  c.outboundAllowlist = (env.OUTBOUND_ALLOWLIST || '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const entry of c.outboundAllowlist) {
     if (!isAllowlistEntry(entry)) problems.push(`OUTBOUND_ALLOWLIST entry "${entry}" is neither a host name nor a CIDR`);
   }
@@ -173,7 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.webhookRetryScheduleMs = DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS;
   if (env.WEBHOOK_RETRY_SCHEDULE_MS) {
     const steps = env.WEBHOOK_RETRY_SCHEDULE_MS.split(',').map((s) => s.trim());
-    if (steps.length > 50 || steps.some((s) => !/^\d{1,9}$/.test(s))) problems.push('WEBHOOK_RETRY_SCHEDULE_MS must be up to 50 comma-separated delays in milliseconds');
+    if (steps.length > 50 || steps.some((s) => !/^\d{1,9}$/.test(s)))
+      problems.push('WEBHOOK_RETRY_SCHEDULE_MS must be up to 50 comma-separated delays in milliseconds');
     else c.webhookRetryScheduleMs = steps.map(Number);
   }
   c.webhookTimeoutMs = int('WEBHOOK_TIMEOUT_MS', env.WEBHOOK_TIMEOUT_MS, 15_000, 100, 60_000, problems);
@@ -183,7 +190,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.apiDocs = bool('API_DOCS', env.API_DOCS, true, problems);
   c.webhookEndpointConcurrency = int('WEBHOOK_ENDPOINT_CONCURRENCY', env.WEBHOOK_ENDPOINT_CONCURRENCY, 16, 1, 256, problems);
   c.webhookBreakerCooldownMs = int('WEBHOOK_BREAKER_COOLDOWN_MS', env.WEBHOOK_BREAKER_COOLDOWN_MS, 30_000, 100, 86_400_000, problems);
-  c.corsOrigins = (env.CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean);
+  c.corsOrigins = (env.CORS_ORIGINS || '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
   const adminToken = env.ADMIN_TOKEN;
   if (adminToken !== undefined && adminToken !== '' && adminToken.length < 16) problems.push('ADMIN_TOKEN must be at least 16 characters');
@@ -197,7 +207,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   c.encryptionKey = key || readOrCreateSecret(c.dataDir, 'encryption.key', () => randomBytes(32).toString('base64'));
   c.adminTokenGenerated = !adminToken;
-  c.adminToken = adminToken || (c.databaseUrl ? `adm_${randomBytes(24).toString('base64url')}` : readOrCreateSecret(c.dataDir, 'admin.token', () => `adm_${randomBytes(24).toString('base64url')}`));
+  c.adminToken =
+    adminToken ||
+    (c.databaseUrl
+      ? `adm_${randomBytes(24).toString('base64url')}`
+      : readOrCreateSecret(c.dataDir, 'admin.token', () => `adm_${randomBytes(24).toString('base64url')}`));
   return c;
 }
 

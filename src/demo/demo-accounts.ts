@@ -11,5 +11,11 @@ export const DEMO_ACCOUNTS: { [Id in ProviderId]: (sandboxBase: string) => Provi
   // client_base_url is "your site" as registered with the gateway: the orchestrator's own URL.
   checkout: (base) => ({ api_key: 'demo-checkout-api-key', client_base_url: base.replace(/\/sandbox$/, ''), base_url: `${base}/checkout` }),
   bakongapi: (base) => ({ bakong_id: 'demo_shop@devb', merchant_name: 'Demo Shop', base_url: `${base}/bakongapi` }),
-  bakong: (base) => ({ account_id: 'demo_shop@devb', merchant_name: 'Demo Shop', merchant_city: 'Phnom Penh', token: 'demo-bakong-open-api-token', base_url: `${base}/bakong` }),
+  bakong: (base) => ({
+    account_id: 'demo_shop@devb',
+    merchant_name: 'Demo Shop',
+    merchant_city: 'Phnom Penh',
+    token: 'demo-bakong-open-api-token',
+    base_url: `${base}/bakong`,
+  }),
 };

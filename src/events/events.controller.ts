@@ -21,7 +21,10 @@ export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   @Get()
-  @ApiOperation({ summary: "The merchant's events, newest first", description: 'Each event carries the order as it was after the change, and a per-order `sequence` so receivers can drop stale ones.' })
+  @ApiOperation({
+    summary: "The merchant's events, newest first",
+    description: 'Each event carries the order as it was after the change, and a per-order `sequence` so receivers can drop stale ones.',
+  })
   list(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: ListEventsQuery) {
     return this.events.list(merchant.id, { type: q.type, startingAfter: q.starting_after, limit: q.limit ?? 20 });
   }

@@ -13,7 +13,15 @@ import { AdminWebhookDeliveriesController, WebhookEndpointsController } from './
 /** Events (the transactional outbox), webhook endpoints, their fan-out and the dispatcher. */
 @Module({
   controllers: [EventsController, WebhookEndpointsController, AdminWebhookDeliveriesController],
-  providers: [EventsService, WebhookEndpointsRepository, WebhookDeliveriesRepository, WebhookEndpointsService, WebhookDeliveriesService, WebhookDispatcher, PgListeners],
+  providers: [
+    EventsService,
+    WebhookEndpointsRepository,
+    WebhookDeliveriesRepository,
+    WebhookEndpointsService,
+    WebhookDeliveriesService,
+    WebhookDispatcher,
+    PgListeners,
+  ],
   exports: [WebhookEndpointsService, WebhookDispatcher, WebhookDeliveriesRepository],
 })
 export class EventsModule implements OnModuleInit {

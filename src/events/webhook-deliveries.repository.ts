@@ -287,9 +287,10 @@ export class WebhookDeliveriesRepository {
 
   /** The delivery's attempt log, oldest first (the first 100). */
   attempts(deliveryId: string): Promise<AttemptRow[]> {
-    return this.db.query(`SELECT attempt, started_at, status, latency_ms, response_snippet, error FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt, started_at LIMIT 100`, [
-      deliveryId,
-    ]);
+    return this.db.query(
+      `SELECT attempt, started_at, status, latency_ms, response_snippet, error FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt, started_at LIMIT 100`,
+      [deliveryId],
+    );
   }
 
   /** The delivery's status and its endpoint's, the delivery row locked for a replay. */
@@ -304,7 +305,10 @@ export class WebhookDeliveriesRepository {
 
   /** Due at once, unclaimed; the dispatchers are NOTIFYed (at commit). */
   async requeueNow(manager: EntityManager, id: string): Promise<void> {
-    await manager.query(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), claimed_by = NULL, claimed_until = NULL, updated_at = now() WHERE id = $1`, [id]);
+    await manager.query(
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), claimed_by = NULL, claimed_until = NULL, updated_at = now() WHERE id = $1`,
+      [id],
+    );
     await manager.query(`SELECT pg_notify($1, '')`, [NOTIFY_CHANNEL]);
   }
 

@@ -61,7 +61,13 @@ function setup(rows: ClaimedDelivery[], send: (url: string) => Promise<OutboundR
   const endpoints = { signingSecrets: () => [secret] };
   const listener = { start: () => undefined, stop: async () => undefined, listening: false };
   const listeners = { create: () => listener as unknown as PgListener };
-  const config = { webhookRetryScheduleMs: SCHEDULE, webhookTimeoutMs: 15_000, webhookConcurrency: 32, webhookEndpointConcurrency: 16, webhookBreakerCooldownMs: COOLDOWN_MS } as AppConfig;
+  const config = {
+    webhookRetryScheduleMs: SCHEDULE,
+    webhookTimeoutMs: 15_000,
+    webhookConcurrency: 32,
+    webhookEndpointConcurrency: 16,
+    webhookBreakerCooldownMs: COOLDOWN_MS,
+  } as AppConfig;
   const dispatcher = new WebhookDispatcher(
     listeners as unknown as PgListeners,
     deliveries as unknown as WebhookDeliveriesRepository,
@@ -86,14 +92,28 @@ describe('WebhookDispatcher policy (mocked repositories)', () => {
   it('claims fairly for this instance: at most WEBHOOK_CONCURRENCY rows, the lease past the deadline, half the slots per merchant', async () => {
     const { dispatcher, deliveries } = setup([], async () => answer(200));
     expect(await dispatcher.runOnce(100)).toBe(0);
-    expect(deliveries.claimDue).toHaveBeenCalledWith({ claimant: dispatcher.instanceId, limit: 32, leaseSeconds: 45, endpointConcurrency: 16, merchantCap: 16, notOnTheWire: [] });
+    expect(deliveries.claimDue).toHaveBeenCalledWith({
+      claimant: dispatcher.instanceId,
+      limit: 32,
+      leaseSeconds: 45,
+      endpointConcurrency: 16,
+      merchantCap: 16,
+      notOnTheWire: [],
+    });
   });
 
   it('a 2xx is delivered: the attempt is logged, nothing is scheduled, the healthy breaker is left alone', async () => {
     const { dispatcher, written, endpointRows } = setup([claimed()], async () => answer(204));
     expect(await dispatcher.runOnce()).toBe(1);
     expect(written()).toEqual([
-      { id: 'whd_1', status: 'delivered', attemptsBefore: 0, attempt: expect.objectContaining({ status: 204, latencyMs: 12, error: null }), nextAt: null, error: null },
+      {
+        id: 'whd_1',
+        status: 'delivered',
+        attemptsBefore: 0,
+        attempt: expect.objectContaining({ status: 204, latencyMs: 12, error: null }),
+        nextAt: null,
+        error: null,
+      },
     ]);
     expect(endpointRows.updateBreakers).not.toHaveBeenCalled();
     expect(dispatcher.attemptsMade).toBe(1);
@@ -130,7 +150,9 @@ describe('WebhookDispatcher policy (mocked repositories)', () => {
   it('410 Gone disables the endpoint and dead-letters what waits for it, in one transaction', async () => {
     const { dispatcher, written, endpointRows, deliveries } = setup([claimed()], async () => answer(410));
     await dispatcher.runOnce();
-    expect(written()).toEqual([expect.objectContaining({ status: 'dead', error: 'HTTP 410: endpoint disabled', attempt: expect.objectContaining({ status: 410 }) })]);
+    expect(written()).toEqual([
+      expect.objectContaining({ status: 'dead', error: 'HTTP 410: endpoint disabled', attempt: expect.objectContaining({ status: 410 }) }),
+    ]);
     expect(endpointRows.inTransaction).toHaveBeenCalledTimes(1);
     expect(endpointRows.disable).toHaveBeenCalledWith(manager, 'we_1', expect.stringMatching(/^the endpoint answered 410 Gone at \d{4}-/));
     expect(deliveries.deadLetterWaiting).toHaveBeenCalledWith(manager, 'we_1', 'endpoint disabled (410 Gone)');

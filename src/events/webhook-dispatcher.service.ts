@@ -249,18 +249,28 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       else if (verdict.kind === 'retry') await this.record(row, 'failed', result, verdict.at, result.error);
       else await this.record(row, 'dead', result, null, result.error);
     } catch (err) {
-      if (!(err instanceof OutcomeWriteError)) this.logger.error({ err: (err as Error).message, delivery: row.id }, 'webhook delivery bookkeeping failed; the claim will expire and be retried');
+      if (!(err instanceof OutcomeWriteError))
+        this.logger.error({ err: (err as Error).message, delivery: row.id }, 'webhook delivery bookkeeping failed; the claim will expire and be retried');
     }
   }
 
   private async attempt(row: ClaimedDelivery): Promise<AttemptResult> {
     this.attemptsMade++;
     const startedAt = new Date();
-    const body = JSON.stringify(presentEvent({ id: row.event_id, type: row.type, order_id: row.order_id, sequence: row.sequence, data: row.data, created_at: row.event_created_at }));
+    const body = JSON.stringify(
+      presentEvent({ id: row.event_id, type: row.type, order_id: row.order_id, sequence: row.sequence, data: row.data, created_at: row.event_created_at }),
+    );
     const headers = webhookHeaders(row.event_id, startedAt, body, this.endpointService.signingSecrets({ ...row, id: row.endpoint_id }, startedAt));
     const t0 = performance.now();
     try {
-      const res = await this.http.send({ method: 'POST', url: row.url, headers, body, timeoutMs: this.config.webhookTimeoutMs, maxBodyBytes: RESPONSE_SNIPPET_CHARS * 4 });
+      const res = await this.http.send({
+        method: 'POST',
+        url: row.url,
+        headers,
+        body,
+        timeoutMs: this.config.webhookTimeoutMs,
+        maxBodyBytes: RESPONSE_SNIPPET_CHARS * 4,
+      });
       const ok = res.status >= 200 && res.status < 300;
       return {
         startedAt,
@@ -277,7 +287,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** Queues the outcome for the next group write; resolves once written, with whether this instance still held the claim. */
-  private record(row: ClaimedDelivery, status: 'delivered' | 'failed' | 'dead', result: AttemptResult | null, nextAt: Date | null, error: string | null): Promise<boolean> {
+  private record(
+    row: ClaimedDelivery,
+    status: 'delivered' | 'failed' | 'dead',
+    result: AttemptResult | null,
+    nextAt: Date | null,
+    error: string | null,
+  ): Promise<boolean> {
     this.metrics?.countDelivery(status);
     const attempt = result && { startedAt: result.startedAt, status: result.status, latencyMs: result.latencyMs, snippet: result.snippet, error: result.error };
     return this.outcomes.record(row, { id: row.id, status, attemptsBefore: row.attempts, attempt, nextAt, error });

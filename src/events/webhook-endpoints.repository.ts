@@ -41,23 +41,25 @@ export class WebhookEndpointsRepository {
    */
   async countLiveLockingMerchant(manager: EntityManager, merchantId: string): Promise<number> {
     await manager.query(`SELECT 1 FROM merchants WHERE id = $1 FOR UPDATE`, [merchantId]);
-    const [{ count }]: { count: string }[] = await manager.query(`SELECT count(*) FROM webhook_endpoints WHERE merchant_id = $1 AND deleted_at IS NULL`, [merchantId]);
+    const [{ count }]: { count: string }[] = await manager.query(`SELECT count(*) FROM webhook_endpoints WHERE merchant_id = $1 AND deleted_at IS NULL`, [
+      merchantId,
+    ]);
     return Number(count);
   }
 
   async insert(manager: EntityManager, row: Pick<EndpointRow, 'id' | 'merchant_id' | 'url' | 'events' | 'secret_sealed'>): Promise<EndpointRow> {
-    const rows: EndpointRow[] = await manager.query(`INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret_sealed) VALUES ($1, $2, $3, $4, $5) RETURNING *`, [
-      row.id,
-      row.merchant_id,
-      row.url,
-      row.events,
-      row.secret_sealed,
-    ]);
+    const rows: EndpointRow[] = await manager.query(
+      `INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret_sealed) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+      [row.id, row.merchant_id, row.url, row.events, row.secret_sealed],
+    );
     return rows[0];
   }
 
   async existsAt(merchantId: string, url: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM webhook_endpoints WHERE merchant_id = $1 AND url = $2 AND deleted_at IS NULL`, [merchantId, url]);
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM webhook_endpoints WHERE merchant_id = $1 AND url = $2 AND deleted_at IS NULL`, [
+      merchantId,
+      url,
+    ]);
     return rows.length > 0;
   }
 
@@ -75,10 +77,10 @@ export class WebhookEndpointsRepository {
   /** A live endpoint of the merchant's, locked FOR UPDATE when asked (inside `manager`'s transaction). */
   async findForMerchant(merchantId: string, id: string, options: { manager?: EntityManager; lock?: boolean } = {}): Promise<EndpointRow | null> {
     const manager = options.manager ?? this.db.manager;
-    const rows: EndpointRow[] = await manager.query(`SELECT * FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL${options.lock ? ' FOR UPDATE' : ''}`, [
-      id,
-      merchantId,
-    ]);
+    const rows: EndpointRow[] = await manager.query(
+      `SELECT * FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL${options.lock ? ' FOR UPDATE' : ''}`,
+      [id, merchantId],
+    );
     return rows[0] ?? null;
   }
 
@@ -87,7 +89,13 @@ export class WebhookEndpointsRepository {
   }
 
   /** The new sealed secret; the previous one keeps signing until `previousExpiresAt` (none when null). */
-  async replaceSecret(manager: EntityManager, id: string, secretSealed: string, previousSealed: string | null, previousExpiresAt: Date | null): Promise<EndpointRow> {
+  async replaceSecret(
+    manager: EntityManager,
+    id: string,
+    secretSealed: string,
+    previousSealed: string | null,
+    previousExpiresAt: Date | null,
+  ): Promise<EndpointRow> {
     const result: unknown = await manager.query(
       `UPDATE webhook_endpoints SET secret_sealed = $2, previous_secret_sealed = $3, previous_secret_expires_at = $4, updated_at = now()
        WHERE id = $1 RETURNING *`,
@@ -98,7 +106,10 @@ export class WebhookEndpointsRepository {
 
   /** Disables an enabled endpoint (a no-op when it already is). */
   async disable(manager: EntityManager, id: string, reason: string): Promise<void> {
-    await manager.query(`UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = $2, updated_at = now() WHERE id = $1 AND status = 'enabled'`, [id, reason]);
+    await manager.query(`UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = $2, updated_at = now() WHERE id = $1 AND status = 'enabled'`, [
+      id,
+      reason,
+    ]);
   }
 
   /**

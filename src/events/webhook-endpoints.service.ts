@@ -75,7 +75,8 @@ export class WebhookEndpointsService {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIpLiteral(host)) {
       // Refused without naming the address or its range (the URL parser may have turned 2130706433 into 127.0.0.1).
-      if (this.http.guard.refusal(host, host)) throw problem(EVENTS_ERRORS.url_not_allowed, `webhook url: ${NOT_ALLOWED}`, { errors: [{ field: 'url', message: NOT_ALLOWED }] });
+      if (this.http.guard.refusal(host, host))
+        throw problem(EVENTS_ERRORS.url_not_allowed, `webhook url: ${NOT_ALLOWED}`, { errors: [{ field: 'url', message: NOT_ALLOWED }] });
     }
     return url.toString();
   }

@@ -68,7 +68,10 @@ export class WebhookOutcomeWriter {
           await this.updateBreakers(group);
           for (const q of group) q.done(held.has(q.row.id));
         } catch (err) {
-          this.logger.error({ err: (err as Error).message, deliveries: group.length }, 'webhook delivery bookkeeping failed; the claims will expire and be retried');
+          this.logger.error(
+            { err: (err as Error).message, deliveries: group.length },
+            'webhook delivery bookkeeping failed; the claims will expire and be retried',
+          );
           const failure = new OutcomeWriteError((err as Error).message);
           for (const q of group) q.fail(failure);
         }

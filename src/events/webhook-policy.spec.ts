@@ -1,6 +1,15 @@
 import { Webhook } from 'standardwebhooks';
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS } from '../config/config';
-import { breakerTallies, classifyStatus, judgeAttempt, MAX_RETRY_AFTER_MS, newWebhookSecret, nextRetryDelayMs, parseRetryAfter, webhookHeaders } from './webhook-policy';
+import {
+  breakerTallies,
+  classifyStatus,
+  judgeAttempt,
+  MAX_RETRY_AFTER_MS,
+  newWebhookSecret,
+  nextRetryDelayMs,
+  parseRetryAfter,
+  webhookHeaders,
+} from './webhook-policy';
 
 describe('webhook policy', () => {
   it('signs so that the standardwebhooks library verifies, with either secret during rotation', () => {

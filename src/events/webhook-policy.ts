@@ -137,7 +137,9 @@ export function breakerTallies(group: BreakerObservation[], suspect: ReadonlySet
     else t.answered = true;
     tally.set(o.endpointId, t);
   }
-  return [...tally.values()].filter((t) => t.failed > 0 || suspect.has(t.endpointId) || group.some((o) => o.endpointId === t.endpointId && o.failuresWhenClaimed > 0));
+  return [...tally.values()].filter(
+    (t) => t.failed > 0 || suspect.has(t.endpointId) || group.some((o) => o.endpointId === t.endpointId && o.failuresWhenClaimed > 0),
+  );
 }
 
 /**

@@ -51,7 +51,10 @@ export class WebhookEndpointsController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Delete a webhook endpoint', description: 'Deliveries still waiting for it are dead-lettered; its history stays in the delivery log.' })
+  @ApiOperation({
+    summary: 'Delete a webhook endpoint',
+    description: 'Deliveries still waiting for it are dead-lettered; its history stays in the delivery log.',
+  })
   @ApiOkResponse({ type: DeletedWebhookEndpointView })
   delete(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.endpoints.delete(merchant.id, id);
@@ -79,7 +82,10 @@ export class AdminWebhookDeliveriesController {
   constructor(private readonly deliveries: WebhookDeliveriesService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The webhook delivery log, newest first', description: 'Filter by `status` (e.g. `failed`: retry scheduled; `dead`: retries exhausted), merchant, endpoint or event.' })
+  @ApiOperation({
+    summary: 'The webhook delivery log, newest first',
+    description: 'Filter by `status` (e.g. `failed`: retry scheduled; `dead`: retries exhausted), merchant, endpoint or event.',
+  })
   @ApiOkResponse({ type: WebhookDeliveryListView })
   list(@Query() q: ListDeliveriesQuery) {
     return this.deliveries.list(q);
@@ -96,7 +102,8 @@ export class AdminWebhookDeliveriesController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Replay a delivery now',
-    description: 'Re-queues it for an immediate attempt with the same webhook-id, whatever its state (dead ones included; a dead delivery gets one more attempt). 409 while an attempt is in flight or when the endpoint is disabled or deleted.',
+    description:
+      'Re-queues it for an immediate attempt with the same webhook-id, whatever its state (dead ones included; a dead delivery gets one more attempt). 409 while an attempt is in flight or when the endpoint is disabled or deleted.',
   })
   @ApiAcceptedResponse({ type: WebhookDeliveryView })
   retry(@Param('id') id: string) {

@@ -31,7 +31,12 @@ export class CreateWebhookEndpointDto {
 }
 
 export class RotateSecretDto {
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_GRACE_SECONDS, default: 86400, description: 'How long the previous secret keeps signing beside the new one (seconds).' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_GRACE_SECONDS,
+    default: 86400,
+    description: 'How long the previous secret keeps signing beside the new one (seconds).',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -69,7 +74,10 @@ export class DeletedWebhookEndpointView {
 }
 
 export class ListDeliveriesQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: DELIVERY_STATUSES, description: '`failed`: the last attempt failed and a retry is scheduled; `dead`: retries exhausted or the endpoint is gone.' })
+  @ApiPropertyOptional({
+    enum: DELIVERY_STATUSES,
+    description: '`failed`: the last attempt failed and a retry is scheduled; `dead`: retries exhausted or the endpoint is gone.',
+  })
   @IsOptional()
   @IsIn(DELIVERY_STATUSES)
   status?: DeliveryStatus;

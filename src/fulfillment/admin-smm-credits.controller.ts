@@ -72,7 +72,8 @@ export class AdminSmmCreditsController {
   @Get()
   @ApiOperation({
     summary: 'SMM panel credits (top-up fulfillment), newest first',
-    description: 'One per paid top-up order. `status=failed` lists the credits that gave up (their orders carry flag fulfillment_failed and an order.flagged event).',
+    description:
+      'One per paid top-up order. `status=failed` lists the credits that gave up (their orders carry flag fulfillment_failed and an order.flagged event).',
   })
   @ApiOkResponse({ type: SmmCreditResponse, isArray: true })
   async list(@Query() q: ListSmmCreditsQuery) {

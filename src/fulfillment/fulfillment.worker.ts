@@ -111,7 +111,10 @@ export class FulfillmentWorker implements OnApplicationBootstrap {
     }
     if (outcome.kind === 'credited') return this.done(row, panel, outcome.paymentId);
     if (outcome.kind === 'unknown' && !PanelClient.canLookUp(panel.type)) {
-      return this.fail(row, `${panel.type} gave no definite answer (${outcome.message}) and has no payment look-up; check the balance in the panel, then resolve or retry this credit`);
+      return this.fail(
+        row,
+        `${panel.type} gave no definite answer (${outcome.message}) and has no payment look-up; check the balance in the panel, then resolve or retry this credit`,
+      );
     }
     return this.retry(row, outcome.message, outcome.kind);
   }
@@ -134,7 +137,12 @@ export class FulfillmentWorker implements OnApplicationBootstrap {
     const failed = await this.credits.inTransaction(async (manager) => {
       if (!(await this.credits.markFailed(manager, row, reason.slice(0, 500)))) return false;
       for (let i = 0; i < 5; i++) {
-        const applied = await this.transitions.tryApply(manager, row.order_id, { kind: 'flag', flag: FLAGS.fulfillmentFailed, reason: reason.slice(0, 500) }, { actor: 'fulfillment', reason: reason.slice(0, 500) });
+        const applied = await this.transitions.tryApply(
+          manager,
+          row.order_id,
+          { kind: 'flag', flag: FLAGS.fulfillmentFailed, reason: reason.slice(0, 500) },
+          { actor: 'fulfillment', reason: reason.slice(0, 500) },
+        );
         if (applied) return true;
       }
       throw new Error('the order changed repeatedly while being flagged');
@@ -143,4 +151,3 @@ export class FulfillmentWorker implements OnApplicationBootstrap {
     return failed ? 'failed' : 'lost';
   }
 }
-

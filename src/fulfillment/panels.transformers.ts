@@ -78,7 +78,8 @@ function notProcessed(status: number): boolean {
 export function parsePerfectPanelAdd(res: OutboundResponse): CreditOutcome {
   if (res.status >= 500) return { kind: 'unknown', message: `the panel answered HTTP ${res.status}` };
   const json = jsonObject(res.body);
-  if (notProcessed(res.status)) return { kind: 'rejected', message: `the panel answered HTTP ${res.status}${json?.error_message ? `: ${clip(String(json.error_message))}` : ''}` };
+  if (notProcessed(res.status))
+    return { kind: 'rejected', message: `the panel answered HTTP ${res.status}${json?.error_message ? `: ${clip(String(json.error_message))}` : ''}` };
   if (res.status !== 200 && res.status !== 201) return { kind: 'unknown', message: `the panel answered HTTP ${res.status}` };
   if (!json) return { kind: 'unknown', message: 'the panel answered with a body that is not a JSON object' };
   const code = json.error_code;
@@ -97,7 +98,11 @@ export function parsePerfectPanelPayments(res: OutboundResponse, orderId: string
     throw new Error(`payments look-up failed: HTTP ${res.status}${json?.error_message ? ` ${clip(String(json.error_message))}` : ''}`);
   }
   const data = json.data as unknown;
-  const list = Array.isArray(data) ? data : data && typeof data === 'object' && Array.isArray((data as Record<string, unknown>).list) ? ((data as Record<string, unknown>).list as unknown[]) : null;
+  const list = Array.isArray(data)
+    ? data
+    : data && typeof data === 'object' && Array.isArray((data as Record<string, unknown>).list)
+      ? ((data as Record<string, unknown>).list as unknown[])
+      : null;
   if (!list) throw new Error('payments look-up failed: no list in the answer');
   for (const item of list) {
     if (!item || typeof item !== 'object') continue;
@@ -110,11 +115,14 @@ export function parsePerfectPanelPayments(res: OutboundResponse, orderId: string
 export function parseSocPanelIncrement(res: OutboundResponse): CreditOutcome {
   if (res.status >= 500) return { kind: 'unknown', message: `the panel answered HTTP ${res.status}` };
   const json = jsonObject(res.body);
-  if (notProcessed(res.status)) return { kind: 'rejected', message: `the panel answered HTTP ${res.status}${json?.error ? `: ${clip(String(json.error))}` : ''}` };
+  if (notProcessed(res.status))
+    return { kind: 'rejected', message: `the panel answered HTTP ${res.status}${json?.error ? `: ${clip(String(json.error))}` : ''}` };
   if (res.status !== 200) return { kind: 'unknown', message: `the panel answered HTTP ${res.status}` };
   if (!json) return { kind: 'unknown', message: 'the panel answered with a body that is not a JSON object' };
-  if (json.error !== undefined && json.error !== null && json.error !== false) return { kind: 'rejected', message: `the panel refused: ${clip(String(json.error))}` };
-  if (json.status === 'error' || json.status === 'fail') return { kind: 'rejected', message: `the panel refused: ${clip(String(json.message ?? json.status))}` };
+  if (json.error !== undefined && json.error !== null && json.error !== false)
+    return { kind: 'rejected', message: `the panel refused: ${clip(String(json.error))}` };
+  if (json.status === 'error' || json.status === 'fail')
+    return { kind: 'rejected', message: `the panel refused: ${clip(String(json.message ?? json.status))}` };
   return { kind: 'credited', paymentId: str(json.id) ?? str(json.payment_id) };
 }
 

@@ -106,28 +106,38 @@ export class SmmCreditsRepository {
   }
 
   markDone(row: CreditRow, panelType: string, paymentId: string | null): Promise<boolean> {
-    return this.fenced(row, `status = 'done', last_outcome = NULL, last_error = NULL, completed_at = now(), panel_type = $3, panel_payment_id = $4`, [panelType, paymentId]);
+    return this.fenced(row, `status = 'done', last_outcome = NULL, last_error = NULL, completed_at = now(), panel_type = $3, panel_payment_id = $4`, [
+      panelType,
+      paymentId,
+    ]);
   }
 
   scheduleRetry(row: CreditRow, outcome: 'rejected' | 'unknown', message: string, waitSeconds: number): Promise<boolean> {
-    return this.fenced(row, `status = 'pending', last_outcome = $3, last_error = $4, next_attempt_at = now() + make_interval(secs => $5)`, [outcome, message, waitSeconds]);
+    return this.fenced(row, `status = 'pending', last_outcome = $3, last_error = $4, next_attempt_at = now() + make_interval(secs => $5)`, [
+      outcome,
+      message,
+      waitSeconds,
+    ]);
   }
 
   /** Final, inside the transaction that flags the order. */
   async markFailed(manager: EntityManager, row: CreditRow, reason: string): Promise<boolean> {
     const res = returnedRows(
-      await manager.query(`UPDATE smm_credits SET status = 'failed', last_error = $3, updated_at = now() WHERE order_id = $1 AND status = 'attempting' AND attempts = $2 RETURNING order_id`, [
-        row.order_id,
-        row.attempts,
-        reason,
-      ]),
+      await manager.query(
+        `UPDATE smm_credits SET status = 'failed', last_error = $3, updated_at = now() WHERE order_id = $1 AND status = 'attempting' AND attempts = $2 RETURNING order_id`,
+        [row.order_id, row.attempts, reason],
+      ),
     );
     return res.length > 0;
   }
 
   /** An operator's retry: failed → pending, attempts reset; `confirmedNotCredited` also clears an unknown outcome. Null unless the credit was failed. */
   reopenFailed(manager: EntityManager, orderId: string, confirmedNotCredited: boolean): Promise<CreditRow | null> {
-    return this.changeFailed(manager, orderId, `status = 'pending', attempts = 0, next_attempt_at = now()${confirmedNotCredited ? `, last_outcome = 'rejected'` : ''}`);
+    return this.changeFailed(
+      manager,
+      orderId,
+      `status = 'pending', attempts = 0, next_attempt_at = now()${confirmedNotCredited ? `, last_outcome = 'rejected'` : ''}`,
+    );
   }
 
   /** An operator credited by hand: failed → done. Null unless the credit was failed. */
@@ -136,18 +146,19 @@ export class SmmCreditsRepository {
   }
 
   private async changeFailed(manager: EntityManager, orderId: string, sets: string): Promise<CreditRow | null> {
-    const res: unknown[] = await manager.query(`UPDATE smm_credits SET ${sets}, updated_at = now() WHERE order_id = $1 AND status = 'failed' RETURNING *`, [orderId]);
+    const res: unknown[] = await manager.query(`UPDATE smm_credits SET ${sets}, updated_at = now() WHERE order_id = $1 AND status = 'failed' RETURNING *`, [
+      orderId,
+    ]);
     return returnedRows<CreditRow>(res)[0] ?? null;
   }
 
   /** An UPDATE that applies only while this worker's attempt is still the row's current one. */
   private async fenced(row: CreditRow, sets: string, extra: unknown[]): Promise<boolean> {
     const res = returnedRows(
-      await this.db.query(`UPDATE smm_credits SET ${sets}, updated_at = now() WHERE order_id = $1 AND status = 'attempting' AND attempts = $2 RETURNING order_id`, [
-        row.order_id,
-        row.attempts,
-        ...extra,
-      ]),
+      await this.db.query(
+        `UPDATE smm_credits SET ${sets}, updated_at = now() WHERE order_id = $1 AND status = 'attempting' AND attempts = $2 RETURNING order_id`,
+        [row.order_id, row.attempts, ...extra],
+      ),
     );
     return res.length > 0;
   }

@@ -157,7 +157,8 @@ function topupAmounts(dto: PutSmmPanelDto, existing: SmmPanelSettings | null): {
   if (!errors.length) {
     if (minMinor > maxMinor) errors.push({ field: 'max_amount', message: 'max_amount must not be below min_amount' });
     presetsMinor.forEach((p, i) => {
-      if (p < minMinor || p > maxMinor) errors.push({ field: `preset_amounts[${i}]`, message: `preset_amounts[${i}] must be between min_amount and max_amount` });
+      if (p < minMinor || p > maxMinor)
+        errors.push({ field: `preset_amounts[${i}]`, message: `preset_amounts[${i}] must be between min_amount and max_amount` });
     });
     if (new Set(presetsMinor).size !== presetsMinor.length) errors.push({ field: 'preset_amounts', message: 'preset_amounts must not repeat an amount' });
   }

@@ -14,7 +14,10 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness', description: 'The process is up and serving HTTP. Touches nothing else (not the database), so a database outage never gets the process restarted.' })
+  @ApiOperation({
+    summary: 'Liveness',
+    description: 'The process is up and serving HTTP. Touches nothing else (not the database), so a database outage never gets the process restarted.',
+  })
   @ApiOkResponse({ schema: { example: { status: 'ok', uptime_seconds: 42 } } })
   live() {
     return { status: 'ok', uptime_seconds: Math.round(process.uptime()) };
@@ -29,7 +32,9 @@ export class HealthController {
       '(reconciliation sweeper, webhook dispatcher) has a fresh heartbeat. 503 problem+json (code `not_ready`) with the failing checks otherwise, ' +
       'and 503 `shutting_down` from the moment a graceful stop begins.',
   })
-  @ApiOkResponse({ schema: { example: { status: 'ok', info: { database: { status: 'up', latency_ms: 1 }, migrations: { status: 'up', applied: 2 } }, error: {} } } })
+  @ApiOkResponse({
+    schema: { example: { status: 'ok', info: { database: { status: 'up', latency_ms: 1 }, migrations: { status: 'up', applied: 2 } }, error: {} } },
+  })
   @ApiResponse({ status: 503, description: 'Not ready: application/problem+json with `checks` naming what is down.' })
   async ready(): Promise<HealthCheckResult> {
     if (this.checks.stopping) {

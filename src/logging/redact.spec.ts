@@ -28,7 +28,9 @@ describe('scrubSecrets', () => {
     expect(scrubString('/x?profile_key=abc&amount=1&token=t0k')).toBe(`/x?profile_key=${REDACTED}&amount=1&token=${REDACTED}`);
     expect(scrubString('{"secret_key":"s3cr3t","id":1}')).toBe(`{"secret_key":"${REDACTED}","id":1}`);
     // Ordinary ids and words stay readable.
-    expect(scrubString('order ord_01jd0000000000000000000000 by skip_locked task_runner')).toBe('order ord_01jd0000000000000000000000 by skip_locked task_runner');
+    expect(scrubString('order ord_01jd0000000000000000000000 by skip_locked task_runner')).toBe(
+      'order ord_01jd0000000000000000000000 by skip_locked task_runner',
+    );
   });
 
   it('handles errors, cycles, depth and non-plain objects', () => {
@@ -67,7 +69,32 @@ describe('scrubSecrets', () => {
   });
 
   it('recognises every secret key name however it is spelled (the quick pre-check never hides one)', () => {
-    const names = ['Authorization', 'PROXY-AUTHORIZATION', 'Cookie', 'Set-Cookie', 'X-Api-Key', 'apiKey', 'ProfileKey', 'secretKey', 'SECRET', 'client-secret', 'signingSecret', 'WEBHOOK_SECRET', 'Token', 'accessToken', 'refresh-token', 'ID_TOKEN', 'Password', 'passwd', 'privateKey', 'encryption-key', 'adminToken', 'Credentials', 'credentials_sealed', 'keyHash'];
+    const names = [
+      'Authorization',
+      'PROXY-AUTHORIZATION',
+      'Cookie',
+      'Set-Cookie',
+      'X-Api-Key',
+      'apiKey',
+      'ProfileKey',
+      'secretKey',
+      'SECRET',
+      'client-secret',
+      'signingSecret',
+      'WEBHOOK_SECRET',
+      'Token',
+      'accessToken',
+      'refresh-token',
+      'ID_TOKEN',
+      'Password',
+      'passwd',
+      'privateKey',
+      'encryption-key',
+      'adminToken',
+      'Credentials',
+      'credentials_sealed',
+      'keyHash',
+    ];
     for (const name of names) expect([name, isSecretKey(name)]).toEqual([name, true]);
     for (const name of ['keyboard', 'monkey', 'tokens_used', 'author', 'context', 'secretary']) expect([name, isSecretKey(name)]).toEqual([name, false]);
     expect(scrubString('BEARER abcdefgh')).toBe(`BEARER ${REDACTED}`);

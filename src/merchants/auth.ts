@@ -11,8 +11,7 @@ export type { AuthedMerchant };
 
 type AuthedRequest = FastifyRequest & { merchant?: AuthedMerchant; actor?: string };
 
-const unauthorized = (detail: string) =>
-  problem(COMMON_ERRORS.unauthorized, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="khqr-orchestrator"' } });
+const unauthorized = (detail: string) => problem(COMMON_ERRORS.unauthorized, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="khqr-orchestrator"' } });
 
 /** Merchant endpoints: `Authorization: Bearer sk_…`. Sets request.merchant; every query is then scoped by it. */
 @Injectable()
@@ -54,10 +53,14 @@ export class AdminGuard implements CanActivate {
     // Checked before the token: a blocked address learns nothing about its guesses.
     const wait = this.throttle.blockedFor(request.ip);
     if (wait) {
-      throw problem(COMMON_ERRORS.rate_limited, `too many wrong admin tokens from this address (limit ${this.throttle.limit} per minute); retry after ${wait} s`, {
-        headers: { 'Retry-After': String(wait) },
-        limit: this.throttle.limit,
-      });
+      throw problem(
+        COMMON_ERRORS.rate_limited,
+        `too many wrong admin tokens from this address (limit ${this.throttle.limit} per minute); retry after ${wait} s`,
+        {
+          headers: { 'Retry-After': String(wait) },
+          limit: this.throttle.limit,
+        },
+      );
     }
     const token = bearerToken(request);
     if (!token || !constantTimeEqual(token, this.config.adminToken)) {

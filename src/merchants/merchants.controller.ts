@@ -56,7 +56,13 @@ export class ProviderAccountsController {
       'raksmeypay and bakongapi publish no production host: without base_url the account is stored with a warning and orders on it answer 422 provider_account_incomplete.',
   })
   @ApiParam({ name: 'provider', enum: PROVIDER_IDS })
-  @ApiBody({ schema: { type: 'object', additionalProperties: true, example: { profile_id: '1001', profile_key: 'your-profile-key', base_url: 'https://www.uat.raksmeypay.com' } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      additionalProperties: true,
+      example: { profile_id: '1001', profile_key: 'your-profile-key', base_url: 'https://www.uat.raksmeypay.com' },
+    },
+  })
   @ApiOkResponse({ description: 'The stored account, secrets masked.' })
   put(@CurrentMerchant() merchant: AuthedMerchant, @Param('provider') provider: string, @Body() body: unknown) {
     return this.accounts.put(merchant.id, provider, body);

@@ -11,7 +11,25 @@ import { ProviderAccountsService } from './provider-accounts.service';
 @Global()
 @Module({
   controllers: [AdminMerchantsController, ProviderAccountsController],
-  providers: [MerchantsRepository, ApiKeysRepository, ProviderAccountsRepository, ApiKeysService, MerchantsService, ProviderAccountsService, ApiKeyGuard, AdminGuard],
-  exports: [MerchantsRepository, ApiKeysRepository, ProviderAccountsRepository, ApiKeysService, MerchantsService, ProviderAccountsService, ApiKeyGuard, AdminGuard],
+  providers: [
+    MerchantsRepository,
+    ApiKeysRepository,
+    ProviderAccountsRepository,
+    ApiKeysService,
+    MerchantsService,
+    ProviderAccountsService,
+    ApiKeyGuard,
+    AdminGuard,
+  ],
+  exports: [
+    MerchantsRepository,
+    ApiKeysRepository,
+    ProviderAccountsRepository,
+    ApiKeysService,
+    MerchantsService,
+    ProviderAccountsService,
+    ApiKeyGuard,
+    AdminGuard,
+  ],
 })
 export class MerchantsModule {}

@@ -31,7 +31,11 @@ export class MerchantsRepository {
 
   /** Newest first; one row more than `limit`, so the caller can tell has_more. */
   list(limit: number, startingAfter?: string): Promise<Merchant[]> {
-    const qb = this.db.getRepository(Merchant).createQueryBuilder('m').orderBy('m.id', 'DESC').limit(limit + 1);
+    const qb = this.db
+      .getRepository(Merchant)
+      .createQueryBuilder('m')
+      .orderBy('m.id', 'DESC')
+      .limit(limit + 1);
     if (startingAfter) qb.where('m.id < :after', { after: startingAfter });
     return qb.getMany();
   }

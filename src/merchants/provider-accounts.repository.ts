@@ -30,15 +30,19 @@ export class ProviderAccountsRepository {
 
   /** Raw SQL: this runs on every order creation and gateway check, and a repository find costs more CPU than the query itself. */
   async findSealed(merchantId: string, provider: ProviderId): Promise<SealedAccountRow | undefined> {
-    const rows: SealedAccountRow[] = await this.db.query(`SELECT ${SEALED_ACCOUNT_COLUMNS('provider_accounts')} FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`, [
-      merchantId,
-      provider,
-    ]);
+    const rows: SealedAccountRow[] = await this.db.query(
+      `SELECT ${SEALED_ACCOUNT_COLUMNS('provider_accounts')} FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`,
+      [merchantId, provider],
+    );
     return rows[0];
   }
 
   async markNeedsAttention(merchantId: string, provider: ProviderId, reason: string | null): Promise<void> {
-    await this.db.query(`UPDATE provider_accounts SET needs_attention = $3, updated_at = now() WHERE merchant_id = $1 AND provider = $2`, [merchantId, provider, reason]);
+    await this.db.query(`UPDATE provider_accounts SET needs_attention = $3, updated_at = now() WHERE merchant_id = $1 AND provider = $2`, [
+      merchantId,
+      provider,
+      reason,
+    ]);
   }
 
   /** The gateways the merchant has an account for (ids as stored; the caller keeps those this server knows). */

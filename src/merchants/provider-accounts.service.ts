@@ -77,7 +77,14 @@ export class ProviderAccountsService {
 
   private provider(id: string): PaymentProvider {
     const provider = this.registry.get(id);
-    if (!provider) throw problem(MERCHANTS_ERRORS.unknown_provider, `unknown provider "${String(id).slice(0, 40)}"; known: ${this.registry.all().map((p) => p.id).join(', ')}`);
+    if (!provider)
+      throw problem(
+        MERCHANTS_ERRORS.unknown_provider,
+        `unknown provider "${String(id).slice(0, 40)}"; known: ${this.registry
+          .all()
+          .map((p) => p.id)
+          .join(', ')}`,
+      );
     return provider;
   }
 
@@ -113,7 +120,14 @@ export class ProviderAccountsService {
       const masked: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(creds)) masked[k] = provider?.credentialFields.find((f) => f.name === k)?.secret ? maskSecret(v) : v;
       const warnings = provider && !creds.base_url && !provider.defaultBaseUrl ? [missingBaseUrl(provider.id)] : [];
-      return { object: 'provider_account', provider: row.provider, credentials: masked, needs_attention: row.needsAttention, warnings, updated_at: row.updatedAt.toISOString() };
+      return {
+        object: 'provider_account',
+        provider: row.provider,
+        credentials: masked,
+        needs_attention: row.needsAttention,
+        warnings,
+        updated_at: row.updatedAt.toISOString(),
+      };
     });
   }
 
@@ -124,7 +138,11 @@ export class ProviderAccountsService {
    * throws AccountNeedsAttentionError instead, so background checks don't retry it blindly
    * until the merchant PUTs new credentials.
    */
-  async credentials<Id extends ProviderId>(merchantId: string, providerId: Id, opts: { skipNeedingAttention?: boolean } = {}): Promise<ProviderCredentials<Id>> {
+  async credentials<Id extends ProviderId>(
+    merchantId: string,
+    providerId: Id,
+    opts: { skipNeedingAttention?: boolean } = {},
+  ): Promise<ProviderCredentials<Id>> {
     return this.credentialsFromRow(providerId, await this.accounts.findSealed(merchantId, providerId), opts);
   }
 
@@ -132,7 +150,11 @@ export class ProviderAccountsService {
    * credentials() for a row the caller read itself (SEALED_ACCOUNT_COLUMNS, all null when the
    * account is missing), so a hot path can fetch it in the same round trip as its own query.
    */
-  credentialsFromRow<Id extends ProviderId>(providerId: Id, row: Partial<SealedAccountRow> | undefined, opts: { skipNeedingAttention?: boolean } = {}): ProviderCredentials<Id> {
+  credentialsFromRow<Id extends ProviderId>(
+    providerId: Id,
+    row: Partial<SealedAccountRow> | undefined,
+    opts: { skipNeedingAttention?: boolean } = {},
+  ): ProviderCredentials<Id> {
     if (!row?.credentialsSealed || !row.merchantId) {
       throw problem(MERCHANTS_ERRORS.provider_account_missing, `no ${providerId} account is configured; PUT /v1/provider-accounts/${providerId} first`);
     }

@@ -15,7 +15,12 @@ import { MetricsService } from './metrics.service';
 @Module({
   imports: [EventsModule],
   controllers: [MetricsController],
-  providers: [{ provide: Registry, useFactory: () => new Registry() }, TransactionListeners, MetricsService, { provide: DeliveryOutcomeCounter, useExisting: MetricsService }],
+  providers: [
+    { provide: Registry, useFactory: () => new Registry() },
+    TransactionListeners,
+    MetricsService,
+    { provide: DeliveryOutcomeCounter, useExisting: MetricsService },
+  ],
   exports: [MetricsService, DeliveryOutcomeCounter],
 })
 export class MetricsModule {}

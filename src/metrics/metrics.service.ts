@@ -63,14 +63,24 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: r,
     });
-    this.ordersCreated = new Counter({ name: 'khqr_orders_created_total', help: 'Orders created, by provider and currency.', labelNames: ['provider', 'currency'], registers: r });
+    this.ordersCreated = new Counter({
+      name: 'khqr_orders_created_total',
+      help: 'Orders created, by provider and currency.',
+      labelNames: ['provider', 'currency'],
+      registers: r,
+    });
     this.orderTransitions = new Counter({
       name: 'khqr_order_transitions_total',
       help: 'Order status changes after commit, by provider and the status reached (PAID, EXPIRED, CANCELLED, FAILED).',
       labelNames: ['provider', 'status'],
       registers: r,
     });
-    this.orderFlags = new Counter({ name: 'khqr_order_flags_total', help: 'Flags raised on orders (order.flagged), by provider and flag.', labelNames: ['provider', 'flag'], registers: r });
+    this.orderFlags = new Counter({
+      name: 'khqr_order_flags_total',
+      help: 'Flags raised on orders (order.flagged), by provider and flag.',
+      labelNames: ['provider', 'flag'],
+      registers: r,
+    });
     this.providerCallDuration = new Histogram({
       name: 'khqr_provider_call_duration_seconds',
       help: 'Gateway API call latency, by provider and outcome (ok, timeout, unavailable, rate_limited).',
@@ -78,7 +88,12 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     });
-    this.providerCallErrors = new Counter({ name: 'khqr_provider_call_errors_total', help: 'Gateway API calls that failed, by provider and kind.', labelNames: ['provider', 'kind'], registers: r });
+    this.providerCallErrors = new Counter({
+      name: 'khqr_provider_call_errors_total',
+      help: 'Gateway API calls that failed, by provider and kind.',
+      labelNames: ['provider', 'kind'],
+      registers: r,
+    });
     this.sweepDuration = new Histogram({
       name: 'khqr_reconciliation_sweep_duration_seconds',
       help: 'Duration of reconciliation sweeps, by trigger (cron, manual).',
@@ -86,14 +101,24 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers: r,
     });
-    this.webhookDeliveries = new Counter({ name: 'khqr_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered; failed = will retry; dead = retries exhausted, or the endpoint is disabled or answered 410).', labelNames: ['outcome'], registers: r });
+    this.webhookDeliveries = new Counter({
+      name: 'khqr_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered; failed = will retry; dead = retries exhausted, or the endpoint is disabled or answered 410).',
+      labelNames: ['outcome'],
+      registers: r,
+    });
     this.smmCredits = new Counter({
       name: 'khqr_smm_credits_total',
       help: 'SMM panel balance credit attempts by outcome (done, retrying, failed, lost = another worker took the claim over).',
       labelNames: ['outcome'],
       registers: r,
     });
-    this.scrapeErrors = new Counter({ name: 'khqr_metrics_scrape_errors_total', help: 'Scrape-time database reads that failed (the gauges then keep their last value).', labelNames: ['source'], registers: r });
+    this.scrapeErrors = new Counter({
+      name: 'khqr_metrics_scrape_errors_total',
+      help: 'Scrape-time database reads that failed (the gauges then keep their last value).',
+      labelNames: ['source'],
+      registers: r,
+    });
 
     // Gauges read at scrape time. `this` inside collect() is the gauge, hence the arrow functions.
     const read = () => this.readSnapshot();

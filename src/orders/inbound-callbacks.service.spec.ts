@@ -17,13 +17,39 @@ const REQUEST: InboundRequest = { params: {}, query: {}, headers: {} };
 const MANAGER = {} as EntityManager;
 
 const txn = (over: Partial<Transaction> = {}): Transaction =>
-  Object.assign(new Transaction(), { id: 'txn_1', orderId: 'ord_1', merchantId: 'mer_1', provider: 'checkout', providerReference: 'REF1', amountMinor: 1250, currency: 'USD', returnTokenUsedAt: null }, over);
+  Object.assign(
+    new Transaction(),
+    {
+      id: 'txn_1',
+      orderId: 'ord_1',
+      merchantId: 'mer_1',
+      provider: 'checkout',
+      providerReference: 'REF1',
+      amountMinor: 1250,
+      currency: 'USD',
+      returnTokenUsedAt: null,
+    },
+    over,
+  );
 const order = (status: Order['status']): Order =>
   Object.assign(new Order(), { id: 'ord_1', status, successUrl: 'https://shop.example/ok', cancelUrl: 'https://shop.example/cancel' });
 const transitionTo = (to: Order['status']): Decision => ({ outcome: 'transition', from: 'PENDING', to, event: 'order.paid', addFlags: [] });
-const result = (status: Order['status'], decision: Decision, changed = true): TransitionResult => ({ order: order(status), transaction: txn(), decision, changed });
+const result = (status: Order['status'], decision: Decision, changed = true): TransitionResult => ({
+  order: order(status),
+  transaction: txn(),
+  decision,
+  changed,
+});
 
-const PAY: InboundVerdict = { kind: 'pay', providerReference: 'REF1', verification: 'browser_return', paidAmountMinor: 1250, paidAt: NOW, proof: 'P1', reason: 'because' };
+const PAY: InboundVerdict = {
+  kind: 'pay',
+  providerReference: 'REF1',
+  verification: 'browser_return',
+  paidAmountMinor: 1250,
+  paidAt: NOW,
+  proof: 'P1',
+  reason: 'because',
+};
 const CANCEL: InboundVerdict = { kind: 'cancel', reason: 'the customer cancelled' };
 
 function callback(lookup: InboundLookup, verdict: InboundVerdict, singleUseReturnToken = false): InboundCallback & { interpret: jest.Mock } {
@@ -65,7 +91,11 @@ async function problemOf(promise: Promise<unknown>): Promise<{ status: number; c
 describe('InboundCallbacksService', () => {
   it('answers a refusal from locate() without touching the database', async () => {
     const { service, repo } = setup();
-    const refusing: InboundCallback = { provider: 'checkout', locate: () => ({ kind: 'refuse', status: 404, code: 'not_found', detail: 'x was not found' }), interpret: jest.fn() };
+    const refusing: InboundCallback = {
+      provider: 'checkout',
+      locate: () => ({ kind: 'refuse', status: 404, code: 'not_found', detail: 'x was not found' }),
+      interpret: jest.fn(),
+    };
     expect(await problemOf(service.handle(refusing, REQUEST))).toEqual({ status: 404, code: 'not_found', detail: 'x was not found' });
     expect(repo.findByReference).not.toHaveBeenCalled();
   });
@@ -74,7 +104,10 @@ describe('InboundCallbacksService', () => {
     it('interprets an unknown reference with no account and no transaction, and answers its refusal', async () => {
       const { service, repo, accounts } = setup();
       repo.findByReference.mockResolvedValue(null);
-      const cb = callback({ by: 'reference', reference: '42' }, { kind: 'refuse', status: 400, code: 'invalid_signature', detail: 'success_hash does not match' });
+      const cb = callback(
+        { by: 'reference', reference: '42' },
+        { kind: 'refuse', status: 400, code: 'invalid_signature', detail: 'success_hash does not match' },
+      );
       expect(await problemOf(service.handle(cb, REQUEST))).toMatchObject({ status: 400, code: 'invalid_signature' });
       expect(cb.interpret).toHaveBeenCalledWith({ request: REQUEST, account: null, transaction: null, now: NOW });
       expect(accounts.credentials).not.toHaveBeenCalled();
@@ -88,7 +121,12 @@ describe('InboundCallbacksService', () => {
       const cb = callback({ by: 'reference', reference: 'REF1' }, PAY);
       expect(await service.handle(cb, REQUEST)).toEqual({ location: 'https://shop.example/ok', result: 'paid' });
       expect(accounts.credentials).toHaveBeenCalledWith('mer_1', 'checkout');
-      expect(cb.interpret).toHaveBeenCalledWith({ request: REQUEST, account: { profile_key: 'k' }, transaction: { providerReference: 'REF1', amountMinor: 1250, currency: 'USD' }, now: NOW });
+      expect(cb.interpret).toHaveBeenCalledWith({
+        request: REQUEST,
+        account: { profile_key: 'k' },
+        transaction: { providerReference: 'REF1', amountMinor: 1250, currency: 'USD' },
+        now: NOW,
+      });
       expect(transitions.apply).toHaveBeenCalledWith(
         'ord_1',
         { kind: 'pay', verification: 'browser_return', paidAmountMinor: 1250, paidCurrency: 'USD', paidAt: NOW },
@@ -101,7 +139,10 @@ describe('InboundCallbacksService', () => {
       repo.findByReference.mockResolvedValue(txn());
       accounts.credentials.mockResolvedValue({});
       transitions.apply.mockResolvedValue(result('PENDING', { outcome: 'flag', from: 'PENDING', event: 'order.flagged', addFlags: ['amount_mismatch'] }));
-      expect(await service.handle(callback({ by: 'reference', reference: 'REF1' }, PAY), REQUEST)).toEqual({ location: `${BASE}/pay/ord_1`, result: 'flagged' });
+      expect(await service.handle(callback({ by: 'reference', reference: 'REF1' }, PAY), REQUEST)).toEqual({
+        location: `${BASE}/pay/ord_1`,
+        result: 'flagged',
+      });
     });
   });
 
@@ -111,14 +152,22 @@ describe('InboundCallbacksService', () => {
     it('answers 404 for a merchant without an account of this gateway', async () => {
       const { service, accounts } = setup();
       accounts.credentials.mockRejectedValue(new ProblemException(422, 'provider_account_missing', 'none'));
-      expect(await problemOf(service.handle(callback(lookup, PAY), REQUEST))).toEqual({ status: 404, code: 'not_found', detail: 'checkout account was not found' });
+      expect(await problemOf(service.handle(callback(lookup, PAY), REQUEST))).toEqual({
+        status: 404,
+        code: 'not_found',
+        detail: 'checkout account was not found',
+      });
     });
 
     it('looks the named transaction up within that merchant only', async () => {
       const { service, repo, accounts } = setup();
       accounts.credentials.mockResolvedValue({ secret_key: 's' });
       repo.findByReference.mockResolvedValue(null);
-      expect(await problemOf(service.handle(callback(lookup, PAY), REQUEST))).toEqual({ status: 404, code: 'not_found', detail: 'transaction REF1 was not found' });
+      expect(await problemOf(service.handle(callback(lookup, PAY), REQUEST))).toEqual({
+        status: 404,
+        code: 'not_found',
+        detail: 'transaction REF1 was not found',
+      });
       expect(repo.findByReference).toHaveBeenCalledWith('checkout', 'REF1', 'mer_1');
     });
 
@@ -145,7 +194,10 @@ describe('InboundCallbacksService', () => {
       const { service, repo, transitions } = setup();
       repo.findByReturnTokenHash.mockResolvedValue(txn({ returnTokenUsedAt: new Date() }));
       repo.orderOf.mockResolvedValue(order('PENDING'));
-      expect(await service.handle(callback({ by: 'return_token', token: 'tok' }, { kind: 'lead_to_order' }), REQUEST)).toEqual({ location: `${BASE}/pay/ord_1`, result: 'unchanged' });
+      expect(await service.handle(callback({ by: 'return_token', token: 'tok' }, { kind: 'lead_to_order' }), REQUEST)).toEqual({
+        location: `${BASE}/pay/ord_1`,
+        result: 'unchanged',
+      });
       expect(transitions.apply).not.toHaveBeenCalled();
     });
 
@@ -162,7 +214,10 @@ describe('InboundCallbacksService', () => {
       repo.findByReturnTokenHash.mockResolvedValue(txn());
       repo.claimReturnToken.mockResolvedValue(true);
       transitions.tryApply.mockResolvedValue(result('PAID', transitionTo('PAID')));
-      expect(await service.handle(callback({ by: 'return_token', token: 'tok' }, PAY, true), REQUEST)).toEqual({ location: 'https://shop.example/ok', result: 'paid' });
+      expect(await service.handle(callback({ by: 'return_token', token: 'tok' }, PAY, true), REQUEST)).toEqual({
+        location: 'https://shop.example/ok',
+        result: 'paid',
+      });
       expect(repo.claimReturnToken).toHaveBeenCalledWith(MANAGER, txn(), 'P1');
       expect(transitions.tryApply).toHaveBeenCalledWith(MANAGER, 'ord_1', expect.objectContaining({ kind: 'pay' }), expect.objectContaining({ proof: 'P1' }));
       expect(transitions.apply).not.toHaveBeenCalled();
@@ -172,7 +227,10 @@ describe('InboundCallbacksService', () => {
       const { service, repo, transitions } = setup();
       repo.findByReturnTokenHash.mockResolvedValue(txn());
       repo.claimReturnToken.mockResolvedValue(false);
-      expect(await problemOf(service.handle(callback({ by: 'return_token', token: 'tok' }, PAY, true), REQUEST))).toMatchObject({ status: 409, code: 'return_token_used' });
+      expect(await problemOf(service.handle(callback({ by: 'return_token', token: 'tok' }, PAY, true), REQUEST))).toMatchObject({
+        status: 409,
+        code: 'return_token_used',
+      });
       expect(transitions.tryApply).not.toHaveBeenCalled();
     });
 
@@ -182,14 +240,21 @@ describe('InboundCallbacksService', () => {
       repo.claimReturnToken.mockResolvedValue(true);
       transitions.tryApply.mockResolvedValue(result('EXPIRED', { outcome: 'rejected', reason: 'the order has expired' }, false));
       // Thrown inside inTransaction's work: the database transaction, and with it the claim, is rolled back.
-      expect(await problemOf(service.handle(callback({ by: 'return_token', token: 'tok' }, PAY, true), REQUEST))).toEqual({ status: 409, code: 'order_not_payable', detail: 'the order has expired' });
+      expect(await problemOf(service.handle(callback({ by: 'return_token', token: 'tok' }, PAY, true), REQUEST))).toEqual({
+        status: 409,
+        code: 'order_not_payable',
+        detail: 'the order has expired',
+      });
     });
 
     it('answers 409 transaction_id_reused when the proof is already another payment', async () => {
       const { service, repo } = setup();
       repo.findByReturnTokenHash.mockResolvedValue(txn());
       repo.claimReturnToken.mockRejectedValue(new ProofAlreadyUsedError());
-      expect(await problemOf(service.handle(callback({ by: 'return_token', token: 'tok' }, PAY, true), REQUEST))).toMatchObject({ status: 409, code: 'transaction_id_reused' });
+      expect(await problemOf(service.handle(callback({ by: 'return_token', token: 'tok' }, PAY, true), REQUEST))).toMatchObject({
+        status: 409,
+        code: 'transaction_id_reused',
+      });
     });
 
     it('retries a lost race in a new database transaction, and gives up with 409 after five', async () => {
@@ -202,7 +267,10 @@ describe('InboundCallbacksService', () => {
 
       transitions.tryApply.mockReset().mockResolvedValue(null);
       repo.inTransaction.mockClear();
-      expect(await problemOf(service.handle(callback({ by: 'return_token', token: 'tok' }, PAY, true), REQUEST))).toMatchObject({ status: 409, code: 'concurrent_update' });
+      expect(await problemOf(service.handle(callback({ by: 'return_token', token: 'tok' }, PAY, true), REQUEST))).toMatchObject({
+        status: 409,
+        code: 'concurrent_update',
+      });
       expect(repo.inTransaction).toHaveBeenCalledTimes(5);
     });
 
@@ -211,7 +279,10 @@ describe('InboundCallbacksService', () => {
       repo.findByCancelTokenHash.mockResolvedValue(txn());
       repo.claimReturnToken.mockResolvedValue(true);
       transitions.tryApply.mockResolvedValue(result('CANCELLED', transitionTo('CANCELLED')));
-      expect(await service.handle(callback({ by: 'cancel_token', token: 'c' }, CANCEL, true), REQUEST)).toEqual({ location: 'https://shop.example/cancel', result: 'cancelled' });
+      expect(await service.handle(callback({ by: 'cancel_token', token: 'c' }, CANCEL, true), REQUEST)).toEqual({
+        location: 'https://shop.example/cancel',
+        result: 'cancelled',
+      });
       expect(repo.findByCancelTokenHash).toHaveBeenCalledWith('checkout', sha256Hex('c'));
       expect(repo.claimReturnToken).toHaveBeenCalledWith(MANAGER, txn(), undefined);
       expect(transitions.tryApply).toHaveBeenCalledWith(MANAGER, 'ord_1', { kind: 'cancel' }, expect.objectContaining({ reason: 'the customer cancelled' }));
@@ -222,7 +293,10 @@ describe('InboundCallbacksService', () => {
       repo.findByCancelTokenHash.mockResolvedValue(txn({ returnTokenUsedAt: new Date() }));
       repo.claimReturnToken.mockResolvedValue(false);
       repo.orderOf.mockResolvedValue(order('PAID'));
-      expect(await service.handle(callback({ by: 'cancel_token', token: 'c' }, CANCEL, true), REQUEST)).toEqual({ location: `${BASE}/pay/ord_1`, result: 'unchanged' });
+      expect(await service.handle(callback({ by: 'cancel_token', token: 'c' }, CANCEL, true), REQUEST)).toEqual({
+        location: `${BASE}/pay/ord_1`,
+        result: 'unchanged',
+      });
       expect(repo.orderOf).toHaveBeenCalledWith(txn({ returnTokenUsedAt: expect.any(Date) }), MANAGER);
       expect(transitions.tryApply).not.toHaveBeenCalled();
     });

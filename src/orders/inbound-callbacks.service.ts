@@ -7,7 +7,17 @@ import { ORDERS_ERRORS } from './orders.errors';
 import { AppConfig } from '../config/config';
 import { MERCHANTS_ERRORS } from '../merchants/merchants.errors';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
-import { InboundCallback, InboundCallbacks, InboundInput, InboundLookup, InboundOutcome, InboundRefusal, InboundRequest, InboundVerdict, isRefusal } from '../providers/inbound';
+import {
+  InboundCallback,
+  InboundCallbacks,
+  InboundInput,
+  InboundLookup,
+  InboundOutcome,
+  InboundRefusal,
+  InboundRequest,
+  InboundVerdict,
+  isRefusal,
+} from '../providers/inbound';
 import type { ProviderCredentials } from '../providers/provider';
 import { Order, Transaction } from './order.entity';
 import { OrderTransitions, TransitionContext } from './order-transitions.service';
@@ -109,7 +119,8 @@ export class InboundCallbacksService implements InboundCallbacks {
     try {
       return await this.retryingLostRaces((manager) => this.claimReturnTokenAndApply(manager, txn, command, ctx));
     } catch (err) {
-      if (err instanceof ProofAlreadyUsedError) throw problem(ORDERS_ERRORS.transaction_id_reused, 'this transaction_id is already the proof of another payment');
+      if (err instanceof ProofAlreadyUsedError)
+        throw problem(ORDERS_ERRORS.transaction_id_reused, 'this transaction_id is already the proof of another payment');
       throw err;
     }
   }

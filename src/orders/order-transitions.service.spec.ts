@@ -15,8 +15,24 @@ const EXPIRES = new Date('2026-01-01T00:30:00Z');
 const PAID_AT = new Date('2026-01-01T00:10:00Z');
 
 const order = (status: OrderStatus, over: Partial<Order> = {}): Order =>
-  Object.assign(new Order(), { id: 'ord_1', merchantId: 'mer_1', status, amountMinor: 1250, currency: 'USD', expiresAt: EXPIRES, flags: [], eventSeq: 1, createdAt: PAID_AT, updatedAt: PAID_AT }, over);
-const txn = (status: OrderStatus = 'PENDING'): Transaction => Object.assign(new Transaction(), { id: 'txn_1', orderId: 'ord_1', merchantId: 'mer_1', status, createdAt: PAID_AT });
+  Object.assign(
+    new Order(),
+    {
+      id: 'ord_1',
+      merchantId: 'mer_1',
+      status,
+      amountMinor: 1250,
+      currency: 'USD',
+      expiresAt: EXPIRES,
+      flags: [],
+      eventSeq: 1,
+      createdAt: PAID_AT,
+      updatedAt: PAID_AT,
+    },
+    over,
+  );
+const txn = (status: OrderStatus = 'PENDING'): Transaction =>
+  Object.assign(new Transaction(), { id: 'txn_1', orderId: 'ord_1', merchantId: 'mer_1', status, createdAt: PAID_AT });
 const PAY: OrderCommand = { kind: 'pay', verification: 'provider_api', paidAmountMinor: 1250, paidCurrency: 'USD', paidAt: PAID_AT };
 
 function setup(current: Order) {
@@ -87,7 +103,10 @@ describe('OrderTransitions (mocked repositories)', () => {
     await service.apply('ord_1', { ...PAY, paidAmountMinor: 1 } as OrderCommand, { actor: 'sweeper', reason: 'short' });
     expect(orders.compareAndSet).toHaveBeenCalledWith(MANAGER, 'ord_1', { from: 'PENDING', addFlags: ['amount_mismatch'] });
     expect(transactions.followOrder).not.toHaveBeenCalled();
-    expect(outbox.append).toHaveBeenCalledWith(MANAGER, expect.objectContaining({ type: 'order.flagged', data: expect.objectContaining({ flags_added: ['amount_mismatch'], reason: 'short' }) }));
+    expect(outbox.append).toHaveBeenCalledWith(
+      MANAGER,
+      expect.objectContaining({ type: 'order.flagged', data: expect.objectContaining({ flags_added: ['amount_mismatch'], reason: 'short' }) }),
+    );
   });
 
   it('a manual resolution pays the order amount, verification manual, and is audited in the same transaction', async () => {

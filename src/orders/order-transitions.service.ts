@@ -58,7 +58,9 @@ export class OrderTransitions {
   /** Same as apply, inside a caller's transaction (the caller retries on null). */
   async tryApply(manager: EntityManager, orderId: string, command: OrderCommand, ctx: TransitionContext): Promise<TransitionResult | null> {
     const order = await this.orders.getById(manager, orderId);
-    const transaction = ctx.transactionId ? await this.transactions.findInOrder(manager, ctx.transactionId, orderId) : await this.transactions.latestOf(orderId, manager);
+    const transaction = ctx.transactionId
+      ? await this.transactions.findInOrder(manager, ctx.transactionId, orderId)
+      : await this.transactions.latestOf(orderId, manager);
     const decision = decide(order, command);
     if (decision.outcome === 'noop' || decision.outcome === 'rejected') {
       return { order, transaction, decision, changed: false };
@@ -66,16 +68,26 @@ export class OrderTransitions {
 
     const fresh = await this.orders.compareAndSet(manager, orderId, OrderTransitions.change(order, command, ctx, decision));
     if (!fresh) return null; // lost the race: re-read and decide again
-    const freshTxn = decision.outcome === 'transition' ? await this.transactions.followOrder(manager, transaction.id, decision.to, ctx.proof ?? null) : transaction;
+    const freshTxn =
+      decision.outcome === 'transition' ? await this.transactions.followOrder(manager, transaction.id, decision.to, ctx.proof ?? null) : transaction;
     if (command.kind === 'resolve') {
-      await this.audit.record(manager, { actor: ctx.actor, action: 'transaction.resolve', subjectId: transaction.id, reason: command.reason, details: { order_id: orderId, to: command.to } });
+      await this.audit.record(manager, {
+        actor: ctx.actor,
+        action: 'transaction.resolve',
+        subjectId: transaction.id,
+        reason: command.reason,
+        details: { order_id: orderId, to: command.to },
+      });
     }
     await this.outbox.append(manager, {
       merchantId: fresh.merchantId,
       orderId,
       type: decision.event,
       sequence: fresh.eventSeq,
-      data: { order: presentOrder(fresh, freshTxn, this.config.publicBaseUrl), ...(decision.outcome === 'flag' ? { flags_added: decision.addFlags, reason: ctx.reason ?? null } : {}) },
+      data: {
+        order: presentOrder(fresh, freshTxn, this.config.publicBaseUrl),
+        ...(decision.outcome === 'flag' ? { flags_added: decision.addFlags, reason: ctx.reason ?? null } : {}),
+      },
     });
     this.logger.log({ orderId, event: decision.event, actor: ctx.actor }, 'order transition');
     return { order: fresh, transaction: freshTxn, decision, changed: true };

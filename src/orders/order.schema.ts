@@ -28,7 +28,8 @@ export class OrderResponse {
   @ApiPropertyOptional({ nullable: true, type: 'object', additionalProperties: true }) metadata: object | null;
   @ApiPropertyOptional({ nullable: true }) success_url: string | null;
   @ApiPropertyOptional({ nullable: true }) cancel_url: string | null;
-  @ApiProperty({ description: "Where to send the customer: the gateway's own page (raksmeypay, ahnajak, checkout) or our /pay/{id} (bakongapi, bakong)." }) checkout_url: string;
+  @ApiProperty({ description: "Where to send the customer: the gateway's own page (raksmeypay, ahnajak, checkout) or our /pay/{id} (bakongapi, bakong)." })
+  checkout_url: string;
   @ApiPropertyOptional({ type: OrderQr, nullable: true }) qr: OrderQr | null;
   @ApiProperty({ format: 'date-time' }) expires_at: string;
   @ApiPropertyOptional({ format: 'date-time', nullable: true }) paid_at: string | null;

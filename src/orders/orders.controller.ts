@@ -60,7 +60,10 @@ export class OrdersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List orders, newest first', description: 'Filter by `status`, `provider`, `reference`; paginate with `limit` and `starting_after`.' })
+  @ApiOperation({
+    summary: 'List orders, newest first',
+    description: 'Filter by `status`, `provider`, `reference`; paginate with `limit` and `starting_after`.',
+  })
   list(@CurrentMerchant() merchant: AuthedMerchant, @Query() query: ListOrdersQuery) {
     return this.orders.list(merchant.id, query);
   }
@@ -76,7 +79,8 @@ export class OrdersController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Ask the gateway now',
-    description: 'Calls the provider’s verify/check API and applies the answer. 502/504 problem when the gateway fails; the order is then unchanged. 422 for gateways without a verify API (ahnajak, checkout).',
+    description:
+      'Calls the provider’s verify/check API and applies the answer. 502/504 problem when the gateway fails; the order is then unchanged. 422 for gateways without a verify API (ahnajak, checkout).',
   })
   @ApiOkResponse({ type: OrderResponse })
   verify(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
@@ -85,7 +89,10 @@ export class OrdersController {
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a PENDING order', description: '409 problem when the order is already PAID, EXPIRED or FAILED. Cancelling a cancelled order is a no-op.' })
+  @ApiOperation({
+    summary: 'Cancel a PENDING order',
+    description: '409 problem when the order is already PAID, EXPIRED or FAILED. Cancelling a cancelled order is a no-op.',
+  })
   @ApiOkResponse({ type: OrderResponse })
   cancel(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.orders.cancel(merchant.id, id);

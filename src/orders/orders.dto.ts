@@ -66,7 +66,12 @@ export class CreateOrderDto {
   @IsIn(PROVIDER_IDS, { message: `provider must be one of ${PROVIDER_IDS.join(', ')}` })
   provider: string;
 
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }], example: '12.50', description: 'A decimal string (a JSON number is accepted). USD: at most 2 decimals; KHR: none. Must be > 0 and ≤ the maximum (USD 100000.00, KHR 400000000).' })
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'number' }],
+    example: '12.50',
+    description:
+      'A decimal string (a JSON number is accepted). USD: at most 2 decimals; KHR: none. Must be > 0 and ≤ the maximum (USD 100000.00, KHR 400000000).',
+  })
   @Validate(DecimalAmount)
   amount: string | number;
 
@@ -112,7 +117,12 @@ export class CreateOrderDto {
   @Validate(SmallJsonObject)
   metadata?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ minimum: 60, maximum: 86400, default: 1800, description: 'Seconds until the order expires. Gateways may impose less (bakongapi QR codes live 15 minutes).' })
+  @ApiPropertyOptional({
+    minimum: 60,
+    maximum: 86400,
+    default: 1800,
+    description: 'Seconds until the order expires. Gateways may impose less (bakongapi QR codes live 15 minutes).',
+  })
   @IsOptional()
   @IsInt()
   @Min(60)

@@ -8,7 +8,10 @@ export const ORDERS_ERRORS = defineProblems('orders', {
   duplicate_reference: { status: 409, meaning: 'The merchant already has an order with this `reference`.' },
   duplicate_provider_reference: { status: 409, meaning: 'The gateway returned a payment reference already used by another order.' },
   invalid_transition: { status: 409, meaning: 'The order’s status does not allow this change (for example cancelling a paid order).' },
-  verify_not_supported: { status: 422, meaning: 'The order’s gateway has no verify API; its payments are confirmed by callbacks and unpaid orders expire on time.' },
+  verify_not_supported: {
+    status: 422,
+    meaning: 'The order’s gateway has no verify API; its payments are confirmed by callbacks and unpaid orders expire on time.',
+  },
   concurrent_update: { status: 409, meaning: 'The order changed repeatedly while being updated; retry.' },
   return_token_used: { status: 409, meaning: 'The single-use return link was already used (by a return or a cancel).' },
   transaction_id_reused: { status: 409, meaning: 'The transaction_id of a return is already the proof of another payment.' },

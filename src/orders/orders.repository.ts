@@ -162,7 +162,10 @@ export class OrdersRepository {
     if (q.provider) qb.andWhere('o.provider = :provider', { provider: q.provider });
     if (q.reference) qb.andWhere('o.reference = :reference', { reference: q.reference });
     if (q.starting_after) qb.andWhere('o.id < :after', { after: q.starting_after });
-    return qb.orderBy('o.id', 'DESC').limit(limit + 1).getMany();
+    return qb
+      .orderBy('o.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
   }
 
   /**

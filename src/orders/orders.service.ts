@@ -168,7 +168,11 @@ export class OrdersService {
 
   async cancel(merchantId: string, orderId: string): Promise<OrderView> {
     const { order, txn } = await this.find(merchantId, orderId);
-    const result = await this.transitions.apply(order.id, { kind: 'cancel' }, { transactionId: txn.id, actor: `merchant:${merchantId}`, reason: 'cancelled by the merchant' });
+    const result = await this.transitions.apply(
+      order.id,
+      { kind: 'cancel' },
+      { transactionId: txn.id, actor: `merchant:${merchantId}`, reason: 'cancelled by the merchant' },
+    );
     if (result.decision.outcome === 'rejected') throw problem(ORDERS_ERRORS.invalid_transition, result.decision.reason);
     return this.present(result.order, result.transaction);
   }
@@ -179,7 +183,10 @@ export class OrdersService {
     if (order.status === 'PAID') return this.present(order, txn);
     const provider = this.registry.get(order.provider);
     if (!provider?.verify) {
-      throw problem(ORDERS_ERRORS.verify_not_supported, `${order.provider} has no verify API; its payments are confirmed by ${provider?.capabilities.callbacks.join(' / ') || 'callbacks'} and unpaid orders expire on time`);
+      throw problem(
+        ORDERS_ERRORS.verify_not_supported,
+        `${order.provider} has no verify API; its payments are confirmed by ${provider?.capabilities.callbacks.join(' / ') || 'callbacks'} and unpaid orders expire on time`,
+      );
     }
     try {
       await this.verifier.verifyOne(txn, `merchant:${merchantId}`);

@@ -5,7 +5,6 @@ import { Transaction } from './order.entity';
 import { OrderTransitions, TransitionResult } from './order-transitions.service';
 import { TransactionsRepository } from './transactions.repository';
 
-
 /**
  * Asks a gateway about a transaction and applies the answer through the state machine.
  * Shared by POST /v1/orders/{id}/verify, the reconciliation sweeper and the pay page's poll.

@@ -4,9 +4,21 @@ const expiresAt = new Date('2026-01-01T00:15:00Z');
 const before = new Date('2026-01-01T00:10:00Z');
 const after = new Date('2026-01-01T00:20:00Z');
 const facts = (status: OrderStatus, flags: string[] = []): OrderFacts => ({ status, amountMinor: 1250, currency: 'USD', expiresAt, flags });
-const pay = (amount = 1250, currency = 'USD', paidAt = before): OrderCommand => ({ kind: 'pay', verification: 'provider_api', paidAmountMinor: amount, paidCurrency: currency, paidAt });
+const pay = (amount = 1250, currency = 'USD', paidAt = before): OrderCommand => ({
+  kind: 'pay',
+  verification: 'provider_api',
+  paidAmountMinor: amount,
+  paidCurrency: currency,
+  paidAt,
+});
 /** The hosted checkout's return: only the customer's browser says the order was paid. */
-const browserPay = (paidAt = before, amount = 1250): OrderCommand => ({ kind: 'pay', verification: 'browser_return', paidAmountMinor: amount, paidCurrency: 'USD', paidAt });
+const browserPay = (paidAt = before, amount = 1250): OrderCommand => ({
+  kind: 'pay',
+  verification: 'browser_return',
+  paidAmountMinor: amount,
+  paidCurrency: 'USD',
+  paidAt,
+});
 
 describe('order state machine', () => {
   // The whole table: every status against every command. Any change to the rules must change this table.
@@ -68,7 +80,14 @@ describe('order state machine', () => {
     const kinds = new Set(['pay', 'expire', 'cancel', 'fail', 'resolve', 'flag']);
     for (const status of ORDER_STATUSES) {
       for (const kind of kinds) {
-        const command = { pay: pay(), expire: { kind: 'expire' }, cancel: { kind: 'cancel' }, fail: { kind: 'fail', reason: 'r' }, resolve: { kind: 'resolve', to: 'PAID', reason: 'r' }, flag: { kind: 'flag', flag: 'f', reason: 'r' } }[kind] as OrderCommand;
+        const command = {
+          pay: pay(),
+          expire: { kind: 'expire' },
+          cancel: { kind: 'cancel' },
+          fail: { kind: 'fail', reason: 'r' },
+          resolve: { kind: 'resolve', to: 'PAID', reason: 'r' },
+          flag: { kind: 'flag', flag: 'f', reason: 'r' },
+        }[kind] as OrderCommand;
         expect(['transition', 'flag', 'noop', 'rejected']).toContain(decide(facts(status), command).outcome);
       }
     }

@@ -19,7 +19,6 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const VERIFICATIONS = ['provider_api', 'signed_webhook', 'signed_return', 'browser_return', 'manual'] as const;
 export type Verification = (typeof VERIFICATIONS)[number];
 
-
 export const FLAGS = {
   latePayment: 'late_payment',
   paidAfterCancel: 'paid_after_cancel',
@@ -69,7 +68,10 @@ export function decide(order: OrderFacts, command: OrderCommand): Decision {
       // The browser's word is forgeable by whoever holds a return link: it may only settle an order still open for payment.
       // A late payment moves money the merchant already gave up on, so it needs proof from the gateway itself.
       if (late && command.verification === 'browser_return') {
-        return { outcome: 'rejected', reason: status === 'PENDING' ? 'the order has expired: a browser return cannot pay it' : `the order is ${status}: a browser return cannot pay it` };
+        return {
+          outcome: 'rejected',
+          reason: status === 'PENDING' ? 'the order has expired: a browser return cannot pay it' : `the order is ${status}: a browser return cannot pay it`,
+        };
       }
       if (command.paidAmountMinor !== order.amountMinor || command.paidCurrency !== order.currency) {
         if (order.flags.includes(FLAGS.amountMismatch)) return { outcome: 'noop', reason: 'amount mismatch already flagged' };

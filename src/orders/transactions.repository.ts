@@ -63,7 +63,12 @@ export class TransactionsRepository {
   /** The transactions of these orders, oldest first. */
   forOrders(orderIds: readonly string[]): Promise<Transaction[]> {
     if (!orderIds.length) return Promise.resolve([]);
-    return this.db.getRepository(Transaction).createQueryBuilder('t').where('t.order_id IN (:...ids)', { ids: orderIds }).orderBy('t.created_at', 'ASC').getMany();
+    return this.db
+      .getRepository(Transaction)
+      .createQueryBuilder('t')
+      .where('t.order_id IN (:...ids)', { ids: orderIds })
+      .orderBy('t.created_at', 'ASC')
+      .getMany();
   }
 
   /**
@@ -82,18 +87,24 @@ export class TransactionsRepository {
 
   /** One answered check: counted, and the last error cleared. */
   async recordCheck(id: string): Promise<void> {
-    await this.db.query(`UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = NULL, updated_at = now() WHERE id = $1`, [id]);
+    await this.db.query(`UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = NULL, updated_at = now() WHERE id = $1`, [
+      id,
+    ]);
   }
-
 
   /** A check the gateway did not answer: counted, with its error. */
   async recordFailedCheck(id: string, error: string): Promise<void> {
-    await this.db.query(`UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = $2, updated_at = now() WHERE id = $1`, [id, error]);
+    await this.db.query(`UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = $2, updated_at = now() WHERE id = $1`, [
+      id,
+      error,
+    ]);
   }
 
   /** PENDING transactions per gateway (a metrics gauge). */
   async countPendingByProvider(): Promise<{ provider: string; count: number }[]> {
-    const rows: { provider: string; count: string }[] = await this.db.query(`SELECT provider, count(*) AS count FROM transactions WHERE status = 'PENDING' GROUP BY provider`);
+    const rows: { provider: string; count: string }[] = await this.db.query(
+      `SELECT provider, count(*) AS count FROM transactions WHERE status = 'PENDING' GROUP BY provider`,
+    );
     return rows.map((row) => ({ provider: row.provider, count: Number(row.count) }));
   }
 
@@ -146,7 +157,6 @@ export class TransactionsRepository {
     return rows.length ? String(rows[0].id) : null;
   }
 
-
   // ── Reconciliation leases: the sweeper's claims, releases and batched check records (src/reconciliation/) ──
 
   /**
@@ -193,7 +203,10 @@ export class TransactionsRepository {
 
   /** Gives back those of `ids` that `holder` still leases, marked swept so the same run does not claim them again. */
   async releaseSwept(holder: string, ids: readonly string[]): Promise<void> {
-    await this.db.query(`UPDATE transactions SET claimed_until = NULL, claimed_by = NULL, swept_at = now() WHERE claimed_by = $1 AND id = ANY($2)`, [holder, ids]);
+    await this.db.query(`UPDATE transactions SET claimed_until = NULL, claimed_by = NULL, swept_at = now() WHERE claimed_by = $1 AND id = ANY($2)`, [
+      holder,
+      ids,
+    ]);
   }
 
   /** Gives one transaction back with its next check (kept only while PENDING). */
@@ -245,7 +258,10 @@ export class TransactionsRepository {
 
   /** The gateway answered but applying the answer failed: the check counts, with that failure as its error. */
   async recordUnappliedCheck(id: string, error: string): Promise<void> {
-    await this.db.query(`UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = $2, updated_at = now() WHERE id = $1`, [id, error.slice(0, 500)]);
+    await this.db.query(`UPDATE transactions SET last_checked_at = now(), check_count = check_count + 1, last_error = $2, updated_at = now() WHERE id = $1`, [
+      id,
+      error.slice(0, 500),
+    ]);
   }
 }
 

@@ -116,7 +116,12 @@ type RefusalStatus = 400 | 403 | 404 | 409 | 413 | 422;
 type RefusalCode<S extends RefusalStatus | readonly RefusalStatus[]> = ProblemCode<keyof typeof GATEWAY_ERRORS, S>;
 
 /** A refusal with a code of the gateway catalogue, at its status. */
-export const refuse = (entry: RefusalCode<RefusalStatus>, detail: string): InboundRefusal => ({ kind: 'refuse', status: entry.status, code: entry.code, detail });
+export const refuse = (entry: RefusalCode<RefusalStatus>, detail: string): InboundRefusal => ({
+  kind: 'refuse',
+  status: entry.status,
+  code: entry.code,
+  detail,
+});
 
 /** A refusal with a code whose catalogue lists several statuses (invalid_signature: 400 on a return, 403 on a webhook). */
 export function refuseAt<S extends readonly RefusalStatus[]>(entry: RefusalCode<S>, status: StatusOf<S>, detail: string): InboundRefusal {

@@ -17,11 +17,17 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
 /** A Bakong account id (`name@bank`) as a KHQR can carry it; an error message or null. */
 export const checkAccountId = (v: unknown): string | null =>
-  typeof v === 'string' && /^[^\s@]+@[^\s@]+$/.test(v) && v.length <= KHQR_LIMITS.accountId ? null : `must be a Bakong account id such as name@bank (at most ${KHQR_LIMITS.accountId} characters)`;
+  typeof v === 'string' && /^[^\s@]+@[^\s@]+$/.test(v) && v.length <= KHQR_LIMITS.accountId
+    ? null
+    : `must be a Bakong account id such as name@bank (at most ${KHQR_LIMITS.accountId} characters)`;
 
 /** A KHQR text field (name, city, bank): printable ASCII, since EMV lengths count bytes and the SDK counts UTF-16 units. */
-export const checkKhqrText = (max: number) => (v: unknown): string | null =>
-  typeof v === 'string' && PRINTABLE_ASCII.test(v) && v.trim() === v && v.length <= max ? null : `must be 1–${max} printable ASCII characters without leading or trailing spaces`;
+export const checkKhqrText =
+  (max: number) =>
+  (v: unknown): string | null =>
+    typeof v === 'string' && PRINTABLE_ASCII.test(v) && v.trim() === v && v.length <= max
+      ? null
+      : `must be 1–${max} printable ASCII characters without leading or trailing spaces`;
 
 /** ISO 4217 numeric codes as KHQR tag 53 carries them. */
 export const KHQR_CURRENCY_CODE: Record<Currency, string> = { USD: '840', KHR: '116' };

@@ -1,7 +1,7 @@
 import { MAX_RETRY_AFTER_SECONDS } from './provider';
 import { retryAfterSeconds } from './provider-errors';
 
-describe('retryAfterSeconds (a gateway 429\'s Retry-After)', () => {
+describe("retryAfterSeconds (a gateway 429's Retry-After)", () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
 
   it('reads delay-seconds and HTTP-dates', () => {

@@ -46,7 +46,8 @@ export function providerProblem(error: ProviderError): ProblemException {
  */
 export async function callProvider(http: OutboundHttp, provider: ProviderId, req: OutboundRequest): Promise<OutboundResponse> {
   const started = performance.now();
-  const done = (outcome: ProviderCallObservation['outcome'], status?: number) => notify(http, { provider, durationMs: performance.now() - started, outcome, status });
+  const done = (outcome: ProviderCallObservation['outcome'], status?: number) =>
+    notify(http, { provider, durationMs: performance.now() - started, outcome, status });
   let res: OutboundResponse;
   try {
     res = await http.send({ timeoutMs: http.providerTimeoutMs, ...req });
@@ -54,7 +55,11 @@ export async function callProvider(http: OutboundHttp, provider: ProviderId, req
     if (err instanceof OutboundError) {
       const kind = err.kind === 'timeout' ? 'timeout' : 'unavailable';
       done(kind);
-      throw new ProviderError(provider, kind, err.kind === 'timeout' ? `the gateway did not answer in time (${err.message})` : `the gateway could not be reached (${err.message})`);
+      throw new ProviderError(
+        provider,
+        kind,
+        err.kind === 'timeout' ? `the gateway did not answer in time (${err.message})` : `the gateway could not be reached (${err.message})`,
+      );
     }
     done('unavailable');
     throw err;

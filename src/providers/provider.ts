@@ -111,7 +111,16 @@ export type VerifyOutcome =
   | { status: 'FAILED'; reason: string };
 
 export interface VerifyInput<Account = ProviderCredentials> {
-  transaction: { id: string; number: number; providerReference: string; amountMinor: number; currency: Currency; wireAmount: string; createdAt: Date; expiresAt: Date };
+  transaction: {
+    id: string;
+    number: number;
+    providerReference: string;
+    amountMinor: number;
+    currency: Currency;
+    wireAmount: string;
+    createdAt: Date;
+    expiresAt: Date;
+  };
   account: Account;
 }
 

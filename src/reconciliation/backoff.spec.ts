@@ -51,7 +51,9 @@ describe('reconciliation back-off', () => {
     const expiresAt = at(60 * MIN);
     expect(nextCheckAt({ checkCount: 1, expiresAt, now: t0, retryAfterSeconds: 1_000_000_000 })).toEqual(at(MAX_RETRY_AFTER_SECONDS * 1000));
     const late = at(61 * MIN);
-    expect(nextCheckAt({ checkCount: 1, expiresAt, now: late, retryAfterSeconds: 1_000_000_000 })).toEqual(new Date(late.getTime() + MAX_RETRY_AFTER_SECONDS * 1000));
+    expect(nextCheckAt({ checkCount: 1, expiresAt, now: late, retryAfterSeconds: 1_000_000_000 })).toEqual(
+      new Date(late.getTime() + MAX_RETRY_AFTER_SECONDS * 1000),
+    );
   });
 
   it('gives up on a failing final check a day after expiry', () => {

@@ -86,7 +86,14 @@ export class BatchChecker {
   }
 
   /** One transaction, one gateway call (RaksmeyPay verify, Bakong API service check); the answer's application is left in `applying`. */
-  private async checkOne(provider: PaymentProvider, txn: Transaction, ctx: RunContext, book: BatchBook, applying: Promise<void>[], budgetEnds: number): Promise<void> {
+  private async checkOne(
+    provider: PaymentProvider,
+    txn: Transaction,
+    ctx: RunContext,
+    book: BatchBook,
+    applying: Promise<void>[],
+    budgetEnds: number,
+  ): Promise<void> {
     if (Date.now() >= budgetEnds) return;
     let account: ProviderCredentials;
     try {
@@ -128,9 +135,12 @@ export class BatchChecker {
       const started = performance.now();
       let answers: Map<string, VerifyOutcome | ProviderError>;
       try {
-        answers = await this.limits
-          .for(provider.id, account)
-          .call(() => provider.verifyBatch!(group.txns.map((txn) => ({ transaction: PaymentVerifier.verifyInput(txn), account })), account));
+        answers = await this.limits.for(provider.id, account).call(() =>
+          provider.verifyBatch!(
+            group.txns.map((txn) => ({ transaction: PaymentVerifier.verifyInput(txn), account })),
+            account,
+          ),
+        );
       } catch (err) {
         if (!(err instanceof NotCalledError)) {
           ctx.tally.checked += group.txns.length;
@@ -169,7 +179,11 @@ export class BatchChecker {
       tallyTransition(ctx.tally, result);
       const after = planAfterAnswer(txn, result, plan.finalCheck, now);
       if (after.expire) {
-        const expired = await this.transitions.apply(txn.orderId, { kind: 'expire' }, { transactionId: txn.id, actor: ACTOR, reason: 'expired: the final check at expiry found no payment' });
+        const expired = await this.transitions.apply(
+          txn.orderId,
+          { kind: 'expire' },
+          { transactionId: txn.id, actor: ACTOR, reason: 'expired: the final check at expiry found no payment' },
+        );
         tallyTransition(ctx.tally, expired);
       }
       book.checked.push(after.check);
@@ -186,7 +200,11 @@ export class BatchChecker {
         book.released.push(plan.release);
         return;
       }
-      const result = await this.transitions.apply(txn.orderId, { kind: 'expire' }, { transactionId: txn.id, actor: ACTOR, reason: 'expired: no payment was reported before expires_at' });
+      const result = await this.transitions.apply(
+        txn.orderId,
+        { kind: 'expire' },
+        { transactionId: txn.id, actor: ACTOR, reason: 'expired: no payment was reported before expires_at' },
+      );
       tallyTransition(ctx.tally, result);
       book.released.push({ id: txn.id, nextCheckAt: null });
     } catch (err) {
@@ -207,7 +225,11 @@ export class BatchChecker {
         if (plan.record.unexpected) this.logger.error(`checking ${txn.id} at ${provider.id} threw: ${describeError(err)}`, (err as Error)?.stack);
       }
       if (plan.expire) {
-        const result = await this.transitions.apply(txn.orderId, { kind: 'expire' }, { transactionId: txn.id, actor: ACTOR, reason: 'expired: the gateway could not be reached for a final check within 24 hours after expiry' });
+        const result = await this.transitions.apply(
+          txn.orderId,
+          { kind: 'expire' },
+          { transactionId: txn.id, actor: ACTOR, reason: 'expired: the gateway could not be reached for a final check within 24 hours after expiry' },
+        );
         tallyTransition(ctx.tally, result);
       }
       await this.transactions.release(ctx.runId, plan.release);

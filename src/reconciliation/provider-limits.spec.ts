@@ -49,7 +49,9 @@ describe('ProviderGuard (per-provider limits of the sweeper)', () => {
     for (let i = 0; i < 10; i++) await expect(g.call(fail('rejected'))).rejects.toThrow();
     for (let i = 0; i < 10; i++) await expect(g.call(fail('auth'))).rejects.toThrow();
     expect(g.circuitOpen).toBe(false);
-    expect(['timeout', 'unavailable', 'rate_limited', 'bad_response'].every((k) => isOutage(new ProviderError('bakong', k as ProviderError['kind'], '')))).toBe(true);
+    expect(['timeout', 'unavailable', 'rate_limited', 'bad_response'].every((k) => isOutage(new ProviderError('bakong', k as ProviderError['kind'], '')))).toBe(
+      true,
+    );
     expect(isOutage(new Error('db down'))).toBe(false);
   });
 

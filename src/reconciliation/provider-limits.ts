@@ -1,5 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BrokenCircuitError, BulkheadPolicy, bulkhead, circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, handleWhen, TaskCancelledError, timeout, TimeoutPolicy, TimeoutStrategy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  BulkheadPolicy,
+  bulkhead,
+  circuitBreaker,
+  CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleWhen,
+  TaskCancelledError,
+  timeout,
+  TimeoutPolicy,
+  TimeoutStrategy,
+} from 'cockatiel';
 import { AppConfig } from '../config/config';
 import { MAX_RETRY_AFTER_SECONDS, ProviderError, ProviderId } from '../providers/provider';
 import { TokenBucket } from './token-bucket';
@@ -95,7 +108,9 @@ export class ProviderGuard {
     this.breaker = circuitBreaker(handleWhen(isOutage), { halfOpenAfter: BREAKER_HALF_OPEN_AFTER_MS, breaker: new ConsecutiveBreaker(BREAKER_THRESHOLD) });
     this.bucket = new TokenBucket(ratePerS);
     this.deadline = timeout(providerTimeoutMs + 2_000, TimeoutStrategy.Aggressive);
-    this.breaker.onBreak(() => logger.warn(`${this.gateway}: circuit opened after ${BREAKER_THRESHOLD} consecutive failures; calls paused for ${BREAKER_HALF_OPEN_AFTER_MS / 1000}s`));
+    this.breaker.onBreak(() =>
+      logger.warn(`${this.gateway}: circuit opened after ${BREAKER_THRESHOLD} consecutive failures; calls paused for ${BREAKER_HALF_OPEN_AFTER_MS / 1000}s`),
+    );
     this.breaker.onReset(() => logger.log(`${this.gateway}: circuit closed, the gateway answers again`));
   }
 

@@ -20,12 +20,19 @@ describe('reconciliation settings in the environment', () => {
     expect([c.reconcileIntervalSeconds, c.reconcileConcurrency, c.reconcileRatePerS]).toEqual([10, 3, 5]);
     let error: unknown;
     try {
-      loadConfig({ DATA_DIR: dir(), RECONCILE_CONCURRENCY: '0', RECONCILE_RATE_PER_S: 'fast', RECONCILE_INTERVAL_SECONDS: '-1', RECONCILE_BUDGET_SECONDS: '0' });
+      loadConfig({
+        DATA_DIR: dir(),
+        RECONCILE_CONCURRENCY: '0',
+        RECONCILE_RATE_PER_S: 'fast',
+        RECONCILE_INTERVAL_SECONDS: '-1',
+        RECONCILE_BUDGET_SECONDS: '0',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['RECONCILE_CONCURRENCY', 'RECONCILE_RATE_PER_S', 'RECONCILE_INTERVAL_SECONDS', 'RECONCILE_BUDGET_SECONDS']) expect(problems).toContain(name);
+    for (const name of ['RECONCILE_CONCURRENCY', 'RECONCILE_RATE_PER_S', 'RECONCILE_INTERVAL_SECONDS', 'RECONCILE_BUDGET_SECONDS'])
+      expect(problems).toContain(name);
   });
 });

@@ -21,11 +21,10 @@ export class ReconciliationRunsRepository {
   /** Records a running run; resolves with its start in database time. */
   async start(id: string, trigger: RunTrigger, instance: string): Promise<Date> {
     const [{ now }] = returnedRows<{ now: Date }>(
-      await this.db.query(`INSERT INTO reconciliation_runs (id, trigger, status, instance, started_at, heartbeat_at) VALUES ($1, $2, 'running', $3, now(), now()) RETURNING started_at AS now`, [
-        id,
-        trigger,
-        instance,
-      ]),
+      await this.db.query(
+        `INSERT INTO reconciliation_runs (id, trigger, status, instance, started_at, heartbeat_at) VALUES ($1, $2, 'running', $3, now(), now()) RETURNING started_at AS now`,
+        [id, trigger, instance],
+      ),
     );
     return new Date(now);
   }

@@ -33,7 +33,10 @@ export class ReconciliationController {
   @Get()
   @ApiOperation({ summary: 'Reconciliation runs, newest first' })
   @ApiOkResponse({
-    schema: { type: 'object', properties: { data: { type: 'array', items: { $ref: getSchemaPath(ReconciliationRunResponse) } }, has_more: { type: 'boolean' } } },
+    schema: {
+      type: 'object',
+      properties: { data: { type: 'array', items: { $ref: getSchemaPath(ReconciliationRunResponse) } }, has_more: { type: 'boolean' } },
+    },
   })
   list(@Query() page: PageQuery) {
     return this.runs.list(page);

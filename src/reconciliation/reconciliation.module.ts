@@ -10,14 +10,7 @@ import { SweeperService } from './sweeper.service';
 /** Scheduled and on-demand re-verification of PENDING transactions, with run records. */
 @Module({
   controllers: [ReconciliationController],
-  providers: [
-    SweeperService,
-    BatchChecker,
-    ProviderLimits,
-    ReconciliationJob,
-    ReconciliationRunsRepository,
-    ReconciliationRunsService,
-  ],
+  providers: [SweeperService, BatchChecker, ProviderLimits, ReconciliationJob, ReconciliationRunsRepository, ReconciliationRunsService],
   exports: [SweeperService, ProviderLimits],
 })
 export class ReconciliationModule {}

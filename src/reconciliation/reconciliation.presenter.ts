@@ -13,9 +13,13 @@ export class ProviderRunStatsResponse {
 export class ReconciliationRunResponse {
   @ApiProperty({ example: 'run_01jd2b3c4d5e6f7g8h9j0kmnpq' }) id: string;
   @ApiProperty({ enum: ['reconciliation_run'] }) object: string;
-  @ApiProperty({ enum: ['scheduled', 'manual'], description: 'scheduled: the timer, checks what is due; manual: POST /admin/reconciliation/runs, checks every PENDING transaction.' })
+  @ApiProperty({
+    enum: ['scheduled', 'manual'],
+    description: 'scheduled: the timer, checks what is due; manual: POST /admin/reconciliation/runs, checks every PENDING transaction.',
+  })
   trigger: string;
-  @ApiProperty({ enum: ['running', 'completed', 'interrupted', 'failed'], description: 'interrupted: the instance shut down mid-run (claims were released).' }) status: string;
+  @ApiProperty({ enum: ['running', 'completed', 'interrupted', 'failed'], description: 'interrupted: the instance shut down mid-run (claims were released).' })
+  status: string;
   @ApiProperty({ description: 'The instance that ran it (host:pid).' }) instance: string;
   @ApiProperty({ format: 'date-time' }) started_at: string;
   @ApiPropertyOptional({ format: 'date-time', nullable: true }) finished_at: string | null;

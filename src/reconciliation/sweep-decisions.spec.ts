@@ -50,7 +50,9 @@ describe('planAfterAnswer', () => {
   });
 
   it('still PENDING before expiry (a flag, say): recorded with its next check', () => {
-    expect(planAfterAnswer(txn(HOUR, 0), result('PENDING', { outcome: 'flag', from: 'PENDING', event: 'order.flagged', addFlags: ['amount_mismatch'] }), false, NOW)).toEqual({
+    expect(
+      planAfterAnswer(txn(HOUR, 0), result('PENDING', { outcome: 'flag', from: 'PENDING', event: 'order.flagged', addFlags: ['amount_mismatch'] }), false, NOW),
+    ).toEqual({
       expire: false,
       check: { id: 'txn_1', nextCheckAt: at(CHECK_DELAYS_MS[0]) },
     });

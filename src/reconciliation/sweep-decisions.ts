@@ -33,7 +33,12 @@ export function planAnswer(txn: ClaimedTransaction, outcome: VerifyOutcome, now:
  * PENDING after its final check expires now (or its order was already final, e.g. paid through
  * another transaction): nothing is left to check.
  */
-export function planAfterAnswer(txn: ClaimedTransaction, result: TransitionResult | null, finalCheck: boolean, now: Date): { expire: boolean; check: NextCheck } {
+export function planAfterAnswer(
+  txn: ClaimedTransaction,
+  result: TransitionResult | null,
+  finalCheck: boolean,
+  now: Date,
+): { expire: boolean; check: NextCheck } {
   const stillPending = !result || result.transaction.status === 'PENDING';
   if (stillPending && finalCheck) return { expire: true, check: { id: txn.id, nextCheckAt: null } };
   return { expire: false, check: { id: txn.id, nextCheckAt: stillPending ? nextAfterCheck(txn, now) : null } };
@@ -80,7 +85,11 @@ export function nextAfterCheck(txn: ClaimedTransaction, now: Date): Date {
 }
 
 /** One payment's part of a batch answer; a payment the answer left out is a bad response. */
-export function batchAnswerFor(answers: ReadonlyMap<string, VerifyOutcome | ProviderError>, provider: ProviderError['provider'], reference: string): VerifyOutcome | Error {
+export function batchAnswerFor(
+  answers: ReadonlyMap<string, VerifyOutcome | ProviderError>,
+  provider: ProviderError['provider'],
+  reference: string,
+): VerifyOutcome | Error {
   return answers.get(reference) ?? new ProviderError(provider, 'bad_response', 'the batch answer did not mention this payment');
 }
 

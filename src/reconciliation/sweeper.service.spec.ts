@@ -40,7 +40,12 @@ const txn = (id: string, over: Partial<Transaction> = {}): Transaction =>
     nextCheckAt: null,
     ...over,
   });
-const changed = (status: Transaction['status'], decision: Decision): TransitionResult => ({ order: new Order(), transaction: Object.assign(new Transaction(), { status }), decision, changed: true });
+const changed = (status: Transaction['status'], decision: Decision): TransitionResult => ({
+  order: new Order(),
+  transaction: Object.assign(new Transaction(), { status }),
+  decision,
+  changed: true,
+});
 const PAID_RESULT = changed('PAID', { outcome: 'transition', from: 'PENDING', to: 'PAID', event: 'order.paid', addFlags: [] });
 const EXPIRED_RESULT = changed('EXPIRED', { outcome: 'transition', from: 'PENDING', to: 'EXPIRED', event: 'order.expired', addFlags: [] });
 
@@ -60,7 +65,21 @@ function setup(gateway: PaymentProvider, claimed: Transaction[]) {
     start: jest.fn().mockResolvedValue(NOW),
     heartbeat: jest.fn().mockResolvedValue(undefined),
     finish: jest.fn((id: string, status: RunStatus, tally: RunTally, error: string | null) =>
-      Promise.resolve(Object.assign(new ReconciliationRun(), { id, status, error, startedAt: NOW, finishedAt: NOW, claimed: tally.claimed, checked: tally.checked, paid: tally.paid, expired: tally.expired, flagged: tally.flagged, errors: tally.errors })),
+      Promise.resolve(
+        Object.assign(new ReconciliationRun(), {
+          id,
+          status,
+          error,
+          startedAt: NOW,
+          finishedAt: NOW,
+          claimed: tally.claimed,
+          checked: tally.checked,
+          paid: tally.paid,
+          expired: tally.expired,
+          flagged: tally.flagged,
+          errors: tally.errors,
+        }),
+      ),
     ),
   };
   const transactions = {
@@ -90,7 +109,13 @@ function setup(gateway: PaymentProvider, claimed: Transaction[]) {
     config,
   );
   const registry = { all: () => [gateway] } as unknown as ProviderRegistry;
-  const sweeper = new SweeperService(runs as unknown as ReconciliationRunsRepository, transactions as unknown as TransactionsRepository, registry, checker, config);
+  const sweeper = new SweeperService(
+    runs as unknown as ReconciliationRunsRepository,
+    transactions as unknown as TransactionsRepository,
+    registry,
+    checker,
+    config,
+  );
   return { sweeper, runs, transactions, verifier, transitions };
 }
 
@@ -112,7 +137,14 @@ describe('SweeperService with mocked repositories', () => {
 
     expect(runs.closeInterrupted).toHaveBeenCalledWith(STALE_RUN_SECONDS);
     expect(runs.start).toHaveBeenCalledWith(run.id, 'scheduled', expect.any(String));
-    expect(transactions.claimDue).toHaveBeenCalledWith({ provider: 'raksmeypay', holder: run.id, sweptBefore: NOW, everyPending: false, limit: 100, leaseSeconds: CLAIM_LEASE_SECONDS });
+    expect(transactions.claimDue).toHaveBeenCalledWith({
+      provider: 'raksmeypay',
+      holder: run.id,
+      sweptBefore: NOW,
+      everyPending: false,
+      limit: 100,
+      leaseSeconds: CLAIM_LEASE_SECONDS,
+    });
     expect(transactions.claimDue).toHaveBeenCalledTimes(2); // the next batch is claimed while this one is checked; it is empty
     expect(transactions.releaseSwept).toHaveBeenCalledWith(run.id, ['a']);
     expect(transactions.releaseAll).toHaveBeenCalledWith(run.id);
@@ -159,7 +191,11 @@ describe('SweeperService with mocked repositories', () => {
     const { sweeper, transactions, transitions } = setup(provider({ verify: jest.fn().mockResolvedValue({ status: 'PENDING' }) }), [expiring]);
     const run = await sweeper.run('scheduled');
 
-    expect(transitions.apply).toHaveBeenCalledWith('ord_a', { kind: 'expire' }, { transactionId: 'a', actor: 'sweeper', reason: 'expired: the final check at expiry found no payment' });
+    expect(transitions.apply).toHaveBeenCalledWith(
+      'ord_a',
+      { kind: 'expire' },
+      { transactionId: 'a', actor: 'sweeper', reason: 'expired: the final check at expiry found no payment' },
+    );
     expect(recorded(transactions)).toEqual([{ id: 'a', nextCheckAt: null }]);
     expect(run).toMatchObject({ expired: 1, errors: 0 });
   });
@@ -187,12 +223,19 @@ describe('SweeperService with mocked repositories', () => {
   });
 
   it('a provider without a verify API: released until expiry before it, expired from then on, all in the batch release', async () => {
-    const gateway = provider({ id: 'ahnajak', capabilities: { verify: false, batchVerify: false, callbacks: ['signed_return'], khqr: false, currencies: ['USD'] } });
+    const gateway = provider({
+      id: 'ahnajak',
+      capabilities: { verify: false, batchVerify: false, callbacks: ['signed_return'], khqr: false, currencies: ['USD'] },
+    });
     const { sweeper, transactions, transitions } = setup(gateway, [txn('a'), txn('b', { expiresAt: at(-1) })]);
     const run = await sweeper.run('scheduled');
 
     expect(transitions.apply).toHaveBeenCalledTimes(1);
-    expect(transitions.apply).toHaveBeenCalledWith('ord_b', { kind: 'expire' }, { transactionId: 'b', actor: 'sweeper', reason: 'expired: no payment was reported before expires_at' });
+    expect(transitions.apply).toHaveBeenCalledWith(
+      'ord_b',
+      { kind: 'expire' },
+      { transactionId: 'b', actor: 'sweeper', reason: 'expired: no payment was reported before expires_at' },
+    );
     expect(transactions.releaseMany).toHaveBeenCalledTimes(1);
     expect([...(transactions.releaseMany.mock.calls[0][1] as NextCheck[])].sort((x, y) => x.id.localeCompare(y.id))).toEqual([
       { id: 'a', nextCheckAt: at(HOUR) },
@@ -203,7 +246,12 @@ describe('SweeperService with mocked repositories', () => {
 
   it('a batch answer that leaves a payment out is a bad response for that payment only', async () => {
     const verifyBatch = jest.fn().mockResolvedValue(new Map([['REF_a', PAID]]));
-    const gateway = provider({ id: 'bakongapi', capabilities: { verify: true, batchVerify: true, callbacks: [], khqr: true, currencies: ['USD'] }, verifyBatch, batchSize: 50 });
+    const gateway = provider({
+      id: 'bakongapi',
+      capabilities: { verify: true, batchVerify: true, callbacks: [], khqr: true, currencies: ['USD'] },
+      verifyBatch,
+      batchSize: 50,
+    });
     const b = txn('b', { provider: 'bakongapi' });
     const { sweeper, transactions, verifier } = setup(gateway, [txn('a', { provider: 'bakongapi' }), b]);
     verifier.applyAnswer.mockResolvedValue(PAID_RESULT);
@@ -212,7 +260,10 @@ describe('SweeperService with mocked repositories', () => {
     expect(verifyBatch).toHaveBeenCalledTimes(1);
     expect(transactions.claimDue).toHaveBeenCalledWith(expect.objectContaining({ provider: 'bakongapi', limit: 500 }));
     expect(recorded(transactions)).toEqual([{ id: 'a', nextCheckAt: null }]);
-    expect(verifier.recordFailure).toHaveBeenCalledWith(b, expect.objectContaining({ kind: 'bad_response', message: 'the batch answer did not mention this payment' }));
+    expect(verifier.recordFailure).toHaveBeenCalledWith(
+      b,
+      expect.objectContaining({ kind: 'bad_response', message: 'the batch answer did not mention this payment' }),
+    );
     expect(run).toMatchObject({ checked: 2, paid: 1, errors: 1 });
   });
 

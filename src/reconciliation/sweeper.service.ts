@@ -197,7 +197,10 @@ export class SweeperService implements OnModuleDestroy {
       await this.transactions.releaseMany(ctx.runId, book.released);
     } finally {
       // Normally every transaction was released above or where it was handled (an update of no row); a failure left this one claimed. Marked swept so this run moves on.
-      await this.transactions.releaseSwept(ctx.runId, txns.map((t) => t.id));
+      await this.transactions.releaseSwept(
+        ctx.runId,
+        txns.map((t) => t.id),
+      );
     }
   }
 
@@ -210,4 +213,3 @@ export class SweeperService implements OnModuleDestroy {
     this.logger.log(`run ${ctx.runId} in progress: claimed ${t.claimed}, checked ${t.checked}, paid ${t.paid}, expired ${t.expired}, errors ${t.errors}`);
   }
 }
-

@@ -76,7 +76,10 @@ export class AhnajakSimulator implements OnModuleInit {
     const remark = str(q.remark) ?? null;
     const txId = randomBytes(12).toString('hex');
     // transaction_id is unique per transaction: opening the same link again resumes its session.
-    const session = await this.sessions.openOrResume({ txId, merchantId: match.merchantId, profileId, transactionId, amount, successUrl, remark }, SESSION_SECONDS);
+    const session = await this.sessions.openOrResume(
+      { txId, merchantId: match.merchantId, profileId, transactionId, amount, successUrl, remark },
+      SESSION_SECONDS,
+    );
     if (session.amount !== amount) return this.page(reply, 409, 'Duplicate transaction_id');
     void reply.status(302).header('location', `/sandbox/ahnajak/payment/khqrcc/${session.txId}`).send();
   }
@@ -114,7 +117,12 @@ export class AhnajakSimulator implements OnModuleInit {
       if (session.expiresAt.getTime() < Date.now()) return this.page(reply, 410, 'This payment session has expired');
       const txn = await this.backOffice.transaction('ahnajak', session.transactionId);
       const currency: Currency = txn?.currency ?? 'USD';
-      payment = await this.ledger.pay('ahnajak', session.transactionId, formatAmount(parseAmount(session.amount, currency, { noMax: true }), currency), currency);
+      payment = await this.ledger.pay(
+        'ahnajak',
+        session.transactionId,
+        formatAmount(parseAmount(session.amount, currency, { noMax: true }), currency),
+        currency,
+      );
       await this.reactions.paid(payment, txn && txn.merchantId === session.merchantId ? txn : null);
     }
     return this.toSuccess(reply, session, payment);
@@ -122,7 +130,13 @@ export class AhnajakSimulator implements OnModuleInit {
 
   /** The customer's redirect to success_url, or a receipt when the merchant gave none. */
   private async toSuccess(reply: FastifyReply, session: AhnajakSession, payment: SandboxPayment) {
-    if (!session.successUrl) return reply.status(200).type('text/html').send('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paid — sandbox</title></head><body><h1 id="paid">Payment successful</h1></body></html>');
+    if (!session.successUrl)
+      return reply
+        .status(200)
+        .type('text/html')
+        .send(
+          '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paid — sandbox</title></head><body><h1 id="paid">Payment successful</h1></body></html>',
+        );
     const account = await this.backOffice.account(session.merchantId, 'ahnajak');
     const successTime = String(Math.floor(payment.paidAt.getTime() / 1000));
     const params = new URLSearchParams({
@@ -130,7 +144,10 @@ export class AhnajakSimulator implements OnModuleInit {
       success_time: successTime,
       success_amount: session.amount,
     });
-    void reply.status(302).header('location', `${session.successUrl}${session.successUrl.includes('?') ? '&' : '?'}${params}`).send();
+    void reply
+      .status(302)
+      .header('location', `${session.successUrl}${session.successUrl.includes('?') ? '&' : '?'}${params}`)
+      .send();
   }
 
   /** The dashboard's webhook: default payload or the merchant's custom template, signed both ways. */
@@ -146,7 +163,9 @@ export class AhnajakSimulator implements OnModuleInit {
       template && typeof template === 'object'
         ? Object.fromEntries(
             Object.entries(template as Record<string, string>).map(([field, variable]) => {
-              const name = String(variable).trim().replace(/^\{\{\s*(.*?)\s*\}\}$/, '$1');
+              const name = String(variable)
+                .trim()
+                .replace(/^\{\{\s*(.*?)\s*\}\}$/, '$1');
               return [field, VARIABLES.includes(name) ? values[name] : String(variable)];
             }),
           )

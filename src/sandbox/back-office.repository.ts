@@ -40,7 +40,10 @@ export class SandboxBackOfficeRepository {
   constructor(private readonly db: DataSource) {}
 
   async transactionByReference(provider: string, providerReference: string): Promise<BackOfficeTransactionRow | null> {
-    const rows: BackOfficeTransactionRow[] = await this.db.query(`${TRANSACTION_WITH_ACCOUNT}\n       WHERE t.provider = $1 AND t.provider_reference = $2`, [provider, providerReference]);
+    const rows: BackOfficeTransactionRow[] = await this.db.query(`${TRANSACTION_WITH_ACCOUNT}\n       WHERE t.provider = $1 AND t.provider_reference = $2`, [
+      provider,
+      providerReference,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -50,7 +53,10 @@ export class SandboxBackOfficeRepository {
 
   /** The merchant's sealed credentials for this gateway, or null. */
   async sealedAccount(merchantId: string, provider: string): Promise<string | null> {
-    const rows: { credentials_sealed: string }[] = await this.db.query(`SELECT credentials_sealed FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`, [merchantId, provider]);
+    const rows: { credentials_sealed: string }[] = await this.db.query(
+      `SELECT credentials_sealed FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`,
+      [merchantId, provider],
+    );
     return rows[0]?.credentials_sealed ?? null;
   }
 

@@ -54,8 +54,6 @@ export class BakongSimulator {
     private readonly faults: SandboxFaults,
   ) {}
 
-
-
   /** The merchants whose bakong account holds this bearer token (with that account), or null when Bakong would refuse it. */
   private async authenticate(header: string | undefined): Promise<Map<string, Record<string, unknown>> | null> {
     const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
@@ -86,12 +84,18 @@ export class BakongSimulator {
     if (await this.faults.apply('bakong', reply)) return;
     const email = (body as { email?: unknown } | null)?.email;
     if (typeof email !== 'string' || !email) return sendJson(reply, 200, MISSING_FIELDS);
-    if (email.length > 30 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return sendJson(reply, 200, { responseCode: 1, responseMessage: 'Not registered', errorCode: 10, data: null });
+    if (email.length > 30 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+      return sendJson(reply, 200, { responseCode: 1, responseMessage: 'Not registered', errorCode: 10, data: null });
     const now = Math.floor(Date.now() / 1000);
     const head = b64url({ typ: 'JWT', alg: 'HS256' });
     const payload = b64url({ iat: now, exp: now + TOKEN_LIFETIME_S, data: { id: sha256(email).slice(0, 15) } });
     const signature = createHmac('sha256', this.signingKey).update(`${head}.${payload}`).digest('base64url');
-    return sendJson(reply, 200, { responseCode: 0, responseMessage: 'Token has been issued', errorCode: null, data: { token: `${head}.${payload}.${signature}` } });
+    return sendJson(reply, 200, {
+      responseCode: 0,
+      responseMessage: 'Token has been issued',
+      errorCode: null,
+      data: { token: `${head}.${payload}.${signature}` },
+    });
   }
 
   @Post('check_transaction_by_md5')
@@ -113,7 +117,12 @@ export class BakongSimulator {
     if (!merchants) return sendJson(reply, 401, UNAUTHORIZED);
     if (!Array.isArray(body) || !body.length || !body.every((m) => typeof m === 'string' && m)) return sendJson(reply, 200, MISSING_FIELDS);
     if (body.length > MD5_LIST_LIMIT) {
-      return sendJson(reply, 400, { responseCode: 1, responseMessage: `The md5 list must not contain more than ${MD5_LIST_LIMIT} items`, errorCode: 5, data: null });
+      return sendJson(reply, 400, {
+        responseCode: 1,
+        responseMessage: `The md5 list must not contain more than ${MD5_LIST_LIMIT} items`,
+        errorCode: 5,
+        data: null,
+      });
     }
     const md5s = (body as string[]).map((m) => m.toLowerCase());
     const found = await this.lookup(merchants, md5s);

@@ -52,8 +52,6 @@ export class BakongapiSimulator {
     private readonly config: AppConfig,
   ) {}
 
-
-
   private remember(hash: string, qr: CreatedQr): void {
     if (this.created.size >= REMEMBERED_MAX) this.created.delete(this.created.keys().next().value!);
     this.created.set(hash, qr);
@@ -103,6 +101,9 @@ export class BakongapiSimulator {
   async image(@Query('md5') hash: string | undefined, @Res() reply: FastifyReply) {
     const qr = this.created.get((hash ?? '').toLowerCase());
     if (!qr) return sendJson(reply, 404, { success: false, message: 'QR code not found' });
-    void reply.status(200).header('content-type', 'image/png').send(await QRCode.toBuffer(qr.khqr, { type: 'png', margin: 2, width: 200 }));
+    void reply
+      .status(200)
+      .header('content-type', 'image/png')
+      .send(await QRCode.toBuffer(qr.khqr, { type: 'png', margin: 2, width: 200 }));
   }
 }

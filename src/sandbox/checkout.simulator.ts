@@ -40,14 +40,16 @@ export class CheckoutSimulator {
     private readonly reactions: SandboxReactions,
   ) {}
 
-
   private async session(trxId: unknown): Promise<CheckoutSession | null> {
     if (typeof trxId !== 'string' || !/^[0-9a-f]{32}$/.test(trxId)) return null;
     return this.sessions.find(trxId);
   }
 
   private toSuccess(reply: FastifyReply, session: CheckoutSession, payment: SandboxPayment) {
-    void reply.status(302).header('location', withParam(session.successUrl, 'transaction_id', payment.gatewayTxnId)).send();
+    void reply
+      .status(302)
+      .header('location', withParam(session.successUrl, 'transaction_id', payment.gatewayTxnId))
+      .send();
   }
 
   @Post('api/v1/checkout')
@@ -65,9 +67,11 @@ export class CheckoutSimulator {
     } catch {
       return json(400, { status: 'error', message: 'Invalid amount' });
     }
-    if (typeof b.client_base_url !== 'string' || b.client_base_url !== registration.account.client_base_url) return json(400, { status: 'error', message: DOMAIN_MISMATCH });
+    if (typeof b.client_base_url !== 'string' || b.client_base_url !== registration.account.client_base_url)
+      return json(400, { status: 'error', message: DOMAIN_MISMATCH });
     const urls = [b.success_url, b.cancel_url];
-    if (!urls.every((u) => typeof u === 'string' && /^https?:\/\/\S+$/.test(u))) return json(400, { status: 'error', message: 'success_url and cancel_url are required' });
+    if (!urls.every((u) => typeof u === 'string' && /^https?:\/\/\S+$/.test(u)))
+      return json(400, { status: 'error', message: 'success_url and cancel_url are required' });
     if (b.meta_data !== undefined && typeof b.meta_data !== 'string') return json(400, { status: 'error', message: 'meta_data must be a JSON string' });
     const trxId = randomBytes(16).toString('hex');
     await this.sessions.create({

@@ -83,13 +83,24 @@ export class SandboxControlController {
     if (!txn) throw notFound(`${body.provider} payment ${body.provider_reference.slice(0, 80)}`);
     let amount: string;
     try {
-      amount = body.amount === undefined ? formatAmount(txn.amountMinor, txn.currency) : formatAmount(parseAmount(body.amount, txn.currency as Currency, { noMax: true }), txn.currency);
+      amount =
+        body.amount === undefined
+          ? formatAmount(txn.amountMinor, txn.currency)
+          : formatAmount(parseAmount(body.amount, txn.currency as Currency, { noMax: true }), txn.currency);
     } catch (err) {
       throw problem(COMMON_ERRORS.validation_failed, (err as MoneyError).message);
     }
     const payment = await this.ledger.pay(body.provider, body.provider_reference, amount, txn.currency);
     await this.reactions.paid(payment, txn);
-    return { object: 'sandbox_payment', provider: payment.provider, provider_reference: payment.providerReference, amount: payment.amount, currency: payment.currency, gateway_transaction_id: payment.gatewayTxnId, paid_at: payment.paidAt.toISOString() };
+    return {
+      object: 'sandbox_payment',
+      provider: payment.provider,
+      provider_reference: payment.providerReference,
+      amount: payment.amount,
+      currency: payment.currency,
+      gateway_transaction_id: payment.gatewayTxnId,
+      paid_at: payment.paidAt.toISOString(),
+    };
   }
 
   @Post('faults')

@@ -25,7 +25,6 @@ export class PerfectpanelSimulator {
     private readonly faults: SandboxFaults,
   ) {}
 
-
   private fail(reply: FastifyReply, status: number, code: number, message: string): void {
     sendJson(reply, status, { data: null, error_code: code, error_message: message });
   }
@@ -49,7 +48,11 @@ export class PerfectpanelSimulator {
     const method = typeof b.method === 'string' ? b.method.slice(0, 100) : null;
     const memo = typeof b.memo === 'string' ? b.memo.slice(0, 500) : null;
     const added = await this.panels.addPayment('perfectpanel', merchantId, { username, amountMinor, amount: centsText(amountMinor), method, memo });
-    sendJson(reply, 200, { data: { payment_id: Number(added.id), user: { username, balance: centsText(added.balanceMinor) } }, error_code: 0, error_message: '' });
+    sendJson(reply, 200, {
+      data: { payment_id: Number(added.id), user: { username, balance: centsText(added.balanceMinor) } },
+      error_code: 0,
+      error_message: '',
+    });
   }
 
   @Get('payments')
@@ -61,7 +64,15 @@ export class PerfectpanelSimulator {
     const list = await this.panels.payments('perfectpanel', merchantId, q.username?.trim() || null, limit);
     sendJson(reply, 200, {
       data: {
-        list: list.map((p) => ({ id: Number(p.id), user: { username: p.username }, amount: p.amount, method: p.method, memo: p.memo, status: 'completed', created: p.createdAt.toISOString() })),
+        list: list.map((p) => ({
+          id: Number(p.id),
+          user: { username: p.username },
+          amount: p.amount,
+          method: p.method,
+          memo: p.memo,
+          status: 'completed',
+          created: p.createdAt.toISOString(),
+        })),
         pagination: { limit, count: list.length },
       },
       error_code: 0,
@@ -75,6 +86,10 @@ export class PerfectpanelSimulator {
     const merchantId = await this.auth(reply, apiKey);
     if (!merchantId) return;
     const users = await this.panels.users('perfectpanel', merchantId, q.username?.trim() || null);
-    sendJson(reply, 200, { data: { list: users.map((u) => ({ username: u.username, balance: centsText(u.balanceMinor) })) }, error_code: 0, error_message: '' });
+    sendJson(reply, 200, {
+      data: { list: users.map((u) => ({ username: u.username, balance: centsText(u.balanceMinor) })) },
+      error_code: 0,
+      error_message: '',
+    });
   }
 }

@@ -32,7 +32,6 @@ export class RaksmeypaySimulator {
     private readonly reactions: SandboxReactions,
   ) {}
 
-
   /** Resolves and authenticates a payment request; an error string when the real gateway would refuse it. */
   private async authenticate(profileId: string, q: FormFields) {
     const transactionId = q.transaction_id ?? '';
@@ -51,14 +50,21 @@ export class RaksmeypaySimulator {
     const successHash = sha1(profileKey + successTime + successAmount + bakongHash + transactionId);
     const target = decodeURIComponent((q.success_url ?? '').replace(/\+/g, ' '));
     const params = new URLSearchParams({ success_time: successTime, success_amount: successAmount, bakong_hash: bakongHash, success_hash: successHash });
-    void reply.status(302).header('location', `${target}${target.includes('?') ? '&' : '?'}${params}`).send();
+    void reply
+      .status(302)
+      .header('location', `${target}${target.includes('?') ? '&' : '?'}${params}`)
+      .send();
   }
 
   @Get('payment/request/:profileId')
   async page(@Param('profileId') profileId: string, @Query() q: FormFields, @Res() reply: FastifyReply) {
     if (await this.faults.apply('raksmeypay', reply)) return;
     const auth = await this.authenticate(profileId, q);
-    if ('error' in auth) return reply.status(400).type('text/html').send(errorPage('RaksmeyPay', auth.error ?? 'refused'));
+    if ('error' in auth)
+      return reply
+        .status(400)
+        .type('text/html')
+        .send(errorPage('RaksmeyPay', auth.error ?? 'refused'));
     const paid = await this.ledger.find('raksmeypay', auth.transactionId);
     // Already paid (e.g. through /sandbox/control/pay): straight back to the merchant, as the real page does.
     if (paid) return this.redirectToSuccess(reply, q, field(auth.account, 'profile_key'), auth.transactionId, paid.amount, paid.gatewayTxnId);
@@ -76,7 +82,11 @@ export class RaksmeypaySimulator {
   @Post('payment/request/:profileId/pay')
   async payButton(@Param('profileId') profileId: string, @Body() form: FormFields, @Res() reply: FastifyReply) {
     const auth = await this.authenticate(profileId, form ?? {});
-    if ('error' in auth) return reply.status(400).type('text/html').send(errorPage('RaksmeyPay', auth.error ?? 'refused'));
+    if ('error' in auth)
+      return reply
+        .status(400)
+        .type('text/html')
+        .send(errorPage('RaksmeyPay', auth.error ?? 'refused'));
     const payment = await this.ledger.pay('raksmeypay', auth.transactionId, formatAmount(auth.txn.amountMinor, auth.txn.currency), auth.txn.currency);
     await this.reactions.paid(payment, auth.txn);
     return this.redirectToSuccess(reply, form, field(auth.account, 'profile_key'), auth.transactionId, payment.amount, payment.gatewayTxnId);
@@ -101,4 +111,3 @@ export class RaksmeypaySimulator {
     return json(`{"status":1,"payment_amount":${amount},"payment_status":"${paid ? 'SUCCESS' : 'PENDING'}"}`);
   }
 }
-

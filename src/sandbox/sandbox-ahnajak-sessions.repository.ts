@@ -45,10 +45,10 @@ export class SandboxAhnajakSessionsRepository {
        ON CONFLICT (merchant_id, transaction_id) DO NOTHING`,
       [s.txId, s.merchantId, s.profileId, s.transactionId, s.amount, s.successUrl, s.remark, seconds],
     );
-    const rows: { tx_id: string; amount: string }[] = await this.db.query(`SELECT tx_id, amount FROM sandbox_ahnajak_sessions WHERE merchant_id = $1 AND transaction_id = $2`, [
-      s.merchantId,
-      s.transactionId,
-    ]);
+    const rows: { tx_id: string; amount: string }[] = await this.db.query(
+      `SELECT tx_id, amount FROM sandbox_ahnajak_sessions WHERE merchant_id = $1 AND transaction_id = $2`,
+      [s.merchantId, s.transactionId],
+    );
     return { txId: rows[0].tx_id, amount: rows[0].amount };
   }
 }

@@ -31,7 +31,14 @@ export class SandboxCheckoutSessionsRepository {
     const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM sandbox_checkout_sessions WHERE trx_id = $1`, [trxId]);
     const r = rows[0];
     return r
-      ? { trxId: String(r.trx_id), merchantId: String(r.merchant_id), amount: String(r.amount), successUrl: String(r.success_url), cancelUrl: String(r.cancel_url), cancelled: r.cancelled_at !== null }
+      ? {
+          trxId: String(r.trx_id),
+          merchantId: String(r.merchant_id),
+          amount: String(r.amount),
+          successUrl: String(r.success_url),
+          cancelUrl: String(r.cancel_url),
+          cancelled: r.cancelled_at !== null,
+        }
       : null;
   }
 

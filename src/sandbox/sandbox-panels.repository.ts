@@ -18,7 +18,11 @@ export class SandboxPanelsRepository {
   constructor(private readonly db: DataSource) {}
 
   /** Adds a payment and the balance in one transaction; returns the payment id and the new balance (minor units). */
-  async addPayment(panel: SandboxPanel, merchantId: string, p: { username: string; amountMinor: number; amount: string; method: string | null; memo: string | null }): Promise<{ id: string; balanceMinor: number }> {
+  async addPayment(
+    panel: SandboxPanel,
+    merchantId: string,
+    p: { username: string; amountMinor: number; amount: string; method: string | null; memo: string | null },
+  ): Promise<{ id: string; balanceMinor: number }> {
     return this.db.transaction(async (m: EntityManager) => {
       const [payment]: { id: string }[] = await m.query(
         `INSERT INTO sandbox_panel_payments (panel, merchant_id, username, amount, method, memo) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,

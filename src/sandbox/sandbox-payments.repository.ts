@@ -29,13 +29,19 @@ export class SandboxPaymentsRepository {
   }
 
   async find(provider: string, providerReference: string): Promise<SandboxPayment | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM sandbox_payments WHERE provider = $1 AND provider_reference = $2`, [provider, providerReference]);
+    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM sandbox_payments WHERE provider = $1 AND provider_reference = $2`, [
+      provider,
+      providerReference,
+    ]);
     return rows[0] ? toPayment(rows[0]) : null;
   }
 
   async findMany(provider: string, refs: string[]): Promise<Map<string, SandboxPayment>> {
     if (!refs.length) return new Map();
-    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM sandbox_payments WHERE provider = $1 AND provider_reference = ANY($2)`, [provider, refs]);
+    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM sandbox_payments WHERE provider = $1 AND provider_reference = ANY($2)`, [
+      provider,
+      refs,
+    ]);
     return new Map(rows.map((r) => [String(r.provider_reference), toPayment(r)]));
   }
 }

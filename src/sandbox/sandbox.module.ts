@@ -48,21 +48,25 @@ export class SandboxModule implements OnModuleInit {
  * both. Only under /sandbox/: the product API keeps answering 415 to multipart.
  */
 function acceptMultipartForms(fastify: FastifyInstance): void {
-  fastify.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
-    if (!request.url.startsWith('/sandbox/')) {
-      done(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }));
-      return;
-    }
-    // The web Response parses multipart (undici); file parts are not form fields, as in $_POST.
-    new Response(new Uint8Array(body), { headers: { 'content-type': String(request.headers['content-type']) } })
-      .formData()
-      .then((form) => {
-        const fields: Record<string, string> = {};
-        form.forEach((value, name) => {
-          if (typeof value === 'string') fields[name] = value;
-        });
-        done(null, fields);
-      })
-      .catch(() => done(Object.assign(new Error('malformed multipart/form-data body'), { statusCode: 400 })));
-  });
+  fastify.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer' },
+    (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      if (!request.url.startsWith('/sandbox/')) {
+        done(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }));
+        return;
+      }
+      // The web Response parses multipart (undici); file parts are not form fields, as in $_POST.
+      new Response(new Uint8Array(body), { headers: { 'content-type': String(request.headers['content-type']) } })
+        .formData()
+        .then((form) => {
+          const fields: Record<string, string> = {};
+          form.forEach((value, name) => {
+            if (typeof value === 'string') fields[name] = value;
+          });
+          done(null, fields);
+        })
+        .catch(() => done(Object.assign(new Error('malformed multipart/form-data body'), { statusCode: 400 })));
+    },
+  );
 }

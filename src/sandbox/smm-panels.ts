@@ -44,7 +44,11 @@ export class SandboxPanels {
   }
 
   /** Adds a payment and the balance in one transaction; returns the payment id and the new balance (minor units). */
-  addPayment(panel: SandboxPanel, merchantId: string, p: { username: string; amountMinor: number; amount: string; method: string | null; memo: string | null }): Promise<{ id: string; balanceMinor: number }> {
+  addPayment(
+    panel: SandboxPanel,
+    merchantId: string,
+    p: { username: string; amountMinor: number; amount: string; method: string | null; memo: string | null },
+  ): Promise<{ id: string; balanceMinor: number }> {
     return this.repository.addPayment(panel, merchantId, p);
   }
 

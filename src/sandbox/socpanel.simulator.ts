@@ -24,7 +24,6 @@ export class SocpanelSimulator {
     private readonly faults: SandboxFaults,
   ) {}
 
-
   @Get('incrementUserBalance')
   async increment(@Query() q: Params, @Res() reply: FastifyReply) {
     if (await this.faults.apply('socpanel', reply)) return;
@@ -34,7 +33,13 @@ export class SocpanelSimulator {
     const amountMinor = panelAmountMinor(q.amount);
     if (!login) return sendJson(reply, 200, { error: 'login is required' });
     if (amountMinor === null) return sendJson(reply, 200, { error: 'amount must be a positive number with at most 2 decimals' });
-    const added = await this.panels.addPayment('socpanel', merchantId, { username: login, amountMinor, amount: centsText(amountMinor), method: null, memo: null });
+    const added = await this.panels.addPayment('socpanel', merchantId, {
+      username: login,
+      amountMinor,
+      amount: centsText(amountMinor),
+      method: null,
+      memo: null,
+    });
     sendJson(reply, 200, { status: 'success', login, balance: centsText(added.balanceMinor) });
   }
 

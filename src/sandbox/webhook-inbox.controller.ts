@@ -54,12 +54,15 @@ export class SandboxInboxSecrets {
   async subscribed(): Promise<{ endpointId: string; merchantId: string; secrets: string[] }[]> {
     const rows = await this.repository.webhookEndpointsEndingWith(WEBHOOK_INBOX_PATH);
     // The LIKE only narrows: an endpoint counts when its URL really is this sandbox's inbox, not another host's path.
-    return rows.filter((r) => this.backOffice.pointsAtSandbox(r.url)).map((r) => {
-      const aad = `webhook_endpoint:${r.id}`;
-      const secrets = [this.box.open(r.secret_sealed, aad)];
-      if (r.previous_secret_sealed && r.previous_secret_expires_at && new Date(r.previous_secret_expires_at) > new Date()) secrets.push(this.box.open(r.previous_secret_sealed, aad));
-      return { endpointId: r.id, merchantId: r.merchant_id, secrets };
-    });
+    return rows
+      .filter((r) => this.backOffice.pointsAtSandbox(r.url))
+      .map((r) => {
+        const aad = `webhook_endpoint:${r.id}`;
+        const secrets = [this.box.open(r.secret_sealed, aad)];
+        if (r.previous_secret_sealed && r.previous_secret_expires_at && new Date(r.previous_secret_expires_at) > new Date())
+          secrets.push(this.box.open(r.previous_secret_sealed, aad));
+        return { endpointId: r.id, merchantId: r.merchant_id, secrets };
+      });
   }
 }
 
@@ -76,7 +79,7 @@ export class SandboxWebhookInboxController {
     summary: 'A webhook receiver for trying things out (sandbox only)',
     description:
       'Subscribe a webhook endpoint to `{PUBLIC_BASE_URL}/sandbox/webhook-inbox` (the demo merchant is subscribed at start). Each delivery is verified with the ' +
-      '`standardwebhooks` library and the endpoint\'s secret, kept in memory (the last 200), and answered 200 when verified, 400 otherwise.',
+      "`standardwebhooks` library and the endpoint's secret, kept in memory (the last 200), and answered 200 when verified, 400 otherwise.",
   })
   async receive(@Req() req: RawBodyRequest<FastifyRequest>) {
     const raw = req.rawBody?.toString('utf8') ?? '';
@@ -124,7 +127,10 @@ export class SandboxWebhookInboxController {
 
   @Get()
   @ApiOperation({ summary: 'Deliveries the inbox received, newest first (sandbox only)' })
-  @ApiOkResponse({ description: '`{data: [{received_at, webhook_id, webhook_timestamp, verified, verification_error, endpoint_id, merchant_id, type, body}], has_more: false}`' })
+  @ApiOkResponse({
+    description:
+      '`{data: [{received_at, webhook_id, webhook_timestamp, verified, verification_error, endpoint_id, merchant_id, type, body}], has_more: false}`',
+  })
   list(@Query() q: InboxQuery) {
     return { data: this.entries.filter((e) => !q.merchant_id || e.merchant_id === q.merchant_id), has_more: false };
   }

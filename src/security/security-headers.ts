@@ -34,7 +34,11 @@ const CSP_FRAMEABLE = contentSecurityPolicy('*');
 const CSP_DEFAULT = contentSecurityPolicy("'self'");
 
 /** helmet itself, resolved from @fastify/helmet (whose dependency it is), so our headers are exactly what the plugin would send. */
-type HelmetMiddleware = (req: unknown, res: { setHeader(name: string, value: string): void; removeHeader(name: string): void }, next: (err?: unknown) => void) => void;
+type HelmetMiddleware = (
+  req: unknown,
+  res: { setHeader(name: string, value: string): void; removeHeader(name: string): void },
+  next: (err?: unknown) => void,
+) => void;
 const helmet = createRequire(require.resolve('@fastify/helmet'))('helmet') as (options: Record<string, unknown>) => HelmetMiddleware;
 
 /** The headers helmet sets with these options. They are static (no CSP nonces), so they are computed once, not per request. */

@@ -82,10 +82,14 @@ document.getElementById('pay').addEventListener('click', function () {
     expect(await page.locator('#status-text').textContent()).toBe('Waiting for your payment…');
     const first = await countdownSeconds(page);
     expect(first).toBeGreaterThan(14 * 60);
-    await page.waitForFunction((s) => {
-      const [mm, ss] = (document.getElementById('countdown')!.textContent ?? '').split(':').map(Number);
-      return mm * 60 + ss < s;
-    }, first, { timeout: 3000 });
+    await page.waitForFunction(
+      (s) => {
+        const [mm, ss] = (document.getElementById('countdown')!.textContent ?? '').split(':').map(Number);
+        return mm * 60 + ss < s;
+      },
+      first,
+      { timeout: 3000 },
+    );
     await screenshot(page, 'pay-page-pending', true);
 
     await sandboxPay(t, 'bakongapi', order.transaction.provider_reference);
@@ -155,7 +159,9 @@ document.getElementById('pay').addEventListener('click', function () {
     await page.click('#pay');
     await page.locator('.khqrc-close').waitFor({ state: 'visible' });
     await page.keyboard.press('Escape');
-    expect(await page.evaluate(() => (window as unknown as { events: unknown[] }).events)).toEqual([{ kind: 'close', data: { orderId: order.id, paid: false, reason: 'dismissed' } }]);
+    expect(await page.evaluate(() => (window as unknown as { events: unknown[] }).events)).toEqual([
+      { kind: 'close', data: { orderId: order.id, paid: false, reason: 'dismissed' } },
+    ]);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('pay');
   });
 
@@ -173,7 +179,9 @@ document.getElementById('pay').addEventListener('click', function () {
     await widget.click('#continue');
     await widget.locator('#amount-error').waitFor();
     expect(await widget.locator('#amount-error').textContent()).toBe('Enter an amount between $1.00 and $1,000.00.');
-    const ordersBefore = Number((await t.db.query(`SELECT count(*) FROM orders WHERE merchant_id = $1 AND metadata->>'source' = 'smm_topup'`, [m.id])).rows[0].count);
+    const ordersBefore = Number(
+      (await t.db.query(`SELECT count(*) FROM orders WHERE merchant_id = $1 AND metadata->>'source' = 'smm_topup'`, [m.id])).rows[0].count,
+    );
     expect(ordersBefore).toBe(0);
     await screenshot(page, 'topup-widget-out-of-range');
     await widget.fill('#amount', '15');

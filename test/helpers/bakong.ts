@@ -9,7 +9,14 @@ export const bakongIdFor = (m: TestMerchant) => `shop_${m.id.slice(-10).toLowerC
 
 /** Points a merchant's Bakong Open API account at this app's sandbox. */
 export async function configureBakong(t: TestApp, m: TestMerchant, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  const body = { account_id: bakongIdFor(m), merchant_name: 'Test Shop', merchant_city: 'Phnom Penh', token: `tok-${m.id}`, base_url: `${t.url}/sandbox/bakong`, ...extra };
+  const body = {
+    account_id: bakongIdFor(m),
+    merchant_name: 'Test Shop',
+    merchant_city: 'Phnom Penh',
+    token: `tok-${m.id}`,
+    base_url: `${t.url}/sandbox/bakong`,
+    ...extra,
+  };
   const res = await t.request('PUT', '/v1/provider-accounts/bakong', { token: m.apiKey, body });
   if (res.status !== 200) throw new Error(`configure bakong: ${res.status} ${res.text}`);
   return body;

@@ -29,7 +29,11 @@ export async function navigate(appUrl: string, url: string, opts: { method?: str
   let body: string | undefined = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
   let current = url;
   for (let i = 0; i < (opts.maxHops ?? 10); i++) {
-    const res: TestResponse = await httpRequest(current, method, body === undefined ? {} : { rawBody: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res: TestResponse = await httpRequest(
+      current,
+      method,
+      body === undefined ? {} : { rawBody: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    );
     const location = res.headers.get('location');
     const hop: Hop = { method, url: current, status: res.status, location: location ? new URL(location, current).toString() : null, text: res.text };
     hops.push(hop);
@@ -45,13 +49,21 @@ export async function navigate(appUrl: string, url: string, opts: { method?: str
   throw new Error(`more than ${opts.maxHops ?? 10} redirects from ${url}`);
 }
 
-const unescape = (v: string) => v.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescape = (v: string) =>
+  v
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** Presses the button with `buttonId` on an HTML page: posts its form's hidden fields to its action. */
 export async function pressButton(appUrl: string, page: Hop, buttonId: string): Promise<Visit> {
   const forms = [...page.text.matchAll(/<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/g)];
   const form = forms.find(([, , inner]) => inner.includes(`id="${buttonId}"`));
   if (!form) throw new Error(`no form with button #${buttonId} on ${page.url}`);
-  const fields = Object.fromEntries([...form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]) => [unescape(k), unescape(v)]));
+  const fields = Object.fromEntries(
+    [...form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]) => [unescape(k), unescape(v)]),
+  );
   return navigate(appUrl, new URL(unescape(form[1]), page.url).toString(), { method: 'POST', form: fields });
 }

@@ -10,9 +10,17 @@ export async function configureKhqrProvider(t: TestApp, m: TestMerchant, merchan
 }
 
 /** The merchant's SMM panel at this app's sandbox. */
-export async function configurePanel(t: TestApp, m: TestMerchant, type: 'perfectpanel' | 'socpanel' = 'perfectpanel', extra: Record<string, unknown> = {}): Promise<string> {
+export async function configurePanel(
+  t: TestApp,
+  m: TestMerchant,
+  type: 'perfectpanel' | 'socpanel' = 'perfectpanel',
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const apiKey = `${type}-key-${m.id.slice(-12)}`;
-  const res = await t.request('PUT', '/v1/smm-panel', { token: m.apiKey, body: { type, api_url: `${t.url}/sandbox/${type}`, api_key: apiKey, enabled: true, ...extra } });
+  const res = await t.request('PUT', '/v1/smm-panel', {
+    token: m.apiKey,
+    body: { type, api_url: `${t.url}/sandbox/${type}`, api_key: apiKey, enabled: true, ...extra },
+  });
   if (res.status !== 200) throw new Error(`configure panel: ${res.status} ${res.text}`);
   return apiKey;
 }
@@ -34,5 +42,8 @@ export async function sandboxPay(t: TestApp, provider: string, providerReference
 
 /** Posts the top-up widget's form the way a browser does (urlencoded), without following the redirect. */
 export async function postTopup(t: TestApp, merchantId: string, fields: Record<string, string>) {
-  return t.request('POST', `/topup/${merchantId}`, { rawBody: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  return t.request('POST', `/topup/${merchantId}`, {
+    rawBody: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
 }

@@ -53,7 +53,9 @@ export function gatewayKit(opts: GatewayKitOptions): GatewayKit {
       return opts.app().request('POST', `/v1/orders/${id}/verify`, { token: merchant.apiKey });
     },
     async sandboxPay(providerReference, amount) {
-      const res = await opts.app().request('POST', '/sandbox/control/pay', { body: { provider: opts.provider, provider_reference: providerReference, ...(amount ? { amount } : {}) } });
+      const res = await opts
+        .app()
+        .request('POST', '/sandbox/control/pay', { body: { provider: opts.provider, provider_reference: providerReference, ...(amount ? { amount } : {}) } });
       expect(res.status).toBe(200);
       return res.json;
     },

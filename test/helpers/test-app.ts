@@ -57,7 +57,11 @@ export interface TestResponse {
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-export async function httpRequest(url: string, method: string, opts: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string } = {}): Promise<TestResponse> {
+export async function httpRequest(
+  url: string,
+  method: string,
+  opts: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string } = {},
+): Promise<TestResponse> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined = opts.rawBody;

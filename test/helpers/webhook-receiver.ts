@@ -61,7 +61,11 @@ export class WebhookReceiver {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const rawBody = Buffer.concat(chunks).toString('utf8');
-    const headers = { 'webhook-id': String(req.headers['webhook-id'] ?? ''), 'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''), 'webhook-signature': String(req.headers['webhook-signature'] ?? '') };
+    const headers = {
+      'webhook-id': String(req.headers['webhook-id'] ?? ''),
+      'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
+      'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
+    };
     let verifiedWith: string | null = null;
     for (const secret of this.secrets) {
       try {
@@ -81,7 +85,17 @@ export class WebhookReceiver {
     } catch {
       body = null;
     }
-    this.received.push({ path: req.url ?? '/', webhookId: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], rawBody, body, verifiedWith, receivedAt: Date.now(), answered: reply.status });
+    this.received.push({
+      path: req.url ?? '/',
+      webhookId: headers['webhook-id'],
+      timestamp: headers['webhook-timestamp'],
+      signature: headers['webhook-signature'],
+      rawBody,
+      body,
+      verifiedWith,
+      receivedAt: Date.now(),
+      answered: reply.status,
+    });
     return reply;
   }
 

@@ -113,7 +113,8 @@ describe('reliability: kill -9 under load, ten times', () => {
       stop.now = true;
       await Promise.all(workers);
       tally.faults_injected++;
-      if (process.env.RELIABILITY_DEBUG) console.log(`cycle ${cycle}: ${acknowledged.size} acknowledged, ${paidAtGateway.size} paid, ${sent.count} requests, start ${app.startupMs.at(-1)} ms`);
+      if (process.env.RELIABILITY_DEBUG)
+        console.log(`cycle ${cycle}: ${acknowledged.size} acknowledged, ${paidAtGateway.size} paid, ${sent.count} requests, start ${app.startupMs.at(-1)} ms`);
     }
     const [{ restartedAt }] = (await db.query<{ restartedAt: Date }>(`SELECT now() AS "restartedAt"`)).rows;
     await app.start();
@@ -139,9 +140,10 @@ describe('reliability: kill -9 under load, ten times', () => {
     //    on-demand sweeps until nothing paid is PENDING and nothing is still claimed by a run of a killed instance.
     const deadClaims = async () =>
       (
-        await db.query(`SELECT count(*)::int AS n FROM transactions WHERE claimed_until > now() AND claimed_by IN (SELECT id FROM reconciliation_runs WHERE started_at < $1)`, [
-          restartedAt,
-        ])
+        await db.query(
+          `SELECT count(*)::int AS n FROM transactions WHERE claimed_until > now() AND claimed_by IN (SELECT id FROM reconciliation_runs WHERE started_at < $1)`,
+          [restartedAt],
+        )
       ).rows[0].n as number;
     const deadline = Date.now() + 60_000;
     let stillPending: string[] = [];
@@ -149,7 +151,9 @@ describe('reliability: kill -9 under load, ten times', () => {
     for (;;) {
       const run = await app.request('POST', '/admin/reconciliation/runs', { token: TEST_ADMIN_TOKEN, timeoutMs: 60_000 });
       expect(run.status).toBe(201);
-      const rows = await db.query<{ id: string; provider: string }>(`SELECT id, provider FROM orders WHERE id = ANY($1) AND status = 'PENDING'`, [[...paidAtGateway]]);
+      const rows = await db.query<{ id: string; provider: string }>(`SELECT id, provider FROM orders WHERE id = ANY($1) AND status = 'PENDING'`, [
+        [...paidAtGateway],
+      ]);
       // Gateways without a verify API learn of payments only from their notification, which the kill may have cut.
       stillPending = rows.rows.filter((r) => KITS[r.provider]?.verify).map((r) => r.id);
       stillClaimed = await deadClaims();
@@ -171,7 +175,13 @@ describe('reliability: kill -9 under load, ten times', () => {
          FROM orders o JOIN events e ON e.order_id = o.id WHERE o.merchant_id = $1 GROUP BY o.id`,
       [m.id],
     );
-    const expectedLast: Record<string, string[]> = { PENDING: ['order.created', 'order.flagged'], PAID: ['order.paid'], EXPIRED: ['order.expired'], CANCELLED: ['order.cancelled'], FAILED: ['order.failed'] };
+    const expectedLast: Record<string, string[]> = {
+      PENDING: ['order.created', 'order.flagged'],
+      PAID: ['order.paid'],
+      EXPIRED: ['order.expired'],
+      CANCELLED: ['order.cancelled'],
+      FAILED: ['order.failed'],
+    };
     const broken = gaps.rows.filter(
       (r: { status: string; event_seq: number; seqs: number[]; last: string }) =>
         r.seqs.length !== r.event_seq || r.seqs.some((s, i) => s !== i + 1) || !expectedLast[r.status].includes(r.last),
@@ -200,7 +210,8 @@ describe('reliability: kill -9 under load, ten times', () => {
     tally.duplicated += underTwoIds;
     expect(underTwoIds).toBe(0);
     // The delivery log agrees: nothing left pending or stuck delivering (the last acknowledgements may take a moment to be recorded).
-    const notDelivered = async () => (await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE merchant_id = $1 AND status <> 'delivered'`, [m.id])).rows[0].n as number;
+    const notDelivered = async () =>
+      (await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE merchant_id = $1 AND status <> 'delivered'`, [m.id])).rows[0].n as number;
     for (let i = 0; i < 40 && (await notDelivered()) > 0; i++) await sleep(250);
     expect(await notDelivered()).toBe(0);
     // 6. Everything the process printed over eleven lives (LOG_LEVEL=info, stdout and stderr) is free of secrets.

@@ -77,7 +77,14 @@ describe('reliability: the database restarts mid-load', () => {
       const p = phase;
       try {
         const res = await what();
-        seen.push({ phase: p, status: res.status, ms: Date.now() - started, code: res.json?.code, retryAfter: res.headers.get('retry-after'), body: res.text.slice(0, 300) });
+        seen.push({
+          phase: p,
+          status: res.status,
+          ms: Date.now() - started,
+          code: res.json?.code,
+          retryAfter: res.headers.get('retry-after'),
+          body: res.text.slice(0, 300),
+        });
         return res;
       } catch (err) {
         // A hang or a dropped connection: recorded as status 0 and fails the test below.
@@ -89,7 +96,9 @@ describe('reliability: the database restarts mid-load', () => {
       while (!stop) {
         const provider = w % 2 ? 'raksmeypay' : 'bakongapi';
         const reference = `dbr-${w}-${n++}`;
-        const res = await observe(() => app.request('POST', '/v1/orders', { token: m.apiKey, body: { provider, amount: '3.25', reference }, timeoutMs: PROMPT_MS + 3000 }));
+        const res = await observe(() =>
+          app.request('POST', '/v1/orders', { token: m.apiKey, body: { provider, amount: '3.25', reference }, timeoutMs: PROMPT_MS + 3000 }),
+        );
         if (res?.status === 201) acknowledged.set(res.json.id, res.json);
         await sleep(30);
       }

@@ -108,11 +108,20 @@ describe('reliability: every fault mode on every provider', () => {
   });
 
   const counts = async () =>
-    (await t.db.query(`SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM transactions)::int AS txns, (SELECT count(*) FROM events)::int AS events`)).rows[0];
+    (
+      await t.db.query(
+        `SELECT (SELECT count(*) FROM orders)::int AS orders, (SELECT count(*) FROM transactions)::int AS txns, (SELECT count(*) FROM events)::int AS events`,
+      )
+    ).rows[0];
   const setFault = (provider: string, mode: Mode) => app.request('POST', '/sandbox/control/faults', { body: { provider, mode } });
   const clearFaults = () => app.request('DELETE', '/sandbox/control/faults');
-  const eventsOf = async (orderId: string) => (await t.db.query(`SELECT id, type FROM events WHERE order_id = $1 ORDER BY sequence`, [orderId])).rows as { id: string; type: string }[];
-  const expectClearProblem = (res: { status: number; json: { code?: string; detail?: string }; headers: Headers; text: string }, provider: string, mode: Mode) => {
+  const eventsOf = async (orderId: string) =>
+    (await t.db.query(`SELECT id, type FROM events WHERE order_id = $1 ORDER BY sequence`, [orderId])).rows as { id: string; type: string }[];
+  const expectClearProblem = (
+    res: { status: number; json: { code?: string; detail?: string }; headers: Headers; text: string },
+    provider: string,
+    mode: Mode,
+  ) => {
     expect({ status: res.status, code: res.json?.code }).toEqual(EXPECTED[mode]);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(res.json.detail).toMatch(new RegExp(`^${provider}: `));

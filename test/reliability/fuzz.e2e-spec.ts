@@ -36,7 +36,8 @@ interface FuzzRequest {
 }
 
 /** Shapes that must never leave the app. */
-const LEAKS = /\bat [\w$.<>]+ \([^)]*:\d+:\d+\)|\.ts:\d+:\d+|node_modules\/|QueryFailedError|TypeORM|syntax error at or near|\bSELECT\b[\s\S]{0,80}\bFROM\b|\bINSERT INTO\b|\bUPDATE \w+ SET\b|violates (unique|foreign key|check) constraint|duplicate key value|relation "\w+"|column "\w+"/i;
+const LEAKS =
+  /\bat [\w$.<>]+ \([^)]*:\d+:\d+\)|\.ts:\d+:\d+|node_modules\/|QueryFailedError|TypeORM|syntax error at or near|\bSELECT\b[\s\S]{0,80}\bFROM\b|\bINSERT INTO\b|\bUPDATE \w+ SET\b|violates (unique|foreign key|check) constraint|duplicate key value|relation "\w+"|column "\w+"/i;
 
 const NASTY_STRINGS = [
   '',
@@ -100,7 +101,10 @@ const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
 );
 /** Printable ASCII: what the HTTP client lets a header value carry. */
-const headerValue = fc.oneof(fc.constantFrom('', ' ', 'x'.repeat(300), '\t', 'Bearer', 'Bearer ', 'Basic YWRtaW46YWRtaW4='), fc.string({ maxLength: 60, unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) }));
+const headerValue = fc.oneof(
+  fc.constantFrom('', ' ', 'x'.repeat(300), '\t', 'Bearer', 'Bearer ', 'Basic YWRtaW46YWRtaW4='),
+  fc.string({ maxLength: 60, unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) }),
+);
 
 describe('reliability: fuzzing every documented operation', () => {
   jest.setTimeout(300_000);
@@ -160,7 +164,8 @@ describe('reliability: fuzzing every documented operation', () => {
   function idsFor(op: Operation, param: string): string[] {
     const p = op.path;
     if (param === 'provider') return Object.keys(KITS);
-    if (param === 'transactionNumber') return [...a.orders, ...b.orders].filter((o) => /raksmeypay|ahnajak/.test(o.checkout_url)).map((o) => o.transaction.provider_reference);
+    if (param === 'transactionNumber')
+      return [...a.orders, ...b.orders].filter((o) => /raksmeypay|ahnajak/.test(o.checkout_url)).map((o) => o.transaction.provider_reference);
     if (param === 'token' && p.startsWith('/qr/')) return [...a.qrTokens, ...b.qrTokens];
     if (param === 'merchantId' || (p.startsWith('/admin/merchants/') && param === 'id')) return [b.id, 'mer_00000000000000000000000000'];
     if (param === 'keyId') return b.apiKeyIds;
@@ -205,12 +210,22 @@ describe('reliability: fuzzing every documented operation', () => {
     const fields = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, valueFor(v, depth)]));
     const known = fc.record(fields, { requiredKeys: Object.keys(fields).filter((k) => required.has(k)) });
     // Sometimes a required field goes missing or an unknown one appears.
-    return fc.tuple(known, fc.dictionary(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'id', 'merchant_id', 'status', 'amount_minor'), fc.string({ maxLength: 12 })), nastyValue, { maxKeys: 2 }), fc.nat(9)).map(([k, extra, r]) => {
-      const out: Json = { ...k };
-      if (r === 0) Object.assign(out, extra);
-      if (r === 1) delete out[[...required][0]];
-      return out;
-    });
+    return fc
+      .tuple(
+        known,
+        fc.dictionary(
+          fc.oneof(fc.constantFrom('__proto__', 'constructor', 'id', 'merchant_id', 'status', 'amount_minor'), fc.string({ maxLength: 12 })),
+          nastyValue,
+          { maxKeys: 2 },
+        ),
+        fc.nat(9),
+      )
+      .map(([k, extra, r]) => {
+        const out: Json = { ...k };
+        if (r === 0) Object.assign(out, extra);
+        if (r === 1) delete out[[...required][0]];
+        return out;
+      });
   }
 
   function requestFor(op: Operation): fc.Arbitrary<FuzzRequest> {
@@ -227,8 +242,14 @@ describe('reliability: fuzzing every documented operation', () => {
       }),
     );
     const queryArb = fc.tuple(
-      fc.subarray(queryParams).chain((chosen) => fc.tuple(...chosen.map((p) => valueFor(p.schema).map((v) => [p.name, typeof v === 'string' ? v : JSON.stringify(v) ?? ''] as [string, string])))),
-      fc.array(fc.tuple(fc.oneof(fc.constantFrom('limit', 'starting_after', '__proto__', 'a[b]', 'status[]'), fc.string({ maxLength: 10 })), nastyString), { maxLength: 2 }),
+      fc
+        .subarray(queryParams)
+        .chain((chosen) =>
+          fc.tuple(...chosen.map((p) => valueFor(p.schema).map((v) => [p.name, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')] as [string, string]))),
+        ),
+      fc.array(fc.tuple(fc.oneof(fc.constantFrom('limit', 'starting_after', '__proto__', 'a[b]', 'status[]'), fc.string({ maxLength: 10 })), nastyString), {
+        maxLength: 2,
+      }),
     );
     const idempotency = op.params.some((p) => p.name === 'Idempotency-Key');
     const headersArb = fc.record(
@@ -250,8 +271,19 @@ describe('reliability: fuzzing every documented operation', () => {
             weight: 1,
             arbitrary: fc
               .tuple(
-                fc.oneof(fc.constantFrom('{', '{"a":', '[1,2', 'null', '""', '{"amount":12.50,}', '\u0000', 'provider=raksmeypay&amount=1'), fc.string({ maxLength: 50 })),
-                fc.constantFrom<string | null>('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', 'garbage/garbage', null),
+                fc.oneof(
+                  fc.constantFrom('{', '{"a":', '[1,2', 'null', '""', '{"amount":12.50,}', '\u0000', 'provider=raksmeypay&amount=1'),
+                  fc.string({ maxLength: 50 }),
+                ),
+                fc.constantFrom<string | null>(
+                  'application/json',
+                  'text/plain',
+                  'application/x-www-form-urlencoded',
+                  'application/json; charset=utf-16',
+                  'multipart/form-data; boundary=x',
+                  'garbage/garbage',
+                  null,
+                ),
               )
               .map(([text, contentType]) => ({ kind: 'raw' as const, text, contentType })),
           },
@@ -261,11 +293,13 @@ describe('reliability: fuzzing every documented operation', () => {
     const authArb = op.security
       ? fc.constantFrom<FuzzRequest['auth']>('valid', 'valid', 'valid', 'valid', 'valid', 'valid', 'valid', 'valid', 'none', 'wrong', 'other')
       : fc.constantFrom<FuzzRequest['auth']>('none', 'none', 'valid', 'wrong');
-    return fc.record({ pathValues: pathArb, query: queryArb, headers: headersArb, auth: authArb, body: bodyArb }).map(({ pathValues, query, headers, auth, body }) => {
-      let path = op.path;
-      pathParams.forEach((p, i) => (path = path.replace(`{${p.name}}`, String(pathValues[i]))));
-      return { path, query: [...query[0], ...query[1]], headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== '')), auth, body };
-    });
+    return fc
+      .record({ pathValues: pathArb, query: queryArb, headers: headersArb, auth: authArb, body: bodyArb })
+      .map(({ pathValues, query, headers, auth, body }) => {
+        let path = op.path;
+        pathParams.forEach((p, i) => (path = path.replace(`{${p.name}}`, String(pathValues[i]))));
+        return { path, query: [...query[0], ...query[1]], headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== '')), auth, body };
+      });
   }
 
   const digest = async () =>
@@ -293,7 +327,18 @@ describe('reliability: fuzzing every documented operation', () => {
 
     const fire = async (op: Operation, r: FuzzRequest): Promise<TestResponse | null> => {
       const headers = { ...r.headers };
-      const token = r.auth === 'valid' ? (op.security === 'admin' ? TEST_ADMIN_TOKEN : a.apiKey) : r.auth === 'wrong' ? 'sk_wrong_0000000000000000' : r.auth === 'other' ? (op.security === 'admin' ? a.apiKey : b.apiKey) : undefined;
+      const token =
+        r.auth === 'valid'
+          ? op.security === 'admin'
+            ? TEST_ADMIN_TOKEN
+            : a.apiKey
+          : r.auth === 'wrong'
+            ? 'sk_wrong_0000000000000000'
+            : r.auth === 'other'
+              ? op.security === 'admin'
+                ? a.apiKey
+                : b.apiKey
+              : undefined;
       const qs = r.query.length ? '?' + r.query.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&') : '';
       const opts: Parameters<typeof send>[2] = { headers, token, timeoutMs: 20_000 };
       if (r.body.kind === 'json') opts.body = r.body.value === undefined ? null : r.body.value;
@@ -314,7 +359,9 @@ describe('reliability: fuzzing every documented operation', () => {
           return null;
         }
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        violations.push(`${op.method} ${r.path}: no answer (${(err as Error).message}: ${cause?.code ?? ''} ${cause?.message ?? ''}) headers ${JSON.stringify(r.headers)} body ${JSON.stringify(r.body).slice(0, 120)}`);
+        violations.push(
+          `${op.method} ${r.path}: no answer (${(err as Error).message}: ${cause?.code ?? ''} ${cause?.message ?? ''}) headers ${JSON.stringify(r.headers)} body ${JSON.stringify(r.body).slice(0, 120)}`,
+        );
         return null;
       }
     };
@@ -329,7 +376,8 @@ describe('reliability: fuzzing every documented operation', () => {
       if (op.path !== '/docs-json' && LEAKS.test(res.text)) violations.push(`${where}: leaks internals: ${res.text.match(LEAKS)![0]}`);
       for (const secret of secrets) if (res.text.includes(secret)) violations.push(`${where}: returned a secret`);
       const isApi = /^\/(v1|admin|callbacks|sandbox\/control)\//.test(op.path);
-      if (isApi && res.status >= 400 && !/^application\/problem\+json/.test(res.headers.get('content-type') ?? '')) violations.push(`${where}: error without problem+json (${res.headers.get('content-type')})`);
+      if (isApi && res.status >= 400 && !/^application\/problem\+json/.test(res.headers.get('content-type') ?? ''))
+        violations.push(`${where}: error without problem+json (${res.headers.get('content-type')})`);
       // Authenticated as merchant A, nothing of merchant B's may be reachable or shown.
       if (op.security === 'api_key' && r.auth === 'valid') {
         const foreign = bIds.find((id) => r.path.includes(id) || res.text.includes(id));
@@ -374,7 +422,9 @@ describe('reliability: fuzzing every documented operation', () => {
           const after = await digest();
           if (JSON.stringify(after) !== JSON.stringify(before)) {
             const changed = Object.keys(after).filter((k) => String(after[k]) !== String(before[k]));
-            violations.push(`${op.method} ${r.path} [${r.auth}] → ${res.status} (${res.json?.code}) but wrote: ${changed.join(', ')}; body ${JSON.stringify(r.body).slice(0, 200)}`);
+            violations.push(
+              `${op.method} ${r.path} [${r.auth}] → ${res.status} (${res.json?.code}) but wrote: ${changed.join(', ')}; body ${JSON.stringify(r.body).slice(0, 200)}`,
+            );
           }
         } else {
           await restore(op, r);
@@ -382,7 +432,9 @@ describe('reliability: fuzzing every documented operation', () => {
       }
     }
     tally.cases += ops.length;
-    tally.notes.push(`seed ${SEED}; ${ops.length} operations × ${perOp}; ${sentHere} requests (${unsendable} unsendable by the client); ${checkedRejections} rejected writes checked; statuses ${JSON.stringify(byStatus)}`);
+    tally.notes.push(
+      `seed ${SEED}; ${ops.length} operations × ${perOp}; ${sentHere} requests (${unsendable} unsendable by the client); ${checkedRejections} rejected writes checked; statuses ${JSON.stringify(byStatus)}`,
+    );
     expect(violations.slice(0, 30)).toEqual([]);
     expect(sentHere).toBeGreaterThanOrEqual(10_000);
   });

@@ -22,7 +22,15 @@ describe('reliability: racing confirmations', () => {
   const providers = RACE_PROVIDERS.map((id) => KITS[id]).filter(Boolean);
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { RATE_LIMIT_PER_KEY_PER_S: '100000', RATE_LIMIT_PER_IP_PER_S: '100000', RECONCILE_RATE_PER_S: '100000', RECONCILE_CONCURRENCY: '32', PROVIDER_TIMEOUT_MS: '10000' } });
+    t = await startTestApp({
+      env: {
+        RATE_LIMIT_PER_KEY_PER_S: '100000',
+        RATE_LIMIT_PER_IP_PER_S: '100000',
+        RECONCILE_RATE_PER_S: '100000',
+        RECONCILE_CONCURRENCY: '32',
+        PROVIDER_TIMEOUT_MS: '10000',
+      },
+    });
     app = { url: t.url, request: (method, path, opts) => send(t.url + path, method, opts) };
     m = await t.createMerchant('Race Shop');
     for (const kit of providers) await kit.configure(app, m);
@@ -39,13 +47,17 @@ describe('reliability: racing confirmations', () => {
     // 1. Create the orders, spread over the providers, and pay each at its gateway. Ahnajak's sandbox
     //    would deliver its webhook during the payment itself, so for Ahnajak the test holds the signed
     //    webhook and fires it in the race (no verify API or sweep asks Ahnajak: its webhook is the only word).
-    const orders = await mapLimit(Array.from({ length: ORDERS }, (_, i) => i), 16, async (i) => {
-      const kit = providers[i % providers.length];
-      const order = await createOrder(app, m, kit.id, `race-${i}`, `${1 + (i % 50)}.${String(i % 100).padStart(2, '0')}`);
-      if (kit.id !== 'ahnajak') await sandboxPay(app, order, kit.id);
-      const notify = await kit.capture!(app, order, m);
-      return { order, kit, notify };
-    });
+    const orders = await mapLimit(
+      Array.from({ length: ORDERS }, (_, i) => i),
+      16,
+      async (i) => {
+        const kit = providers[i % providers.length];
+        const order = await createOrder(app, m, kit.id, `race-${i}`, `${1 + (i % 50)}.${String(i % 100).padStart(2, '0')}`);
+        if (kit.id !== 'ahnajak') await sandboxPay(app, order, kit.id);
+        const notify = await kit.capture!(app, order, m);
+        return { order, kit, notify };
+      },
+    );
     const statuses: Record<string, Record<number, number>> = {};
     const failures: string[] = [];
     const record = (who: string, res: TestResponse) => {
@@ -64,7 +76,10 @@ describe('reliability: racing confirmations', () => {
         racers.push(app.request('POST', `/v1/orders/${order.id}/verify`, { token: m.apiKey }).then((r) => record('verify', r)));
         racers.push(
           app
-            .request('POST', `/admin/transactions/${order.transaction.id}/resolve`, { token: TEST_ADMIN_TOKEN, body: { status: 'PAID', reason: 'race test: operator confirmed with the bank' } })
+            .request('POST', `/admin/transactions/${order.transaction.id}/resolve`, {
+              token: TEST_ADMIN_TOKEN,
+              body: { status: 'PAID', reason: 'race test: operator confirmed with the bank' },
+            })
             .then((r) => record('resolve', r)),
         );
       }
@@ -73,7 +88,11 @@ describe('reliability: racing confirmations', () => {
     tally.cases += orders.length;
 
     // 3. No racer failed: notifications redirect or acknowledge, verify 200 (422 without a verify API), resolve 200 or 409, the sweep 201.
-    const bad = Object.entries(statuses).flatMap(([who, byStatus]) => Object.keys(byStatus).filter((s) => Number(s) >= 500 || Number(s) === 400 || Number(s) === 401 || Number(s) === 404).map((s) => `${who} ${s}`));
+    const bad = Object.entries(statuses).flatMap(([who, byStatus]) =>
+      Object.keys(byStatus)
+        .filter((s) => Number(s) >= 500 || Number(s) === 400 || Number(s) === 401 || Number(s) === 404)
+        .map((s) => `${who} ${s}`),
+    );
     expect({ bad, failures }).toEqual({ bad: [], failures: [] });
     for (const s of Object.keys(statuses.resolve)) expect(['200', '409']).toContain(s);
     expect(Object.keys(statuses.sweep)).toEqual(['201']);
@@ -99,7 +118,9 @@ describe('reliability: racing confirmations', () => {
     expect(seq.rows).toEqual([]);
     // The resolve audit log has one entry per order that resolve actually won, and no more.
     const manual = rows.filter((r) => r.verification === 'manual').length;
-    const audits = await t.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'transaction.resolve' AND subject_id = ANY($1)`, [orders.map((o) => o.order.transaction.id)]);
+    const audits = await t.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'transaction.resolve' AND subject_id = ANY($1)`, [
+      orders.map((o) => o.order.transaction.id),
+    ]);
     expect(audits.rows[0].n).toBe(manual);
     const winners = rows.reduce<Record<string, number>>((acc, r) => ((acc[r.verification] = (acc[r.verification] ?? 0) + 1), acc), {});
     tally.notes.push(`winners by verification: ${JSON.stringify(winners)}; responses: ${JSON.stringify(statuses)}`);
@@ -119,7 +140,10 @@ describe('reliability: racing confirmations', () => {
         await app.request('POST', `/v1/orders/${order.id}/verify`, { token: m.apiKey });
         await app.request('POST', '/admin/reconciliation/runs', { token: TEST_ADMIN_TOKEN });
       }
-      const resolve = await app.request('POST', `/admin/transactions/${order.transaction.id}/resolve`, { token: TEST_ADMIN_TOKEN, body: { status: 'FAILED', reason: 'late operator mistake' } });
+      const resolve = await app.request('POST', `/admin/transactions/${order.transaction.id}/resolve`, {
+        token: TEST_ADMIN_TOKEN,
+        body: { status: 'FAILED', reason: 'late operator mistake' },
+      });
       expect(resolve.status).toBe(409);
       const events = await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [order.id]);
       expect(events.rows.map((r) => r.type)).toEqual(['order.created', 'order.paid']);

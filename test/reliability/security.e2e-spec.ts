@@ -67,7 +67,8 @@ describe('reliability: security', () => {
     await receiver.close();
   });
 
-  const eventsOf = async (orderId: string) => (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [orderId])).rows.map((r) => r.type);
+  const eventsOf = async (orderId: string) =>
+    (await t.db.query(`SELECT type FROM events WHERE order_id = $1 ORDER BY sequence`, [orderId])).rows.map((r) => r.type);
   const statusOf = async (orderId: string) => (await t.db.query(`SELECT status FROM orders WHERE id = $1`, [orderId])).rows[0].status;
   const pendingOf = (tenant: Tenant, provider: string) => tenant.orders.find((o) => o.reference === `${tenant.name}-${provider}-pending`)!;
   const paidOf = (tenant: Tenant, provider: string) => tenant.paid.find((o) => o.reference === `${tenant.name}-${provider}-paid`)!;
@@ -92,7 +93,8 @@ describe('reliability: security', () => {
         const amount = o.amount ?? phpFloat(order.amount);
         const bakong = o.bakong ?? 'b4k0n9' + txn;
         const hash = o.hash ?? sha1((o.key ?? key) + time + amount + bakong + (o.txn ?? txn));
-        return () => app.request('GET', `/callbacks/raksmeypay/${txn}/return?success_time=${time}&success_amount=${amount}&bakong_hash=${bakong}&success_hash=${hash}`);
+        return () =>
+          app.request('GET', `/callbacks/raksmeypay/${txn}/return?success_time=${time}&success_amount=${amount}&bakong_hash=${bakong}&success_hash=${hash}`);
       };
       await refused(order, ret({ hash: 'f'.repeat(40) }), 400, 'invalid_signature');
       // Tampered: signed over the real amount, presented with another.
@@ -117,7 +119,8 @@ describe('reliability: security', () => {
       const ref = order.transaction.provider_reference;
       const secretA = a.providerSecrets.ahnajak;
       const hook = ahnajakWebhook(a, ref, order.amount, secretA);
-      const post = (h: { path: string; rawBody: string; headers: Record<string, string> }) => () => app.request('POST', h.path, { rawBody: h.rawBody, headers: h.headers });
+      const post = (h: { path: string; rawBody: string; headers: Record<string, string> }) => () =>
+        app.request('POST', h.path, { rawBody: h.rawBody, headers: h.headers });
       await refused(order, post({ ...hook, headers: { ...hook.headers, 'x-ahnajak-signature': 'a'.repeat(64) } }), 403, 'invalid_signature');
       await refused(order, post({ ...hook, headers: { 'content-type': 'application/json' } }), 403, 'invalid_signature');
       // Tampered after signing: the header no longer matches the body.
@@ -125,12 +128,26 @@ describe('reliability: security', () => {
       // Signed with another merchant's secret, or a valid header over a payload whose inner hash is wrong.
       await refused(order, post(ahnajakWebhook(a, ref, order.amount, b.providerSecrets.ahnajak)), 403, 'invalid_signature');
       const wrongInner = JSON.stringify({ ...JSON.parse(hook.rawBody), hash: 'b'.repeat(64) });
-      await refused(order, post({ ...hook, rawBody: wrongInner, headers: { ...hook.headers, 'x-ahnajak-signature': createHmac('sha256', secretA).update(wrongInner).digest('hex') } }), 403, 'hash_mismatch');
+      await refused(
+        order,
+        post({
+          ...hook,
+          rawBody: wrongInner,
+          headers: { ...hook.headers, 'x-ahnajak-signature': createHmac('sha256', secretA).update(wrongInner).digest('hex') },
+        }),
+        403,
+        'hash_mismatch',
+      );
       // Merchant A's valid signature over merchant B's transaction: not A's, so not found.
       const foreign = pendingOf(b, 'ahnajak');
       await refused(foreign, post(ahnajakWebhook(a, foreign.transaction.provider_reference, foreign.amount, secretA)), 404);
       // B's genuine webhook sent to A's URL: verified with A's secret, it fails.
-      await refused(foreign, post({ ...ahnajakWebhook(b, foreign.transaction.provider_reference, foreign.amount, b.providerSecrets.ahnajak), path: `/callbacks/ahnajak/${a.id}` }), 403, 'invalid_signature');
+      await refused(
+        foreign,
+        post({ ...ahnajakWebhook(b, foreign.transaction.provider_reference, foreign.amount, b.providerSecrets.ahnajak), path: `/callbacks/ahnajak/${a.id}` }),
+        403,
+        'invalid_signature',
+      );
       // The genuine webhook pays once; replayed (Ahnajak signs no timestamp, so a replay is the only staleness), it changes nothing.
       expect((await post(hook)()).status).toBe(200);
       expect(await eventsOf(order.id)).toEqual(['order.created', 'order.paid']);
@@ -151,7 +168,8 @@ describe('reliability: security', () => {
       await refused(order, at(path, ''), 400);
       await refused(order, at(path, '?transaction_id=%3Cscript%3E'), 400);
       // A transaction_id that is already the proof of another payment is refused.
-      const otherProof = (await t.db.query(`SELECT provider_proof FROM transactions WHERE id = $1`, [paidOf(a, 'checkout').transaction.id])).rows[0].provider_proof;
+      const otherProof = (await t.db.query(`SELECT provider_proof FROM transactions WHERE id = $1`, [paidOf(a, 'checkout').transaction.id])).rows[0]
+        .provider_proof;
       await refused(order, at(path, `?transaction_id=${otherProof}`), 409, 'transaction_id_reused');
       // The genuine return pays once; replayed (the token is single-use), it is refused and changes nothing.
       expect((await at(path, url.search)()).status).toBe(302);
@@ -159,7 +177,9 @@ describe('reliability: security', () => {
       await refused(order, at(path, url.search), 409, 'return_token_used');
       // The return token is not a cancel token; the genuine cancel link after the payment changes nothing.
       await refused(order, at(`/callbacks/checkout/${path.split('/')[3]}/cancel`, ''), 404);
-      const cancelUrl = new URL((await t.db.query(`SELECT cancel_url FROM sandbox_checkout_sessions WHERE trx_id = $1`, [order.transaction.provider_reference])).rows[0].cancel_url);
+      const cancelUrl = new URL(
+        (await t.db.query(`SELECT cancel_url FROM sandbox_checkout_sessions WHERE trx_id = $1`, [order.transaction.provider_reference])).rows[0].cancel_url,
+      );
       await refused(order, at(cancelUrl.pathname, ''), 302);
     });
   });
@@ -173,7 +193,14 @@ describe('reliability: security', () => {
       if (param === 'provider') return null;
       throw new Error(`no foreign id for ${path} {${param}}: extend the tenant isolation test`);
     }
-    const bIds = () => [b.id, ...b.orders.flatMap((o) => [o.id, o.transaction.id, o.reference]), ...b.eventIds, b.webhookEndpointId, ...b.deliveryIds, 'sec-b private'];
+    const bIds = () => [
+      b.id,
+      ...b.orders.flatMap((o) => [o.id, o.transaction.id, o.reference]),
+      ...b.eventIds,
+      b.webhookEndpointId,
+      ...b.deliveryIds,
+      'sec-b private',
+    ];
     /** One of B's ids in an answer, other than those the caller itself put in the URL (a 404 problem names its `instance`). */
     const leaked = (res: TestResponse, url = '') => bIds().find((id) => !url.includes(id) && res.text.includes(id));
 
@@ -246,7 +273,9 @@ describe('reliability: security', () => {
             expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
             n++;
           }
-          const basic = await app.request(method.toUpperCase(), url, { headers: { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_TOKEN}`).toString('base64')}` } });
+          const basic = await app.request(method.toUpperCase(), url, {
+            headers: { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_TOKEN}`).toString('base64')}` },
+          });
           expect(basic.status).toBe(401);
         }
       }
@@ -263,7 +292,10 @@ describe('reliability: security', () => {
         tally.cases++;
       }
       const victim: Merchant = await t.createMerchant('sec-revoked');
-      const rotated = await app.request('POST', `/admin/merchants/${victim.id}/api-keys/rotate`, { token: TEST_ADMIN_TOKEN, body: { overlap_seconds: 0, reason: 'security test' } });
+      const rotated = await app.request('POST', `/admin/merchants/${victim.id}/api-keys/rotate`, {
+        token: TEST_ADMIN_TOKEN,
+        body: { overlap_seconds: 0, reason: 'security test' },
+      });
       expect(rotated.status).toBeLessThan(300);
       expect((await app.request('GET', '/v1/orders', { token: victim.apiKey })).status).toBe(401);
     });
@@ -320,8 +352,14 @@ describe('reliability: security', () => {
         }
         expect(created.status).toBe(201);
         // Accepted only for names resolved at send time and the allow-listed redirector: make an event and deliver it.
-        await off.request('PUT', '/v1/provider-accounts/raksmeypay', { token: m.apiKey, body: { profile_id: 'p-ssrf', profile_key: 'k-ssrf-000000000001', base_url: 'https://www.uat.raksmeypay.com' } });
-        expect((await off.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '1.00', reference: `ssrf-${outcomes.length}` } })).status).toBe(201);
+        await off.request('PUT', '/v1/provider-accounts/raksmeypay', {
+          token: m.apiKey,
+          body: { profile_id: 'p-ssrf', profile_key: 'k-ssrf-000000000001', base_url: 'https://www.uat.raksmeypay.com' },
+        });
+        expect(
+          (await off.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '1.00', reference: `ssrf-${outcomes.length}` } }))
+            .status,
+        ).toBe(201);
         await off.app.get(WebhookDispatcher).runOnce();
         const rows = (await off.db.query(`SELECT status, last_status, last_error FROM webhook_deliveries WHERE endpoint_id = $1`, [created.json.id])).rows;
         expect(rows.length).toBeGreaterThan(0);
@@ -340,22 +378,34 @@ describe('reliability: security', () => {
       const outcomes: string[] = [];
       for (const url of targets()) {
         // RaksmeyPay calls its base_url to verify; the Bakong KHQR API service to create.
-        const put = await off.request('PUT', '/v1/provider-accounts/raksmeypay', { token: m.apiKey, body: { profile_id: 'p-ssrf', profile_key: 'k-ssrf-000000000001', base_url: url } });
-        const put2 = await off.request('PUT', '/v1/provider-accounts/bakongapi', { token: m.apiKey, body: { bakong_id: 'ssrf@devb', merchant_name: 'SSRF', base_url: url } });
+        const put = await off.request('PUT', '/v1/provider-accounts/raksmeypay', {
+          token: m.apiKey,
+          body: { profile_id: 'p-ssrf', profile_key: 'k-ssrf-000000000001', base_url: url },
+        });
+        const put2 = await off.request('PUT', '/v1/provider-accounts/bakongapi', {
+          token: m.apiKey,
+          body: { bakong_id: 'ssrf@devb', merchant_name: 'SSRF', base_url: url },
+        });
         if (put.status === 400 && put2.status === 400) {
           outcomes.push(`${url}: refused when saved`);
           continue;
         }
         const started = Date.now();
         if (put.status === 200) {
-          const order = await off.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'raksmeypay', amount: '1.00', reference: `ssrf-p-${randomBytes(4).toString('hex')}` } });
+          const order = await off.request('POST', '/v1/orders', {
+            token: m.apiKey,
+            body: { provider: 'raksmeypay', amount: '1.00', reference: `ssrf-p-${randomBytes(4).toString('hex')}` },
+          });
           const verify = await off.request('POST', `/v1/orders/${order.json.id}/verify`, { token: m.apiKey });
           expect([502, 504]).toContain(verify.status);
           expect(verify.json.code).toMatch(/^provider_/);
           expect((await off.db.query(`SELECT status FROM orders WHERE id = $1`, [order.json.id])).rows[0].status).toBe('PENDING');
         }
         if (put2.status === 200) {
-          const create = await off.request('POST', '/v1/orders', { token: m.apiKey, body: { provider: 'bakongapi', amount: '1.00', reference: `ssrf-b-${randomBytes(4).toString('hex')}` } });
+          const create = await off.request('POST', '/v1/orders', {
+            token: m.apiKey,
+            body: { provider: 'bakongapi', amount: '1.00', reference: `ssrf-b-${randomBytes(4).toString('hex')}` },
+          });
           expect([502, 504]).toContain(create.status);
           expect(create.json.code).toMatch(/^provider_/);
         }
@@ -372,14 +422,24 @@ describe('reliability: security', () => {
       // Exercise the paths that handle secrets most: reading accounts, rotating a webhook secret, listing keys.
       await app.request('GET', '/v1/provider-accounts', { token: a.apiKey });
       await app.request('GET', '/v1/smm-panel', { token: a.apiKey });
-      const rotated = await app.request('POST', `/v1/webhook-endpoints/${a.webhookEndpointId}/rotate-secret`, { token: a.apiKey, body: { grace_period_seconds: 0 } });
+      const rotated = await app.request('POST', `/v1/webhook-endpoints/${a.webhookEndpointId}/rotate-secret`, {
+        token: a.apiKey,
+        body: { grace_period_seconds: 0 },
+      });
       await app.request('GET', `/admin/merchants/${a.id}/api-keys`, { token: TEST_ADMIN_TOKEN });
       await app.request('GET', `/admin/webhook-deliveries?limit=100`, { token: TEST_ADMIN_TOKEN });
-      await app.request('POST', '/v1/orders', { token: a.apiKey, body: { provider: 'raksmeypay', amount: '1.00', reference: 'sec-log' }, headers: { 'x-api-key': a.apiKey } });
+      await app.request('POST', '/v1/orders', {
+        token: a.apiKey,
+        body: { provider: 'raksmeypay', amount: '1.00', reference: 'sec-log' },
+        headers: { 'x-api-key': a.apiKey },
+      });
       const secrets = [...a.secrets, ...b.secrets, TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY];
       // Secrets shown once on purpose: a merchant's first key and each webhook secret in their creating response; excluded from the response scan only there.
-      const shownOnce = (where: string) => where === 'POST /admin/merchants' || where === 'POST /v1/webhook-endpoints' || where.endsWith('/rotate-secret') || where.endsWith('/api-keys/rotate');
-      const inResponses = responses.flatMap(({ where, res }) => (shownOnce(where) ? [] : secrets.filter((s) => res.text.includes(s) || headerText(res).includes(s)).map((s) => `${where}: ${s.slice(0, 6)}…`)));
+      const shownOnce = (where: string) =>
+        where === 'POST /admin/merchants' || where === 'POST /v1/webhook-endpoints' || where.endsWith('/rotate-secret') || where.endsWith('/api-keys/rotate');
+      const inResponses = responses.flatMap(({ where, res }) =>
+        shownOnce(where) ? [] : secrets.filter((s) => res.text.includes(s) || headerText(res).includes(s)).map((s) => `${where}: ${s.slice(0, 6)}…`),
+      );
       expect(inResponses).toEqual([]);
       expect(rotated.status).toBe(200);
       const all = [...secrets, rotated.json.secret];
@@ -394,7 +454,9 @@ describe('reliability: security', () => {
   describe('timing-safe comparisons (static check of src/)', () => {
     const ROOT = resolve(__dirname, '../../src');
     const files = (dir: string): string[] =>
-      readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : /\.ts$/.test(n) && !/\.(spec|d)\.ts$/.test(n) ? [join(dir, n)] : []));
+      readdirSync(dir).flatMap((n) =>
+        statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : /\.ts$/.test(n) && !/\.(spec|d)\.ts$/.test(n) ? [join(dir, n)] : [],
+      );
     /** Names of values that are secrets or proofs: comparing them with === leaks timing. */
     const SENSITIVE = /(hash|signature|sig|token|secret|hmac|digest|mac|password|api_?key|profile_?key)$/i;
 
@@ -423,7 +485,15 @@ describe('reliability: security', () => {
       for (const file of files(ROOT)) {
         const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
         const visit = (node: ts.Node) => {
-          if (ts.isBinaryExpression(node) && [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken].includes(node.operatorToken.kind)) {
+          if (
+            ts.isBinaryExpression(node) &&
+            [
+              ts.SyntaxKind.EqualsEqualsEqualsToken,
+              ts.SyntaxKind.ExclamationEqualsEqualsToken,
+              ts.SyntaxKind.EqualsEqualsToken,
+              ts.SyntaxKind.ExclamationEqualsToken,
+            ].includes(node.operatorToken.kind)
+          ) {
             comparisons++;
             const names = [operandName(node.left), operandName(node.right)];
             if (names.some((n) => n && SENSITIVE.test(n)) && !harmless(node.left) && !harmless(node.right)) {

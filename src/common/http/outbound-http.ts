@@ -27,7 +27,10 @@ export type OutboundFailureKind = 'timeout' | 'refused' | 'network';
 
 /** The call never produced an HTTP response (timeout, SSRF refusal, network failure). */
 export class OutboundError extends Error {
-  constructor(readonly kind: OutboundFailureKind, message: string) {
+  constructor(
+    readonly kind: OutboundFailureKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'OutboundError';
   }

@@ -127,7 +127,8 @@ describe('OutboundHttp against the SSRF matrix', () => {
     await new Promise((r) => server.close(r));
   });
 
-  const http = (allowlist: string[], loopback: boolean) => new OutboundHttp({ outboundAllowlist: allowlist, outboundLoopback: loopback, providerTimeoutMs: 1000 } as AppConfig);
+  const http = (allowlist: string[], loopback: boolean) =>
+    new OutboundHttp({ outboundAllowlist: allowlist, outboundLoopback: loopback, providerTimeoutMs: 1000 } as AppConfig);
 
   it.each([
     'http://127.0.0.1:PORT/',

@@ -47,7 +47,10 @@ export class SsrfGuard {
   private readonly hosts = new Set<string>();
   private readonly cidrs: [Address, number][] = [];
 
-  constructor(allowlist: string[], private readonly allowLoopback: boolean) {
+  constructor(
+    allowlist: string[],
+    private readonly allowLoopback: boolean,
+  ) {
     for (const raw of allowlist.map((s) => s.trim().toLowerCase()).filter(Boolean)) {
       const entry = raw.replace(/^\[|\]$/g, '');
       if (entry.includes('/')) this.cidrs.push(normaliseCidr(ipaddr.parseCIDR(entry)));
@@ -62,7 +65,12 @@ export class SsrfGuard {
   static readonly validateAllowlistEntry = isAllowlistEntry;
 
   hostAllowed(host: string): boolean {
-    return this.hosts.has(host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, ''));
+    return this.hosts.has(
+      host
+        .toLowerCase()
+        .replace(/^\[|\]$/g, '')
+        .replace(/\.$/, ''),
+    );
   }
 
   /** null when the address may be reached, else the reason it may not. */
@@ -79,7 +87,9 @@ export class SsrfGuard {
     const listed = this.cidrs.some(([net, bits]) => net.kind() === parsed.kind() && parsed.match([net, bits] as never));
     if (range === 'linkLocal') {
       const [llNet, llBits] = LINK_LOCAL[parsed.kind()];
-      const explicit = this.cidrs.some(([net, bits]) => net.kind() === parsed.kind() && bits >= llBits && net.match([llNet, llBits] as never) && parsed.match([net, bits] as never));
+      const explicit = this.cidrs.some(
+        ([net, bits]) => net.kind() === parsed.kind() && bits >= llBits && net.match([llNet, llBits] as never) && parsed.match([net, bits] as never),
+      );
       return explicit ? null : `address ${parsed.toString()} is link-local (cloud metadata range): allowed only when listed in OUTBOUND_ALLOWLIST by address`;
     }
     if (listed || (host && this.hostAllowed(host))) return null;
@@ -93,7 +103,7 @@ export class SsrfGuard {
     options: { all?: boolean; family?: number } | number,
     callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
   ): void => {
-    const opts = typeof options === 'number' ? { family: options } : options ?? {};
+    const opts = typeof options === 'number' ? { family: options } : (options ?? {});
     dnsLookup(hostname, { ...opts, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const list = addresses as LookupAddress[];

@@ -137,6 +137,8 @@ export class Init1764000000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE sandbox_payments, audit_log, events, idempotency_keys, transactions, orders, provider_accounts, api_keys, merchants CASCADE; DROP SEQUENCE transaction_number_seq;`);
+    await q.query(
+      `DROP TABLE sandbox_payments, audit_log, events, idempotency_keys, transactions, orders, provider_accounts, api_keys, merchants CASCADE; DROP SEQUENCE transaction_number_seq;`,
+    );
   }
 }

@@ -15,7 +15,9 @@ export class WebhookFairness1764000016000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE webhook_endpoints ADD COLUMN consecutive_failures integer NOT NULL DEFAULT 0, ADD COLUMN paused_until timestamptz`);
-    await q.query(`CREATE INDEX webhook_deliveries_endpoint_due ON webhook_deliveries (endpoint_id, next_attempt_at) WHERE status IN ('pending', 'failed', 'delivering')`);
+    await q.query(
+      `CREATE INDEX webhook_deliveries_endpoint_due ON webhook_deliveries (endpoint_id, next_attempt_at) WHERE status IN ('pending', 'failed', 'delivering')`,
+    );
     await q.query(`CREATE INDEX webhook_deliveries_in_flight ON webhook_deliveries (endpoint_id, next_attempt_at) WHERE status = 'delivering'`);
     await q.query(`DROP INDEX webhook_deliveries_endpoint`);
   }

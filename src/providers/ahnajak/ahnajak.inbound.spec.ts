@@ -19,23 +19,44 @@ const payload = (transactionId: string, amount: unknown, status: unknown = 'SUCC
   hash: sha256Hex(transactionId + String(amount) + SECRET),
 });
 const ACCOUNT = { profile_id: 'p-1', secret_key: SECRET, base_url: 'https://ahnajak.example' };
-const input = (request: InboundRequest, account: InboundInput<'ahnajak'>['account'] = ACCOUNT): InboundInput<'ahnajak'> => ({ request, account, transaction: null, now: NOW });
+const input = (request: InboundRequest, account: InboundInput<'ahnajak'>['account'] = ACCOUNT): InboundInput<'ahnajak'> => ({
+  request,
+  account,
+  transaction: null,
+  now: NOW,
+});
 
 describe('Ahnajak webhook (inbound port)', () => {
   it.each([
     ['a merchant id', webhook(payload('100000001', '12.50')), { by: 'merchant', merchantId: MERCHANT }],
-    ['a malformed merchant id', { ...webhook({}), params: { merchantId: 'not a merchant' } }, { kind: 'refuse', status: 404, code: 'not_found', detail: 'merchant was not found' }],
+    [
+      'a malformed merchant id',
+      { ...webhook({}), params: { merchantId: 'not a merchant' } },
+      { kind: 'refuse', status: 404, code: 'not_found', detail: 'merchant was not found' },
+    ],
     ['no body', { params: { merchantId: MERCHANT }, query: {}, headers: {} }, { kind: 'refuse', status: 400, code: 'malformed_payload' }],
-    ['a body too large', { params: { merchantId: MERCHANT }, query: {}, headers: {}, rawBody: Buffer.alloc(AHNAJAK_WEBHOOK_MAX_BYTES + 1) }, { kind: 'refuse', status: 413, code: 'body_too_large' }],
+    [
+      'a body too large',
+      { params: { merchantId: MERCHANT }, query: {}, headers: {}, rawBody: Buffer.alloc(AHNAJAK_WEBHOOK_MAX_BYTES + 1) },
+      { kind: 'refuse', status: 413, code: 'body_too_large' },
+    ],
   ])('locates %s', (_, request, expected) => {
     expect(ahnajakWebhook.locate(request as InboundRequest)).toMatchObject(expected);
   });
 
   const cases: [string, InboundInput, Partial<InboundVerdict>][] = [
-    ['a signed SUCCESS pays the transaction it names', input(webhook(payload('100000001', '12.50'))), { kind: 'pay', verification: 'signed_webhook', providerReference: '100000001', paidAmountMinor: 1250, paidAt: NOW }],
+    [
+      'a signed SUCCESS pays the transaction it names',
+      input(webhook(payload('100000001', '12.50'))),
+      { kind: 'pay', verification: 'signed_webhook', providerReference: '100000001', paidAmountMinor: 1250, paidAt: NOW },
+    ],
     ['a bare number amount verifies as PHP prints it', input(webhook(payload('100000001', 12.5))), { kind: 'pay', paidAmountMinor: 1250 }],
     ['a body signed with another secret', input(webhook(payload('100000001', '12.50'), 'other')), { kind: 'refuse', status: 403, code: 'invalid_signature' }],
-    ['a payload hash over other values', input(webhook({ ...payload('100000001', '12.50'), amount: '1.00' })), { kind: 'refuse', status: 403, code: 'hash_mismatch' }],
+    [
+      'a payload hash over other values',
+      input(webhook({ ...payload('100000001', '12.50'), amount: '1.00' })),
+      { kind: 'refuse', status: 403, code: 'hash_mismatch' },
+    ],
     ['a status Ahnajak does not document', input(webhook(payload('100000001', '12.50', 'PENDING'))), { kind: 'refuse', status: 422, code: 'unknown_status' }],
     ['a transaction id that is not a number of ours', input(webhook(payload('abc', '12.50'))), { kind: 'refuse', status: 400, code: 'bad_transaction_id' }],
     ['an unusable amount', input(webhook(payload('100000001', '12.5.0'))), { kind: 'refuse', status: 400, code: 'bad_amount' }],
@@ -63,7 +84,14 @@ describe('Ahnajak customer return (inbound port)', () => {
 
   it('is never evidence of payment, whatever it carries', () => {
     const request = { params: { token: TOKEN }, query: { success_hash: 'x', success_amount: '12.50', success_time: '1' }, headers: {} };
-    expect(ahnajakCustomerReturn.interpret({ request, account: null, transaction: { providerReference: '100000001', amountMinor: 1250, currency: 'USD' }, now: NOW })).toEqual({ kind: 'lead_to_order' });
+    expect(
+      ahnajakCustomerReturn.interpret({
+        request,
+        account: null,
+        transaction: { providerReference: '100000001', amountMinor: 1250, currency: 'USD' },
+        now: NOW,
+      }),
+    ).toEqual({ kind: 'lead_to_order' });
     expect(ahnajakCustomerReturn.singleUseReturnToken).toBeFalsy();
   });
 });

@@ -14,7 +14,8 @@ export const ahnajakWebhook: InboundCallback<'ahnajak'> = {
   locate: ({ params, rawBody }) => {
     if (!MERCHANT_ID.test(params.merchantId)) return notFoundRefusal('merchant');
     if (!rawBody) return refuse(GATEWAY_ERRORS.malformed_payload, 'send the webhook as application/json');
-    if (rawBody.length > AHNAJAK_WEBHOOK_MAX_BYTES) return refuse(GATEWAY_ERRORS.body_too_large, `an Ahnajak webhook is at most ${AHNAJAK_WEBHOOK_MAX_BYTES} bytes`);
+    if (rawBody.length > AHNAJAK_WEBHOOK_MAX_BYTES)
+      return refuse(GATEWAY_ERRORS.body_too_large, `an Ahnajak webhook is at most ${AHNAJAK_WEBHOOK_MAX_BYTES} bytes`);
     return { by: 'merchant', merchantId: params.merchantId };
   },
   interpret: ({ request, account, now }) => {
@@ -24,7 +25,10 @@ export const ahnajakWebhook: InboundCallback<'ahnajak'> = {
     const names = fieldNames(account.payload_template);
     const verified = verifyWebhook(request.rawBody, request.headers[AHNAJAK_SIGNATURE_HEADER], account.secret_key, names);
     // A webhook whose signature fails is forbidden (403); a return's is a bad request (400).
-    if (!verified.ok) return verified.code === 'invalid_signature' ? refuseAt(GATEWAY_ERRORS.invalid_signature, 403, verified.detail) : refuse(GATEWAY_ERRORS[verified.code], verified.detail);
+    if (!verified.ok)
+      return verified.code === 'invalid_signature'
+        ? refuseAt(GATEWAY_ERRORS.invalid_signature, 403, verified.detail)
+        : refuse(GATEWAY_ERRORS[verified.code], verified.detail);
     // Ahnajak takes USD only; the paid currency is the transaction's.
     const payment = interpretWebhook(verified, 'USD', names);
     if (!payment.ok) return refuse(GATEWAY_ERRORS[payment.code], payment.detail);

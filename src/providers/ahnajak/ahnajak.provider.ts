@@ -33,15 +33,27 @@ export class AhnajakProvider implements PaymentProvider<AhnajakAccount> {
   readonly defaultBaseUrl = AHNAJAK_DEFAULT_BASE_URL;
   readonly capabilities = { verify: false, batchVerify: false, callbacks: ['signed_webhook' as const], khqr: false, currencies: ['USD' as const] };
   readonly credentialFields = credentialFields<AhnajakAccount>({
-    profile_id: { secret: false, required: true, kind: 'string', description: 'Your Profile ID (Dashboard → API Credentials)', example: '1001', check: (v) => (/^[A-Za-z0-9_-]{1,64}$/.test(String(v)) ? null : 'must be 1–64 letters, digits, _ or -') },
-    secret_key: { secret: true, required: true, kind: 'string', description: 'Your Secret Key (Dashboard → API Credentials): signs checkout links and webhooks' },
+    profile_id: {
+      secret: false,
+      required: true,
+      kind: 'string',
+      description: 'Your Profile ID (Dashboard → API Credentials)',
+      example: '1001',
+      check: (v) => (/^[A-Za-z0-9_-]{1,64}$/.test(String(v)) ? null : 'must be 1–64 letters, digits, _ or -'),
+    },
+    secret_key: {
+      secret: true,
+      required: true,
+      kind: 'string',
+      description: 'Your Secret Key (Dashboard → API Credentials): signs checkout links and webhooks',
+    },
     base_url: { secret: false, required: false, kind: 'url', description: `Gateway host; default ${AHNAJAK_DEFAULT_BASE_URL}` },
     payload_template: {
       secret: false,
       required: false,
       kind: 'object',
       description:
-        'Only if you set a Custom Payload Template in Dashboard → Gateway Setup: each of your template\'s field names mapped to the variable it carries ' +
+        "Only if you set a Custom Payload Template in Dashboard → Gateway Setup: each of your template's field names mapped to the variable it carries " +
         '(transaction_id, amount, status, hash; "{{amount}}" works too), e.g. {"order_id": "transaction_id", "paid_amount": "amount", "payment_status": "status", "signature": "hash"}.',
       check: checkPayloadTemplate,
     },

@@ -22,21 +22,24 @@ const CUSTOM_TEMPLATE = { order_id: '{{transaction_id}}', paid_amount: 'amount',
 
 describe('Ahnajak transformers (golden vectors from the document PHP, see golden/README.md)', () => {
   describe('checkout redirect URL (aba_checkout.php)', () => {
-    it.each(checkoutVectors.map((v) => [v.input.amount_php, v.input.transaction_id, v] as const))('amount %s, transaction %s: same hash and URL as PHP', (_, __, v) => {
-      const amount = phpAmount(parseAmount(v.input.amount_php, 'USD'), 'USD');
-      expect(amount).toBe(v.input.amount_php);
-      const input = {
-        baseUrl: 'https://abapay.kesor.cam',
-        profileId: v.input.profile_id,
-        secretKey: v.input.secret_key,
-        transactionId: String(v.input.transaction_id),
-        amount,
-        successUrl: v.input.success_url,
-        remark: v.input.remark,
-      };
-      expect(requestHash(input)).toBe(v.hash);
-      expect(checkoutUrl(input)).toBe(v.url);
-    });
+    it.each(checkoutVectors.map((v) => [v.input.amount_php, v.input.transaction_id, v] as const))(
+      'amount %s, transaction %s: same hash and URL as PHP',
+      (_, __, v) => {
+        const amount = phpAmount(parseAmount(v.input.amount_php, 'USD'), 'USD');
+        expect(amount).toBe(v.input.amount_php);
+        const input = {
+          baseUrl: 'https://abapay.kesor.cam',
+          profileId: v.input.profile_id,
+          secretKey: v.input.secret_key,
+          transactionId: String(v.input.transaction_id),
+          amount,
+          successUrl: v.input.success_url,
+          remark: v.input.remark,
+        };
+        expect(requestHash(input)).toBe(v.hash);
+        expect(checkoutUrl(input)).toBe(v.url);
+      },
+    );
 
     it('prints amounts as PHP prints the float (12.50 -> 12.5, 10.00 -> 10)', () => {
       expect(phpAmount(1250, 'USD')).toBe('12.5');
@@ -79,7 +82,8 @@ describe('Ahnajak transformers (golden vectors from the document PHP, see golden
     });
 
     it('hashes the amount exactly as received', () => {
-      const body = (amount: string, hashed: string) => Buffer.from(`{"transaction_id":"100000001","amount":${amount},"status":"SUCCESS","hash":"${sha256Hex(`100000001${hashed}${SECRET}`)}"}`);
+      const body = (amount: string, hashed: string) =>
+        Buffer.from(`{"transaction_id":"100000001","amount":${amount},"status":"SUCCESS","hash":"${sha256Hex(`100000001${hashed}${SECRET}`)}"}`);
       const check = (raw: Buffer) => verifyWebhook(raw, hmacSha256Hex(SECRET, raw), SECRET);
       expect(check(body('"12.50"', '12.50'))).toMatchObject({ ok: true, amount: '12.50' });
       expect(check(body('"12.50"', '12.5'))).toMatchObject({ ok: false, code: 'hash_mismatch' });
@@ -127,25 +131,52 @@ describe('Ahnajak transformers (golden vectors from the document PHP, see golden
       return v;
     };
     it('reads SUCCESS with the amount in minor units', () => {
-      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '12.50', status: 'SUCCESS' }), 'USD')).toEqual({ ok: true, transactionNumber: '100000001', paidAmountMinor: 1250 });
-      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '12.5', status: 'SUCCESS' }), 'USD')).toEqual({ ok: true, transactionNumber: '100000001', paidAmountMinor: 1250 });
+      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '12.50', status: 'SUCCESS' }), 'USD')).toEqual({
+        ok: true,
+        transactionNumber: '100000001',
+        paidAmountMinor: 1250,
+      });
+      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '12.5', status: 'SUCCESS' }), 'USD')).toEqual({
+        ok: true,
+        transactionNumber: '100000001',
+        paidAmountMinor: 1250,
+      });
     });
     it('treats any other status as an error, never pending', () => {
-      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '12.50', status: 'PENDING' }), 'USD')).toMatchObject({ ok: false, status: 422, code: 'unknown_status' });
-      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '12.50', status: 'success' }), 'USD')).toMatchObject({ ok: false, code: 'unknown_status' });
+      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '12.50', status: 'PENDING' }), 'USD')).toMatchObject({
+        ok: false,
+        status: 422,
+        code: 'unknown_status',
+      });
+      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '12.50', status: 'success' }), 'USD')).toMatchObject({
+        ok: false,
+        code: 'unknown_status',
+      });
     });
     it('refuses missing fields, odd amounts and foreign transaction ids', () => {
       expect(interpretWebhook(verified({ transaction_id: '100000001', status: 'SUCCESS' }), 'USD')).toMatchObject({ ok: false, code: 'missing_fields' });
       expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '12.50' }), 'USD')).toMatchObject({ ok: false, code: 'missing_fields' });
-      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '1.0E+15', status: 'SUCCESS' }), 'USD')).toMatchObject({ ok: false, code: 'bad_amount' });
-      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '12.505', status: 'SUCCESS' }), 'USD')).toMatchObject({ ok: false, code: 'bad_amount' });
-      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '0.00', status: 'SUCCESS' }), 'USD')).toMatchObject({ ok: false, code: 'bad_amount' });
-      expect(interpretWebhook(verified({ transaction_id: 'ORDER_1', amount: '1.00', status: 'SUCCESS' }), 'USD')).toMatchObject({ ok: false, code: 'bad_transaction_id' });
+      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '1.0E+15', status: 'SUCCESS' }), 'USD')).toMatchObject({
+        ok: false,
+        code: 'bad_amount',
+      });
+      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '12.505', status: 'SUCCESS' }), 'USD')).toMatchObject({
+        ok: false,
+        code: 'bad_amount',
+      });
+      expect(interpretWebhook(verified({ transaction_id: '100000001', amount: '0.00', status: 'SUCCESS' }), 'USD')).toMatchObject({
+        ok: false,
+        code: 'bad_amount',
+      });
+      expect(interpretWebhook(verified({ transaction_id: 'ORDER_1', amount: '1.00', status: 'SUCCESS' }), 'USD')).toMatchObject({
+        ok: false,
+        code: 'bad_transaction_id',
+      });
     });
   });
 
   describe('payload_template', () => {
-    it('accepts the document\'s template with or without braces', () => {
+    it("accepts the document's template with or without braces", () => {
       expect(checkPayloadTemplate(CUSTOM_TEMPLATE)).toBeNull();
       expect(fieldNames(CUSTOM_TEMPLATE)).toEqual({ transaction_id: 'order_id', amount: 'paid_amount', status: 'payment_status', hash: 'signature' });
     });

@@ -168,7 +168,11 @@ export function phpJsonDecode(raw: Buffer): PhpValue {
       }
     }
     if (ch === '"') return parseString();
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (text.startsWith(word, pos)) {
         pos += word.length;
         return value;
@@ -226,7 +230,8 @@ export function checkPayloadTemplate(value: unknown): string | null {
   for (const [field, variable] of Object.entries(value as Record<string, unknown>)) {
     if (!field) return 'field names must not be empty';
     const v = normalizeVariable(String(variable));
-    if (!(TEMPLATE_VARIABLES as readonly string[]).includes(v)) return `"${field}" maps to "${String(variable).slice(0, 40)}"; use one of ${TEMPLATE_VARIABLES.join(', ')}`;
+    if (!(TEMPLATE_VARIABLES as readonly string[]).includes(v))
+      return `"${field}" maps to "${String(variable).slice(0, 40)}"; use one of ${TEMPLATE_VARIABLES.join(', ')}`;
     if (seen.has(v)) return `${v} is mapped twice ("${seen.get(v)}" and "${field}")`;
     seen.set(v, field);
   }
@@ -286,9 +291,15 @@ export function interpretWebhook(v: Extract<WebhookVerification, { ok: true }>, 
   if (v.status === null) missing.push('status');
   if (missing.length) return { ok: false, status: 400, code: 'missing_fields', detail: `missing ${missing.map((k) => names[k]).join(', ')}` };
   if (typeof v.status !== 'string' || !WEBHOOK_STATUS[v.status]) {
-    return { ok: false, status: 422, code: 'unknown_status', detail: `${names.status} ${JSON.stringify(typeof v.status === 'string' ? v.status.slice(0, 40) : phpString(v.status))} is not one Ahnajak documents (SUCCESS)` };
+    return {
+      ok: false,
+      status: 422,
+      code: 'unknown_status',
+      detail: `${names.status} ${JSON.stringify(typeof v.status === 'string' ? v.status.slice(0, 40) : phpString(v.status))} is not one Ahnajak documents (SUCCESS)`,
+    };
   }
-  if (!/^\d{1,18}$/.test(v.transactionId)) return { ok: false, status: 400, code: 'bad_transaction_id', detail: `${names.transaction_id} is not one of our transaction numbers` };
+  if (!/^\d{1,18}$/.test(v.transactionId))
+    return { ok: false, status: 400, code: 'bad_transaction_id', detail: `${names.transaction_id} is not one of our transaction numbers` };
   if (typeof v.amountValue !== 'string' && !(v.amountValue instanceof PhpInt) && !(v.amountValue instanceof PhpFloat)) {
     return { ok: false, status: 400, code: 'bad_amount', detail: `${names.amount} is not a decimal amount` };
   }

@@ -39,13 +39,52 @@ export class BakongProvider implements PaymentProvider<BakongCredentials> {
   readonly batchSize = BAKONG_BATCH_SIZE;
   readonly capabilities = { verify: true, batchVerify: true, callbacks: [], khqr: true, currencies: ['USD' as const, 'KHR' as const] };
   readonly credentialFields = credentialFields<BakongCredentials>({
-    account_id: { secret: false, required: true, kind: 'string', description: 'Your Bakong account id (name@bank): where the money goes', example: 'myshop@aclb', check: checkAccountId },
-    merchant_name: { secret: false, required: true, kind: 'string', description: `Name shown in the banking app (KHQR tag 59, ≤ ${KHQR_LIMITS.merchantName} characters)`, example: 'My Shop', check: checkKhqrText(KHQR_LIMITS.merchantName) },
-    merchant_city: { secret: false, required: true, kind: 'string', description: `City (KHQR tag 60, ≤ ${KHQR_LIMITS.merchantCity} characters)`, example: 'Phnom Penh', check: checkKhqrText(KHQR_LIMITS.merchantCity) },
-    token: { secret: true, required: true, kind: 'string', description: 'Bakong Open API token (from api-bakong.nbc.gov.kh; renewed with /v1/renew_token about every 90 days)' },
+    account_id: {
+      secret: false,
+      required: true,
+      kind: 'string',
+      description: 'Your Bakong account id (name@bank): where the money goes',
+      example: 'myshop@aclb',
+      check: checkAccountId,
+    },
+    merchant_name: {
+      secret: false,
+      required: true,
+      kind: 'string',
+      description: `Name shown in the banking app (KHQR tag 59, ≤ ${KHQR_LIMITS.merchantName} characters)`,
+      example: 'My Shop',
+      check: checkKhqrText(KHQR_LIMITS.merchantName),
+    },
+    merchant_city: {
+      secret: false,
+      required: true,
+      kind: 'string',
+      description: `City (KHQR tag 60, ≤ ${KHQR_LIMITS.merchantCity} characters)`,
+      example: 'Phnom Penh',
+      check: checkKhqrText(KHQR_LIMITS.merchantCity),
+    },
+    token: {
+      secret: true,
+      required: true,
+      kind: 'string',
+      description: 'Bakong Open API token (from api-bakong.nbc.gov.kh; renewed with /v1/renew_token about every 90 days)',
+    },
     base_url: { secret: false, required: false, kind: 'url', description: `Open API host; default ${BAKONG_DEFAULT_BASE_URL} (SIT: ${BAKONG_SIT_BASE_URL})` },
-    acquiring_bank: { secret: false, required: false, kind: 'string', description: `Acquiring bank name (KHQR tag 30/02 for a merchant account, 29/02 for an individual one; ≤ ${KHQR_LIMITS.acquiringBank} characters)`, example: 'ACLEDA Bank', check: checkKhqrText(KHQR_LIMITS.acquiringBank) },
-    merchant_id: { secret: false, required: false, kind: 'string', description: `Merchant id at the acquiring bank: makes a merchant KHQR (tag 30) and needs acquiring_bank (≤ ${KHQR_LIMITS.merchantId} characters)`, check: checkKhqrText(KHQR_LIMITS.merchantId) },
+    acquiring_bank: {
+      secret: false,
+      required: false,
+      kind: 'string',
+      description: `Acquiring bank name (KHQR tag 30/02 for a merchant account, 29/02 for an individual one; ≤ ${KHQR_LIMITS.acquiringBank} characters)`,
+      example: 'ACLEDA Bank',
+      check: checkKhqrText(KHQR_LIMITS.acquiringBank),
+    },
+    merchant_id: {
+      secret: false,
+      required: false,
+      kind: 'string',
+      description: `Merchant id at the acquiring bank: makes a merchant KHQR (tag 30) and needs acquiring_bank (≤ ${KHQR_LIMITS.merchantId} characters)`,
+      check: checkKhqrText(KHQR_LIMITS.merchantId),
+    },
   });
 
   constructor(
@@ -65,7 +104,8 @@ export class BakongProvider implements PaymentProvider<BakongCredentials> {
       });
     } catch (err) {
       // Nothing left the building: the account's settings (or the amount) are unusable in a KHQR.
-      if (err instanceof KhqrGenerationError) throw problem(GATEWAY_ERRORS.khqr_generation_failed, `the bakong account cannot produce a KHQR for this order: ${err.message}`);
+      if (err instanceof KhqrGenerationError)
+        throw problem(GATEWAY_ERRORS.khqr_generation_failed, `the bakong account cannot produce a KHQR for this order: ${err.message}`);
       throw err;
     }
     return { providerReference: khqr.md5, wireAmount: khqr.wireAmount, checkoutUrl: null, qr: { payload: khqr.qr, md5: khqr.md5 } };

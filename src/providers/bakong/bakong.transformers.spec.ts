@@ -103,13 +103,23 @@ describe('bakong transformers', () => {
         expirationTimestamp: String(v.input.expirationTimestamp),
       });
       // A tampered byte breaks the CRC.
-      expect(BakongKHQR.verify(v.qr.replace(v.input.amount, v.input.amount.replace(/\d$/, (d) => String((Number(d) + 1) % 10)))).isValid).toBe(false);
+      expect(
+        BakongKHQR.verify(
+          v.qr.replace(
+            v.input.amount,
+            v.input.amount.replace(/\d$/, (d) => String((Number(d) + 1) % 10)),
+          ),
+        ).isValid,
+      ).toBe(false);
     });
 
     it('the generated KHQR is refused by verify() once expired', () => {
       const now = 1_764_000_000_000;
       jest.spyOn(Date, 'now').mockReturnValue(now);
-      const { qr } = generateKhqr({ accountId: 'a@b', merchantName: 'A', merchantCity: 'B' }, { amountMinor: 100, currency: 'USD', billNumber: 'x', expiresAt: new Date(now + 60_000) });
+      const { qr } = generateKhqr(
+        { accountId: 'a@b', merchantName: 'A', merchantCity: 'B' },
+        { amountMinor: 100, currency: 'USD', billNumber: 'x', expiresAt: new Date(now + 60_000) },
+      );
       expect(BakongKHQR.verify(qr).isValid).toBe(true);
       jest.spyOn(Date, 'now').mockReturnValue(now + 60_001);
       expect(BakongKHQR.verify(qr).isValid).toBe(false);
@@ -164,7 +174,13 @@ describe('bakong transformers', () => {
 
   describe('Open API answers', () => {
     const now = new Date('2026-01-01T00:10:00Z');
-    const expected: ExpectedPayment = { md5: 'd'.repeat(32), amountMinor: 1250, currency: 'USD', expiresAt: new Date('2026-01-01T00:30:00Z'), accountId: 'shop@devb' };
+    const expected: ExpectedPayment = {
+      md5: 'd'.repeat(32),
+      amountMinor: 1250,
+      currency: 'USD',
+      expiresAt: new Date('2026-01-01T00:30:00Z'),
+      accountId: 'shop@devb',
+    };
     const data = {
       hash: '8465d722d7d5065f2886b0d2a6a0f2b5b7f2c7e5d2b6a0c8f3e1d9b7a5c3e1f0',
       fromAccountId: 'customer@abaa',
@@ -181,7 +197,8 @@ describe('bakong transformers', () => {
       externalRef: '100FT36774348398',
     };
     const reply = (body: unknown, status = 200) => ({ status, body: typeof body === 'string' ? body : JSON.stringify(body) });
-    const found = (d: Record<string, unknown> = data) => reply({ responseCode: 0, responseMessage: 'Getting transaction successfully.', errorCode: null, data: d });
+    const found = (d: Record<string, unknown> = data) =>
+      reply({ responseCode: 0, responseMessage: 'Getting transaction successfully.', errorCode: null, data: d });
     const notFound = reply({ responseCode: 1, responseMessage: 'Transaction could not be found. Please check and try again.', errorCode: 1, data: null });
     const errorOf = (f: () => unknown): ProviderError => {
       try {
@@ -194,20 +211,40 @@ describe('bakong transformers', () => {
     };
 
     it('maps a found transaction to PAID at createdDateMs, with the hash as proof', () => {
-      expect(parseCheckResponse(found(), expected, now)).toEqual({ status: 'PAID', paidAmountMinor: 1250, paidCurrency: 'USD', paidAt: new Date(1767225900000), proof: data.hash });
+      expect(parseCheckResponse(found(), expected, now)).toEqual({
+        status: 'PAID',
+        paidAmountMinor: 1250,
+        paidCurrency: 'USD',
+        paidAt: new Date(1767225900000),
+        proof: data.hash,
+      });
       // Java prints whole amounts as 10.0 and KHR as 5000.0; both are plain decimals.
-      expect(parseCheckResponse(reply(`{"responseCode":0,"errorCode":null,"data":${JSON.stringify({ ...data, amount: 0 }).replace('"amount":0', '"amount":10.0')}}`), expected, now)).toMatchObject({ paidAmountMinor: 1000 });
-      expect(parseCheckResponse(found({ ...data, currency: 'KHR', amount: 5000 }), expected, now)).toMatchObject({ paidAmountMinor: 5000, paidCurrency: 'KHR' });
+      expect(
+        parseCheckResponse(
+          reply(`{"responseCode":0,"errorCode":null,"data":${JSON.stringify({ ...data, amount: 0 }).replace('"amount":0', '"amount":10.0')}}`),
+          expected,
+          now,
+        ),
+      ).toMatchObject({ paidAmountMinor: 1000 });
+      expect(parseCheckResponse(found({ ...data, currency: 'KHR', amount: 5000 }), expected, now)).toMatchObject({
+        paidAmountMinor: 5000,
+        paidCurrency: 'KHR',
+      });
     });
 
     it('reports another amount or currency as paid so the state machine flags it (never PAID)', () => {
       expect(parseCheckResponse(found({ ...data, amount: 1 }), expected, now)).toMatchObject({ status: 'PAID', paidAmountMinor: 100, paidCurrency: 'USD' });
-      expect(parseCheckResponse(found({ ...data, currency: 'khr', amount: 50000 }), expected, now)).toMatchObject({ paidCurrency: 'KHR', paidAmountMinor: 50000 });
+      expect(parseCheckResponse(found({ ...data, currency: 'khr', amount: 50000 }), expected, now)).toMatchObject({
+        paidCurrency: 'KHR',
+        paidAmountMinor: 50000,
+      });
     });
 
     it('errorCode 1 (not found) and 3 (failed attempt) are unpaid: PENDING, then EXPIRED after the grace period', () => {
       expect(parseCheckResponse(notFound, expected, now)).toEqual({ status: 'PENDING' });
-      expect(parseCheckResponse(reply({ responseCode: 1, responseMessage: 'Transaction failed.', errorCode: 3, data: null }), expected, now)).toEqual({ status: 'PENDING' });
+      expect(parseCheckResponse(reply({ responseCode: 1, responseMessage: 'Transaction failed.', errorCode: 3, data: null }), expected, now)).toEqual({
+        status: 'PENDING',
+      });
       const justAfter = new Date(expected.expiresAt.getTime() + EXPIRY_GRACE_MS);
       expect(parseCheckResponse(notFound, expected, justAfter)).toEqual({ status: 'PENDING' });
       expect(parseCheckResponse(notFound, expected, new Date(justAfter.getTime() + 1))).toEqual({ status: 'EXPIRED' });
@@ -218,7 +255,9 @@ describe('bakong transformers', () => {
       expect(errorOf(() => parseCheckResponse(reply(unauthorized, 401), expected, now))).toMatchObject({ kind: 'auth', provider: 'bakong' });
       expect(errorOf(() => parseCheckResponse(reply(unauthorized, 200), expected, now))).toMatchObject({ kind: 'auth' });
       expect(errorOf(() => parseCheckResponse(reply('<html>401</html>', 401), expected, now)).message).toMatch(/renew_token/);
-      expect(errorOf(() => parseCheckResponse(reply({ responseCode: 1, errorCode: 10, responseMessage: 'Not registered' }), expected, now))).toMatchObject({ kind: 'auth' });
+      expect(errorOf(() => parseCheckResponse(reply({ responseCode: 1, errorCode: 10, responseMessage: 'Not registered' }), expected, now))).toMatchObject({
+        kind: 'auth',
+      });
     });
 
     it('maps every documented errorCode, and refuses an unknown one', () => {
@@ -227,14 +266,19 @@ describe('bakong transformers', () => {
         if (handling === 'unpaid') expect(parseCheckResponse(r, expected, now)).toEqual({ status: 'PENDING' });
         else expect(errorOf(() => parseCheckResponse(r, expected, now)).kind).toBe(handling);
       }
-      expect(errorOf(() => parseCheckResponse(reply({ responseCode: 1, errorCode: 99, responseMessage: 'new' }), expected, now))).toMatchObject({ kind: 'bad_response' });
+      expect(errorOf(() => parseCheckResponse(reply({ responseCode: 1, errorCode: 99, responseMessage: 'new' }), expected, now))).toMatchObject({
+        kind: 'bad_response',
+      });
       expect(errorOf(() => parseCheckResponse(reply({ responseCode: 1, errorCode: null }), expected, now))).toMatchObject({ kind: 'bad_response' });
       expect(errorOf(() => parseCheckResponse(reply({ responseCode: 2 }), expected, now)).message).toMatch(/responseCode/);
       expect(errorOf(() => parseCheckResponse(reply({ data }), expected, now)).message).toMatch(/responseCode/);
       expect(errorOf(() => parseCheckResponse(reply('<!DOCTYPE html><p>maintenance'), expected, now)).message).toMatch(/HTML/);
       // 403 is the Open API refusing a caller outside Cambodia: a person must move the host, so it is an account problem.
       for (const body of [{ responseCode: 1, errorCode: 5 }, '<html><h1>403 Forbidden</h1></html>']) {
-        expect(errorOf(() => parseCheckResponse(reply(body, 403), expected, now))).toMatchObject({ kind: 'auth', message: expect.stringMatching(/Cambodian IP addresses only/) });
+        expect(errorOf(() => parseCheckResponse(reply(body, 403), expected, now))).toMatchObject({
+          kind: 'auth',
+          message: expect.stringMatching(/Cambodian IP addresses only/),
+        });
       }
     });
 
@@ -269,7 +313,13 @@ describe('bakong transformers', () => {
         });
         const out = parseBatchResponse(answer, asked, now);
         expect([...out.keys()].sort()).toEqual(asked.map((x) => x.md5).sort());
-        expect(out.get(e(1).md5)).toEqual<VerifyOutcome>({ status: 'PAID', paidAmountMinor: 1250, paidCurrency: 'USD', paidAt: new Date(data.createdDateMs), proof: data.hash });
+        expect(out.get(e(1).md5)).toEqual<VerifyOutcome>({
+          status: 'PAID',
+          paidAmountMinor: 1250,
+          paidCurrency: 'USD',
+          paidAt: new Date(data.createdDateMs),
+          proof: data.hash,
+        });
         expect(out.get(e(2).md5)).toEqual({ status: 'PENDING' });
         expect(out.get(e(3).md5)).toMatchObject({ kind: 'bad_response' });
         expect((out.get(e(4).md5) as ProviderError).message).toMatch(/unknown status "REVERSED"/);
@@ -277,8 +327,12 @@ describe('bakong transformers', () => {
         expect((out.get(e(6).md5) as ProviderError).message).toMatch(/left this md5 out/);
       });
       it('throws when the whole call fails', () => {
-        expect(errorOf(() => parseBatchResponse(reply({ responseCode: 1, errorCode: 6, responseMessage: 'Unauthorized' }, 401), [e(1)], now))).toMatchObject({ kind: 'auth' });
-        expect(errorOf(() => parseBatchResponse(reply({ responseCode: 1, errorCode: 5, responseMessage: 'Missing required fields' }), [e(1)], now))).toMatchObject({ kind: 'rejected' });
+        expect(errorOf(() => parseBatchResponse(reply({ responseCode: 1, errorCode: 6, responseMessage: 'Unauthorized' }, 401), [e(1)], now))).toMatchObject({
+          kind: 'auth',
+        });
+        expect(
+          errorOf(() => parseBatchResponse(reply({ responseCode: 1, errorCode: 5, responseMessage: 'Missing required fields' }), [e(1)], now)),
+        ).toMatchObject({ kind: 'rejected' });
         expect(errorOf(() => parseBatchResponse(reply({ responseCode: 1, errorCode: 1 }), [e(1)], now))).toMatchObject({ kind: 'bad_response' });
         expect(errorOf(() => parseBatchResponse(reply({ responseCode: 0, data: {} }), [e(1)], now)).message).toMatch(/data array/);
       });

@@ -125,7 +125,10 @@ export class KhqrGenerationError extends Error {
 }
 
 /** A dynamic KHQR for this account and order, checked by decoding it back (CRC, account, amount, currency). */
-export function generateKhqr(account: Pick<BakongAccount, 'accountId' | 'merchantName' | 'merchantCity' | 'merchantId' | 'acquiringBank'>, req: KhqrRequest): GeneratedKhqr {
+export function generateKhqr(
+  account: Pick<BakongAccount, 'accountId' | 'merchantName' | 'merchantCity' | 'merchantId' | 'acquiringBank'>,
+  req: KhqrRequest,
+): GeneratedKhqr {
   const wireAmount = khqrAmount(req.amountMinor, req.currency);
   const optional: KhqrOptionalData = {
     currency: Number(KHQR_CURRENCY_CODE[req.currency]),
@@ -138,8 +141,12 @@ export function generateKhqr(account: Pick<BakongAccount, 'accountId' | 'merchan
   let result: ReturnType<BakongKHQR['generateIndividual']>;
   try {
     result = merchant
-      ? sdk.generateMerchant(new MerchantInfo(account.accountId, account.merchantName, account.merchantCity, account.merchantId!, account.acquiringBank ?? '', optional))
-      : sdk.generateIndividual(new IndividualInfo(account.accountId, account.merchantName, account.merchantCity, { ...optional, acquiringBank: account.acquiringBank }));
+      ? sdk.generateMerchant(
+          new MerchantInfo(account.accountId, account.merchantName, account.merchantCity, account.merchantId!, account.acquiringBank ?? '', optional),
+        )
+      : sdk.generateIndividual(
+          new IndividualInfo(account.accountId, account.merchantName, account.merchantCity, { ...optional, acquiringBank: account.acquiringBank }),
+        );
   } catch (err) {
     // The SDK throws strings from its constructors.
     throw new KhqrGenerationError(null, typeof err === 'string' ? err : (err as Error).message);
@@ -223,7 +230,8 @@ export function unpaidOutcome(expiresAt: Date, now: Date): VerifyOutcome {
 export function paidOutcome(data: unknown, expected: ExpectedPayment): VerifyOutcome {
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw fail('bad_response', 'Bakong reported the payment without its transaction data');
   const d = data as Record<string, unknown>;
-  if (typeof d.hash !== 'string' || !/^[0-9a-fA-F]{8,128}$/.test(d.hash)) throw fail('bad_response', `Bakong reported the payment with an unusable hash ${show(d.hash)}`);
+  if (typeof d.hash !== 'string' || !/^[0-9a-fA-F]{8,128}$/.test(d.hash))
+    throw fail('bad_response', `Bakong reported the payment with an unusable hash ${show(d.hash)}`);
   if (typeof d.toAccountId !== 'string' || !d.toAccountId) throw fail('bad_response', 'Bakong reported the payment without toAccountId');
   if (d.toAccountId.trim().toLowerCase() !== expected.accountId.toLowerCase()) {
     throw fail('bad_response', `Bakong reports the payment went to ${show(d.toAccountId, 40)}, not to the configured account; not marked paid`);
@@ -244,10 +252,12 @@ export function paidOutcome(data: unknown, expected: ExpectedPayment): VerifyOut
 }
 
 function envelopeError(body: Record<string, unknown>, httpStatus: number): ProviderError {
-  const code = typeof body.errorCode === 'number' ? body.errorCode : typeof body.errorCode === 'string' && /^\d+$/.test(body.errorCode) ? Number(body.errorCode) : null;
+  const code =
+    typeof body.errorCode === 'number' ? body.errorCode : typeof body.errorCode === 'string' && /^\d+$/.test(body.errorCode) ? Number(body.errorCode) : null;
   const message = typeof body.responseMessage === 'string' ? body.responseMessage.slice(0, 200) : '';
   const known = code === null ? undefined : BAKONG_ERROR_CODES[code];
-  if (!known) return fail('bad_response', `Bakong answered HTTP ${httpStatus} with an unknown errorCode ${show(body.errorCode)}${message ? `: ${message}` : ''}`);
+  if (!known)
+    return fail('bad_response', `Bakong answered HTTP ${httpStatus} with an unknown errorCode ${show(body.errorCode)}${message ? `: ${message}` : ''}`);
   const kind: ProviderErrorKind = known.handling === 'unpaid' ? 'bad_response' : known.handling;
   const hint = kind === 'auth' ? ' — issue a new token (renew_token) and PUT it in /v1/provider-accounts/bakong' : '';
   return fail(kind, `Bakong errorCode ${code} (${known.meaning})${message ? `: ${message}` : ''}${hint}`);
@@ -262,7 +272,10 @@ function envelope(reply: Pick<OutboundResponse, 'status' | 'body'>): Record<stri
     } catch {
       // a 401 is an auth failure whatever its body
     }
-    throw fail('auth', `Bakong refused the token (HTTP 401${typeof body.responseMessage === 'string' ? `: ${body.responseMessage.slice(0, 120)}` : ''}) — issue a new token (renew_token) and PUT it in /v1/provider-accounts/bakong`);
+    throw fail(
+      'auth',
+      `Bakong refused the token (HTTP 401${typeof body.responseMessage === 'string' ? `: ${body.responseMessage.slice(0, 120)}` : ''}) — issue a new token (renew_token) and PUT it in /v1/provider-accounts/bakong`,
+    );
   }
   // The Open API answers 403 to callers outside Cambodia, whatever the token: retrying from the same
   // host cannot succeed, so it is an account problem (needs_attention) for a person to fix.
@@ -288,7 +301,11 @@ export function parseCheckResponse(reply: Pick<OutboundResponse, 'status' | 'bod
  * check_transaction_by_md5_list's answer -> an outcome (or a ProviderError) per md5 asked.
  * Throws when the whole call failed (token, envelope).
  */
-export function parseBatchResponse(reply: Pick<OutboundResponse, 'status' | 'body'>, expected: ExpectedPayment[], now: Date): Map<string, VerifyOutcome | ProviderError> {
+export function parseBatchResponse(
+  reply: Pick<OutboundResponse, 'status' | 'body'>,
+  expected: ExpectedPayment[],
+  now: Date,
+): Map<string, VerifyOutcome | ProviderError> {
   const body = envelope(reply);
   if (body.responseCode !== 0) throw envelopeError(body, reply.status);
   if (!Array.isArray(body.data)) throw fail('bad_response', 'Bakong answered the md5 list without a data array');

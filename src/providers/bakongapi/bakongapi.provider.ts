@@ -34,9 +34,29 @@ export class BakongapiProvider implements PaymentProvider<BakongapiAccount> {
   readonly defaultBaseUrl = '';
   readonly capabilities = { verify: true, batchVerify: false, callbacks: [], khqr: true, currencies: ['USD' as const] };
   readonly credentialFields = credentialFields<BakongapiAccount>({
-    bakong_id: { secret: false, required: true, kind: 'string', description: 'Your Bakong account id (name@bank): the KHQR pays it', example: 'myshop@aclb', check: checkBakongId },
-    merchant_name: { secret: false, required: true, kind: 'string', description: `Merchant name in the KHQR (≤ ${KHQR_LIMITS.merchantName} characters)`, example: 'My Store', check: checkMerchantName },
-    base_url: { secret: false, required: false, kind: 'url', description: `Service host, as the service gives it to you (the document shows only ${BAKONGAPI_DEV_BASE_URL}; no production host is published)`, example: BAKONGAPI_DEV_BASE_URL },
+    bakong_id: {
+      secret: false,
+      required: true,
+      kind: 'string',
+      description: 'Your Bakong account id (name@bank): the KHQR pays it',
+      example: 'myshop@aclb',
+      check: checkBakongId,
+    },
+    merchant_name: {
+      secret: false,
+      required: true,
+      kind: 'string',
+      description: `Merchant name in the KHQR (≤ ${KHQR_LIMITS.merchantName} characters)`,
+      example: 'My Store',
+      check: checkMerchantName,
+    },
+    base_url: {
+      secret: false,
+      required: false,
+      kind: 'url',
+      description: `Service host, as the service gives it to you (the document shows only ${BAKONGAPI_DEV_BASE_URL}; no production host is published)`,
+      example: BAKONGAPI_DEV_BASE_URL,
+    },
   });
 
   constructor(

@@ -50,7 +50,7 @@ describe('bakongapi transformers', () => {
   afterEach(() => jest.restoreAllMocks());
 
   describe('requests', () => {
-    it('percent-encodes every query value (the document\'s JS example does not)', () => {
+    it("percent-encodes every query value (the document's JS example does not)", () => {
       expect(createUrl('https://bakongapi-dev.shop', { bakongId: 'your_bakong_id', merchantName: 'My Store', amount: bakongapiAmount(1050) })).toBe(
         'https://bakongapi-dev.shop/api/khqr/create?bakong_id=your_bakong_id&merchantname=My%20Store&amount=10.50',
       );
@@ -62,7 +62,7 @@ describe('bakongapi transformers', () => {
       );
     });
 
-    it('writes the amount in USD with cents, as the document\'s curl does', () => {
+    it("writes the amount in USD with cents, as the document's curl does", () => {
       expect(bakongapiAmount(1050)).toBe('10.50');
       expect(bakongapiAmount(1000)).toBe('10.00');
       expect(bakongapiAmount(1)).toBe('0.01');
@@ -78,10 +78,18 @@ describe('bakongapi transformers', () => {
 
   describe('create', () => {
     const now = new Date(NOW);
-    const docShape = (qr: { khqrString: string; md5: string }) => ({ bakong_qr: `https://bakongapi-dev.shop/bakong-qr?md5=${qr.md5}`, md5: qr.md5, khqrString: qr.khqrString });
+    const docShape = (qr: { khqrString: string; md5: string }) => ({
+      bakong_qr: `https://bakongapi-dev.shop/bakong-qr?md5=${qr.md5}`,
+      md5: qr.md5,
+      khqrString: qr.khqrString,
+    });
 
     it('accepts the documented shape after checking md5 and the KHQR itself; expires 15 minutes later', () => {
-      expect(parseCreateResponse(docShape(QR_15_MIN), 200, expected, now)).toEqual({ khqrString: QR_15_MIN.khqrString, md5: QR_15_MIN.md5, expiresAt: new Date(NOW + BAKONGAPI_QR_LIFETIME_MS) });
+      expect(parseCreateResponse(docShape(QR_15_MIN), 200, expected, now)).toEqual({
+        khqrString: QR_15_MIN.khqrString,
+        md5: QR_15_MIN.md5,
+        expiresAt: new Date(NOW + BAKONGAPI_QR_LIFETIME_MS),
+      });
       // An uppercase md5 is the same md5.
       expect(parseCreateResponse({ ...docShape(QR_15_MIN), md5: QR_15_MIN.md5.toUpperCase() }, 200, expected, now).md5).toBe(QR_15_MIN.md5);
     });
@@ -93,16 +101,21 @@ describe('bakongapi transformers', () => {
       }
     });
 
-    it('takes the KHQR\'s own expiration when it is earlier than 15 minutes', () => {
+    it("takes the KHQR's own expiration when it is earlier than 15 minutes", () => {
       expect(parseCreateResponse(docShape(QR_5_MIN), 200, expected, now).expiresAt).toEqual(new Date(NOW + 5 * 60_000));
     });
 
     it('refuses success:false, missing fields, a wrong md5 or a KHQR that is not ours', () => {
-      expect(errorOf(() => parseCreateResponse({ success: false, message: 'Invalid bakong_id' }, 200, expected, now))).toMatchObject({ kind: 'rejected', message: expect.stringMatching(/Invalid bakong_id/) });
+      expect(errorOf(() => parseCreateResponse({ success: false, message: 'Invalid bakong_id' }, 200, expected, now))).toMatchObject({
+        kind: 'rejected',
+        message: expect.stringMatching(/Invalid bakong_id/),
+      });
       expect(errorOf(() => parseCreateResponse({ error: 'Not Found' }, 404, expected, now))).toMatchObject({ kind: 'rejected' });
       expect(errorOf(() => parseCreateResponse({ md5: QR_15_MIN.md5 }, 200, expected, now)).message).toMatch(/khqrString/);
       expect(errorOf(() => parseCreateResponse({ khqrString: QR_15_MIN.khqrString, md5: 'nope' }, 200, expected, now)).message).toMatch(/md5/);
-      expect(errorOf(() => parseCreateResponse({ ...docShape(QR_15_MIN), md5: QR_5_MIN.md5 }, 200, expected, now)).message).toMatch(/not the md5 of its khqrString/);
+      expect(errorOf(() => parseCreateResponse({ ...docShape(QR_15_MIN), md5: QR_5_MIN.md5 }, 200, expected, now)).message).toMatch(
+        /not the md5 of its khqrString/,
+      );
       expect(errorOf(() => parseCreateResponse(docShape(QR_15_MIN), 200, { ...expected, amountMinor: 1000 }, now)).message).toMatch(/amount/);
       expect(errorOf(() => parseCreateResponse(docShape(QR_15_MIN), 200, { ...expected, bakongId: 'other@devb' }, now)).message).toMatch(/pays/);
       const withMd5 = (khqrString: string) => ({ khqrString, md5: createHash('md5').update(khqrString).digest('hex') });
@@ -123,28 +136,48 @@ describe('bakongapi transformers', () => {
     const ok = { bakongId: 'your_bakong_id' };
 
     it('maps the documented PENDING / PAID / EXPIRED', () => {
-      expect(parseCheckResponse({ success: true, status: 'PAID', bakong_id: 'your_bakong_id', amount: 10.5 }, 200, ok, now)).toEqual({ status: 'PAID', paidAmountMinor: 1050, paidCurrency: 'USD', paidAt: now });
+      expect(parseCheckResponse({ success: true, status: 'PAID', bakong_id: 'your_bakong_id', amount: 10.5 }, 200, ok, now)).toEqual({
+        status: 'PAID',
+        paidAmountMinor: 1050,
+        paidCurrency: 'USD',
+        paidAt: now,
+      });
       expect(parseCheckResponse({ success: true, status: 'PENDING', bakong_id: 'your_bakong_id', amount: 10.5 }, 200, ok, now)).toEqual({ status: 'PENDING' });
       expect(parseCheckResponse({ success: true, status: 'EXPIRED', bakong_id: 'your_bakong_id' }, 200, ok, now)).toEqual({ status: 'EXPIRED' });
-      expect(parseCheckResponse({ success: true, status: 'paid', bakong_id: 'your_bakong_id', amount: '10.50' }, 200, ok, now)).toMatchObject({ status: 'PAID', paidAmountMinor: 1050 });
+      expect(parseCheckResponse({ success: true, status: 'paid', bakong_id: 'your_bakong_id', amount: '10.50' }, 200, ok, now)).toMatchObject({
+        status: 'PAID',
+        paidAmountMinor: 1050,
+      });
     });
 
     it('reports another amount as paid so the state machine flags the mismatch', () => {
-      expect(parseCheckResponse({ success: true, status: 'PAID', bakong_id: 'your_bakong_id', amount: 1 }, 200, ok, now)).toMatchObject({ status: 'PAID', paidAmountMinor: 100 });
+      expect(parseCheckResponse({ success: true, status: 'PAID', bakong_id: 'your_bakong_id', amount: 1 }, 200, ok, now)).toMatchObject({
+        status: 'PAID',
+        paidAmountMinor: 100,
+      });
     });
 
     it('never turns an unknown status, success:false or missing fields into PENDING', () => {
-      expect(errorOf(() => parseCheckResponse({ success: true, status: 'REFUNDED', bakong_id: 'your_bakong_id' }, 200, ok, now))).toMatchObject({ kind: 'bad_response' });
+      expect(errorOf(() => parseCheckResponse({ success: true, status: 'REFUNDED', bakong_id: 'your_bakong_id' }, 200, ok, now))).toMatchObject({
+        kind: 'bad_response',
+      });
       expect(errorOf(() => parseCheckResponse({ success: true }, 200, ok, now)).message).toMatch(/unknown status/);
       expect(errorOf(() => parseCheckResponse({ status: 'PENDING' }, 200, ok, now)).message).toMatch(/success: true/);
-      expect(errorOf(() => parseCheckResponse({ success: false, message: 'QR code not found' }, 200, ok, now))).toMatchObject({ kind: 'rejected', message: expect.stringMatching(/QR code not found/) });
+      expect(errorOf(() => parseCheckResponse({ success: false, message: 'QR code not found' }, 200, ok, now))).toMatchObject({
+        kind: 'rejected',
+        message: expect.stringMatching(/QR code not found/),
+      });
       expect(errorOf(() => parseCheckResponse({ success: true, status: 'PAID', amount: 10.5 }, 200, ok, now)).message).toMatch(/bakong_id/);
-      expect(errorOf(() => parseCheckResponse({ success: true, status: 'PENDING', bakong_id: 'someone_else' }, 200, ok, now)).message).toMatch(/another Bakong account/);
+      expect(errorOf(() => parseCheckResponse({ success: true, status: 'PENDING', bakong_id: 'someone_else' }, 200, ok, now)).message).toMatch(
+        /another Bakong account/,
+      );
     });
 
     it('refuses malformed amounts: nothing is marked paid', () => {
       for (const amount of [undefined, null, 'ten', -10.5, 10.555, 0, '10,50', {}]) {
-        expect(errorOf(() => parseCheckResponse({ success: true, status: 'PAID', bakong_id: 'your_bakong_id', amount }, 200, ok, now)).message).toMatch(/amount/);
+        expect(errorOf(() => parseCheckResponse({ success: true, status: 'PAID', bakong_id: 'your_bakong_id', amount }, 200, ok, now)).message).toMatch(
+          /amount/,
+        );
       }
     });
   });

@@ -64,7 +64,12 @@ export interface CreatedKhqr {
 }
 
 /** create's JSON -> a checked KHQR, or a ProviderError (502: nothing is created). */
-export function parseCreateResponse(body: Record<string, unknown>, httpStatus: number, expected: { bakongId: string; amountMinor: number }, now: Date): CreatedKhqr {
+export function parseCreateResponse(
+  body: Record<string, unknown>,
+  httpStatus: number,
+  expected: { bakongId: string; amountMinor: number },
+  now: Date,
+): CreatedKhqr {
   if (body.success === false) throw fail('rejected', `create refused (HTTP ${httpStatus})${refusal(body)}`);
   if (httpStatus >= 400) throw fail('rejected', `create answered HTTP ${httpStatus}${refusal(body)}`);
   const { khqrString, md5 } = body;

@@ -13,12 +13,12 @@ export class CheckoutCallbackController {
   @ApiOperation({
     summary: "The hosted checkout's success return",
     description:
-      'The gateway redirects the customer\'s browser here (the success_url we gave it, carrying a random single-use token for this transaction) with ' +
+      "The gateway redirects the customer's browser here (the success_url we gave it, carrying a random single-use token for this transaction) with " +
       '`?transaction_id=…` appended. The order becomes PAID with verification `browser_return` and the transaction_id is stored as proof, then the browser ' +
-      'is redirected (302) to the merchant\'s success_url (or the order\'s status page). The gateway offers nothing stronger than the browser\'s word: no ' +
+      "is redirected (302) to the merchant's success_url (or the order's status page). The gateway offers nothing stronger than the browser's word: no " +
       'signature, no webhook, no verify API; the token only proves the browser was sent here for this transaction. ' +
       'No or a wrong token: 404. A token already used (also by a cancel): 409 `return_token_used`. An order that is no longer PENDING, or past its ' +
-      'expires_at: 409 `order_not_payable` (the browser\'s word never makes a late payment). A missing or malformed transaction_id: 400. A transaction_id already ' +
+      "expires_at: 409 `order_not_payable` (the browser's word never makes a late payment). A missing or malformed transaction_id: 400. A transaction_id already " +
       'used as proof for another payment: 409 `transaction_id_reused`. None of these change anything.',
   })
   @ApiParam({ name: 'token', description: 'The single-use return token (43 characters, base64url)' })
@@ -33,9 +33,9 @@ export class CheckoutCallbackController {
   @ApiOperation({
     summary: "The hosted checkout's cancel return",
     description:
-      'The customer cancelled on the gateway\'s page (the cancel_url we gave it, carrying its own random token, independent of the return token). ' +
-      'The transaction\'s return link is spent, so it can no longer pay; a PENDING order becomes CANCELLED and the browser is redirected (302) to ' +
-      'the merchant\'s cancel_url (or the order\'s status page). After a success return, or for an order that is no longer pending, the order stays as it is. A wrong token: 404.',
+      "The customer cancelled on the gateway's page (the cancel_url we gave it, carrying its own random token, independent of the return token). " +
+      "The transaction's return link is spent, so it can no longer pay; a PENDING order becomes CANCELLED and the browser is redirected (302) to " +
+      "the merchant's cancel_url (or the order's status page). After a success return, or for an order that is no longer pending, the order stays as it is. A wrong token: 404.",
   })
   @ApiParam({ name: 'token', description: 'The cancel token of the transaction (43 characters, base64url)' })
   @ApiResponse({ status: 302, description: "Redirect to the merchant's cancel_url" })

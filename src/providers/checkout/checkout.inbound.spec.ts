@@ -23,7 +23,7 @@ describe('hosted checkout returns (inbound port)', () => {
 
   const cases: [string, InboundInput, Partial<InboundVerdict>][] = [
     [
-      'a transaction_id pays the full amount on the browser\'s word, with the id as proof',
+      "a transaction_id pays the full amount on the browser's word, with the id as proof",
       input({ transaction_id: 'CJH1D2Y4W1' }),
       { kind: 'pay', verification: 'browser_return', providerReference: 'TRX123', paidAmountMinor: 1250, paidAt: NOW, proof: 'CJH1D2Y4W1' },
     ],

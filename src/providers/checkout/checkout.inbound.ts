@@ -15,7 +15,8 @@ export const checkoutSuccessReturn: InboundCallback<'checkout'> = {
     if (!transaction) return notFoundRefusal('return link');
     const proof = request.query.transaction_id;
     if (proof === undefined || proof === '') return refuse(GATEWAY_ERRORS.missing_transaction_id, 'the return carries no transaction_id');
-    if (typeof proof !== 'string' || !GATEWAY_TRANSACTION_ID.test(proof)) return refuse(GATEWAY_ERRORS.bad_transaction_id, 'transaction_id must be 4–128 letters, digits, _ or -');
+    if (typeof proof !== 'string' || !GATEWAY_TRANSACTION_ID.test(proof))
+      return refuse(GATEWAY_ERRORS.bad_transaction_id, 'transaction_id must be 4–128 letters, digits, _ or -');
     return {
       kind: 'pay',
       providerReference: transaction.providerReference,

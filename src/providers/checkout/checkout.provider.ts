@@ -27,8 +27,20 @@ export class CheckoutProvider implements PaymentProvider<CheckoutAccount> {
   readonly capabilities = { verify: false, batchVerify: false, callbacks: ['browser_return' as const], khqr: false, currencies: ['USD' as const] };
   readonly credentialFields = credentialFields<CheckoutAccount>({
     api_key: { secret: true, required: true, kind: 'string', description: 'Your secret API key (sent as Authorization: Bearer)' },
-    client_base_url: { secret: false, required: true, kind: 'url', description: 'The "Base URL" on your API Settings page, exactly as entered there', example: 'https://shop.example.com/api' },
-    base_url: { secret: false, required: true, kind: 'url', description: 'The gateway\'s host; payments are created at {base_url}/api/v1/checkout', example: 'https://pay.example.com' },
+    client_base_url: {
+      secret: false,
+      required: true,
+      kind: 'url',
+      description: 'The "Base URL" on your API Settings page, exactly as entered there',
+      example: 'https://shop.example.com/api',
+    },
+    base_url: {
+      secret: false,
+      required: true,
+      kind: 'url',
+      description: "The gateway's host; payments are created at {base_url}/api/v1/checkout",
+      example: 'https://pay.example.com',
+    },
   });
 
   constructor(private readonly http: OutboundHttp) {}
@@ -54,6 +66,12 @@ export class CheckoutProvider implements PaymentProvider<CheckoutAccount> {
       }),
     });
     const created = parseCreateResponse(res);
-    return { providerReference: created.trxId, wireAmount: amount, checkoutUrl: created.paymentUrl, returnTokenHash: sha256Hex(token), cancelTokenHash: sha256Hex(cancelToken) };
+    return {
+      providerReference: created.trxId,
+      wireAmount: amount,
+      checkoutUrl: created.paymentUrl,
+      returnTokenHash: sha256Hex(token),
+      cancelTokenHash: sha256Hex(cancelToken),
+    };
   }
 }

@@ -14,7 +14,7 @@ describe('hosted checkout transformers (seed 003)', () => {
       reference: 'INV-1',
     };
 
-    it('has the document\'s shape, with amount a JSON number written from the decimal string and meta_data a JSON string', () => {
+    it("has the document's shape, with amount a JSON number written from the decimal string and meta_data a JSON string", () => {
       const body = createRequestBody(input);
       expect(body.startsWith('{"amount":150.50,')).toBe(true);
       expect(JSON.parse(body)).toEqual({
@@ -49,7 +49,7 @@ describe('hosted checkout transformers (seed 003)', () => {
       });
     });
 
-    it('carries the gateway\'s error message (the documented Domain mismatch)', () => {
+    it("carries the gateway's error message (the documented Domain mismatch)", () => {
       const run = () => parseCreateResponse(answer(400, '{"status":"error","message":"Domain mismatch. দুঃখিত, সংযোগ স্থাপন করা যায়নি।"}'));
       expect(run).toThrow(/Domain mismatch\. দুঃখিত, সংযোগ স্থাপন করা যায়নি।/);
       expect(run).toThrow(expect.objectContaining({ name: 'ProviderError', provider: 'checkout', kind: 'rejected' }));

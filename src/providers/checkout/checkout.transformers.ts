@@ -64,7 +64,12 @@ export function parseCreateResponse(res: Pick<OutboundResponse, 'status' | 'body
     const kind = res.status === 401 || res.status === 403 ? 'auth' : 'rejected';
     throw new ProviderError('checkout', kind, `the gateway refused the payment: ${message}`);
   }
-  if (body.status !== 'success') throw new ProviderError('checkout', 'bad_response', `the gateway answered an unknown status ${JSON.stringify(body.status)?.slice(0, 40)} (HTTP ${res.status})`);
+  if (body.status !== 'success')
+    throw new ProviderError(
+      'checkout',
+      'bad_response',
+      `the gateway answered an unknown status ${JSON.stringify(body.status)?.slice(0, 40)} (HTTP ${res.status})`,
+    );
   if (typeof body.payment_url !== 'string') throw new ProviderError('checkout', 'bad_response', 'the gateway answered success without a payment_url');
   let url: URL;
   try {

@@ -32,12 +32,24 @@ describe('RaksmeyPay success return (inbound port)', () => {
   });
 
   const cases: [string, InboundInput, Partial<InboundVerdict>][] = [
-    ['a fresh, signed return pays with the Bakong hash as proof', input(signedQuery()), { kind: 'pay', verification: 'signed_return', providerReference: NUMBER, paidAmountMinor: 1250, paidAt: new Date((NOW_S - 10) * 1000), proof: 'bh' }],
+    [
+      'a fresh, signed return pays with the Bakong hash as proof',
+      input(signedQuery()),
+      { kind: 'pay', verification: 'signed_return', providerReference: NUMBER, paidAmountMinor: 1250, paidAt: new Date((NOW_S - 10) * 1000), proof: 'bh' },
+    ],
     ['a different amount still pays that amount (the state machine flags it)', input(signedQuery(NOW_S - 10, '1')), { kind: 'pay', paidAmountMinor: 100 }],
     ['a wrong key is a forgery', input(signedQuery(NOW_S - 10, '12.5', 'other')), { kind: 'refuse', status: 400, code: 'invalid_signature' }],
-    ['an unknown number answers exactly like a forgery', input(signedQuery(), false), { kind: 'refuse', status: 400, code: 'invalid_signature', detail: 'success_hash does not match' }],
+    [
+      'an unknown number answers exactly like a forgery',
+      input(signedQuery(), false),
+      { kind: 'refuse', status: 400, code: 'invalid_signature', detail: 'success_hash does not match' },
+    ],
     ['a stale return is refused', input(signedQuery(NOW_S - 181)), { kind: 'refuse', status: 400, code: 'stale_return' }],
-    ['a stale return for an unknown number is refused the same way', input(signedQuery(NOW_S - 181), false), { kind: 'refuse', status: 400, code: 'stale_return' }],
+    [
+      'a stale return for an unknown number is refused the same way',
+      input(signedQuery(NOW_S - 181), false),
+      { kind: 'refuse', status: 400, code: 'stale_return' },
+    ],
     ['missing parameters are refused', input({}), { kind: 'refuse', status: 400, code: 'missing_parameters' }],
   ];
   it.each(cases)('%s', (_, given, expected) => {

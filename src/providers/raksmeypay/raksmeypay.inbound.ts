@@ -20,7 +20,10 @@ export const raksmeypaySuccessReturn: InboundCallback<'raksmeypay'> = {
     const reference = request.params.transactionNumber;
     const profileKey = account ? account.profile_key : null;
     const check = checkSuccessReturn(request.query, profileKey, reference, transaction?.currency ?? 'USD', Math.floor(now.getTime() / 1000));
-    if (!check.ok) return check.code === 'invalid_signature' ? refuseAt(GATEWAY_ERRORS.invalid_signature, 400, check.detail) : refuse(GATEWAY_ERRORS[check.code], check.detail);
+    if (!check.ok)
+      return check.code === 'invalid_signature'
+        ? refuseAt(GATEWAY_ERRORS.invalid_signature, 400, check.detail)
+        : refuse(GATEWAY_ERRORS[check.code], check.detail);
     if (!transaction) return refuseAt(GATEWAY_ERRORS.invalid_signature, 400, 'success_hash does not match'); // never: only a known transaction's key verifies
     return {
       kind: 'pay',

@@ -25,9 +25,22 @@ export class RaksmeypayProvider implements PaymentProvider<RaksmeypayAccount> {
   readonly defaultBaseUrl = '';
   readonly capabilities = { verify: true, batchVerify: false, callbacks: ['signed_return' as const], khqr: false, currencies: ['USD' as const] };
   readonly credentialFields = credentialFields<RaksmeypayAccount>({
-    profile_id: { secret: false, required: true, kind: 'string', description: 'Your RaksmeyPay Profile ID', example: '1001', check: (v) => (/^[A-Za-z0-9_-]{1,64}$/.test(String(v)) ? null : 'must be letters, digits, _ or -') },
+    profile_id: {
+      secret: false,
+      required: true,
+      kind: 'string',
+      description: 'Your RaksmeyPay Profile ID',
+      example: '1001',
+      check: (v) => (/^[A-Za-z0-9_-]{1,64}$/.test(String(v)) ? null : 'must be letters, digits, _ or -'),
+    },
     profile_key: { secret: true, required: true, kind: 'string', description: 'Your RaksmeyPay Profile Key (signs links and returns)' },
-    base_url: { secret: false, required: false, kind: 'url', description: `Gateway host, as RaksmeyPay gives it to you (the document shows only UAT: ${RAKSMEYPAY_UAT_BASE_URL}; no production host is published)`, example: RAKSMEYPAY_UAT_BASE_URL },
+    base_url: {
+      secret: false,
+      required: false,
+      kind: 'url',
+      description: `Gateway host, as RaksmeyPay gives it to you (the document shows only UAT: ${RAKSMEYPAY_UAT_BASE_URL}; no production host is published)`,
+      example: RAKSMEYPAY_UAT_BASE_URL,
+    },
   });
 
   constructor(

@@ -56,7 +56,12 @@ describe('RaksmeyPay transformers (golden vectors from the document PHP, see gol
     });
 
     it('accepts a fresh, correctly signed return', () => {
-      expect(checkSuccessReturn(signed(now - 10), key, txn, 'USD', now)).toEqual({ ok: true, paidAmountMinor: 1250, paidAt: new Date((now - 10) * 1000), bakongHash: 'bh' });
+      expect(checkSuccessReturn(signed(now - 10), key, txn, 'USD', now)).toEqual({
+        ok: true,
+        paidAmountMinor: 1250,
+        paidAt: new Date((now - 10) * 1000),
+        bakongHash: 'bh',
+      });
     });
     it('refuses one older than 180 s', () => {
       expect(checkSuccessReturn(signed(now - 181), key, txn, 'USD', now)).toMatchObject({ ok: false, code: 'stale_return' });
@@ -75,7 +80,9 @@ describe('RaksmeyPay transformers (golden vectors from the document PHP, see gol
     });
     it('without a key (a number that is none of ours) fails exactly where a forged return fails, even one hashed with the empty key', () => {
       const emptyKey = { ...signed(now), success_hash: successHash('', String(now), '12.5', 'bh', txn) };
-      expect(checkSuccessReturn(emptyKey, null, txn, 'USD', now)).toEqual(checkSuccessReturn({ ...signed(now), success_hash: 'f'.repeat(40) }, key, txn, 'USD', now));
+      expect(checkSuccessReturn(emptyKey, null, txn, 'USD', now)).toEqual(
+        checkSuccessReturn({ ...signed(now), success_hash: 'f'.repeat(40) }, key, txn, 'USD', now),
+      );
       expect(checkSuccessReturn(signed(now), null, txn, 'USD', now)).toMatchObject({ ok: false, code: 'invalid_signature' });
       expect(checkSuccessReturn(signed(now - 181), null, txn, 'USD', now)).toEqual(checkSuccessReturn(signed(now - 181), key, txn, 'USD', now));
       expect(checkSuccessReturn({}, null, txn, 'USD', now)).toEqual(checkSuccessReturn({}, key, txn, 'USD', now));
@@ -85,7 +92,12 @@ describe('RaksmeyPay transformers (golden vectors from the document PHP, see gol
   describe('verify response', () => {
     const now = new Date();
     it('maps the documented samples', () => {
-      expect(parseVerifyResponse({ status: 1, payment_amount: 0.01, payment_status: 'SUCCESS' }, 'USD', now)).toEqual({ status: 'PAID', paidAmountMinor: 1, paidCurrency: 'USD', paidAt: now });
+      expect(parseVerifyResponse({ status: 1, payment_amount: 0.01, payment_status: 'SUCCESS' }, 'USD', now)).toEqual({
+        status: 'PAID',
+        paidAmountMinor: 1,
+        paidCurrency: 'USD',
+        paidAt: now,
+      });
       expect(parseVerifyResponse({ status: 1, payment_amount: 0.01, payment_status: 'PENDING' }, 'USD', now)).toEqual({ status: 'PENDING' });
       expect(parseVerifyResponse({ status: 0, err_msg: 'Payment not found' }, 'USD', now)).toEqual({ status: 'PENDING' });
     });
@@ -95,7 +107,7 @@ describe('RaksmeyPay transformers (golden vectors from the document PHP, see gol
       expect(() => parseVerifyResponse({ status: 1, payment_status: 'SUCCESS', payment_amount: 'lots' }, 'USD', now)).toThrow(/payment_amount/);
       expect(() => parseVerifyResponse({ status: 0, err_msg: 'Invalid hash' }, 'USD', now)).toThrow(/Invalid hash/);
     });
-    it('sends the verify request as multipart/form-data fields, hashed sha1(profile_key . transaction_id), like the document\'s PHP curl', async () => {
+    it("sends the verify request as multipart/form-data fields, hashed sha1(profile_key . transaction_id), like the document's PHP curl", async () => {
       const body = verifyRequestBody('key', 42);
       expect(body).toBeInstanceOf(FormData);
       expect([...body.entries()]).toEqual([

@@ -87,14 +87,16 @@ export function checkSuccessReturn(
   const successAmount = str('success_amount');
   const bakongHash = str('bakong_hash');
   const given = str('success_hash');
-  if (!successAmount || !successTime || !given) return { ok: false, code: 'missing_parameters', detail: 'success_time, success_amount and success_hash are required' };
+  if (!successAmount || !successTime || !given)
+    return { ok: false, code: 'missing_parameters', detail: 'success_time, success_amount and success_hash are required' };
   if (!/^\d{1,12}$/.test(successTime)) return { ok: false, code: 'stale_return', detail: 'success_time is not a Unix timestamp' };
   const age = nowSeconds - Number(successTime);
   if (age > SUCCESS_RETURN_MAX_AGE_SECONDS || age < -SUCCESS_RETURN_MAX_SKEW_SECONDS) {
     return { ok: false, code: 'stale_return', detail: `the return is ${age} s old; RaksmeyPay returns are valid for ${SUCCESS_RETURN_MAX_AGE_SECONDS} s` };
   }
   const expected = successHash(profileKey ?? '', successTime, successAmount, bakongHash, transactionId);
-  if (!constantTimeEqual(given.toLowerCase(), expected) || profileKey === null) return { ok: false, code: 'invalid_signature', detail: 'success_hash does not match' };
+  if (!constantTimeEqual(given.toLowerCase(), expected) || profileKey === null)
+    return { ok: false, code: 'invalid_signature', detail: 'success_hash does not match' };
   let paidAmountMinor: number;
   try {
     paidAmountMinor = parseAmount(successAmount, currency, { noMax: true });
@@ -130,14 +132,20 @@ export function parseVerifyResponse(body: Record<string, unknown>, currency: Cur
     if (/not\s*found/i.test(message)) return { status: 'PENDING' };
     throw new ProviderError('raksmeypay', 'rejected', `verify refused: ${message.slice(0, 200)}`);
   }
-  if (body.status !== 1 && body.status !== '1') throw new ProviderError('raksmeypay', 'bad_response', `verify answered an unknown status ${JSON.stringify(body.status)?.slice(0, 40)}`);
+  if (body.status !== 1 && body.status !== '1')
+    throw new ProviderError('raksmeypay', 'bad_response', `verify answered an unknown status ${JSON.stringify(body.status)?.slice(0, 40)}`);
   const raw = typeof body.payment_status === 'string' ? body.payment_status.toUpperCase() : '';
   const mapped = (PAYMENT_STATUS as Record<string, 'PAID' | 'PENDING'>)[raw];
-  if (!mapped) throw new ProviderError('raksmeypay', 'bad_response', `verify answered an unknown payment_status ${JSON.stringify(body.payment_status)?.slice(0, 40)}`);
+  if (!mapped)
+    throw new ProviderError('raksmeypay', 'bad_response', `verify answered an unknown payment_status ${JSON.stringify(body.payment_status)?.slice(0, 40)}`);
   if (mapped === 'PENDING') return { status: 'PENDING' };
   let paidAmountMinor: number;
   try {
-    paidAmountMinor = parseAmount(typeof body.payment_amount === 'number' || typeof body.payment_amount === 'string' ? body.payment_amount : undefined, currency, { noMax: true });
+    paidAmountMinor = parseAmount(
+      typeof body.payment_amount === 'number' || typeof body.payment_amount === 'string' ? body.payment_amount : undefined,
+      currency,
+      { noMax: true },
+    );
   } catch (err) {
     throw new ProviderError('raksmeypay', 'bad_response', `verify answered SUCCESS with an unusable payment_amount (${(err as MoneyError).message})`);
   }

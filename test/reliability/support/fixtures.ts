@@ -32,7 +32,10 @@ export async function createTenant(app: AppLike, db: Pool, name: string, receive
     providerSecrets[id] = secret;
   }
   const panelKey = `panel-key-${m.id.slice(-12)}`;
-  const panel = await app.request('PUT', '/v1/smm-panel', { token: m.apiKey, body: { type: 'perfectpanel', api_url: `${app.url}/sandbox/perfectpanel`, api_key: panelKey, enabled: true } });
+  const panel = await app.request('PUT', '/v1/smm-panel', {
+    token: m.apiKey,
+    body: { type: 'perfectpanel', api_url: `${app.url}/sandbox/perfectpanel`, api_key: panelKey, enabled: true },
+  });
   if (panel.status !== 200) throw new Error(`smm panel: ${panel.status} ${panel.text}`);
   secrets.push(panelKey);
   const endpoint = await app.request('POST', '/v1/webhook-endpoints', { token: m.apiKey, body: { url: `${receiverUrl}/${name}` } });
@@ -41,7 +44,10 @@ export async function createTenant(app: AppLike, db: Pool, name: string, receive
   const orders: OrderView[] = [];
   const paid: OrderView[] = [];
   for (const id of ALL_PROVIDERS) {
-    const pending = await createOrder(app, m, id, `${name}-${id}-pending`, '4.50', { customer: { name: 'Dara', email: 'dara@example.com' }, metadata: { note: `${name} private` } });
+    const pending = await createOrder(app, m, id, `${name}-${id}-pending`, '4.50', {
+      customer: { name: 'Dara', email: 'dara@example.com' },
+      metadata: { note: `${name} private` },
+    });
     orders.push(pending);
     const toPay = await createOrder(app, m, id, `${name}-${id}-paid`, '5.75');
     await sandboxPay(app, toPay, id);
@@ -63,7 +69,9 @@ export async function createTenant(app: AppLike, db: Pool, name: string, receive
     apiKeyIds: (keys.json?.data ?? []).map((k: { id: string }) => k.id),
     eventIds: await ids(`SELECT id FROM events WHERE merchant_id = $1`),
     deliveryIds: await ids(`SELECT id FROM webhook_deliveries WHERE merchant_id = $1`),
-    qrTokens: (await db.query(`SELECT qr_image_token FROM orders WHERE merchant_id = $1 AND qr_image_token IS NOT NULL`, [m.id])).rows.map((r) => r.qr_image_token),
+    qrTokens: (await db.query(`SELECT qr_image_token FROM orders WHERE merchant_id = $1 AND qr_image_token IS NOT NULL`, [m.id])).rows.map(
+      (r) => r.qr_image_token,
+    ),
     secrets,
     providerSecrets,
   };

@@ -53,7 +53,8 @@ export const raksmeypay: ProviderKit = {
   verify: true,
   confirmation: 'signed_return',
   currency: 'USD',
-  configure: (app, m, secret = 'rk-reliability-key-0001') => mustPut(app, m, 'raksmeypay', { profile_id: `p-${m.id.slice(-8)}`, profile_key: secret, base_url: `${app.url}/sandbox/raksmeypay` }),
+  configure: (app, m, secret = 'rk-reliability-key-0001') =>
+    mustPut(app, m, 'raksmeypay', { profile_id: `p-${m.id.slice(-8)}`, profile_key: secret, base_url: `${app.url}/sandbox/raksmeypay` }),
   // Once paid, the gateway's page sends the browser straight back with a signed return (302).
   async capture(_app, order) {
     const page = await send(order.checkout_url, 'GET');
@@ -71,8 +72,15 @@ export const ahnajakSecret = (m: Merchant) => `aj-secret-${m.id.slice(-12)}`;
  * provider code): header X-Ahnajak-Signature = hex HMAC-SHA256(secret, raw body), payload hash =
  * sha256(transaction_id . amount . secret).
  */
-export function ahnajakWebhook(m: Merchant, providerReference: string, amount: string, secret = ahnajakSecret(m)): { path: string; rawBody: string; headers: Record<string, string> } {
-  const hash = createHash('sha256').update(providerReference + amount + secret).digest('hex');
+export function ahnajakWebhook(
+  m: Merchant,
+  providerReference: string,
+  amount: string,
+  secret = ahnajakSecret(m),
+): { path: string; rawBody: string; headers: Record<string, string> } {
+  const hash = createHash('sha256')
+    .update(providerReference + amount + secret)
+    .digest('hex');
   const rawBody = JSON.stringify({ transaction_id: providerReference, amount, status: 'SUCCESS', hash });
   return {
     path: `/callbacks/ahnajak/${m.id}`,
@@ -86,7 +94,8 @@ export const ahnajak: ProviderKit = {
   verify: false,
   confirmation: 'signed_webhook',
   currency: 'USD',
-  configure: (app, m, secret = ahnajakSecret(m)) => mustPut(app, m, 'ahnajak', { profile_id: `aj-${m.id.slice(-10)}`, secret_key: secret, base_url: `${app.url}/sandbox/ahnajak` }),
+  configure: (app, m, secret = ahnajakSecret(m)) =>
+    mustPut(app, m, 'ahnajak', { profile_id: `aj-${m.id.slice(-10)}`, secret_key: secret, base_url: `${app.url}/sandbox/ahnajak` }),
   // The sandbox sends its webhook while the payment is made; the test fires the same signed webhook itself, when it chooses.
   async capture(app, order, m) {
     const hook = ahnajakWebhook(m, order.transaction.provider_reference, order.amount);
@@ -99,7 +108,8 @@ export const checkout: ProviderKit = {
   verify: false,
   confirmation: 'browser_return',
   currency: 'USD',
-  configure: (app, m, secret = `ck-key-${m.id}`) => mustPut(app, m, 'checkout', { api_key: secret, client_base_url: 'https://shop.example.com/api', base_url: `${app.url}/sandbox/checkout` }),
+  configure: (app, m, secret = `ck-key-${m.id}`) =>
+    mustPut(app, m, 'checkout', { api_key: secret, client_base_url: 'https://shop.example.com/api', base_url: `${app.url}/sandbox/checkout` }),
   // Once paid, opening payment_url again sends the browser to our single-use return URL with the gateway's transaction_id.
   async capture(_app, order) {
     const page = await send(order.checkout_url, 'GET');
@@ -125,21 +135,39 @@ export const bakong: ProviderKit = {
   confirmation: null,
   currency: 'USD',
   configure: (app, m, secret = `tok-${m.id}`) =>
-    mustPut(app, m, 'bakong', { account_id: bakongId(m), merchant_name: 'Reliability Shop', merchant_city: 'Phnom Penh', token: secret, base_url: `${app.url}/sandbox/bakong` }),
+    mustPut(app, m, 'bakong', {
+      account_id: bakongId(m),
+      merchant_name: 'Reliability Shop',
+      merchant_city: 'Phnom Penh',
+      token: secret,
+      base_url: `${app.url}/sandbox/bakong`,
+    }),
 };
 
 /** Every provider kit, keyed by id. */
 export const KITS: Record<string, ProviderKit> = { raksmeypay, ahnajak, checkout, bakongapi, bakong };
 export const ALL_PROVIDERS = Object.keys(KITS);
 
-export async function createOrder(app: AppLike, m: Merchant, provider: string, reference: string, amount = '12.50', extra: Record<string, unknown> = {}): Promise<OrderView> {
-  const res = await app.request('POST', '/v1/orders', { token: m.apiKey, body: { provider, amount, reference, currency: KITS[provider]?.currency ?? 'USD', ...extra } });
+export async function createOrder(
+  app: AppLike,
+  m: Merchant,
+  provider: string,
+  reference: string,
+  amount = '12.50',
+  extra: Record<string, unknown> = {},
+): Promise<OrderView> {
+  const res = await app.request('POST', '/v1/orders', {
+    token: m.apiKey,
+    body: { provider, amount, reference, currency: KITS[provider]?.currency ?? 'USD', ...extra },
+  });
   if (res.status !== 201) throw new Error(`create ${provider} order: ${res.status} ${res.text}`);
   return res.json as OrderView;
 }
 
 export async function sandboxPay(app: AppLike, order: OrderView, provider: string, amount?: string): Promise<TestResponse> {
-  const res = await app.request('POST', '/sandbox/control/pay', { body: { provider, provider_reference: order.transaction.provider_reference, ...(amount ? { amount } : {}) } });
+  const res = await app.request('POST', '/sandbox/control/pay', {
+    body: { provider, provider_reference: order.transaction.provider_reference, ...(amount ? { amount } : {}) },
+  });
   if (res.status !== 200) throw new Error(`sandbox pay ${provider}: ${res.status} ${res.text}`);
   return res;
 }

@@ -18,7 +18,10 @@ export class Receiver {
   private server: Server | null = null;
   url = '';
 
-  async start(host = '127.0.0.1', handler?: (req: IncomingMessage, body: string) => { status: number; headers?: Record<string, string> } | null): Promise<this> {
+  async start(
+    host = '127.0.0.1',
+    handler?: (req: IncomingMessage, body: string) => { status: number; headers?: Record<string, string> } | null,
+  ): Promise<this> {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));

@@ -41,7 +41,9 @@ export function mergeTallies(): (Tally & { by_case: Record<string, Omit<Tally, '
   if (!existsSync(PARTS_DIR)) return null;
   const total = { ...newTally(), by_case: {} as Record<string, Omit<Tally, 'notes'>> };
   let found = false;
-  for (const file of readdirSync(PARTS_DIR).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(PARTS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const part = JSON.parse(readFileSync(join(PARTS_DIR, file), 'utf8')) as Tally & { run: string; name: string };
     if (part.run !== runId()) continue;
     found = true;
