@@ -3,7 +3,8 @@
 // loads the account, calls interpret() and applies the verdict.
 import { timingSafeEqual } from 'node:crypto';
 import { parseAmount } from '../../common/money';
-import { InboundCallback, notFoundRefusal, refuse } from '../inbound';
+import { GATEWAY_ERRORS } from '../gateway.errors';
+import { InboundCallback, notFoundRefusal, refuseAt } from '../inbound';
 import { sign } from './example.transformers';
 
 const REFERENCE = /^\d{1,18}$/;
@@ -21,7 +22,7 @@ export const exampleWebhook: InboundCallback<'example'> = {
     // An unknown reference has no account: refused exactly like a forgery, so references cannot be probed.
     const expected = Buffer.from(account ? sign(account.api_key, body) : '');
     if (!account || !transaction || given.length !== expected.length || !timingSafeEqual(given, expected))
-      return refuse(403, 'invalid_signature', 'x-example-signature does not match');
+      return refuseAt(GATEWAY_ERRORS.invalid_signature, 403, 'x-example-signature does not match');
     const payload = JSON.parse(body) as { status?: string; amount?: string };
     if (payload.status !== 'APPROVED') return { kind: 'lead_to_order' };
     return {
