@@ -8,28 +8,22 @@ import { MerchantsService } from './merchants.service';
 import { ProviderAccountsRepository } from './provider-accounts.repository';
 import { ProviderAccountsService } from './provider-accounts.service';
 
+/** Everything here is used by other modules too (auth guards, repositories, services), so all of it is exported. */
+const SHARED = [
+  MerchantsRepository,
+  ApiKeysRepository,
+  ProviderAccountsRepository,
+  ApiKeysService,
+  MerchantsService,
+  ProviderAccountsService,
+  ApiKeyGuard,
+  AdminGuard,
+];
+
 @Global()
 @Module({
   controllers: [AdminMerchantsController, ProviderAccountsController],
-  providers: [
-    MerchantsRepository,
-    ApiKeysRepository,
-    ProviderAccountsRepository,
-    ApiKeysService,
-    MerchantsService,
-    ProviderAccountsService,
-    ApiKeyGuard,
-    AdminGuard,
-  ],
-  exports: [
-    MerchantsRepository,
-    ApiKeysRepository,
-    ProviderAccountsRepository,
-    ApiKeysService,
-    MerchantsService,
-    ProviderAccountsService,
-    ApiKeyGuard,
-    AdminGuard,
-  ],
+  providers: SHARED,
+  exports: SHARED,
 })
 export class MerchantsModule {}
