@@ -26,6 +26,7 @@ export class ExampleProvider implements PaymentProvider<ExampleAccount> {
     callbacks: ['signed_webhook' as const],
     khqr: false,
     currencies: ['USD' as const, 'KHR' as const],
+    refund: false,
   };
   /** What PUT /v1/provider-accounts/{id} accepts; checked against ExampleAccount at compile time. */
   readonly credentialFields = credentialFields<ExampleAccount>({

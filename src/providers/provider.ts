@@ -27,6 +27,8 @@ export interface ProviderCapabilities {
   khqr: boolean;
   /** Currencies the gateway accepts. */
   currencies: Currency[];
+  /** Can return money through an API (refund + checkRefund). Without it a refund is manual only. */
+  refund: boolean;
 }
 
 /** A field of the provider account: its name, whether it is secret (write-only, masked), whether required. */
@@ -124,6 +126,24 @@ export interface VerifyInput<Account = ProviderCredentials> {
   account: Account;
 }
 
+/** A refund asked of a gateway with a refund API. Amounts in minor units of the paid currency. */
+export interface RefundInput<Account = ProviderCredentials> {
+  /** Our refund id (re_…): the merchant-side reference where the gateway takes one (retries reuse it). */
+  refundId: string;
+  amountMinor: number;
+  currency: Currency;
+  reason: string | null;
+  /** The paid transaction being refunded. */
+  transaction: VerifyInput<Account>['transaction'];
+  account: Account;
+}
+
+/** What the gateway said of a refund. PENDING: accepted but not final; the sweeper asks again with checkRefund. */
+export type RefundOutcome =
+  | { status: 'SUCCEEDED'; providerRefundId?: string }
+  | { status: 'PENDING'; providerRefundId?: string }
+  | { status: 'FAILED'; reason: string; providerRefundId?: string };
+
 export type ProviderErrorKind = 'timeout' | 'unavailable' | 'rate_limited' | 'bad_response' | 'rejected' | 'auth';
 
 /**
@@ -161,6 +181,13 @@ export interface PaymentProvider<Account = ProviderCredentials> {
   verifyBatch?(inputs: VerifyInput<Account>[], account: Account): Promise<Map<string, VerifyOutcome | ProviderError>>;
   /** Largest batch verifyBatch accepts. */
   readonly batchSize?: number;
+  /**
+   * Present when capabilities.refund. Throws ProviderError when the gateway gave no usable answer:
+   * the refund then stays PENDING and the sweeper asks checkRefund (never refund twice).
+   */
+  refund?(input: RefundInput<Account>): Promise<RefundOutcome>;
+  /** Present when capabilities.refund: the current state of a refund asked before (providerRefundId when the gateway gave one). */
+  checkRefund?(input: RefundInput<Account> & { providerRefundId: string | null }): Promise<RefundOutcome>;
 }
 
 /** Resolves providers by id. Each provider module registers itself on init. */

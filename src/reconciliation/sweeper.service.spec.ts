@@ -53,7 +53,7 @@ function provider(over: Record<string, unknown> = {}): PaymentProvider {
   return {
     id: 'raksmeypay',
     displayName: 'Test gateway',
-    capabilities: { verify: true, batchVerify: false, callbacks: [], khqr: true, currencies: ['USD'] },
+    capabilities: { verify: true, batchVerify: false, callbacks: [], khqr: true, currencies: ['USD'], refund: false },
     credentialFields: () => [],
     ...over,
   } as unknown as PaymentProvider;
@@ -225,7 +225,7 @@ describe('SweeperService with mocked repositories', () => {
   it('a provider without a verify API: released until expiry before it, expired from then on, all in the batch release', async () => {
     const gateway = provider({
       id: 'ahnajak',
-      capabilities: { verify: false, batchVerify: false, callbacks: ['signed_return'], khqr: false, currencies: ['USD'] },
+      capabilities: { verify: false, batchVerify: false, callbacks: ['signed_return'], khqr: false, currencies: ['USD'], refund: false },
     });
     const { sweeper, transactions, transitions } = setup(gateway, [txn('a'), txn('b', { expiresAt: at(-1) })]);
     const run = await sweeper.run('scheduled');
@@ -248,7 +248,7 @@ describe('SweeperService with mocked repositories', () => {
     const verifyBatch = jest.fn().mockResolvedValue(new Map([['REF_a', PAID]]));
     const gateway = provider({
       id: 'bakongapi',
-      capabilities: { verify: true, batchVerify: true, callbacks: [], khqr: true, currencies: ['USD'] },
+      capabilities: { verify: true, batchVerify: true, callbacks: [], khqr: true, currencies: ['USD'], refund: false },
       verifyBatch,
       batchSize: 50,
     });

@@ -31,7 +31,14 @@ export class AhnajakProvider implements PaymentProvider<AhnajakAccount> {
   readonly id = 'ahnajak' as const;
   readonly displayName = 'Ahnajak (ABA Pay KHQR)';
   readonly defaultBaseUrl = AHNAJAK_DEFAULT_BASE_URL;
-  readonly capabilities = { verify: false, batchVerify: false, callbacks: ['signed_webhook' as const], khqr: false, currencies: ['USD' as const] };
+  readonly capabilities = {
+    verify: false,
+    batchVerify: false,
+    callbacks: ['signed_webhook' as const],
+    khqr: false,
+    currencies: ['USD' as const],
+    refund: false,
+  };
   readonly credentialFields = credentialFields<AhnajakAccount>({
     profile_id: {
       secret: false,

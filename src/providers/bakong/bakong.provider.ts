@@ -37,7 +37,7 @@ export class BakongProvider implements PaymentProvider<BakongCredentials> {
   readonly displayName = 'Bakong Open API (NBC)';
   readonly defaultBaseUrl = BAKONG_DEFAULT_BASE_URL;
   readonly batchSize = BAKONG_BATCH_SIZE;
-  readonly capabilities = { verify: true, batchVerify: true, callbacks: [], khqr: true, currencies: ['USD' as const, 'KHR' as const] };
+  readonly capabilities = { verify: true, batchVerify: true, callbacks: [], khqr: true, currencies: ['USD' as const, 'KHR' as const], refund: false };
   readonly credentialFields = credentialFields<BakongCredentials>({
     account_id: {
       secret: false,

@@ -32,7 +32,7 @@ export class BakongapiProvider implements PaymentProvider<BakongapiAccount> {
   readonly displayName = 'Bakong KHQR API service';
   /** None: the document gives only its -dev host; a guessed production host could answer anything. */
   readonly defaultBaseUrl = '';
-  readonly capabilities = { verify: true, batchVerify: false, callbacks: [], khqr: true, currencies: ['USD' as const] };
+  readonly capabilities = { verify: true, batchVerify: false, callbacks: [], khqr: true, currencies: ['USD' as const], refund: false };
   readonly credentialFields = credentialFields<BakongapiAccount>({
     bakong_id: {
       secret: false,

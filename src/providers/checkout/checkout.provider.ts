@@ -24,7 +24,14 @@ export class CheckoutProvider implements PaymentProvider<CheckoutAccount> {
   readonly displayName = 'Hosted checkout';
   /** The gateway has no public host of its own (the document says "your-domain.com"): base_url is required. */
   readonly defaultBaseUrl = '';
-  readonly capabilities = { verify: false, batchVerify: false, callbacks: ['browser_return' as const], khqr: false, currencies: ['USD' as const] };
+  readonly capabilities = {
+    verify: false,
+    batchVerify: false,
+    callbacks: ['browser_return' as const],
+    khqr: false,
+    currencies: ['USD' as const],
+    refund: false,
+  };
   readonly credentialFields = credentialFields<CheckoutAccount>({
     api_key: { secret: true, required: true, kind: 'string', description: 'Your secret API key (sent as Authorization: Bearer)' },
     client_base_url: {

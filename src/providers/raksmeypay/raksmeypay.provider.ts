@@ -23,7 +23,7 @@ export class RaksmeypayProvider implements PaymentProvider<RaksmeypayAccount> {
   readonly displayName = 'RaksmeyPay (KHQR)';
   /** None: the document gives only its UAT host; a guessed production host could answer anything. */
   readonly defaultBaseUrl = '';
-  readonly capabilities = { verify: true, batchVerify: false, callbacks: ['signed_return' as const], khqr: false, currencies: ['USD' as const] };
+  readonly capabilities = { verify: true, batchVerify: false, callbacks: ['signed_return' as const], khqr: false, currencies: ['USD' as const], refund: false };
   readonly credentialFields = credentialFields<RaksmeypayAccount>({
     profile_id: {
       secret: false,
