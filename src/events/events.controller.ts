@@ -25,13 +25,13 @@ export class EventsController {
     summary: "The merchant's events, newest first",
     description: 'Each event carries the order as it was after the change, and a per-order `sequence` so receivers can drop stale ones.',
   })
-  list(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: ListEventsQuery) {
+  listEvents(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: ListEventsQuery) {
     return this.events.list(merchant.id, { type: q.type, startingAfter: q.starting_after, limit: q.limit ?? 20 });
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve an event' })
-  get(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+  getEvent(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.events.get(merchant.id, id);
   }
 }

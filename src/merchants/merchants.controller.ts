@@ -24,14 +24,14 @@ export class AdminMerchantsController {
 
   @Post()
   @ApiOperation({ summary: 'Create a merchant', description: 'Returns the merchant and its first API key (`sk_…`). The key is shown only here.' })
-  async create(@Body() body: CreateMerchantDto) {
+  async createMerchant(@Body() body: CreateMerchantDto) {
     const { merchant, apiKey } = await this.merchants.create(body.name);
     return { ...presentMerchant(merchant), api_key: apiKey };
   }
 
   @Get()
   @ApiOperation({ summary: 'List merchants, newest first' })
-  async list(@Query() page: PageQuery) {
+  async listMerchants(@Query() page: PageQuery) {
     const limit = page.limit ?? 20;
     return toPage(await this.merchants.list(limit, page.starting_after), limit, presentMerchant);
   }
@@ -64,13 +64,13 @@ export class ProviderAccountsController {
     },
   })
   @ApiOkResponse({ description: 'The stored account, secrets masked.' })
-  put(@CurrentMerchant() merchant: AuthedMerchant, @Param('provider') provider: string, @Body() body: unknown) {
+  putProviderAccount(@CurrentMerchant() merchant: AuthedMerchant, @Param('provider') provider: string, @Body() body: unknown) {
     return this.accounts.put(merchant.id, provider, body);
   }
 
   @Get()
   @ApiOperation({ summary: "The merchant's gateway accounts, secrets masked" })
-  async list(@CurrentMerchant() merchant: AuthedMerchant) {
+  async listProviderAccounts(@CurrentMerchant() merchant: AuthedMerchant) {
     return { data: await this.accounts.list(merchant.id), has_more: false };
   }
 }
