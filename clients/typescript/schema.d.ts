@@ -966,6 +966,39 @@ export interface components {
             /** @example Sokha Coffee */
             name: string;
         };
+        MerchantResponse: {
+            /** @example mer_01jd0000000000000000000000 */
+            id: string;
+            /** @enum {string} */
+            object: "merchant";
+            name: string;
+            /** @example active */
+            status: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        MerchantListResponse: {
+            data: components["schemas"]["MerchantResponse"][];
+            has_more: boolean;
+        };
+        ProviderAccountResponse: {
+            /** @enum {string} */
+            object: "provider_account";
+            /** @enum {string} */
+            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
+            /** @description The fields as stored; secret fields masked. */
+            credentials: {
+                [key: string]: unknown;
+            };
+            needs_attention: string | null;
+            warnings: string[];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ProviderAccountListResponse: {
+            data: components["schemas"]["ProviderAccountResponse"][];
+            has_more: boolean;
+        };
         CustomerDto: {
             /** @example Sok Dara */
             name?: string;
@@ -1084,6 +1117,30 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        OrderListResponse: {
+            data: components["schemas"]["OrderResponse"][];
+            has_more: boolean;
+        };
+        EventView: {
+            /** @example evt_01jd0000000000000000000000 */
+            id: string;
+            /** @enum {string} */
+            object: "event";
+            /** @enum {string} */
+            type: "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged";
+            /** Format: date-time */
+            created_at: string;
+            /** @description Per order, increasing: receivers drop an event older than one they have. */
+            sequence: number;
+            /** @description `{order}` as it was after the change. */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        EventListView: {
+            data: components["schemas"]["EventView"][];
+            has_more: boolean;
         };
         CreateWebhookEndpointDto: {
             /**
@@ -1541,7 +1598,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MerchantListResponse"];
+                };
             };
             /** @description An error, as an RFC 9457 problem */
             default: {
@@ -1606,7 +1665,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProviderAccountResponse"];
+                };
             };
             /** @description An error, as an RFC 9457 problem */
             default: {
@@ -1632,7 +1693,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProviderAccountListResponse"];
+                };
             };
             /** @description An error, as an RFC 9457 problem */
             default: {
@@ -1665,7 +1728,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OrderListResponse"];
+                };
             };
             /** @description An error, as an RFC 9457 problem */
             default: {
@@ -1822,7 +1887,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EventListView"];
+                };
             };
             /** @description An error, as an RFC 9457 problem */
             default: {
@@ -1850,7 +1917,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EventView"];
+                };
             };
             /** @description An error, as an RFC 9457 problem */
             default: {
@@ -2914,7 +2983,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OrderListResponse"];
+                };
             };
             /** @description An error, as an RFC 9457 problem */
             default: {

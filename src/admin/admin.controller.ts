@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGu
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminGuard } from '../merchants/auth';
-import { OrderResponse } from '../orders/order.schema';
+import { OrderListResponse, OrderResponse } from '../orders/order.schema';
 import {
   AdminListOrdersQuery,
   ApiKeyList,
@@ -91,6 +91,7 @@ export class AdminOperationsController {
     description:
       'Newest first; filter by `merchant_id`, `status`, `provider`, `reference`; paginate with `limit` and `starting_after`. Each order carries its `merchant_id`.',
   })
+  @ApiOkResponse({ type: OrderListResponse })
   adminListOrders(@Query() q: AdminListOrdersQuery) {
     return this.admin.searchOrders(q);
   }

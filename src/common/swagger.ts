@@ -29,7 +29,9 @@ export function buildOpenApiDocument(app: INestApplication, serverUrl: string): 
   return withProblemResponses(document);
 }
 
-const PROBLEM_SCHEMA = {
+type Schema = NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>[string];
+
+const PROBLEM_SCHEMA: Schema = {
   type: 'object',
   description: 'RFC 9457 problem details. `code` is stable (docs/errors.md lists every code); `detail` is for people.',
   required: ['type', 'title', 'status', 'detail', 'code'],
@@ -42,7 +44,7 @@ const PROBLEM_SCHEMA = {
     instance: { type: 'string' },
   },
   additionalProperties: true,
-} as const;
+};
 
 /** Every operation answers its errors as problem+json: one `Problem` schema, and a `default` response on each operation that names no other. */
 function withProblemResponses(document: OpenAPIObject): OpenAPIObject {

@@ -5,7 +5,7 @@ import { problem, ProblemException } from '../common/problem';
 import { ORDERS_ERRORS } from './orders.errors';
 import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
 import { IdempotencyService } from './idempotency.service';
-import { OrderResponse } from './order.schema';
+import { OrderListResponse, OrderResponse } from './order.schema';
 import { CreateOrderDto, ListOrdersQuery } from './orders.dto';
 import { OrdersService } from './orders.service';
 
@@ -64,6 +64,7 @@ export class OrdersController {
     summary: 'List orders, newest first',
     description: 'Filter by `status`, `provider`, `reference`; paginate with `limit` and `starting_after`.',
   })
+  @ApiOkResponse({ type: OrderListResponse })
   listOrders(@CurrentMerchant() merchant: AuthedMerchant, @Query() query: ListOrdersQuery) {
     return this.orders.list(merchant.id, query);
   }
