@@ -3,6 +3,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
+# npm run build compiles the server and builds the dashboard's bundle into dist/web (copied below with dist).
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -28,6 +28,8 @@ import { RateLimitModule } from './security/rate-limit';
 /** Process-level wiring that is not configuration (tests pass a log stream to capture logs). */
 export interface AppRuntimeOptions {
   logStream?: DestinationStream;
+  /** Where the dashboard's built web app is (default dist/web; tests point it elsewhere). */
+  dashboardDir?: string;
 }
 
 /**

@@ -12,6 +12,7 @@ import { setupSwagger } from './common/swagger';
 import { AppConfig } from './config/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
+import { registerDashboard } from './dashboard/dashboard';
 import { installGracefulClose } from './health/graceful-close';
 import { installRequestLogging } from './logging/request-logging';
 import { installHttpMetrics } from './metrics/http-metrics';
@@ -80,6 +81,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, runtime:
   installHttpMetrics(app);
   installGracefulClose(app);
   if (config.apiDocs) setupSwagger(app, config);
+  await registerDashboard(app, runtime.dashboardDir);
   return app;
 }
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ADMIN_ERRORS } from './admin/admin.errors';
 import { COMMON_ERRORS } from './common/common.errors';
+import { DASHBOARD_ERRORS } from './dashboard/dashboard.errors';
 import type { ProblemCode } from './common/problem-exception';
 import { EVENTS_ERRORS } from './events/events.errors';
 import { FULFILLMENT_ERRORS } from './fulfillment/fulfillment.errors';
@@ -26,6 +27,7 @@ const CATALOGUES: Record<string, ProblemCode>[] = [
   RECONCILIATION_ERRORS,
   FULFILLMENT_ERRORS,
   HEALTH_ERRORS,
+  DASHBOARD_ERRORS,
 ];
 const entries = CATALOGUES.flatMap((catalogue) => Object.values(catalogue));
 

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGu
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminGuard } from '../merchants/auth';
-import { OrderResponse } from '../orders/order.schema';
+import { OrderListResponse, OrderResponse } from '../orders/order.schema';
 import {
   AdminListOrdersQuery,
   ApiKeyList,
@@ -28,7 +28,7 @@ export class AdminMerchantOpsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a merchant' })
-  get(@Param('id') id: string) {
+  getMerchant(@Param('id') id: string) {
     return this.admin.merchant(id);
   }
 
@@ -40,21 +40,21 @@ export class AdminMerchantOpsController {
       'Its API keys stop authenticating (at once on the instance that served this call, within 5 seconds on the others). ' +
       'Gateway callbacks for its existing orders still apply, so money that arrives is never dropped. Idempotent; audited.',
   })
-  disable(@Param('id') id: string, @Body() body: ReasonDto, @Req() req: FastifyRequest) {
+  disableMerchant(@Param('id') id: string, @Body() body: ReasonDto, @Req() req: FastifyRequest) {
     return this.admin.setMerchantStatus(id, 'disabled', actorOf(req), body?.reason);
   }
 
   @Post(':id/enable')
   @HttpCode(200)
   @ApiOperation({ summary: 'Re-enable a disabled merchant', description: 'Its unexpired, unrevoked keys work again. Idempotent; audited.' })
-  enable(@Param('id') id: string, @Body() body: ReasonDto, @Req() req: FastifyRequest) {
+  enableMerchant(@Param('id') id: string, @Body() body: ReasonDto, @Req() req: FastifyRequest) {
     return this.admin.setMerchantStatus(id, 'active', actorOf(req), body?.reason);
   }
 
   @Get(':id/api-keys')
   @ApiOperation({ summary: "A merchant's API keys", description: 'Last four characters only; keys are stored hashed and never shown again after issue.' })
   @ApiOkResponse({ type: ApiKeyList })
-  keys(@Param('id') id: string) {
+  listMerchantApiKeys(@Param('id') id: string) {
     return this.admin.listKeys(id);
   }
 
@@ -66,14 +66,14 @@ export class AdminMerchantOpsController {
       '(default 24 h; 0 retires them at once), so the merchant can deploy the new key without downtime. Audited.',
   })
   @ApiCreatedResponse({ type: RotatedKeyView })
-  rotate(@Param('id') id: string, @Body() body: RotateKeyDto, @Req() req: FastifyRequest) {
+  rotateMerchantApiKey(@Param('id') id: string, @Body() body: RotateKeyDto, @Req() req: FastifyRequest) {
     return this.admin.rotateKey(id, body?.overlap_seconds, actorOf(req), body?.reason);
   }
 
   @Delete(':id/api-keys/:keyId')
   @ApiOperation({ summary: 'Revoke one API key now', description: 'Idempotent; audited.' })
   @ApiOkResponse({ type: ApiKeyView })
-  revoke(@Param('id') id: string, @Param('keyId') keyId: string, @Req() req: FastifyRequest) {
+  revokeMerchantApiKey(@Param('id') id: string, @Param('keyId') keyId: string, @Req() req: FastifyRequest) {
     return this.admin.revokeKey(id, keyId, actorOf(req));
   }
 }
@@ -91,14 +91,15 @@ export class AdminOperationsController {
     description:
       'Newest first; filter by `merchant_id`, `status`, `provider`, `reference`; paginate with `limit` and `starting_after`. Each order carries its `merchant_id`.',
   })
-  orders(@Query() q: AdminListOrdersQuery) {
+  @ApiOkResponse({ type: OrderListResponse })
+  adminListOrders(@Query() q: AdminListOrdersQuery) {
     return this.admin.searchOrders(q);
   }
 
   @Get('orders/:id')
   @ApiOperation({ summary: 'Retrieve any order' })
   @ApiOkResponse({ type: OrderResponse })
-  order(@Param('id') id: string) {
+  adminGetOrder(@Param('id') id: string) {
     return this.admin.order(id);
   }
 
@@ -114,7 +115,7 @@ export class AdminOperationsController {
   @ApiParam({ name: 'id', example: 'txn_01jd0000000000000000000000' })
   @ApiOkResponse({ type: OrderResponse })
   @ApiResponse({ status: 409, description: 'Already final' })
-  resolve(@Param('id') id: string, @Body() body: ResolveTransactionDto, @Req() req: FastifyRequest) {
+  resolveTransaction(@Param('id') id: string, @Body() body: ResolveTransactionDto, @Req() req: FastifyRequest) {
     return this.admin.resolve(id, body.status, body.reason, actorOf(req));
   }
 
@@ -124,7 +125,7 @@ export class AdminOperationsController {
     description: 'Manual resolutions, merchant disable/enable, key rotations and revocations: who, what, when and why.',
   })
   @ApiOkResponse({ type: AuditEntryList })
-  auditLog(@Query() q: AuditLogQuery) {
+  listAuditLog(@Query() q: AuditLogQuery) {
     return this.admin.auditLog(q);
   }
 }

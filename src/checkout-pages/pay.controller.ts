@@ -54,7 +54,7 @@ export class PayController {
   @ApiQuery({ name: 'origin', required: false, description: "The embedding page's origin (with embed=1), e.g. https://shop.example.com" })
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'The checkout page.' })
-  async page(
+  async getPayPage(
     @Param('orderId') orderId: string,
     @Query() query: PageQuery,
     @Headers('accept-language') acceptLanguage: string | undefined,
@@ -121,7 +121,7 @@ export class PayController {
   })
   @ApiParam({ name: 'orderId', example: 'ord_01jd0000000000000000000000' })
   @ApiOkResponse({ type: PayStatusResponse })
-  async status(@Param('orderId') orderId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  async getPayStatus(@Param('orderId') orderId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     void reply.header('cache-control', 'no-store');
     const found = await this.pages.find(orderId);
     if (!found) throw notFound('order');

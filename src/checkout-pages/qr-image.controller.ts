@@ -40,7 +40,7 @@ export class QrImageController {
   @ApiResponse({ status: 304, description: 'Not modified (If-None-Match matched the ETag)' })
   @ApiResponse({ status: 400, description: 'Unknown format (problem+json)' })
   @ApiResponse({ status: 404, description: 'No order has this token (problem+json)' })
-  async image(
+  async getQrImage(
     @Param('token') token: string,
     @Query('format') formatParam: string | undefined,
     @Headers('if-none-match') ifNoneMatch: string | undefined,

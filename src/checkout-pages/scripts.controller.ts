@@ -23,7 +23,7 @@ export class ScriptsController {
   // Merchants' pages on other origins load it: it must not be held back by a same-origin resource policy.
   @Header('cross-origin-resource-policy', 'cross-origin')
   @Header('x-content-type-options', 'nosniff')
-  script(): string {
+  getCheckoutScript(): string {
     return MODAL_SCRIPT;
   }
 }

@@ -72,7 +72,7 @@ export class TopupController {
   @ApiQuery({ name: 'lang', required: false, enum: ['en', 'km'] })
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'The widget.' })
-  async page(
+  async getTopupPage(
     @Param('merchantId') merchantId: string,
     @Query() query: Params,
     @Headers('accept-language') acceptLanguage: string | undefined,
@@ -124,7 +124,7 @@ export class TopupController {
     status: 429,
     description: "Problem: the merchant's cap on new top-up orders is reached; Retry-After says when the window ends. Nothing created.",
   })
-  async create(
+  async createTopup(
     @Param('merchantId') merchantId: string,
     @Body() rawBody: unknown,
     @Headers('accept-language') acceptLanguage: string | undefined,

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { PageQuery } from '../common/pagination';
 import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
@@ -11,6 +11,20 @@ export class ListEventsQuery extends PageQuery {
   @IsOptional()
   @IsIn(EVENT_TYPES)
   type?: string;
+}
+
+export class EventView {
+  @ApiProperty({ example: 'evt_01jd0000000000000000000000' }) id: string;
+  @ApiProperty({ enum: ['event'] }) object: string;
+  @ApiProperty({ enum: EVENT_TYPES }) type: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ description: 'Per order, increasing: receivers drop an event older than one they have.' }) sequence: number;
+  @ApiProperty({ description: '`{order}` as it was after the change.', type: 'object', additionalProperties: true }) data: Record<string, unknown>;
+}
+
+export class EventListView {
+  @ApiProperty({ type: [EventView] }) data: EventView[];
+  @ApiProperty() has_more: boolean;
 }
 
 @ApiTags('Events')
@@ -25,13 +39,15 @@ export class EventsController {
     summary: "The merchant's events, newest first",
     description: 'Each event carries the order as it was after the change, and a per-order `sequence` so receivers can drop stale ones.',
   })
-  list(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: ListEventsQuery) {
+  @ApiOkResponse({ type: EventListView })
+  listEvents(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: ListEventsQuery) {
     return this.events.list(merchant.id, { type: q.type, startingAfter: q.starting_after, limit: q.limit ?? 20 });
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve an event' })
-  get(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+  @ApiOkResponse({ type: EventView })
+  getEvent(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.events.get(merchant.id, id);
   }
 }

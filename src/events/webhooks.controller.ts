@@ -32,21 +32,21 @@ export class WebhookEndpointsController {
   @Post()
   @ApiOperation({ summary: 'Subscribe a URL to events', description: `Returns the signing secret (\`whsec_…\`) once; it is never shown again. ${SIGNING}` })
   @ApiCreatedResponse({ type: WebhookEndpointWithSecretView })
-  create(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: CreateWebhookEndpointDto) {
+  createWebhookEndpoint(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: CreateWebhookEndpointDto) {
     return this.endpoints.create(merchant.id, body);
   }
 
   @Get()
   @ApiOperation({ summary: "The merchant's webhook endpoints, newest first (secrets never included)" })
   @ApiOkResponse({ type: WebhookEndpointListView })
-  list(@CurrentMerchant() merchant: AuthedMerchant, @Query() page: PageQuery) {
+  listWebhookEndpoints(@CurrentMerchant() merchant: AuthedMerchant, @Query() page: PageQuery) {
     return this.endpoints.list(merchant.id, page.limit ?? 20, page.starting_after);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a webhook endpoint' })
   @ApiOkResponse({ type: WebhookEndpointView })
-  get(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+  getWebhookEndpoint(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.endpoints.get(merchant.id, id);
   }
 
@@ -56,7 +56,7 @@ export class WebhookEndpointsController {
     description: 'Deliveries still waiting for it are dead-lettered; its history stays in the delivery log.',
   })
   @ApiOkResponse({ type: DeletedWebhookEndpointView })
-  delete(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+  deleteWebhookEndpoint(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.endpoints.delete(merchant.id, id);
   }
 
@@ -69,7 +69,7 @@ export class WebhookEndpointsController {
       '(two space-separated `v1,…` entries), so receivers can switch at their own pace.',
   })
   @ApiOkResponse({ type: WebhookEndpointWithSecretView })
-  rotate(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Body() body: RotateSecretDto) {
+  rotateWebhookEndpointSecret(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Body() body: RotateSecretDto) {
     return this.endpoints.rotateSecret(merchant.id, id, body?.grace_period_seconds ?? DEFAULT_GRACE_SECONDS);
   }
 }
@@ -87,14 +87,14 @@ export class AdminWebhookDeliveriesController {
     description: 'Filter by `status` (e.g. `failed`: retry scheduled; `dead`: retries exhausted), merchant, endpoint or event.',
   })
   @ApiOkResponse({ type: WebhookDeliveryListView })
-  list(@Query() q: ListDeliveriesQuery) {
+  adminListWebhookDeliveries(@Query() q: ListDeliveriesQuery) {
     return this.deliveries.list(q);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One delivery with its attempt log' })
   @ApiOkResponse({ type: WebhookDeliveryView })
-  get(@Param('id') id: string) {
+  adminGetWebhookDelivery(@Param('id') id: string) {
     return this.deliveries.get(id);
   }
 
@@ -106,7 +106,7 @@ export class AdminWebhookDeliveriesController {
       'Re-queues it for an immediate attempt with the same webhook-id, whatever its state (dead ones included; a dead delivery gets one more attempt). 409 while an attempt is in flight or when the endpoint is disabled or deleted.',
   })
   @ApiAcceptedResponse({ type: WebhookDeliveryView })
-  retry(@Param('id') id: string) {
+  adminRetryWebhookDelivery(@Param('id') id: string) {
     return this.deliveries.retry(id);
   }
 }

@@ -76,7 +76,7 @@ export class AdminSmmCreditsController {
       'One per paid top-up order. `status=failed` lists the credits that gave up (their orders carry flag fulfillment_failed and an order.flagged event).',
   })
   @ApiOkResponse({ type: SmmCreditResponse, isArray: true })
-  async list(@Query() q: ListSmmCreditsQuery) {
+  async listSmmCredits(@Query() q: ListSmmCreditsQuery) {
     const limit = q.limit ?? 20;
     const { rows } = await this.ledger.list({ status: q.status, merchantId: q.merchant_id, limit, startingAfter: q.starting_after });
     return { data: rows.slice(0, limit).map(presentCredit), has_more: rows.length > limit };
@@ -86,7 +86,7 @@ export class AdminSmmCreditsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Try a failed credit again', description: 'failed → pending, attempts reset. Audited. 409 problem unless the credit is failed.' })
   @ApiOkResponse({ type: SmmCreditResponse })
-  async retry(@Param('orderId') orderId: string, @Body() body: RetrySmmCreditDto, @Req() req: { actor?: string }) {
+  async retrySmmCredit(@Param('orderId') orderId: string, @Body() body: RetrySmmCreditDto, @Req() req: { actor?: string }) {
     return this.ledger.retry(orderId, req.actor ?? 'admin', body.reason, body.confirmed_not_credited === true);
   }
 
@@ -94,7 +94,7 @@ export class AdminSmmCreditsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark a failed credit as done (credited by hand)', description: 'failed → done. Audited. 409 problem unless the credit is failed.' })
   @ApiOkResponse({ type: SmmCreditResponse })
-  async resolve(@Param('orderId') orderId: string, @Body() body: ResolveSmmCreditDto, @Req() req: { actor?: string }) {
+  async resolveSmmCredit(@Param('orderId') orderId: string, @Body() body: ResolveSmmCreditDto, @Req() req: { actor?: string }) {
     return this.ledger.resolve(orderId, req.actor ?? 'admin', body.reason);
   }
 }

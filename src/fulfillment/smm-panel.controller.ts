@@ -21,14 +21,14 @@ export class SmmPanelController {
       'or SocPanel `GET {api_url}/privateApi/incrementUserBalance?login&amount&token`. The API key is encrypted at rest and masked on read.',
   })
   @ApiOkResponse({ type: SmmPanelResponse })
-  put(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: PutSmmPanelDto) {
+  putSmmPanel(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: PutSmmPanelDto) {
     return this.panels.put(merchant.id, body);
   }
 
   @Get()
   @ApiOperation({ summary: "The merchant's SMM panel (API key masked)", description: '404 problem when none is set.' })
   @ApiOkResponse({ type: SmmPanelResponse })
-  get(@CurrentMerchant() merchant: AuthedMerchant) {
+  getSmmPanel(@CurrentMerchant() merchant: AuthedMerchant) {
     return this.panels.require(merchant.id);
   }
 }

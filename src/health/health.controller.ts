@@ -19,7 +19,7 @@ export class HealthController {
     description: 'The process is up and serving HTTP. Touches nothing else (not the database), so a database outage never gets the process restarted.',
   })
   @ApiOkResponse({ schema: { example: { status: 'ok', uptime_seconds: 42 } } })
-  live() {
+  getLiveness() {
     return { status: 'ok', uptime_seconds: Math.round(process.uptime()) };
   }
 
@@ -36,7 +36,7 @@ export class HealthController {
     schema: { example: { status: 'ok', info: { database: { status: 'up', latency_ms: 1 }, migrations: { status: 'up', applied: 2 } }, error: {} } },
   })
   @ApiResponse({ status: 503, description: 'Not ready: application/problem+json with `checks` naming what is down.' })
-  async ready(): Promise<HealthCheckResult> {
+  async getReadiness(): Promise<HealthCheckResult> {
     if (this.checks.stopping) {
       throw problem(HEALTH_ERRORS.shutting_down, 'this instance is shutting down', { headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } });
     }

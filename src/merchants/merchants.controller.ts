@@ -7,6 +7,19 @@ import { AdminGuard, ApiKeyGuard, AuthedMerchant, CurrentMerchant } from './auth
 import { MerchantsService, presentMerchant } from './merchants.service';
 import { ProviderAccountsService } from './provider-accounts.service';
 
+export class MerchantResponse {
+  @ApiProperty({ example: 'mer_01jd0000000000000000000000' }) id: string;
+  @ApiProperty({ enum: ['merchant'] }) object: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ example: 'active' }) status: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+}
+
+export class MerchantListResponse {
+  @ApiProperty({ type: [MerchantResponse] }) data: MerchantResponse[];
+  @ApiProperty() has_more: boolean;
+}
+
 export class CreateMerchantDto {
   @ApiProperty({ example: 'Sokha Coffee', maxLength: 200 })
   @IsString()
@@ -24,17 +37,32 @@ export class AdminMerchantsController {
 
   @Post()
   @ApiOperation({ summary: 'Create a merchant', description: 'Returns the merchant and its first API key (`sk_…`). The key is shown only here.' })
-  async create(@Body() body: CreateMerchantDto) {
+  async createMerchant(@Body() body: CreateMerchantDto) {
     const { merchant, apiKey } = await this.merchants.create(body.name);
     return { ...presentMerchant(merchant), api_key: apiKey };
   }
 
   @Get()
   @ApiOperation({ summary: 'List merchants, newest first' })
-  async list(@Query() page: PageQuery) {
+  @ApiOkResponse({ type: MerchantListResponse })
+  async listMerchants(@Query() page: PageQuery) {
     const limit = page.limit ?? 20;
     return toPage(await this.merchants.list(limit, page.starting_after), limit, presentMerchant);
   }
+}
+
+export class ProviderAccountResponse {
+  @ApiProperty({ enum: ['provider_account'] }) object: string;
+  @ApiProperty({ enum: PROVIDER_IDS }) provider: string;
+  @ApiProperty({ description: 'The fields as stored; secret fields masked.', type: 'object', additionalProperties: true }) credentials: Record<string, unknown>;
+  @ApiProperty({ type: String, nullable: true }) needs_attention: string | null;
+  @ApiProperty({ type: [String] }) warnings: string[];
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+export class ProviderAccountListResponse {
+  @ApiProperty({ type: [ProviderAccountResponse] }) data: ProviderAccountResponse[];
+  @ApiProperty() has_more: boolean;
 }
 
 @ApiTags('Provider accounts')
@@ -63,14 +91,15 @@ export class ProviderAccountsController {
       example: { profile_id: '1001', profile_key: 'your-profile-key', base_url: 'https://www.uat.raksmeypay.com' },
     },
   })
-  @ApiOkResponse({ description: 'The stored account, secrets masked.' })
-  put(@CurrentMerchant() merchant: AuthedMerchant, @Param('provider') provider: string, @Body() body: unknown) {
+  @ApiOkResponse({ description: 'The stored account, secrets masked.', type: ProviderAccountResponse })
+  putProviderAccount(@CurrentMerchant() merchant: AuthedMerchant, @Param('provider') provider: string, @Body() body: unknown) {
     return this.accounts.put(merchant.id, provider, body);
   }
 
   @Get()
   @ApiOperation({ summary: "The merchant's gateway accounts, secrets masked" })
-  async list(@CurrentMerchant() merchant: AuthedMerchant) {
+  @ApiOkResponse({ type: ProviderAccountListResponse })
+  async listProviderAccounts(@CurrentMerchant() merchant: AuthedMerchant) {
     return { data: await this.accounts.list(merchant.id), has_more: false };
   }
 }

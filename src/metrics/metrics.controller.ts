@@ -17,7 +17,7 @@ export class MetricsController {
       'and the Node.js process defaults. Unauthenticated, like most exporters: keep it off the public internet (see docs/operations.md).',
   })
   @ApiOkResponse({ description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } })
-  async scrape(@Res() reply: FastifyReply): Promise<void> {
+  async getMetrics(@Res() reply: FastifyReply): Promise<void> {
     const { contentType, body } = await this.metrics.exposition();
     void reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
   }

@@ -74,3 +74,8 @@ export const ORDER_EXAMPLE = {
   created_at: '2026-11-24T10:00:00.000Z',
   updated_at: '2026-11-24T10:00:00.000Z',
 };
+
+export class OrderListResponse {
+  @ApiProperty({ type: [OrderResponse] }) data: OrderResponse[];
+  @ApiProperty() has_more: boolean;
+}

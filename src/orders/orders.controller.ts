@@ -5,7 +5,7 @@ import { problem, ProblemException } from '../common/problem';
 import { ORDERS_ERRORS } from './orders.errors';
 import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
 import { IdempotencyService } from './idempotency.service';
-import { OrderResponse } from './order.schema';
+import { OrderListResponse, OrderResponse } from './order.schema';
 import { CreateOrderDto, ListOrdersQuery } from './orders.dto';
 import { OrdersService } from './orders.service';
 
@@ -30,7 +30,7 @@ export class OrdersController {
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1–255 printable ASCII characters, e.g. a UUID.' })
   @ApiCreatedResponse({ type: OrderResponse, description: 'The new order.' })
-  async create(
+  async createOrder(
     @CurrentMerchant() merchant: AuthedMerchant,
     @Body() body: CreateOrderDto,
     @Headers('idempotency-key') key: string | undefined,
@@ -64,14 +64,15 @@ export class OrdersController {
     summary: 'List orders, newest first',
     description: 'Filter by `status`, `provider`, `reference`; paginate with `limit` and `starting_after`.',
   })
-  list(@CurrentMerchant() merchant: AuthedMerchant, @Query() query: ListOrdersQuery) {
+  @ApiOkResponse({ type: OrderListResponse })
+  listOrders(@CurrentMerchant() merchant: AuthedMerchant, @Query() query: ListOrdersQuery) {
     return this.orders.list(merchant.id, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve an order' })
   @ApiOkResponse({ type: OrderResponse })
-  get(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+  getOrder(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.orders.get(merchant.id, id);
   }
 
@@ -83,7 +84,7 @@ export class OrdersController {
       'Calls the provider’s verify/check API and applies the answer. 502/504 problem when the gateway fails; the order is then unchanged. 422 for gateways without a verify API (ahnajak, checkout).',
   })
   @ApiOkResponse({ type: OrderResponse })
-  verify(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+  verifyOrder(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.orders.verify(merchant.id, id);
   }
 
@@ -94,7 +95,7 @@ export class OrdersController {
     description: '409 problem when the order is already PAID, EXPIRED or FAILED. Cancelling a cancelled order is a no-op.',
   })
   @ApiOkResponse({ type: OrderResponse })
-  cancel(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+  cancelOrder(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.orders.cancel(merchant.id, id);
   }
 }

@@ -26,7 +26,7 @@ export class ReconciliationController {
       'and answers 201 with the finished run. Safe alongside other instances and the scheduled sweep: transactions another sweep holds are left to it.',
   })
   @ApiCreatedResponse({ type: ReconciliationRunResponse })
-  async create(): Promise<ReconciliationRunResponse> {
+  async createReconciliationRun(): Promise<ReconciliationRunResponse> {
     return presentRun(await this.sweeper.run('manual'));
   }
 
@@ -38,7 +38,7 @@ export class ReconciliationController {
       properties: { data: { type: 'array', items: { $ref: getSchemaPath(ReconciliationRunResponse) } }, has_more: { type: 'boolean' } },
     },
   })
-  list(@Query() page: PageQuery) {
+  listReconciliationRuns(@Query() page: PageQuery) {
     return this.runs.list(page);
   }
 
@@ -46,7 +46,7 @@ export class ReconciliationController {
   @ApiOperation({ summary: 'One reconciliation run' })
   @ApiParam({ name: 'id', example: 'run_01jd2b3c4d5e6f7g8h9j0kmnpq' })
   @ApiOkResponse({ type: ReconciliationRunResponse })
-  get(@Param('id') id: string): Promise<ReconciliationRunResponse> {
+  getReconciliationRun(@Param('id') id: string): Promise<ReconciliationRunResponse> {
     return this.runs.get(id);
   }
 }

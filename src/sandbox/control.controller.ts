@@ -78,7 +78,7 @@ export class SandboxControlController {
       'Records a payment at the simulated gateway for (provider, provider_reference), then the gateway does what the real one would: ' +
       'verify/check APIs answer PAID, Ahnajak sends its signed webhook, RaksmeyPay and the hosted checkout redirect the browser to the success URL.',
   })
-  async pay(@Body() body: SandboxPayDto) {
+  async sandboxPay(@Body() body: SandboxPayDto) {
     const txn = await this.backOffice.transaction(body.provider, body.provider_reference);
     if (!txn) throw notFound(`${body.provider} payment ${body.provider_reference.slice(0, 80)}`);
     let amount: string;
@@ -106,27 +106,27 @@ export class SandboxControlController {
   @Post('faults')
   @HttpCode(200)
   @ApiOperation({ summary: "Break a simulated gateway's API (sandbox only)" })
-  setFault(@Body() body: SandboxFaultDto) {
+  setSandboxFault(@Body() body: SandboxFaultDto) {
     this.faults.set(body.provider, { latency_ms: body.latency_ms ?? 0, error_rate: body.error_rate ?? (body.mode ? 1 : 0), mode: body.mode ?? null });
     return { faults: this.faults.list() };
   }
 
   @Get('faults')
   @ApiOperation({ summary: 'Faults in force (sandbox only)' })
-  listFaults() {
+  listSandboxFaults() {
     return { faults: this.faults.list(), injected: this.faults.injected };
   }
 
   @Get('stats')
   @ApiOperation({ summary: 'Requests each simulated gateway API received since the last reset (sandbox only)' })
-  stats() {
+  getSandboxStats() {
     return { calls: this.faults.stats() };
   }
 
   @Delete('stats')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reset the request counters (sandbox only)' })
-  resetStats() {
+  resetSandboxStats() {
     this.faults.resetStats();
     return { calls: {} };
   }
@@ -134,7 +134,7 @@ export class SandboxControlController {
   @Delete('faults')
   @HttpCode(200)
   @ApiOperation({ summary: 'Clear every fault (sandbox only)' })
-  clearFaults() {
+  clearSandboxFaults() {
     this.faults.clear();
     return { faults: {} };
   }

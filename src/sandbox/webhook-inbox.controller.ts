@@ -81,7 +81,7 @@ export class SandboxWebhookInboxController {
       'Subscribe a webhook endpoint to `{PUBLIC_BASE_URL}/sandbox/webhook-inbox` (the demo merchant is subscribed at start). Each delivery is verified with the ' +
       "`standardwebhooks` library and the endpoint's secret, kept in memory (the last 200), and answered 200 when verified, 400 otherwise.",
   })
-  async receive(@Req() req: RawBodyRequest<FastifyRequest>) {
+  async receiveSandboxWebhook(@Req() req: RawBodyRequest<FastifyRequest>) {
     const raw = req.rawBody?.toString('utf8') ?? '';
     const headers = {
       'webhook-id': String(req.headers['webhook-id'] ?? ''),
@@ -131,14 +131,14 @@ export class SandboxWebhookInboxController {
     description:
       '`{data: [{received_at, webhook_id, webhook_timestamp, verified, verification_error, endpoint_id, merchant_id, type, body}], has_more: false}`',
   })
-  list(@Query() q: InboxQuery) {
+  listSandboxWebhooks(@Query() q: InboxQuery) {
     return { data: this.entries.filter((e) => !q.merchant_id || e.merchant_id === q.merchant_id), has_more: false };
   }
 
   @Delete()
   @HttpCode(200)
   @ApiOperation({ summary: 'Empty the inbox (sandbox only)' })
-  clear() {
+  clearSandboxWebhooks() {
     this.entries.length = 0;
     return { data: [], has_more: false };
   }

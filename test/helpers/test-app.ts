@@ -30,6 +30,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Where the app's log lines go (tests capture them); stdout when unset. */
   logStream?: DestinationStream;
+  /** The dashboard's web bundle directory (default dist/web). */
+  dashboardDir?: string;
 }
 
 export interface TestMerchant {
@@ -108,7 +110,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ADMIN_AUTH_FAILURES_PER_MIN: '100000',
     ...(opts.env ?? {}),
   });
-  const app = await createApp(config, databaseUrl, { logStream: opts.logStream });
+  const app = await createApp(config, databaseUrl, { logStream: opts.logStream, dashboardDir: opts.dashboardDir });
   await app.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   const db = new Pool({ connectionString: databaseUrl, max: 4 });

@@ -36,7 +36,7 @@ export class AhnajakCallbackController {
   })
   @ApiOkResponse({ description: 'Received: `{"received": true, "outcome": "paid" | "duplicate" | "flagged"}`' })
   @ApiResponse({ status: 403, description: 'Bad header signature or payload hash; nothing changes.' })
-  async webhook(
+  async ahnajakWebhook(
     @Param('merchantId') merchantId: string,
     @Headers(AHNAJAK_SIGNATURE_HEADER) signature: string | undefined,
     @Req() req: RawBodyRequest<FastifyRequest>,
@@ -61,7 +61,7 @@ export class AhnajakCallbackController {
   })
   @ApiParam({ name: 'token', description: 'The return token of the transaction (43 characters, base64url)' })
   @ApiResponse({ status: 302, description: "Redirect to the merchant's success_url (PAID) or to /pay/{orderId}" })
-  async customerReturn(@Param('token') token: string, @Res() reply: FastifyReply): Promise<void> {
+  async ahnajakReturn(@Param('token') token: string, @Res() reply: FastifyReply): Promise<void> {
     const { location } = await this.inbound.handle(ahnajakCustomerReturn, { params: { token }, query: {}, headers: {} });
     sendRedirect(reply, location, { noReferrer: true });
   }

@@ -24,7 +24,7 @@ export class CheckoutCallbackController {
   @ApiParam({ name: 'token', description: 'The single-use return token (43 characters, base64url)' })
   @ApiQuery({ name: 'transaction_id', example: 'CJH1D2Y4W1', description: "The gateway's transaction id, stored as proof of payment" })
   @ApiResponse({ status: 302, description: "Redirect to the merchant's success_url" })
-  async customerReturn(@Param('token') token: string, @Query() query: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
+  async checkoutReturn(@Param('token') token: string, @Query() query: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
     const { location } = await this.inbound.handle(checkoutSuccessReturn, { params: { token }, query, headers: {} });
     sendRedirect(reply, location, { noReferrer: true });
   }
@@ -39,7 +39,7 @@ export class CheckoutCallbackController {
   })
   @ApiParam({ name: 'token', description: 'The cancel token of the transaction (43 characters, base64url)' })
   @ApiResponse({ status: 302, description: "Redirect to the merchant's cancel_url" })
-  async customerCancel(@Param('token') token: string, @Res() reply: FastifyReply): Promise<void> {
+  async checkoutCancel(@Param('token') token: string, @Res() reply: FastifyReply): Promise<void> {
     const { location } = await this.inbound.handle(checkoutCancelReturn, { params: { token }, query: {}, headers: {} });
     sendRedirect(reply, location, { noReferrer: true });
   }

@@ -21,7 +21,7 @@ export class RaksmeypayCallbackController {
   })
   @ApiParam({ name: 'transactionNumber', example: '100000001' })
   @ApiResponse({ status: 302, description: "Redirect to the merchant's success_url" })
-  async success(@Param('transactionNumber') number: string, @Query() query: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
+  async raksmeypayReturn(@Param('transactionNumber') number: string, @Query() query: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
     const { location } = await this.inbound.handle(raksmeypaySuccessReturn, { params: { transactionNumber: number }, query, headers: {} });
     sendRedirect(reply, location, { noReferrer: false });
   }

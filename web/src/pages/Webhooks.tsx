@@ -1,0 +1,96 @@
+import { Alert, Button, Code, Group, Stack, Table, TextInput, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { api, unwrap } from '../api';
+import { QueryState } from '../components/QueryState';
+import { useI18n } from '../i18n';
+
+export function Webhooks() {
+  const { t } = useI18n();
+  const queries = useQueryClient();
+  const [url, setUrl] = useState('');
+  const [secret, setSecret] = useState<string | null>(null);
+  const endpoints = useQuery({
+    queryKey: ['webhook-endpoints'],
+    queryFn: () => unwrap(api.GET('/v1/webhook-endpoints', { params: { query: { limit: 100 } } })),
+  });
+  const refresh = () => queries.invalidateQueries({ queryKey: ['webhook-endpoints'] });
+  const create = useMutation({
+    mutationFn: () => unwrap(api.POST('/v1/webhook-endpoints', { body: { url } })),
+    onSuccess: (e) => (setSecret(e.secret), setUrl(''), refresh()),
+  });
+  const rotate = useMutation({
+    mutationFn: (id: string) => unwrap(api.POST('/v1/webhook-endpoints/{id}/rotate-secret', { params: { path: { id } }, body: {} })),
+    onSuccess: (e) => setSecret(e.secret),
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/v1/webhook-endpoints/{id}', { params: { path: { id } } })),
+    onSuccess: refresh,
+  });
+  const failure = create.error ?? rotate.error ?? remove.error;
+  const submit = (e: FormEvent) => (e.preventDefault(), create.mutate());
+  return (
+    <Stack>
+      <Title order={2}>{t('endpoints')}</Title>
+      {failure && (
+        <Alert color="red" role="alert">
+          {failure.message}
+        </Alert>
+      )}
+      {secret && (
+        <Alert color="green" title={t('secretOnce')} withCloseButton onClose={() => setSecret(null)}>
+          <Code>{secret}</Code>
+        </Alert>
+      )}
+      <form onSubmit={submit}>
+        <Group align="flex-end">
+          <TextInput
+            label={t('url')}
+            type="url"
+            required
+            placeholder="https://example.com/webhooks/khqr"
+            value={url}
+            onChange={(e) => setUrl(e.currentTarget.value)}
+            miw={320}
+          />
+          <Button type="submit" loading={create.isPending}>
+            {t('add')}
+          </Button>
+        </Group>
+      </form>
+      <QueryState query={endpoints} isEmpty={(d) => d.data.length === 0}>
+        {(page) => (
+          <Table.ScrollContainer minWidth={600}>
+            <Table>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('url')}</Table.Th>
+                  <Table.Th>{t('events')}</Table.Th>
+                  <Table.Th />
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {page.data.map((e) => (
+                  <Table.Tr key={e.id}>
+                    <Table.Td>{e.url}</Table.Td>
+                    <Table.Td>{e.events.join(', ')}</Table.Td>
+                    <Table.Td>
+                      <Group gap="xs" justify="flex-end">
+                        <Button size="xs" variant="default" onClick={() => rotate.mutate(e.id)}>
+                          {t('rotateSecret')}
+                        </Button>
+                        <Button size="xs" color="red" variant="light" onClick={() => remove.mutate(e.id)}>
+                          {t('delete')}
+                        </Button>
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryState>
+    </Stack>
+  );
+}
