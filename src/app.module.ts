@@ -22,6 +22,7 @@ import { OrdersModule } from './orders/orders.module';
 import { GATEWAY_MODULES } from './providers/gateways';
 import { ProviderRegistry } from './providers/provider';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
+import { RefundsModule } from './refunds/refunds.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { RateLimitModule } from './security/rate-limit';
 
@@ -66,6 +67,7 @@ export class AppModule implements OnModuleDestroy {
         ...GATEWAY_MODULES,
         CheckoutPagesModule,
         ReconciliationModule,
+        RefundsModule,
         MetricsModule,
         HealthModule,
         AdminModule,

@@ -11,6 +11,7 @@ import { MERCHANTS_ERRORS } from './merchants/merchants.errors';
 import { ORDERS_ERRORS } from './orders/orders.errors';
 import { GATEWAY_ERRORS } from './providers/gateway.errors';
 import { RECONCILIATION_ERRORS } from './reconciliation/reconciliation.errors';
+import { REFUNDS_ERRORS } from './refunds/refunds.errors';
 
 /**
  * The problem-code catalogues against docs/errors.md and the code: the doc lists exactly the
@@ -28,6 +29,7 @@ const CATALOGUES: Record<string, ProblemCode>[] = [
   FULFILLMENT_ERRORS,
   HEALTH_ERRORS,
   DASHBOARD_ERRORS,
+  REFUNDS_ERRORS,
 ];
 const entries = CATALOGUES.flatMap((catalogue) => Object.values(catalogue));
 

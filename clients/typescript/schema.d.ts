@@ -541,6 +541,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orders/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List an order’s refunds, newest first */
+        get: operations["listOrderRefunds"];
+        put?: never;
+        /**
+         * Refund a PAID order (all or part)
+         * @description Refunds `amount` (default: what is left) of a PAID order. The refunds that have not failed never add up to more than `paid_amount`, concurrent requests included: otherwise 422 `amount_exceeds_refundable` and nothing is written. A gateway with a refund API is asked at once (the refund is SUCCEEDED, FAILED, or PENDING until reconciliation hears the final word); for the other gateways send `manual: true` once you have returned the money yourself (SUCCEEDED at once, audited), else 409 `refund_not_supported`. Events `refund.created`, then `refund.succeeded` or `refund.failed`. Send `Idempotency-Key` to retry safely (as for orders).
+         */
+        post: operations["createRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/refunds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a refund */
+        get: operations["getRefund"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -1117,6 +1155,11 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /**
+             * @description Decimal string: what the refunds that have not failed add up to (PENDING and SUCCEEDED), never more than `paid_amount`. The status stays PAID.
+             * @example 0.00
+             */
+            amount_refunded: string;
         };
         OrderListResponse: {
             data: components["schemas"]["OrderResponse"][];
@@ -1128,7 +1171,7 @@ export interface components {
             /** @enum {string} */
             object: "event";
             /** @enum {string} */
-            type: "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged";
+            type: "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged" | "refund.created" | "refund.succeeded" | "refund.failed";
             /** Format: date-time */
             created_at: string;
             /** @description Per order, increasing: receivers drop an event older than one they have. */
@@ -1155,7 +1198,7 @@ export interface components {
              *       "order.flagged"
              *     ]
              */
-            events?: ("*" | "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged")[];
+            events?: ("*" | "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged" | "refund.created" | "refund.succeeded" | "refund.failed")[];
         };
         WebhookEndpointWithSecretView: {
             /** @example we_01jd0000000000000000000000 */
@@ -1163,7 +1206,7 @@ export interface components {
             /** @enum {string} */
             object: "webhook_endpoint";
             url: string;
-            events: ("*" | "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged")[];
+            events: ("*" | "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged" | "refund.created" | "refund.succeeded" | "refund.failed")[];
             /** @enum {string} */
             status: "enabled" | "disabled";
             /** @description Why the endpoint was disabled (e.g. it answered 410 Gone). */
@@ -1189,7 +1232,7 @@ export interface components {
             /** @enum {string} */
             object: "webhook_endpoint";
             url: string;
-            events: ("*" | "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged")[];
+            events: ("*" | "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged" | "refund.created" | "refund.succeeded" | "refund.failed")[];
             /** @enum {string} */
             status: "enabled" | "disabled";
             /** @description Why the endpoint was disabled (e.g. it answered 410 Gone). */
@@ -1331,6 +1374,54 @@ export interface components {
             };
             /** @description Why a failed run failed. */
             error?: Record<string, never> | null;
+        };
+        CreateRefundDto: {
+            /**
+             * @description Decimal string in the paid currency (a JSON number is accepted). Defaults to what is left to refund (the whole payment the first time).
+             * @example 5.00
+             */
+            amount?: string | number;
+            /** @example customer returned one item */
+            reason?: string;
+            /**
+             * @description true: the money was returned outside the gateway (cash, bank transfer); recorded as SUCCEEDED at once with method "manual", and audited. Required for gateways without a refund API; otherwise the refund goes through the gateway.
+             * @example false
+             */
+            manual?: boolean;
+        };
+        /** @description A refund of (part of) a PAID order. */
+        RefundResponse: {
+            /** @example re_01jd2b3c4d5e6f7g8h9j0kmnpq */
+            id: string;
+            /** @enum {string} */
+            object: "refund";
+            /** @example ord_01jd2b3c4d5e6f7g8h9j0kmnpq */
+            order_id: string;
+            /**
+             * @description Decimal string.
+             * @example 5.00
+             */
+            amount: string;
+            /** @enum {string} */
+            currency: "USD" | "KHR";
+            /**
+             * @description PENDING: the gateway accepted it but has not said it is done (re-checked by reconciliation). FAILED refunds give their amount back.
+             * @enum {string}
+             */
+            status: "PENDING" | "SUCCEEDED" | "FAILED";
+            /** @enum {string} */
+            method: "provider_api" | "manual";
+            reason?: Record<string, never> | null;
+            /** @description Why the gateway refused it (FAILED only). */
+            failure_reason?: Record<string, never> | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RefundList: {
+            data: components["schemas"]["RefundResponse"][];
+            has_more: boolean;
         };
         ReasonDto: {
             /**
@@ -1875,7 +1966,7 @@ export interface operations {
                 limit?: number;
                 /** @description Return items after this id (exclusive) in list order. */
                 starting_after?: string;
-                type?: "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged";
+                type?: "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged" | "refund.created" | "refund.succeeded" | "refund.failed";
             };
             header?: never;
             path?: never;
@@ -2669,6 +2760,193 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconciliationRunResponse"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrderRefunds: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Return items after this id (exclusive) in list order. */
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundList"];
+                };
+            };
+            /** @description order was not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://khqr-orchestrator.dev/problems/not-found",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "detail": "order was not found"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRefund: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1–255 printable ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRefundDto"];
+            };
+        };
+        responses: {
+            /** @description The refund. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundResponse"];
+                };
+            };
+            /** @description order was not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://khqr-orchestrator.dev/problems/not-found",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "detail": "order was not found"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description bakong has no refund API: return the money to the customer yourself and record it with "manual": true */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://khqr-orchestrator.dev/problems/refund-not-supported",
+                     *       "status": 409,
+                     *       "code": "refund_not_supported",
+                     *       "detail": "bakong has no refund API: return the money to the customer yourself and record it with \"manual\": true"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description 8.00 USD is more than what is left: 2.50 USD of 12.50 paid can still be refunded */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://khqr-orchestrator.dev/problems/amount-exceeds-refundable",
+                     *       "status": 422,
+                     *       "code": "amount_exceeds_refundable",
+                     *       "detail": "8.00 USD is more than what is left: 2.50 USD of 12.50 paid can still be refunded"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundResponse"];
+                };
+            };
+            /** @description refund was not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://khqr-orchestrator.dev/problems/not-found",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "detail": "refund was not found"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
                 };
             };
             /** @description An error, as an RFC 9457 problem */

@@ -38,6 +38,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   readonly sweepDuration: Histogram<'trigger'>;
   readonly webhookDeliveries: Counter<'outcome'>;
   readonly smmCredits: Counter<'outcome'>;
+  readonly refunds: Counter<'provider' | 'status'>;
   readonly scrapeErrors: Counter<'source'>;
 
   private snapshot: Promise<DatabaseSnapshot> | null = null;
@@ -113,6 +114,12 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       labelNames: ['outcome'],
       registers: r,
     });
+    this.refunds = new Counter({
+      name: 'khqr_refunds_total',
+      help: 'Refunds reaching a status after commit, by provider: PENDING (asked of the gateway), SUCCEEDED (manual ones included), FAILED.',
+      labelNames: ['provider', 'status'],
+      registers: r,
+    });
     this.scrapeErrors = new Counter({
       name: 'khqr_metrics_scrape_errors_total',
       help: 'Scrape-time database reads that failed (the gauges then keep their last value).',
@@ -185,7 +192,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         type: event.type,
         provider: order.provider ?? 'unknown',
         currency: order.currency ?? 'unknown',
-        status: order.status ?? 'unknown',
+        // A refund event counts its refund's status; an order event its order's.
+        status: (event.data.refund as { status?: string } | undefined)?.status ?? order.status ?? 'unknown',
         flags: Array.isArray(event.data.flags_added) ? (event.data.flags_added as string[]) : [],
       };
       const runner = manager.queryRunner;
@@ -244,7 +252,10 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private countOrderEvent(e: OrderEventCount): void {
-    if (e.type === 'order.created') this.ordersCreated.inc({ provider: e.provider, currency: e.currency });
+    if (e.type.startsWith('refund.')) {
+      // A manual refund is created SUCCEEDED: counted once, by its refund.succeeded.
+      if (e.type !== 'refund.created' || e.status === 'PENDING') this.refunds.inc({ provider: e.provider, status: e.status });
+    } else if (e.type === 'order.created') this.ordersCreated.inc({ provider: e.provider, currency: e.currency });
     else if (e.type === 'order.flagged') for (const flag of e.flags.length ? e.flags : ['unknown']) this.orderFlags.inc({ provider: e.provider, flag });
     else this.orderTransitions.inc({ provider: e.provider, status: e.status });
   }

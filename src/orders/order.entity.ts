@@ -36,6 +36,8 @@ export class Order {
   @Column('text', { name: 'status_reason', nullable: true }) statusReason: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+  /** The sum of the order's refunds that have not failed (src/refunds/); the database keeps it ≤ paid_amount_minor. */
+  @Column('bigint', { name: 'refunded_minor', transformer: bigintNumber }) refundedMinor: number;
 }
 
 @Entity('transactions')

@@ -25,6 +25,8 @@ export interface OrderView {
   transaction: { id: string; provider_reference: string; status: string } | null;
   created_at: string;
   updated_at: string;
+  /** What the refunds that have not failed add up to (pending and succeeded), in the paid currency. */
+  amount_refunded: string;
 }
 
 export function qrImageUrl(publicBaseUrl: string, token: string): string {
@@ -58,5 +60,6 @@ export function presentOrder(order: Order, transaction: Transaction | null, publ
     transaction: transaction ? { id: transaction.id, provider_reference: transaction.providerReference, status: transaction.status } : null,
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
+    amount_refunded: formatAmount(order.refundedMinor ?? 0, order.paidCurrency ?? order.currency),
   };
 }

@@ -47,6 +47,12 @@ export class OrderResponse {
   @ApiPropertyOptional({ type: OrderTransactionRef, nullable: true }) transaction: OrderTransactionRef | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
+  @ApiProperty({
+    example: '0.00',
+    description:
+      'Decimal string: what the refunds that have not failed add up to (PENDING and SUCCEEDED), never more than `paid_amount`. The status stays PAID.',
+  })
+  amount_refunded: string;
 }
 
 /** A full example, for docs and the README. */
@@ -73,6 +79,7 @@ export const ORDER_EXAMPLE = {
   transaction: { id: 'txn_01jd2b3c4d5e6f7g8h9j0kmnpq', provider_reference: '100000001', status: 'PENDING' },
   created_at: '2026-11-24T10:00:00.000Z',
   updated_at: '2026-11-24T10:00:00.000Z',
+  amount_refunded: '0.00',
 };
 
 export class OrderListResponse {

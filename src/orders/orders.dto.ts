@@ -25,7 +25,7 @@ import { PROVIDER_IDS } from '../providers/provider';
 import { ORDER_STATUSES } from './state-machine';
 
 @ValidatorConstraint({ name: 'decimalAmount' })
-class DecimalAmount implements ValidatorConstraintInterface {
+export class DecimalAmount implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
     return (typeof value === 'string' && value.length <= 40) || (typeof value === 'number' && Number.isFinite(value));
   }

@@ -30,6 +30,6 @@ import { TransactionsRepository } from './transactions.repository';
     InboundCallbacksService,
     { provide: InboundCallbacks, useExisting: InboundCallbacksService },
   ],
-  exports: [OrdersService, OrderTransitions, PaymentVerifier, InboundCallbacks, OrdersRepository, TransactionsRepository],
+  exports: [OrdersService, OrderTransitions, PaymentVerifier, InboundCallbacks, OrdersRepository, TransactionsRepository, IdempotencyService],
 })
 export class OrdersModule {}

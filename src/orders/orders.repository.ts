@@ -222,4 +222,43 @@ export class OrdersRepository {
     );
     return rows[0] ?? null;
   }
+
+  // ── Refunds (src/refunds/): the order's refunded_minor is the reservation that keeps refunds within the paid amount ──
+
+  /**
+   * Reserves a refund on a PAID order of the merchant's in ONE conditional UPDATE: `amountMinor` (null: what is
+   * left) is added to refunded_minor only if the sum stays within paid_amount_minor, and event_seq moves by
+   * `events`. The order row is locked by the CTE, so concurrent reservations queue and each sees the last one's
+   * sum (never read-then-write). Null when the order is not the merchant's, not PAID, or the amount does not fit;
+   * the caller re-reads to say which. The CHECK orders_refunded_within_paid backs this up in the schema.
+   */
+  async reserveRefund(
+    manager: EntityManager,
+    q: { merchantId: string; orderId: string; amountMinor: number | null; events: number },
+  ): Promise<{ order: Order; amountMinor: number } | null> {
+    const [row] = returnedRows<Record<string, unknown>>(
+      await manager.query(
+        `WITH cur AS (
+           SELECT id, COALESCE($3::bigint, paid_amount_minor - refunded_minor) AS amount FROM orders WHERE id = $1 AND merchant_id = $2 FOR UPDATE
+         )
+         UPDATE orders o SET refunded_minor = o.refunded_minor + cur.amount, event_seq = o.event_seq + $4, updated_at = now()
+           FROM cur
+          WHERE o.id = cur.id AND o.status = 'PAID' AND o.paid_amount_minor IS NOT NULL AND cur.amount > 0 AND o.refunded_minor + cur.amount <= o.paid_amount_minor
+         RETURNING o.*, cur.amount AS refund_amount_minor`,
+        [q.orderId, q.merchantId, q.amountMinor, q.events],
+      ),
+    );
+    return row ? { order: hydrateEntity(manager, Order, row), amountMinor: Number(row.refund_amount_minor) } : null;
+  }
+
+  /** A refund's final outcome on its order: one more event, and `releaseMinor` given back when the refund failed. */
+  async settleRefund(manager: EntityManager, orderId: string, releaseMinor: number): Promise<Order> {
+    const [row] = returnedRows<Record<string, unknown>>(
+      await manager.query(`UPDATE orders SET refunded_minor = refunded_minor - $2, event_seq = event_seq + 1, updated_at = now() WHERE id = $1 RETURNING *`, [
+        orderId,
+        releaseMinor,
+      ]),
+    );
+    return hydrateEntity(manager, Order, row);
+  }
 }

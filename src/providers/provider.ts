@@ -186,7 +186,11 @@ export interface PaymentProvider<Account = ProviderCredentials> {
    * the refund then stays PENDING and the sweeper asks checkRefund (never refund twice).
    */
   refund?(input: RefundInput<Account>): Promise<RefundOutcome>;
-  /** Present when capabilities.refund: the current state of a refund asked before (providerRefundId when the gateway gave one). */
+  /**
+   * Present when capabilities.refund: the current state of a refund asked before (providerRefundId when the gateway gave one).
+   * A refund the gateway has no record of answers FAILED (the refund() call never reached it, e.g. a crash right after our
+   * commit): the amount is then refundable again. Throws ProviderError when the gateway gave no usable answer.
+   */
   checkRefund?(input: RefundInput<Account> & { providerRefundId: string | null }): Promise<RefundOutcome>;
 }
 

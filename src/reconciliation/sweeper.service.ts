@@ -9,6 +9,7 @@ import { Transaction } from '../orders/order.entity';
 import { TransactionsRepository } from '../orders/transactions.repository';
 import { PaymentProvider, ProviderRegistry } from '../providers/provider';
 import { BatchBook, BatchChecker, RunContext } from './batch-checker';
+import { RefundChecker } from './refund-checker';
 import { RunTally } from './plan';
 import { ReconciliationRun, RunTrigger } from './reconciliation-run.entity';
 import { ReconciliationRunsRepository } from './reconciliation-runs.repository';
@@ -57,6 +58,7 @@ export class SweeperService implements OnModuleDestroy {
     private readonly registry: ProviderRegistry,
     private readonly checker: BatchChecker,
     private readonly config: AppConfig,
+    @Optional() private readonly refunds?: RefundChecker,
     @Optional() private readonly metrics?: MetricsService,
   ) {}
 
@@ -106,7 +108,9 @@ export class SweeperService implements OnModuleDestroy {
     renew.unref();
     let outcomes: PromiseSettledResult<void>[];
     try {
-      outcomes = await Promise.allSettled(providers.map((p) => this.sweepProvider(p, ctx)));
+      // PENDING refunds (src/refunds/) are checked beside the payments, by their own checker.
+      const refunds = this.refunds ? [this.refunds.sweep(ctx, () => this.stopping)] : [];
+      outcomes = await Promise.allSettled([...providers.map((p) => this.sweepProvider(p, ctx)), ...refunds]);
     } finally {
       clearInterval(renew);
     }

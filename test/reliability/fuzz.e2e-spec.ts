@@ -310,7 +310,8 @@ describe('reliability: fuzzing every documented operation', () => {
         (SELECT count(*) FROM provider_accounts) AS accounts, (SELECT max(updated_at) FROM provider_accounts) AS accounts_at,
         (SELECT count(*) FROM webhook_endpoints) AS endpoints, (SELECT max(updated_at) FROM webhook_endpoints) AS endpoints_at,
         (SELECT count(*) FROM merchants) AS merchants, (SELECT max(updated_at) FROM merchants) AS merchants_at,
-        (SELECT count(*) FROM api_keys) AS keys, (SELECT count(revoked_at) FROM api_keys) AS revoked`)
+        (SELECT count(*) FROM api_keys) AS keys, (SELECT count(revoked_at) FROM api_keys) AS revoked,
+        (SELECT count(*) FROM refunds) AS refunds, (SELECT coalesce(sum(refunded_minor), 0) FROM orders) AS refunded`)
     ).rows[0];
 
   it(`≥ ${TOTAL_REQUESTS} generated requests: no 5xx, no leak, rejected requests write nothing`, async () => {

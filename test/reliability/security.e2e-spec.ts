@@ -189,6 +189,7 @@ describe('reliability: security', () => {
     function foreignId(path: string, param: string): string | null {
       if (path.startsWith('/v1/orders/')) return pendingOf(b, 'raksmeypay').id;
       if (path.startsWith('/v1/events/')) return b.eventIds[0];
+      if (path.startsWith('/v1/refunds/')) return b.refundIds[0];
       if (path.startsWith('/v1/webhook-endpoints/')) return b.webhookEndpointId;
       if (param === 'provider') return null;
       throw new Error(`no foreign id for ${path} {${param}}: extend the tenant isolation test`);
@@ -199,6 +200,7 @@ describe('reliability: security', () => {
       ...b.eventIds,
       b.webhookEndpointId,
       ...b.deliveryIds,
+      ...b.refundIds,
       'sec-b private',
     ];
     /** One of B's ids in an answer, other than those the caller itself put in the URL (a 404 problem names its `instance`). */
@@ -247,6 +249,8 @@ describe('reliability: security', () => {
         `/v1/webhook-endpoints?starting_after=${b.webhookEndpointId}`,
         '/v1/provider-accounts',
         '/v1/smm-panel',
+        `/v1/orders/${paidOf(a, 'bakong').id}/refunds?starting_after=${b.refundIds[0]}`,
+        `/v1/orders/${paidOf(a, 'bakong').id}/refunds?limit=100`,
       ];
       for (const path of probes) {
         const res = await app.request('GET', path, { token: a.apiKey });

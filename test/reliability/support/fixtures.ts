@@ -12,6 +12,8 @@ export interface Tenant extends Merchant {
   apiKeyIds: string[];
   eventIds: string[];
   deliveryIds: string[];
+  /** A manual refund of the paid bakong order (bakong has no refund API). */
+  refundIds: string[];
   qrTokens: string[];
   /** Secrets configured for the merchant (none may ever come back). */
   secrets: string[];
@@ -57,6 +59,11 @@ export async function createTenant(app: AppLike, db: Pool, name: string, receive
     orders.push(toPay);
     paid.push(toPay);
   }
+  const refund = await app.request('POST', `/v1/orders/${paid.find((o) => o.reference === `${name}-bakong-paid`)!.id}/refunds`, {
+    token: m.apiKey,
+    body: { manual: true, amount: '1.00', reason: `${name} private refund` },
+  });
+  if (refund.status !== 201) throw new Error(`refund: ${refund.status} ${refund.text}`);
   const keys = await app.request('GET', `/admin/merchants/${m.id}/api-keys`, { token: TEST_ADMIN_TOKEN });
   const ids = (q: string) => db.query(q, [m.id]).then((r) => r.rows.map((row: { id: string }) => row.id));
   return {
@@ -69,6 +76,7 @@ export async function createTenant(app: AppLike, db: Pool, name: string, receive
     apiKeyIds: (keys.json?.data ?? []).map((k: { id: string }) => k.id),
     eventIds: await ids(`SELECT id FROM events WHERE merchant_id = $1`),
     deliveryIds: await ids(`SELECT id FROM webhook_deliveries WHERE merchant_id = $1`),
+    refundIds: [refund.json.id],
     qrTokens: (await db.query(`SELECT qr_image_token FROM orders WHERE merchant_id = $1 AND qr_image_token IS NOT NULL`, [m.id])).rows.map(
       (r) => r.qr_image_token,
     ),
