@@ -18,6 +18,7 @@ import { HealthModule } from './health/health.module';
 import { loggingModule } from './logging/logging.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { OrdersModule } from './orders/orders.module';
 import { GATEWAY_MODULES } from './providers/gateways';
 import { ProviderRegistry } from './providers/provider';
@@ -71,6 +72,7 @@ export class AppModule implements OnModuleDestroy {
         MetricsModule,
         HealthModule,
         AdminModule,
+        NotificationsModule,
         RateLimitModule.forRoot(config),
         // Only the app module mounts the sandbox; no product module imports it.
         ...(config.sandbox ? [SandboxModule] : []),

@@ -1,6 +1,6 @@
 import { BakongKHQR } from 'bakong-khqr';
 import { createHash } from 'node:crypto';
-import { bakongIdFor, configureBakong, expiredJwt, fetchQrImage, FakeGateway, startFakeGateway } from './helpers/bakong';
+import { bakongIdFor, configureBakong, expiredJwt, fetchQrImage, FakeGateway, startFakeGateway, storeBakongUnchecked } from './helpers/bakong';
 import { createOrders, expireInDb, FAST_SWEEP_ENV, manualRun, pay, sandboxCalls, statuses } from './helpers/reconciliation';
 import { gatewayKit } from './helpers/gateway-kit';
 import { httpRequest, startTestApp, TestApp, TestMerchant } from './helpers/test-app';
@@ -34,7 +34,7 @@ describe('bakong (Bakong Open API direct, KHQR generated locally) end to end thr
     await t.request('DELETE', '/sandbox/control/faults');
   });
 
-  it('creates a dynamic KHQR locally (no gateway call) that the SDK verifies and decodes to the order', async () => {
+  it('creates a dynamic KHQR locally (one gateway call: its bank-app deeplink) that the SDK verifies and decodes to the order', async () => {
     await t.request('DELETE', '/sandbox/control/stats');
     const order = await newOrder({ reference: 'INV-2026-000000000000000042', expires_in: 600 });
     expect(order).toMatchObject({ status: 'PENDING', provider: 'bakong', amount: '12.50', currency: 'USD', checkout_url: `${t.url}/pay/${order.id}` });
@@ -51,7 +51,8 @@ describe('bakong (Bakong Open API direct, KHQR generated locally) end to end thr
       billNumber: 'INV-2026-0000000000000000', // the reference, cut to KHQR's 25 characters
       expirationTimestamp: String(Date.parse(order.expires_at)),
     });
-    expect((await sandboxCalls(t)).bakong ?? 0).toBe(0);
+    expect((await sandboxCalls(t)).bakong).toBe(1);
+    expect(order.deeplink).toBe(`${t.url}/sandbox/bakong/link/${order.qr.md5}`);
     const { rows } = await t.db.query(`SELECT wire_amount FROM transactions WHERE order_id = $1`, [order.id]);
     expect(rows[0].wire_amount).toBe('12.50');
 
@@ -168,7 +169,8 @@ describe('bakong (Bakong Open API direct, KHQR generated locally) end to end thr
 
   it('an expired token: verify answers 502 provider_auth, changes nothing, and the account is marked as needing a new token', async () => {
     const shop = await t.createMerchant('Expired Token Shop');
-    await configureBakong(t, shop, { token: expiredJwt() });
+    // Saved while the token was good; it has expired since (a PUT with an expired token is refused now).
+    await storeBakongUnchecked(t, shop, { token: expiredJwt() });
     const order = await newOrder({}, shop);
     await sandboxPay(order.qr.md5);
     const res = await verify(order.id, shop);

@@ -70,6 +70,10 @@ export class AppConfig {
   webhookEndpointConcurrency: number;
   /** How long an endpoint's circuit breaker stays open before one probe is let through (WEBHOOK_BREAKER_COOLDOWN_MS, default 30 s). */
   webhookBreakerCooldownMs: number;
+  /** HTTP(S) proxy for Bakong Open API calls of accounts without their own proxy_url (BAKONG_PROXY_URL): a relay in Cambodia. */
+  bakongProxyUrl: string | null;
+  /** The Telegram Bot API's base URL (TELEGRAM_API_BASE_URL, default https://api.telegram.org). */
+  telegramApiBaseUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -195,6 +199,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     .map((s) => s.trim())
     .filter(Boolean);
 
+  c.bakongProxyUrl = httpUrl('BAKONG_PROXY_URL', env.BAKONG_PROXY_URL, null, problems);
+  c.telegramApiBaseUrl = httpUrl('TELEGRAM_API_BASE_URL', env.TELEGRAM_API_BASE_URL, 'https://api.telegram.org', problems)!.replace(/\/+$/, '');
+
   const adminToken = env.ADMIN_TOKEN;
   if (adminToken !== undefined && adminToken !== '' && adminToken.length < 16) problems.push('ADMIN_TOKEN must be at least 16 characters');
   if (!adminToken && c.production) problems.push('ADMIN_TOKEN is required when NODE_ENV=production');
@@ -213,6 +220,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ? `adm_${randomBytes(24).toString('base64url')}`
       : readOrCreateSecret(c.dataDir, 'admin.token', () => `adm_${randomBytes(24).toString('base64url')}`));
   return c;
+}
+
+/** An optional absolute http(s) URL from the environment (the default when unset or blank). */
+function httpUrl(name: string, raw: string | undefined, fallback: string | null, problems: string[]): string | null {
+  if (!raw?.trim()) return fallback;
+  try {
+    const u = new URL(raw.trim());
+    if (u.protocol === 'http:' || u.protocol === 'https:') return raw.trim();
+  } catch {
+    // reported below
+  }
+  problems.push(`${name} must be an absolute http(s) URL`);
+  return fallback;
 }
 
 /**

@@ -10,6 +10,7 @@ import { CheckoutCancelToken1764000010300 } from './migrations/1764000010300-Che
 import { TopupWidgetLimits1764000012000 } from './migrations/1764000012000-TopupWidgetLimits';
 import { WebhookFairness1764000016000 } from './migrations/1764000016000-WebhookFairness';
 import { Refunds1764000021000 } from './migrations/1764000021000-Refunds';
+import { NotificationsAndTokenLife1764000023000 } from './migrations/1764000023000-NotificationsAndTokenLife';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   TopupWidgetLimits1764000012000,
   WebhookFairness1764000016000,
   Refunds1764000021000,
+  NotificationsAndTokenLife1764000023000,
 ];
 
 /** `entities` come from the caller (src/entities.ts), so database/ imports no feature folder; migrations need none. */

@@ -30,7 +30,8 @@ export class HealthController {
     description:
       'Ready to take traffic: PostgreSQL answers within 1.5 s, every migration of this build is applied, and every background loop ' +
       '(reconciliation sweeper, webhook dispatcher) has a fresh heartbeat. 503 problem+json (code `not_ready`) with the failing checks otherwise, ' +
-      'and 503 `shutting_down` from the moment a graceful stop begins.',
+      'and 503 `shutting_down` from the moment a graceful stop begins. `provider_credentials` is always up; its `warnings` count gateway tokens ' +
+      '(Bakong) that expire within 14 days or have expired.',
   })
   @ApiOkResponse({
     schema: { example: { status: 'ok', info: { database: { status: 'up', latency_ms: 1 }, migrations: { status: 'up', applied: 2 } }, error: {} } },
@@ -41,7 +42,12 @@ export class HealthController {
       throw problem(HEALTH_ERRORS.shutting_down, 'this instance is shutting down', { headers: { 'Retry-After': '5', 'Cache-Control': 'no-store' } });
     }
     try {
-      return await this.health.check([() => this.checks.database(), () => this.checks.migrations(), () => this.checks.loops()]);
+      return await this.health.check([
+        () => this.checks.database(),
+        () => this.checks.migrations(),
+        () => this.checks.loops(),
+        () => this.checks.credentials(),
+      ]);
     } catch (err) {
       if (!(err instanceof ServiceUnavailableException)) throw err;
       const result = err.getResponse() as HealthCheckResult;

@@ -3,6 +3,8 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import { Heartbeats } from '../common/heartbeats';
 import { MIGRATIONS } from '../database/data-source';
 import { DatabaseProbe } from '../database/database-probe';
+import { ProviderAccountsRepository } from '../merchants/provider-accounts.repository';
+import { CREDENTIAL_WARNING_DAYS } from '../merchants/provider-accounts.service';
 
 /** A probe must answer fast even when PostgreSQL hangs: each database check gets this long. */
 export const DB_CHECK_TIMEOUT_MS = 1_500;
@@ -33,6 +35,7 @@ export class ReadinessChecks implements OnModuleDestroy {
     private readonly indicators: HealthIndicatorService,
     private readonly db: DatabaseProbe,
     private readonly heartbeats: Heartbeats,
+    private readonly accounts: ProviderAccountsRepository,
   ) {}
 
   onModuleDestroy(): void {
@@ -59,6 +62,25 @@ export class ReadinessChecks implements OnModuleDestroy {
       return missing.length ? check.down({ message: 'migrations not applied', missing }) : check.up({ applied: applied.size });
     } catch (err) {
       return check.down({ message: message(err) });
+    }
+  }
+
+  /**
+   * Gateway credentials (Bakong tokens) expired or expiring within CREDENTIAL_WARNING_DAYS, counted per
+   * provider. Always up: an expiring token is a warning for the operator, not a reason to take the
+   * instance out of rotation (only that merchant's checks are affected).
+   */
+  async credentials(): Promise<HealthIndicatorResult> {
+    const check = this.indicators.check('provider_credentials');
+    try {
+      const rows = await withTimeout(this.accounts.countExpiringCredentials(CREDENTIAL_WARNING_DAYS * 86_400), DB_CHECK_TIMEOUT_MS, 'credentials');
+      const warnings = rows.map(
+        (r) =>
+          `${r.provider}: ${r.expiring} account token(s) expire within ${CREDENTIAL_WARNING_DAYS} days${r.expired ? ` (${r.expired} already expired)` : ''}`,
+      );
+      return check.up({ warnings });
+    } catch (err) {
+      return check.up({ warnings: [`could not count expiring credentials: ${message(err)}`] });
     }
   }
 

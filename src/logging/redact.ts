@@ -59,10 +59,12 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`],
   [/\b(profile_key|secret_key|api_key|apikey|token|password|secret|signing_secret|client_secret)=([^&\s"']+)/gi, `$1=${REDACTED}`],
   [/"(profile_key|secret_key|api_key|token|password|secret|signing_secret|client_secret)"\s*:\s*"[^"]*"/gi, `"$1":"${REDACTED}"`],
+  // Telegram bot tokens ("123456789:AA…"), which the Bot API carries in its URL path (/bot<token>/sendMessage).
+  [/(?<![0-9])\d{3,20}:[A-Za-z0-9_-]{20,}/g, REDACTED],
 ];
 
 /** Text none of SECRET_PATTERNS can match: each needs one of these (every name in patterns 3–4 contains key, token, password or secret). */
-const SECRET_TEXT_HINT = /sk_|adm_|whsec_|bearer|basic|key|token|password|secret/i;
+const SECRET_TEXT_HINT = /sk_|adm_|whsec_|bearer|basic|key|token|password|secret|\d:[A-Za-z0-9_-]{20}/i;
 
 export function scrubString(text: string): string {
   if (!SECRET_TEXT_HINT.test(text)) return text;

@@ -32,6 +32,8 @@ export class ProviderAccountRow {
   @Column('text', { name: 'credentials_sealed' }) credentialsSealed: string;
   /** Set when the gateway rejected the credentials (e.g. an expired Bakong token). */
   @Column('text', { name: 'needs_attention', nullable: true }) needsAttention: string | null;
+  /** When the stored credential stops working (a Bakong token's JWT exp), when the gateway's credential tells. */
+  @Column('timestamptz', { name: 'credential_expires_at', nullable: true }) credentialExpiresAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

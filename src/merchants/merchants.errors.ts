@@ -5,4 +5,8 @@ export const MERCHANTS_ERRORS = defineProblems('merchants', {
   unknown_provider: { status: 404, meaning: 'The provider in the path is not a gateway this server knows.' },
   provider_account_missing: { status: 422, meaning: 'The merchant has no account for this gateway; PUT /v1/provider-accounts/{provider} first.' },
   provider_account_incomplete: { status: 422, meaning: 'The merchant’s account for this gateway lacks a base_url and the gateway has no default host.' },
+  provider_account_rejected: {
+    status: 422,
+    meaning: 'The gateway, asked when the account was saved, refused it (unknown account id, refused token); nothing was stored.',
+  },
 });

@@ -16,12 +16,26 @@ export class ProviderAccountsRepository {
   constructor(private readonly db: DataSource) {}
 
   /** Creates or replaces the merchant's account at the gateway; new credentials clear needs_attention. */
-  async upsertSealed(merchantId: string, provider: string, credentialsSealed: string): Promise<void> {
+  async upsertSealed(merchantId: string, provider: string, credentialsSealed: string, credentialExpiresAt: Date | null = null): Promise<void> {
     await this.db.query(
-      `INSERT INTO provider_accounts (id, merchant_id, provider, credentials_sealed) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (merchant_id, provider) DO UPDATE SET credentials_sealed = EXCLUDED.credentials_sealed, needs_attention = NULL, updated_at = now()`,
-      [newId('pac'), merchantId, provider, credentialsSealed],
+      `INSERT INTO provider_accounts (id, merchant_id, provider, credentials_sealed, credential_expires_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (merchant_id, provider) DO UPDATE SET credentials_sealed = EXCLUDED.credentials_sealed, needs_attention = NULL,
+         credential_expires_at = EXCLUDED.credential_expires_at, updated_at = now()`,
+      [newId('pac'), merchantId, provider, credentialsSealed, credentialExpiresAt],
     );
+  }
+
+  /**
+   * Accounts whose credential expires before now + `withinSeconds` (already expired included), per
+   * provider, across merchants: for the metric and /health/ready (counts only, no merchant named).
+   */
+  async countExpiringCredentials(withinSeconds: number): Promise<{ provider: string; expiring: number; expired: number }[]> {
+    const rows: { provider: string; expiring: string; expired: string }[] = await this.db.query(
+      `SELECT provider, count(*) AS expiring, count(*) FILTER (WHERE credential_expires_at <= now()) AS expired
+       FROM provider_accounts WHERE credential_expires_at < now() + make_interval(secs => $1) GROUP BY provider ORDER BY provider`,
+      [withinSeconds],
+    );
+    return rows.map((r) => ({ provider: r.provider, expiring: Number(r.expiring), expired: Number(r.expired) }));
   }
 
   listForMerchant(merchantId: string): Promise<ProviderAccountRow[]> {

@@ -13,8 +13,10 @@ export interface ProviderAccountView {
   /** Non-secret fields as stored; secret fields masked. */
   credentials: Record<string, unknown>;
   needs_attention: string | null;
-  /** What keeps this account from taking payments, or will soon (e.g. no base_url where the gateway publishes no host). */
+  /** What keeps this account from taking payments, or will soon (e.g. no base_url where the gateway publishes no host, a token expiring within 14 days). */
   warnings: string[];
+  /** When the stored credential stops working, where the gateway's credential tells (a Bakong token's JWT exp); else null. */
+  token_expires_at: string | null;
   updated_at: string;
 }
 
@@ -54,6 +56,19 @@ function checkField(field: CredentialField, value: unknown): string | null {
     }
   }
   return field.check?.(value) ?? null;
+}
+
+/** Warn this many days before a credential expires (account GET, metric, /health/ready). */
+export const CREDENTIAL_WARNING_DAYS = 14;
+
+/** The warning for a credential that has expired or expires within CREDENTIAL_WARNING_DAYS; null otherwise. */
+export function credentialExpiryWarning(providerId: string, expiresAt: Date | null, now: Date): string | null {
+  if (!expiresAt) return null;
+  const left = expiresAt.getTime() - now.getTime();
+  const renew = `issue a new one and PUT it in /v1/provider-accounts/${providerId}`;
+  if (left <= 0) return `the ${providerId} token expired at ${expiresAt.toISOString()}: ${renew}`;
+  if (left > CREDENTIAL_WARNING_DAYS * 86_400_000) return null;
+  return `the ${providerId} token expires at ${expiresAt.toISOString()} (in ${Math.ceil(left / 86_400_000)} days): ${renew}`;
 }
 
 const missingBaseUrl = (providerId: string) =>
@@ -105,11 +120,26 @@ export class ProviderAccountsService {
     return clean;
   }
 
+  /**
+   * Stores the account after asking the gateway about it when the gateway can tell (checkAccount):
+   * a refusal answers 422 and stores nothing; an unanswered check is a warning in this answer.
+   */
   async put(merchantId: string, providerId: string, body: unknown): Promise<ProviderAccountView> {
     const credentials = this.validate(providerId, body);
+    const provider = this.provider(providerId);
+    let checkWarnings: string[] = [];
+    if (provider.checkAccount) {
+      const baseUrl = (typeof credentials.base_url === 'string' ? credentials.base_url : provider.defaultBaseUrl).replace(/\/+$/, '');
+      if (baseUrl) {
+        const check = await provider.checkAccount({ ...credentials, base_url: baseUrl } as ProviderCredentials);
+        if (check.refusal) throw problem(MERCHANTS_ERRORS.provider_account_rejected, `${providerId}: ${check.refusal}`, { provider: providerId });
+        checkWarnings = check.warnings;
+      }
+    }
     const sealed = this.box.seal(JSON.stringify(credentials), `${merchantId}:${providerId}`);
-    await this.accounts.upsertSealed(merchantId, providerId, sealed);
-    return (await this.list(merchantId)).find((a) => a.provider === providerId)!;
+    await this.accounts.upsertSealed(merchantId, providerId, sealed, provider.credentialExpiry?.(credentials) ?? null);
+    const view = (await this.list(merchantId)).find((a) => a.provider === providerId)!;
+    return { ...view, warnings: [...view.warnings, ...checkWarnings] };
   }
 
   async list(merchantId: string): Promise<ProviderAccountView[]> {
@@ -120,12 +150,15 @@ export class ProviderAccountsService {
       const masked: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(creds)) masked[k] = provider?.credentialFields.find((f) => f.name === k)?.secret ? maskSecret(v) : v;
       const warnings = provider && !creds.base_url && !provider.defaultBaseUrl ? [missingBaseUrl(provider.id)] : [];
+      const expiry = credentialExpiryWarning(row.provider, row.credentialExpiresAt, new Date());
+      if (expiry) warnings.push(expiry);
       return {
         object: 'provider_account',
         provider: row.provider,
         credentials: masked,
         needs_attention: row.needsAttention,
         warnings,
+        token_expires_at: row.credentialExpiresAt ? row.credentialExpiresAt.toISOString() : null,
         updated_at: row.updatedAt.toISOString(),
       };
     });

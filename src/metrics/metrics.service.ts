@@ -1,5 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ProviderAccountsRepository } from '../merchants/provider-accounts.repository';
+import { CREDENTIAL_WARNING_DAYS } from '../merchants/provider-accounts.service';
 import type { QueryRunner } from 'typeorm';
 import { OutboundHttp } from '../common/http/outbound-http';
 import { TransactionListener, TransactionListeners } from '../database/transaction-listeners';
@@ -54,6 +56,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     private readonly http: OutboundHttp,
     private readonly transactions: TransactionsRepository,
     private readonly transactionListeners: TransactionListeners,
+    accounts: ProviderAccountsRepository,
   ) {
     const r = [registry];
     collectDefaultMetrics({ register: registry });
@@ -169,6 +172,26 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       async collect() {
         const snap = await read();
         if (snap?.webhooks) this.set(snap.webhooks.lagSeconds);
+      },
+    });
+
+    const scrapeErrors = () => this.scrapeErrors;
+    new Gauge({
+      name: 'khqr_provider_credentials_expiring',
+      help: `Gateway accounts whose token (a Bakong JWT) has expired (state="expired") or expires within ${CREDENTIAL_WARNING_DAYS} days (state="expiring"), by provider. Counts, not merchants.`,
+      labelNames: ['provider', 'state'],
+      registers: r,
+      async collect() {
+        try {
+          const rows = await accounts.countExpiringCredentials(CREDENTIAL_WARNING_DAYS * 86_400);
+          this.reset();
+          for (const row of rows) {
+            this.set({ provider: row.provider, state: 'expired' }, row.expired);
+            this.set({ provider: row.provider, state: 'expiring' }, row.expiring - row.expired);
+          }
+        } catch {
+          scrapeErrors().inc({ source: 'provider_credentials' });
+        }
       },
     });
 

@@ -17,6 +17,7 @@ export interface OrderView {
   cancel_url: string | null;
   checkout_url: string | null;
   qr: { payload: string; md5: string; image_url: string } | null;
+  deeplink: string | null;
   expires_at: string;
   paid_at: string | null;
   paid_amount: string | null;
@@ -52,6 +53,7 @@ export function presentOrder(order: Order, transaction: Transaction | null, publ
       order.qrPayload && order.qrMd5 && order.qrImageToken
         ? { payload: order.qrPayload, md5: order.qrMd5, image_url: qrImageUrl(publicBaseUrl, order.qrImageToken) }
         : null,
+    deeplink: order.deeplink,
     expires_at: order.expiresAt.toISOString(),
     paid_at: order.paidAt ? order.paidAt.toISOString() : null,
     paid_amount: order.paidAmountMinor !== null && order.paidCurrency ? formatAmount(order.paidAmountMinor, order.paidCurrency) : null,

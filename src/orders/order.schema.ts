@@ -31,6 +31,14 @@ export class OrderResponse {
   @ApiProperty({ description: "Where to send the customer: the gateway's own page (raksmeypay, ahnajak, checkout) or our /pay/{id} (bakongapi, bakong)." })
   checkout_url: string;
   @ApiPropertyOptional({ type: OrderQr, nullable: true }) qr: OrderQr | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'https://bakong.page.link/6aJ8qvXbLKTgk3Bx7',
+    description:
+      "A link that opens this payment in the customer's bank app (Bakong's generate_deeplink_by_qr for `bakong`), shown on /pay; null when the gateway gave none.",
+  })
+  deeplink: string | null;
   @ApiProperty({ format: 'date-time' }) expires_at: string;
   @ApiPropertyOptional({ format: 'date-time', nullable: true }) paid_at: string | null;
   @ApiPropertyOptional({ nullable: true, example: '12.50' }) paid_amount: string | null;
@@ -71,6 +79,7 @@ export const ORDER_EXAMPLE = {
   cancel_url: null,
   checkout_url: 'https://www.uat.raksmeypay.com/payment/request/1001?transaction_id=100000001&amount=12.5&…',
   qr: null,
+  deeplink: null,
   expires_at: '2026-11-24T10:30:00.000Z',
   paid_at: null,
   paid_amount: null,

@@ -192,6 +192,20 @@ export interface PaymentProvider<Account = ProviderCredentials> {
    * commit): the amount is then refundable again. Throws ProviderError when the gateway gave no usable answer.
    */
   checkRefund?(input: RefundInput<Account> & { providerRefundId: string | null }): Promise<RefundOutcome>;
+  /**
+   * Asks the gateway about an account being saved (e.g. Bakong's check_bakong_account): `refusal`
+   * when the gateway says the account cannot work (the PUT answers 422 and stores nothing),
+   * `warnings` when it could not tell (the account is stored; the PUT answer carries them).
+   */
+  checkAccount?(account: Account): Promise<AccountCheck>;
+  /** When the account's credential stops working (e.g. a Bakong token's JWT exp), read from the stored account; null when unknown. */
+  credentialExpiry?(account: StoredCredentials): Date | null;
+}
+
+/** What a gateway said of an account when it was saved. */
+export interface AccountCheck {
+  refusal: string | null;
+  warnings: string[];
 }
 
 /** Resolves providers by id. Each provider module registers itself on init. */

@@ -78,4 +78,10 @@ export class SandboxBackOfficeRepository {
   smmPanels(type: string): Promise<{ merchant_id: string; api_key_sealed: string; api_url: string }[]> {
     return this.db.query(`SELECT merchant_id, api_key_sealed, api_url FROM smm_panels WHERE type = $1 ORDER BY merchant_id`, [type]);
   }
+
+  /** Whether some merchant's Telegram channel holds the bot token with this sha256 (the sandbox's Bot API knows only those bots). */
+  async telegramBotRegistered(tokenHash: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM notification_channels WHERE type = 'telegram' AND bot_token_hash = $1 LIMIT 1`, [tokenHash]);
+    return rows.length > 0;
+  }
 }

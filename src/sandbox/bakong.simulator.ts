@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
@@ -6,18 +6,25 @@ import { field, SandboxBackOffice } from './back-office';
 import { SandboxFaults } from './faults';
 import { SandboxPayment, SandboxPaymentsRepository } from './sandbox-payments.repository';
 import { sendJson } from './page';
+import { AppConfig } from '../config/config';
 
 /**
  * The National Bank of Cambodia's Bakong Open API as its document describes it, from Bakong's
  * side of the wire (written from the Open API document, not from the provider module):
- * POST /v1/renew_token, /v1/check_transaction_by_md5 and /v1/check_transaction_by_md5_list,
- * JSON in and out, the `{responseCode, responseMessage, errorCode, data}` envelope.
+ * POST /v1/renew_token, /v1/check_transaction_by_md5, /v1/check_transaction_by_md5_list,
+ * /v1/generate_deeplink_by_qr and /v1/check_bakong_account, JSON in and out, the
+ * `{responseCode, responseMessage, errorCode, data}` envelope.
  *
  * - Bearer tokens: a token is valid when a merchant's `bakong` account holds it and, if it is a
  *   JWT (as Bakong's are), its `exp` has not passed. Anything else: HTTP 401, errorCode 6.
  * - A payment is found by md5 (transactions.provider_reference) among the token holder's
  *   transactions, and is paid once /sandbox/control/pay recorded it in the ledger. Bakong only
  *   knows paid md5s: an unpaid one is "not found" (errorCode 1), as on the real API.
+ * - generate_deeplink_by_qr: for a token holder only (the sandbox acts for its own merchants), a
+ *   KHQR whose CRC is right and a complete sourceInfo; the short link opens a sandbox page.
+ * - check_bakong_account: any unexpired bearer token (the account being saved is not on file yet,
+ *   so its token cannot be looked up); every well-formed `name@bank` exists except at the
+ *   sandbox's bank `@none` (errorCode 11), anything else is invalid (errorCode 12).
  */
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -42,8 +49,21 @@ function jwtExp(token: string): number | null {
   }
 }
 
+/** CRC-16/CCITT-FALSE over the KHQR up to and including "6304", as EMVCo tag 63 carries it. */
+function khqrCrcOk(qr: string): boolean {
+  if (qr.length < 8 || qr.slice(-8, -4) !== '6304') return false;
+  let crc = 0xffff;
+  for (const byte of Buffer.from(qr.slice(0, -4), 'utf8')) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc.toString(16).toUpperCase().padStart(4, '0') === qr.slice(-4).toUpperCase();
+}
+
+const nonEmpty = (v: unknown) => typeof v === 'string' && v.trim().length > 0;
+
 @ApiExcludeController()
-@Controller('sandbox/bakong/v1')
+@Controller('sandbox/bakong')
 export class BakongSimulator {
   /** Signs the tokens renew_token issues (Bakong's own key; nobody checks the signature here). */
   private readonly signingKey = randomBytes(32);
@@ -52,6 +72,7 @@ export class BakongSimulator {
     private readonly backOffice: SandboxBackOffice,
     private readonly ledger: SandboxPaymentsRepository,
     private readonly faults: SandboxFaults,
+    private readonly config: AppConfig,
   ) {}
 
   /** The merchants whose bakong account holds this bearer token (with that account), or null when Bakong would refuse it. */
@@ -79,7 +100,7 @@ export class BakongSimulator {
     return out;
   }
 
-  @Post('renew_token')
+  @Post('v1/renew_token')
   async renewToken(@Body() body: unknown, @Res() reply: FastifyReply) {
     if (await this.faults.apply('bakong', reply)) return;
     const email = (body as { email?: unknown } | null)?.email;
@@ -98,7 +119,7 @@ export class BakongSimulator {
     });
   }
 
-  @Post('check_transaction_by_md5')
+  @Post('v1/check_transaction_by_md5')
   async checkByMd5(@Headers('authorization') authorization: string | undefined, @Body() body: unknown, @Res() reply: FastifyReply) {
     if (await this.faults.apply('bakong', reply)) return;
     const merchants = await this.authenticate(authorization);
@@ -110,7 +131,7 @@ export class BakongSimulator {
     return sendJson(reply, 200, { responseCode: 0, responseMessage: 'Getting transaction successfully.', errorCode: null, data: found });
   }
 
-  @Post('check_transaction_by_md5_list')
+  @Post('v1/check_transaction_by_md5_list')
   async checkByMd5List(@Headers('authorization') authorization: string | undefined, @Body() body: unknown, @Res() reply: FastifyReply) {
     if (await this.faults.apply('bakong', reply)) return;
     const merchants = await this.authenticate(authorization);
@@ -133,6 +154,53 @@ export class BakongSimulator {
         : { md5, status: 'NOT_FOUND', message: NOT_FOUND_MESSAGE, data: null };
     });
     return sendJson(reply, 200, { responseCode: 0, responseMessage: 'Getting transaction successfully.', errorCode: null, data });
+  }
+
+  @Post('v1/generate_deeplink_by_qr')
+  async generateDeeplink(@Headers('authorization') authorization: string | undefined, @Body() body: unknown, @Res() reply: FastifyReply) {
+    if (await this.faults.apply('bakong', reply)) return;
+    if (!(await this.authenticate(authorization))) return sendJson(reply, 401, UNAUTHORIZED);
+    const b = (body ?? {}) as { qr?: unknown; sourceInfo?: Record<string, unknown> | null };
+    if (typeof b.qr !== 'string' || !b.qr) return sendJson(reply, 200, MISSING_FIELDS);
+    const source = b.sourceInfo;
+    if (source !== undefined && (!source || !nonEmpty(source.appIconUrl) || !nonEmpty(source.appName) || !nonEmpty(source.appDeepLinkCallback))) {
+      return sendJson(reply, 200, MISSING_FIELDS);
+    }
+    if (!khqrCrcOk(b.qr))
+      return sendJson(reply, 200, { responseCode: 1, responseMessage: 'Error requesting deeplink from provider', errorCode: 4, data: null });
+    const md5 = createHash('md5').update(b.qr).digest('hex');
+    return sendJson(reply, 200, {
+      responseCode: 0,
+      responseMessage: 'Getting Deeplink successfully.',
+      errorCode: null,
+      data: { shortLink: `${this.config.publicBaseUrl}/sandbox/bakong/link/${md5}` },
+    });
+  }
+
+  /** Where a sandbox short link leads: the bank app would open here; the sandbox shows which KHQR. */
+  @Get('link/:md5')
+  openLink(@Param('md5') md5: string, @Res() reply: FastifyReply) {
+    const safe = /^[0-9a-f]{32}$/.test(md5) ? md5 : 'unknown';
+    void reply
+      .status(200)
+      .header('content-type', 'text/html; charset=utf-8')
+      .send(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bakong app — sandbox</title></head><body><h1>Bakong app (sandbox)</h1><p id="md5">${safe}</p></body></html>`,
+      );
+  }
+
+  @Post('v1/check_bakong_account')
+  async checkAccount(@Headers('authorization') authorization: string | undefined, @Body() body: unknown, @Res() reply: FastifyReply) {
+    if (await this.faults.apply('bakong', reply)) return;
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    const exp = token ? jwtExp(token) : null;
+    if (!token || (exp !== null && exp * 1000 < Date.now())) return sendJson(reply, 401, UNAUTHORIZED);
+    const accountId = (body as { accountId?: unknown } | null)?.accountId;
+    if (typeof accountId !== 'string' || !accountId) return sendJson(reply, 200, MISSING_FIELDS);
+    if (accountId.length > 32 || !/^[^\s@]+@[a-z0-9_]+$/i.test(accountId))
+      return sendJson(reply, 200, { responseCode: 1, responseMessage: 'Invalid Account ID', errorCode: 12, data: null });
+    if (/@none$/i.test(accountId)) return sendJson(reply, 200, { responseCode: 1, responseMessage: 'Account ID not found', errorCode: 11, data: null });
+    return sendJson(reply, 200, { responseCode: 0, responseMessage: 'Account ID exists', errorCode: null, data: null });
   }
 }
 

@@ -3,6 +3,7 @@ import type { Type } from '@nestjs/common';
 import type { ProviderId } from '../providers/provider';
 import { AhnajakSimulator } from './ahnajak.simulator';
 import { BakongSimulator } from './bakong.simulator';
+import { TelegramSimulator } from './telegram.simulator';
 import { BakongapiSimulator } from './bakongapi.simulator';
 import { CheckoutSimulator } from './checkout.simulator';
 import { PerfectpanelSimulator } from './perfectpanel.simulator';
@@ -24,7 +25,12 @@ export const SMM_PANEL_SIMULATORS = {
   socpanel: SocpanelSimulator,
 };
 
+/** Other services the orchestrator calls (merchant notifications): faults apply, payments do not. */
+export const SERVICE_SIMULATORS = {
+  telegram: TelegramSimulator,
+};
+
 /** Where /sandbox/control/pay can pay. */
 export const SIMULATED_GATEWAYS = Object.keys(GATEWAY_SIMULATORS);
 /** Everything /sandbox/control/faults can slow down or break. */
-export const SANDBOX_PROVIDERS = [...SIMULATED_GATEWAYS, ...Object.keys(SMM_PANEL_SIMULATORS)];
+export const SANDBOX_PROVIDERS = [...SIMULATED_GATEWAYS, ...Object.keys(SMM_PANEL_SIMULATORS), ...Object.keys(SERVICE_SIMULATORS)];

@@ -5,7 +5,7 @@ import { SandboxBackOffice } from './back-office';
 import { SandboxBackOfficeRepository } from './back-office.repository';
 import { SandboxControlController } from './control.controller';
 import { SandboxFaults } from './faults';
-import { GATEWAY_SIMULATORS, SMM_PANEL_SIMULATORS } from './gateway-simulators';
+import { GATEWAY_SIMULATORS, SERVICE_SIMULATORS, SMM_PANEL_SIMULATORS } from './gateway-simulators';
 import { SandboxAhnajakSessionsRepository } from './sandbox-ahnajak-sessions.repository';
 import { SandboxCheckoutSessionsRepository } from './sandbox-checkout-sessions.repository';
 import { SandboxPanelsRepository } from './sandbox-panels.repository';
@@ -19,7 +19,13 @@ import { SandboxInboxSecrets, SandboxWebhookInboxController } from './webhook-in
  * /sandbox/control to pay and to inject faults. Mounted by the app module only when SANDBOX is on.
  */
 @Module({
-  controllers: [SandboxControlController, ...Object.values(GATEWAY_SIMULATORS), ...Object.values(SMM_PANEL_SIMULATORS), SandboxWebhookInboxController],
+  controllers: [
+    SandboxControlController,
+    ...Object.values(GATEWAY_SIMULATORS),
+    ...Object.values(SMM_PANEL_SIMULATORS),
+    SandboxWebhookInboxController,
+    ...Object.values(SERVICE_SIMULATORS),
+  ],
   providers: [
     SandboxBackOffice,
     SandboxBackOfficeRepository,

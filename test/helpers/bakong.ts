@@ -2,6 +2,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
+import { SecretBox } from '../../src/common/crypto';
+import { ProviderAccountsRepository } from '../../src/merchants/provider-accounts.repository';
 import type { TestApp, TestMerchant } from './test-app';
 
 /** A Bakong account id unique to the merchant (≤ 32 characters, as KHQR requires). */
@@ -20,6 +22,23 @@ export async function configureBakong(t: TestApp, m: TestMerchant, extra: Record
   const res = await t.request('PUT', '/v1/provider-accounts/bakong', { token: m.apiKey, body });
   if (res.status !== 200) throw new Error(`configure bakong: ${res.status} ${res.text}`);
   return body;
+}
+
+/**
+ * Stores a Bakong account as it was saved earlier, without the check a PUT makes now: how an
+ * account looks once its token has expired since (a PUT with an expired token is refused).
+ */
+export async function storeBakongUnchecked(t: TestApp, m: TestMerchant, extra: Record<string, unknown> = {}): Promise<void> {
+  const body = {
+    account_id: bakongIdFor(m),
+    merchant_name: 'Test Shop',
+    merchant_city: 'Phnom Penh',
+    token: `tok-${m.id}`,
+    base_url: `${t.url}/sandbox/bakong`,
+    ...extra,
+  };
+  const sealed = new SecretBox(t.config.encryptionKey).seal(JSON.stringify(body), `${m.id}:bakong`);
+  await t.app.get(ProviderAccountsRepository).upsertSealed(m.id, 'bakong', sealed);
 }
 
 /** Points a merchant's Bakong KHQR API service account at this app's sandbox. */

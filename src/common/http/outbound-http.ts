@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Agent, FormData, errors as undiciErrors, request } from 'undici';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { Agent, Dispatcher, FormData, ProxyAgent, errors as undiciErrors, request } from 'undici';
 import { AppConfig } from '../../config/config';
 import { isIpLiteral, NOT_ALLOWED, SsrfGuard, SsrfRefusalError } from './ssrf-guard';
 
@@ -14,6 +15,11 @@ export interface OutboundRequest {
   timeoutMs?: number;
   /** Bytes of response body kept; the rest is discarded. */
   maxBodyBytes?: number;
+  /**
+   * Send through this HTTP(S) proxy (CONNECT tunnel), e.g. a relay in the country a gateway
+   * accepts calls from. The proxy's address and the target's are both checked by the SSRF guard.
+   */
+  proxyUrl?: string;
 }
 
 export interface OutboundResponse {
@@ -46,6 +52,8 @@ export class OutboundHttp {
   /** Deadline for gateway API calls (PROVIDER_TIMEOUT_MS). */
   readonly providerTimeoutMs: number;
   private readonly agent: Agent;
+  /** One ProxyAgent per proxy URL (a handful: BAKONG_PROXY_URL and the accounts' own). */
+  private readonly proxies = new Map<string, ProxyAgent>();
   private readonly logger = new Logger('OutboundHttp');
 
   constructor(config: AppConfig) {
@@ -78,11 +86,12 @@ export class OutboundHttp {
     const timeoutMs = req.timeoutMs ?? 15_000;
     const signal = AbortSignal.timeout(timeoutMs);
     try {
+      const dispatcher = req.proxyUrl ? await this.proxied(req.proxyUrl, host) : this.agent;
       const res = await request(url, {
         method: req.method,
         headers: req.headers,
         body: req.form ?? req.body,
-        dispatcher: this.agent,
+        dispatcher,
         signal,
         maxRedirections: 0,
         headersTimeout: timeoutMs,
@@ -97,6 +106,40 @@ export class OutboundHttp {
     }
   }
 
+  /**
+   * The dispatcher for a proxied call. The proxy resolves the target itself, so the target's name is
+   * resolved and checked here first; the connection to the proxy goes through the guard's lookup.
+   */
+  private async proxied(proxyUrl: string, targetHost: string): Promise<Dispatcher> {
+    let proxy: URL;
+    try {
+      proxy = new URL(proxyUrl);
+    } catch {
+      throw new OutboundError('refused', 'invalid proxy URL');
+    }
+    if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') throw new OutboundError('refused', `proxy scheme ${proxy.protocol} is not allowed`);
+    const proxyHost = proxy.hostname.replace(/^\[|\]$/g, '');
+    if (isIpLiteral(proxyHost)) {
+      const reason = this.guard.refusal(proxyHost, proxyHost);
+      if (reason) throw this.refused(proxyHost, reason);
+    }
+    if (!isIpLiteral(targetHost)) {
+      const addresses = await dnsLookup(targetHost, { all: true }).catch(() => {
+        throw new OutboundError('network', 'network error: ENOTFOUND');
+      });
+      for (const a of addresses) {
+        const reason = this.guard.refusal(a.address, targetHost);
+        if (reason) throw this.refused(targetHost, reason);
+      }
+    }
+    let agent = this.proxies.get(proxyUrl);
+    if (!agent) {
+      agent = new ProxyAgent({ uri: proxyUrl, proxyTls: { lookup: this.guard.lookup as never, timeout: 10_000 } as never, connections: 32 });
+      this.proxies.set(proxyUrl, agent);
+    }
+    return agent;
+  }
+
   /** The operator's log gets the address and why; the error, which reaches merchants, says only "not allowed". */
   private refused(host: string, reason: string): OutboundError {
     this.logger.warn({ host, reason }, 'outbound call refused by the SSRF guard');
@@ -104,7 +147,7 @@ export class OutboundHttp {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([this.agent.close(), ...[...this.proxies.values()].map((p) => p.close())]);
   }
 }
 

@@ -23,6 +23,16 @@
  *   acknowledgedDateMs, …}`. The list answers `data: [{md5, status, message, data}]`.
  * - A token that is missing, wrong or expired answers HTTP 401 with errorCode 6.
  * - A caller outside Cambodia gets HTTP 403 (any token): the account is marked needs_attention.
+ *   A relay in Cambodia is reached through an HTTP(S) proxy: the account's `proxy_url`, else
+ *   BAKONG_PROXY_URL (CONNECT tunnel; the token still travels inside TLS to Bakong's host).
+ * - generate_deeplink_by_qr `{qr, sourceInfo: {appIconUrl, appName, appDeepLinkCallback}}` ->
+ *   `data.shortLink` (the SDK's generateDeepLink reads the same field); errorCode 4 when Bakong's
+ *   link provider fails, 5 when sourceInfo is incomplete. Asked at creation with a short deadline:
+ *   a failure only leaves the order without a deeplink.
+ * - check_bakong_account `{accountId}` -> responseCode 0 when the account exists, errorCode 11
+ *   (not found) or 12 (invalid) otherwise. Asked when the account is saved.
+ * - The token is a JWT (HS256, Bakong's key): its `exp` is read without verifying the signature
+ *   (we do not have the key), only to warn before it expires (tokenExpiry).
  * - `amount` is a JSON number in the payment's `currency`; `createdDateMs` is when the payer
  *   sent the money (used as paid_at, so a payment after expires_at is flagged late).
  */
@@ -59,6 +69,8 @@ export interface BakongCredentials {
   base_url: string;
   acquiring_bank?: string;
   merchant_id?: string;
+  /** An HTTP(S) proxy (a relay in Cambodia) for every Open API call of this account. */
+  proxy_url?: string;
 }
 
 /** The account as the KHQR and Open API code below uses it. */
@@ -70,6 +82,7 @@ export interface BakongAccount {
   baseUrl: string;
   merchantId?: string;
   acquiringBank?: string;
+  proxyUrl?: string;
 }
 
 export function bakongAccount(creds: Partial<BakongCredentials>): BakongAccount {
@@ -82,6 +95,7 @@ export function bakongAccount(creds: Partial<BakongCredentials>): BakongAccount 
     // An empty optional field is no field: the KHQR gets tag 29 (individual), not an empty tag 30.
     merchantId: creds.merchant_id || undefined,
     acquiringBank: creds.acquiring_bank || undefined,
+    proxyUrl: creds.proxy_url || undefined,
   };
 }
 
@@ -172,6 +186,37 @@ export function openApiHeaders(token: string): Record<string, string> {
 
 export const checkByMd5Body = (md5: string) => JSON.stringify({ md5 });
 export const checkByMd5ListBody = (md5s: string[]) => JSON.stringify(md5s);
+
+export const deeplinkUrl = (baseUrl: string) => `${baseUrl}/v1/generate_deeplink_by_qr`;
+export const checkAccountUrl = (baseUrl: string) => `${baseUrl}/v1/check_bakong_account`;
+/** The deeplink is a convenience: never wait longer than this for it at order creation. */
+export const BAKONG_DEEPLINK_TIMEOUT_MS = 3_000;
+/** What the bank app shows of us while it opens the payment, and where it returns to. */
+export interface DeeplinkSource {
+  appIconUrl: string;
+  appName: string;
+  appDeepLinkCallback: string;
+}
+
+export const deeplinkBody = (qr: string, source: DeeplinkSource) => JSON.stringify({ qr, sourceInfo: source });
+export const checkAccountBody = (accountId: string) => JSON.stringify({ accountId });
+
+/**
+ * The token's `exp` as a Date, read from the JWT payload WITHOUT verifying its signature (Bakong
+ * signs with its own key, which we do not have): good for a reminder, never for trust. Null when
+ * the token is not a JWT or carries no numeric exp.
+ */
+export function tokenExpiry(token: string): Date | null {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1])) return null;
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    const exp = payload && typeof payload === 'object' ? (payload as { exp?: unknown }).exp : undefined;
+    return typeof exp === 'number' && Number.isFinite(exp) && exp > 0 && exp < 1e11 ? new Date(exp * 1000) : null;
+  } catch {
+    return null;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Open API answers
@@ -294,6 +339,31 @@ export function parseCheckResponse(reply: Pick<OutboundResponse, 'status' | 'bod
   if (body.responseCode === 0) return paidOutcome(body.data, expected);
   const code = Number(body.errorCode);
   if (BAKONG_ERROR_CODES[code]?.handling === 'unpaid') return unpaidOutcome(expected.expiresAt, now);
+  throw envelopeError(body, reply.status);
+}
+
+/** generate_deeplink_by_qr's answer -> the short link (an absolute http(s) URL), or a ProviderError. */
+export function parseDeeplinkResponse(reply: Pick<OutboundResponse, 'status' | 'body'>): string {
+  const body = envelope(reply);
+  if (body.responseCode !== 0) throw envelopeError(body, reply.status);
+  const link = (body.data as { shortLink?: unknown } | null)?.shortLink;
+  if (typeof link !== 'string' || link.length > 2000) throw fail('bad_response', 'Bakong answered the deeplink request without a usable data.shortLink');
+  let u: URL;
+  try {
+    u = new URL(link);
+  } catch {
+    throw fail('bad_response', 'Bakong answered a data.shortLink that is not a URL');
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw fail('bad_response', `Bakong answered a data.shortLink with the scheme ${show(u.protocol, 20)}`);
+  return link;
+}
+
+/** check_bakong_account's answer: null when the account exists, else why not (a ProviderError for everything that is not an answer about the account). */
+export function parseCheckAccountResponse(reply: Pick<OutboundResponse, 'status' | 'body'>): string | null {
+  const body = envelope(reply);
+  if (body.responseCode === 0) return null;
+  const code = Number(body.errorCode);
+  if (code === 11 || code === 12) return `Bakong does not know the account: errorCode ${code} (${BAKONG_ERROR_CODES[code].meaning})`;
   throw envelopeError(body, reply.status);
 }
 

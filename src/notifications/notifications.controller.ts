@@ -1,0 +1,45 @@
+import { Body, Controller, Delete, Get, HttpCode, Put, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
+import { DeletedNotificationChannelView, NotificationChannelListView, NotificationChannelView, PutTelegramChannelDto } from './notifications.dto';
+import { NotificationsService } from './notifications.service';
+
+const PROBLEM = { 'application/problem+json': { schema: { type: 'object' } } };
+
+@ApiTags('Notification channels')
+@ApiBearerAuth('api_key')
+@UseGuards(ApiKeyGuard)
+@Controller('v1/notification-channels')
+export class NotificationChannelsController {
+  constructor(private readonly notifications: NotificationsService) {}
+
+  @Put('telegram')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send Telegram messages for order events',
+    description:
+      'Each subscribed event sends the Bot API `POST {TELEGRAM_API_BASE_URL}/bot{token}/sendMessage` `{chat_id, text}` (plain text in Khmer or English: ' +
+      'amount, currency, reference, gateway, order id), from the outbox, retried on the webhook schedule (5 s … 14 h, ±20 %, then dead). ' +
+      'bot_token is write-only: encrypted at rest, masked on read. A later PUT replaces the channel (events and language default to the stored ones).',
+  })
+  @ApiOkResponse({ type: NotificationChannelView })
+  @ApiUnprocessableEntityResponse({ description: 'validation_failed: a malformed bot_token, chat_id, event or language; nothing is stored.', content: PROBLEM })
+  put(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: PutTelegramChannelDto) {
+    return this.notifications.putTelegram(merchant.id, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The merchant's notification channels (bot tokens masked)" })
+  @ApiOkResponse({ type: NotificationChannelListView })
+  list(@CurrentMerchant() merchant: AuthedMerchant) {
+    return this.notifications.list(merchant.id);
+  }
+
+  @Delete('telegram')
+  @ApiOperation({ summary: 'Stop Telegram messages', description: 'Messages still waiting to be sent are dead-lettered.' })
+  @ApiOkResponse({ type: DeletedNotificationChannelView })
+  @ApiNotFoundResponse({ description: 'not_found: no Telegram channel is configured.', content: PROBLEM })
+  delete(@CurrentMerchant() merchant: AuthedMerchant) {
+    return this.notifications.deleteTelegram(merchant.id);
+  }
+}
