@@ -36,6 +36,8 @@ export class Order {
   @Column('text', { name: 'status_reason', nullable: true }) statusReason: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+  /** The payment link whose Pay button created this order (src/payment-links/). */
+  @Column('text', { name: 'payment_link_id', nullable: true }) paymentLinkId: string | null;
 }
 
 @Entity('transactions')

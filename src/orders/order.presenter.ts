@@ -25,6 +25,7 @@ export interface OrderView {
   transaction: { id: string; provider_reference: string; status: string } | null;
   created_at: string;
   updated_at: string;
+  payment_link_id: string | null;
 }
 
 export function qrImageUrl(publicBaseUrl: string, token: string): string {
@@ -58,5 +59,6 @@ export function presentOrder(order: Order, transaction: Transaction | null, publ
     transaction: transaction ? { id: transaction.id, provider_reference: transaction.providerReference, status: transaction.status } : null,
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
+    payment_link_id: order.paymentLinkId ?? null,
   };
 }

@@ -47,6 +47,8 @@ export class OrderResponse {
   @ApiPropertyOptional({ type: OrderTransactionRef, nullable: true }) transaction: OrderTransactionRef | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
+  @ApiPropertyOptional({ nullable: true, example: null, description: 'The payment link (plink_…) whose page created this order; null otherwise.' })
+  payment_link_id: string | null;
 }
 
 /** A full example, for docs and the README. */
@@ -73,4 +75,5 @@ export const ORDER_EXAMPLE = {
   transaction: { id: 'txn_01jd2b3c4d5e6f7g8h9j0kmnpq', provider_reference: '100000001', status: 'PENDING' },
   created_at: '2026-11-24T10:00:00.000Z',
   updated_at: '2026-11-24T10:00:00.000Z',
+  payment_link_id: null,
 };
