@@ -19,6 +19,7 @@ import { loggingModule } from './logging/logging.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OrdersModule } from './orders/orders.module';
+import { PaymentLinksModule } from './payment-links/payment-links.module';
 import { GATEWAY_MODULES } from './providers/gateways';
 import { ProviderRegistry } from './providers/provider';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
@@ -63,6 +64,7 @@ export class AppModule implements OnModuleDestroy {
         EventsModule,
         ...GATEWAY_MODULES,
         CheckoutPagesModule,
+        PaymentLinksModule,
         ReconciliationModule,
         MetricsModule,
         HealthModule,

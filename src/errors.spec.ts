@@ -8,6 +8,7 @@ import { FULFILLMENT_ERRORS } from './fulfillment/fulfillment.errors';
 import { HEALTH_ERRORS } from './health/health.errors';
 import { MERCHANTS_ERRORS } from './merchants/merchants.errors';
 import { ORDERS_ERRORS } from './orders/orders.errors';
+import { PAYMENT_LINKS_ERRORS } from './payment-links/payment-links.errors';
 import { GATEWAY_ERRORS } from './providers/gateway.errors';
 import { RECONCILIATION_ERRORS } from './reconciliation/reconciliation.errors';
 
@@ -26,6 +27,7 @@ const CATALOGUES: Record<string, ProblemCode>[] = [
   RECONCILIATION_ERRORS,
   FULFILLMENT_ERRORS,
   HEALTH_ERRORS,
+  PAYMENT_LINKS_ERRORS,
 ];
 const entries = CATALOGUES.flatMap((catalogue) => Object.values(catalogue));
 
