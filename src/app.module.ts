@@ -20,6 +20,7 @@ import { MerchantsModule } from './merchants/merchants.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { OrdersModule } from './orders/orders.module';
+import { PaymentLinksModule } from './payment-links/payment-links.module';
 import { GATEWAY_MODULES } from './providers/gateways';
 import { ProviderRegistry } from './providers/provider';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
@@ -67,6 +68,7 @@ export class AppModule implements OnModuleDestroy {
         EventsModule,
         ...GATEWAY_MODULES,
         CheckoutPagesModule,
+        PaymentLinksModule,
         ReconciliationModule,
         RefundsModule,
         MetricsModule,

@@ -9,6 +9,7 @@ import { FULFILLMENT_ERRORS } from './fulfillment/fulfillment.errors';
 import { HEALTH_ERRORS } from './health/health.errors';
 import { MERCHANTS_ERRORS } from './merchants/merchants.errors';
 import { ORDERS_ERRORS } from './orders/orders.errors';
+import { PAYMENT_LINKS_ERRORS } from './payment-links/payment-links.errors';
 import { GATEWAY_ERRORS } from './providers/gateway.errors';
 import { RECONCILIATION_ERRORS } from './reconciliation/reconciliation.errors';
 import { REFUNDS_ERRORS } from './refunds/refunds.errors';
@@ -30,6 +31,7 @@ const CATALOGUES: Record<string, ProblemCode>[] = [
   HEALTH_ERRORS,
   DASHBOARD_ERRORS,
   REFUNDS_ERRORS,
+  PAYMENT_LINKS_ERRORS,
 ];
 const entries = CATALOGUES.flatMap((catalogue) => Object.values(catalogue));
 

@@ -39,6 +39,8 @@ export class AppConfig {
   rateLimitPerIpPerS: number;
   /** New orders the public top-up widget may create per merchant per minute, across all instances (TOPUP_ORDERS_PER_MERCHANT_PER_MIN). */
   topupOrdersPerMerchantPerMin: number;
+  /** New orders the public payment-link pages may create per merchant per minute, across all instances (PAYMENT_LINK_ORDERS_PER_MERCHANT_PER_MIN). */
+  paymentLinkOrdersPerMerchantPerMin: number;
   /** Gateway checks the public pay-page status poll may make per merchant per second, across all instances (PAGE_CHECKS_PER_MERCHANT_PER_S). */
   pageChecksPerMerchantPerS: number;
   /** Wrong admin tokens one client address may send per minute before its admin requests answer 429 (ADMIN_AUTH_FAILURES_PER_MIN). */
@@ -169,6 +171,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   c.adminAuthFailuresPerMin = int('ADMIN_AUTH_FAILURES_PER_MIN', env.ADMIN_AUTH_FAILURES_PER_MIN, 10, 1, 1_000_000, problems);
   c.rateLimitPerIpPerS = int('RATE_LIMIT_PER_IP_PER_S', env.RATE_LIMIT_PER_IP_PER_S, 50, 1, 1_000_000, problems);
   c.topupOrdersPerMerchantPerMin = int('TOPUP_ORDERS_PER_MERCHANT_PER_MIN', env.TOPUP_ORDERS_PER_MERCHANT_PER_MIN, 30, 1, 1_000_000, problems);
+  c.paymentLinkOrdersPerMerchantPerMin = int(
+    'PAYMENT_LINK_ORDERS_PER_MERCHANT_PER_MIN',
+    env.PAYMENT_LINK_ORDERS_PER_MERCHANT_PER_MIN,
+    60,
+    1,
+    1_000_000,
+    problems,
+  );
   c.pageChecksPerMerchantPerS = int('PAGE_CHECKS_PER_MERCHANT_PER_S', env.PAGE_CHECKS_PER_MERCHANT_PER_S, 10, 1, 1_000_000, problems);
   c.publicBaseUrl = (env.PUBLIC_BASE_URL || `http://localhost:${c.port}`).replace(/\/+$/, '');
   try {

@@ -11,6 +11,7 @@ import { TopupWidgetLimits1764000012000 } from './migrations/1764000012000-Topup
 import { WebhookFairness1764000016000 } from './migrations/1764000016000-WebhookFairness';
 import { Refunds1764000021000 } from './migrations/1764000021000-Refunds';
 import { NotificationsAndTokenLife1764000023000 } from './migrations/1764000023000-NotificationsAndTokenLife';
+import { PaymentLinks1764000022000 } from './migrations/1764000022000-PaymentLinks';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   WebhookFairness1764000016000,
   Refunds1764000021000,
   NotificationsAndTokenLife1764000023000,
+  PaymentLinks1764000022000,
 ];
 
 /** `entities` come from the caller (src/entities.ts), so database/ imports no feature folder; migrations need none. */

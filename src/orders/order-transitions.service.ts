@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditLogRepository } from '../audit/audit-log.repository';
 import { problem } from '../common/problem';
@@ -6,6 +6,7 @@ import { ORDERS_ERRORS } from './orders.errors';
 import { AppConfig } from '../config/config';
 import { OutboxWriter } from '../events/outbox.writer';
 import { Order, Transaction } from './order.entity';
+import { PaidOrderHook } from './order-hooks';
 import { presentOrder } from './order.presenter';
 import { OrderChange, OrdersRepository } from './orders.repository';
 import { Decision, decide, OrderCommand } from './state-machine';
@@ -45,6 +46,7 @@ export class OrderTransitions {
     private readonly outbox: OutboxWriter,
     private readonly config: AppConfig,
     private readonly audit: AuditLogRepository,
+    @Optional() private readonly paidHook?: PaidOrderHook,
   ) {}
 
   async apply(orderId: string, command: OrderCommand, ctx: TransitionContext): Promise<TransitionResult> {
@@ -70,6 +72,8 @@ export class OrderTransitions {
     if (!fresh) return null; // lost the race: re-read and decide again
     const freshTxn =
       decision.outcome === 'transition' ? await this.transactions.followOrder(manager, transaction.id, decision.to, ctx.proof ?? null) : transaction;
+    // Tallies kept on what the order came from (a payment link's payments_count) move with the status, in this transaction.
+    if (decision.outcome === 'transition' && decision.to === 'PAID' && this.paidHook) await this.paidHook.orderPaid(manager, fresh);
     if (command.kind === 'resolve') {
       await this.audit.record(manager, {
         actor: ctx.actor,

@@ -38,6 +38,8 @@ export class Order {
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
   /** The sum of the order's refunds that have not failed (src/refunds/); the database keeps it ≤ paid_amount_minor. */
   @Column('bigint', { name: 'refunded_minor', transformer: bigintNumber }) refundedMinor: number;
+  /** The payment link whose Pay button created this order (src/payment-links/). */
+  @Column('text', { name: 'payment_link_id', nullable: true }) paymentLinkId: string | null;
 }
 
 @Entity('transactions')

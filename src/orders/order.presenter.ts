@@ -28,6 +28,7 @@ export interface OrderView {
   updated_at: string;
   /** What the refunds that have not failed add up to (pending and succeeded), in the paid currency. */
   amount_refunded: string;
+  payment_link_id: string | null;
 }
 
 export function qrImageUrl(publicBaseUrl: string, token: string): string {
@@ -63,5 +64,6 @@ export function presentOrder(order: Order, transaction: Transaction | null, publ
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
     amount_refunded: formatAmount(order.refundedMinor ?? 0, order.paidCurrency ?? order.currency),
+    payment_link_id: order.paymentLinkId ?? null,
   };
 }

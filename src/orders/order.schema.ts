@@ -61,6 +61,8 @@ export class OrderResponse {
       'Decimal string: what the refunds that have not failed add up to (PENDING and SUCCEEDED), never more than `paid_amount`. The status stays PAID.',
   })
   amount_refunded: string;
+  @ApiPropertyOptional({ nullable: true, example: null, description: 'The payment link (plink_…) whose page created this order; null otherwise.' })
+  payment_link_id: string | null;
 }
 
 /** A full example, for docs and the README. */
@@ -89,6 +91,7 @@ export const ORDER_EXAMPLE = {
   created_at: '2026-11-24T10:00:00.000Z',
   updated_at: '2026-11-24T10:00:00.000Z',
   amount_refunded: '0.00',
+  payment_link_id: null,
 };
 
 export class OrderListResponse {

@@ -146,4 +146,10 @@ export class ListOrdersQuery extends PageQuery {
   @IsString()
   @MaxLength(100)
   reference?: string;
+
+  @ApiPropertyOptional({ example: 'plink_01jd0000000000000000000000', description: 'Only the orders created through this payment link.' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^plink_[0-9a-z]{26}$/, { message: 'payment_link_id must be a payment link id (plink_…)' })
+  payment_link_id?: string;
 }

@@ -41,6 +41,7 @@ export interface NewOrder {
   deeplink: string | null;
   expiresAt: Date;
   createdAt: Date;
+  paymentLinkId?: string | null;
   transaction: {
     id: string;
     number: string;
@@ -93,8 +94,8 @@ export class OrdersRepository {
     const [both]: Record<string, unknown>[] = await manager.query(
       `WITH o AS (
          INSERT INTO orders (id, merchant_id, reference, status, amount_minor, currency, provider, description, customer, metadata,
-           success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink)
-         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18) RETURNING *),
+           success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink, payment_link_id)
+         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18, $26) RETURNING *),
        t AS (
          INSERT INTO transactions (id, number, order_id, merchant_id, provider, provider_reference, status, amount_minor, currency, wire_amount,
            return_token_hash, expires_at, next_check_at, created_at, updated_at, cancel_token_hash)
@@ -126,6 +127,7 @@ export class OrdersRepository {
         t.returnTokenHash,
         t.nextCheckAt,
         t.cancelTokenHash,
+        o.paymentLinkId ?? null,
       ],
     );
     return { order: hydrateEntity(manager, Order, both, 'o_'), txn: hydrateEntity(manager, Transaction, both, 't_') };
@@ -161,6 +163,7 @@ export class OrdersRepository {
     if (q.status) qb.andWhere('o.status = :status', { status: q.status });
     if (q.provider) qb.andWhere('o.provider = :provider', { provider: q.provider });
     if (q.reference) qb.andWhere('o.reference = :reference', { reference: q.reference });
+    if (q.payment_link_id) qb.andWhere('o.payment_link_id = :paymentLinkId', { paymentLinkId: q.payment_link_id });
     if (q.starting_after) qb.andWhere('o.id < :after', { after: q.starting_after });
     return qb
       .orderBy('o.id', 'DESC')

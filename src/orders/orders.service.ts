@@ -11,6 +11,7 @@ import { CreatePaymentResult, ProviderError, ProviderRegistry } from '../provide
 import { providerProblem } from '../providers/provider-errors';
 import { Order, Transaction } from './order.entity';
 import { OrderView, presentOrder } from './order.presenter';
+import type { OrderOrigin } from './order-hooks';
 import { OrderTransitions } from './order-transitions.service';
 import { CreateOrderDto, ListOrdersQuery } from './orders.dto';
 import { OrderSearch, OrdersRepository } from './orders.repository';
@@ -40,7 +41,8 @@ export class OrdersService {
     return presentOrder(order, txn, this.config.publicBaseUrl);
   }
 
-  async create(merchantId: string, dto: CreateOrderDto): Promise<OrderView> {
+  /** `origin`: the payment link a public page creates the order for, with its check run inside the insert's transaction. */
+  async create(merchantId: string, dto: CreateOrderDto, origin?: OrderOrigin): Promise<OrderView> {
     const currency: Currency = dto.currency ?? 'USD';
     let amountMinor: number;
     try {
@@ -94,6 +96,7 @@ export class OrdersService {
 
     try {
       return await this.orders.inTransaction(async (manager) => {
+        if (origin) await origin.admit(manager);
         const { order, txn } = await this.orders.insertWithTransaction(manager, {
           orderId,
           merchantId,
@@ -113,6 +116,7 @@ export class OrdersService {
           deeplink: created.deeplink ?? null,
           expiresAt,
           createdAt: now,
+          paymentLinkId: origin?.paymentLinkId ?? null,
           transaction: {
             id: txnId,
             number,

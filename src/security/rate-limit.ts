@@ -12,7 +12,7 @@ import { AdminAuthThrottle } from './admin-auth-throttle';
 export type LimitScope = 'merchant' | 'public' | 'none';
 
 /** Paths anyone on the internet can hit without credentials: gateway callbacks and customer-facing pages. */
-const PUBLIC_PREFIXES = ['/callbacks/', '/pay/', '/topup/', '/qr/'];
+const PUBLIC_PREFIXES = ['/callbacks/', '/pay/', '/topup/', '/qr/', '/l/'];
 
 export function limitScope(path: string): LimitScope {
   if (path.startsWith('/v1/') || path === '/v1') return 'merchant';
