@@ -24,6 +24,7 @@ import { ProviderRegistry } from './providers/provider';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { RateLimitModule } from './security/rate-limit';
+import { UsersModule } from './users/users.module';
 
 /** Process-level wiring that is not configuration (tests pass a log stream to capture logs). */
 export interface AppRuntimeOptions {
@@ -58,6 +59,7 @@ export class AppModule implements OnModuleDestroy {
         SharedServicesModule,
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, ENTITIES)),
         AuditModule,
+        UsersModule,
         MerchantsModule,
         OrdersModule,
         EventsModule,

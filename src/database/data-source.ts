@@ -9,6 +9,7 @@ import { RunHeartbeats1764000009000 } from './migrations/1764000009000-RunHeartb
 import { CheckoutCancelToken1764000010300 } from './migrations/1764000010300-CheckoutCancelToken';
 import { TopupWidgetLimits1764000012000 } from './migrations/1764000012000-TopupWidgetLimits';
 import { WebhookFairness1764000016000 } from './migrations/1764000016000-WebhookFairness';
+import { UsersAndSessions1764000024000 } from './migrations/1764000024000-UsersAndSessions';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   CheckoutCancelToken1764000010300,
   TopupWidgetLimits1764000012000,
   WebhookFairness1764000016000,
+  UsersAndSessions1764000024000,
 ];
 
 /** `entities` come from the caller (src/entities.ts), so database/ imports no feature folder; migrations need none. */
