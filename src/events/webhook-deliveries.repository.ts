@@ -280,8 +280,9 @@ export class WebhookDeliveriesRepository {
     return this.db.query(`${SELECT_DELIVERY} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id DESC LIMIT $1`, params);
   }
 
-  async find(id: string): Promise<DeliveryRow | null> {
-    const rows: DeliveryRow[] = await this.db.query(`${SELECT_DELIVERY} WHERE d.id = $1`, [id]);
+  /** By id; only among `merchantId`'s deliveries when it is given (the merchant's own log). */
+  async find(id: string, merchantId?: string): Promise<DeliveryRow | null> {
+    const rows: DeliveryRow[] = await this.db.query(`${SELECT_DELIVERY} WHERE d.id = $1 AND ($2::text IS NULL OR d.merchant_id = $2)`, [id, merchantId ?? null]);
     return rows[0] ?? null;
   }
 
@@ -294,11 +295,11 @@ export class WebhookDeliveriesRepository {
   }
 
   /** The delivery's status and its endpoint's, the delivery row locked for a replay. */
-  async lockForReplay(manager: EntityManager, id: string): Promise<{ status: string; endpoint_status: string; deleted_at: Date | null } | null> {
+  async lockForReplay(manager: EntityManager, id: string, merchantId?: string): Promise<{ status: string; endpoint_status: string; deleted_at: Date | null } | null> {
     const rows: { status: string; endpoint_status: string; deleted_at: Date | null }[] = await manager.query(
       `SELECT d.status, ep.status AS endpoint_status, ep.deleted_at FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
-       WHERE d.id = $1 FOR UPDATE OF d`,
-      [id],
+       WHERE d.id = $1 AND ($2::text IS NULL OR d.merchant_id = $2) FOR UPDATE OF d`,
+      [id, merchantId ?? null],
     );
     return rows[0] ?? null;
   }

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiPrope
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { PageQuery, toPage } from '../common/pagination';
 import { PROVIDER_IDS } from '../providers/provider';
-import { AdminGuard, ApiKeyGuard, AuthedMerchant, CurrentMerchant } from './auth';
+import { AdminGuard, ApiKeyGuard, AuthedMerchant, CurrentMerchant, MerchantRoles } from './auth';
 import { MerchantsService, presentMerchant } from './merchants.service';
 import { ProviderAccountsService } from './provider-accounts.service';
 
@@ -40,6 +40,7 @@ export class AdminMerchantsController {
 @ApiTags('Provider accounts')
 @ApiBearerAuth('api_key')
 @UseGuards(ApiKeyGuard)
+@MerchantRoles('developer')
 @Controller('v1/provider-accounts')
 export class ProviderAccountsController {
   constructor(private readonly accounts: ProviderAccountsService) {}
