@@ -122,6 +122,7 @@ export class MerchantWebhookDeliveriesController {
 
 @ApiTags('Admin')
 @ApiBearerAuth('admin')
+@ApiCookieAuth('session')
 @UseGuards(AdminGuard)
 @Controller('admin/webhook-deliveries')
 export class AdminWebhookDeliveriesController {

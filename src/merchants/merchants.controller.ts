@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Put, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { PageQuery, toPage } from '../common/pagination';
 import { PROVIDER_IDS } from '../providers/provider';
@@ -17,6 +17,7 @@ export class CreateMerchantDto {
 
 @ApiTags('Admin')
 @ApiBearerAuth('admin')
+@ApiCookieAuth('session')
 @UseGuards(AdminGuard)
 @Controller('admin/merchants')
 export class AdminMerchantsController {
@@ -39,6 +40,7 @@ export class AdminMerchantsController {
 
 @ApiTags('Provider accounts')
 @ApiBearerAuth('api_key')
+@ApiCookieAuth('session')
 @UseGuards(ApiKeyGuard)
 @MerchantRoles('developer')
 @Controller('v1/provider-accounts')
