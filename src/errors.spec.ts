@@ -10,6 +10,7 @@ import { MERCHANTS_ERRORS } from './merchants/merchants.errors';
 import { ORDERS_ERRORS } from './orders/orders.errors';
 import { GATEWAY_ERRORS } from './providers/gateway.errors';
 import { RECONCILIATION_ERRORS } from './reconciliation/reconciliation.errors';
+import { USERS_ERRORS } from './users/users.errors';
 
 /**
  * The problem-code catalogues against docs/errors.md and the code: the doc lists exactly the
@@ -26,6 +27,7 @@ const CATALOGUES: Record<string, ProblemCode>[] = [
   RECONCILIATION_ERRORS,
   FULFILLMENT_ERRORS,
   HEALTH_ERRORS,
+  USERS_ERRORS,
 ];
 const entries = CATALOGUES.flatMap((catalogue) => Object.values(catalogue));
 

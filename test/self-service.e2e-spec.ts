@@ -49,7 +49,8 @@ describe('merchant self-service: API keys and webhook deliveries', () => {
       const left = new Date(res.json.expires_at).getTime() - Date.now();
       expect(left).toBeGreaterThan(3500_000);
       expect(left).toBeLessThanOrEqual(3600_000);
-      for (const expires_in of [0, 59, 400 * 86400, '60']) expect((await t.request('POST', '/v1/api-keys', { token: a.apiKey, body: { expires_in } })).status).toBe(400);
+      for (const expires_in of [0, 59, 400 * 86400, '60'])
+        expect((await t.request('POST', '/v1/api-keys', { token: a.apiKey, body: { expires_in } })).status).toBe(400);
     });
 
     it('rotation: the old key keeps working through the overlap window, then a revoke stops it at once', async () => {
@@ -59,7 +60,10 @@ describe('merchant self-service: API keys and webhook deliveries', () => {
       expect(overlap.json.status).toBe('expiring');
       expect(overlap.json.revoked_at).toBeNull();
       expect((await t.request('GET', '/v1/orders', { token: old.api_key })).status).toBe(200);
-      const { rows } = await t.db.query(`SELECT expires_at > now() + interval '7100 seconds' AND expires_at <= now() + interval '7200 seconds' AS ok FROM api_keys WHERE id = $1`, [old.id]);
+      const { rows } = await t.db.query(
+        `SELECT expires_at > now() + interval '7100 seconds' AND expires_at <= now() + interval '7200 seconds' AS ok FROM api_keys WHERE id = $1`,
+        [old.id],
+      );
       expect(rows[0].ok).toBe(true);
       // Past the window (moved into the past here), the key no longer authenticates.
       await t.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [old.id]);

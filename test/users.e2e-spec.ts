@@ -68,8 +68,14 @@ describe('users, sessions and roles', () => {
     });
 
     it('answers a wrong password and an unknown email the same way (401 invalid_credentials)', async () => {
-      const wrong = await t.request('POST', '/auth/login', { body: { email: 'owner@alpha.test', password: 'not the password' }, headers: { 'x-forwarded-for': '10.0.0.1' } });
-      const unknown = await t.request('POST', '/auth/login', { body: { email: 'nobody@alpha.test', password: 'not the password' }, headers: { 'x-forwarded-for': '10.0.0.1' } });
+      const wrong = await t.request('POST', '/auth/login', {
+        body: { email: 'owner@alpha.test', password: 'not the password' },
+        headers: { 'x-forwarded-for': '10.0.0.1' },
+      });
+      const unknown = await t.request('POST', '/auth/login', {
+        body: { email: 'nobody@alpha.test', password: 'not the password' },
+        headers: { 'x-forwarded-for': '10.0.0.1' },
+      });
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(401);
       expect(wrong.json.code).toBe('invalid_credentials');
@@ -89,10 +95,16 @@ describe('users, sessions and roles', () => {
       await createUser(t, a.id, 'target@alpha.test', 'viewer');
       for (let i = 0; i < 5; i++) {
         // Each guess from a different address: the email's own limit applies.
-        const res = await t.request('POST', '/auth/login', { body: { email: 'target@alpha.test', password: `guess-${i}-guess` }, headers: { 'x-forwarded-for': `10.1.0.${i}` } });
+        const res = await t.request('POST', '/auth/login', {
+          body: { email: 'target@alpha.test', password: `guess-${i}-guess` },
+          headers: { 'x-forwarded-for': `10.1.0.${i}` },
+        });
         expect(res.status).toBe(401);
       }
-      const blocked = await t.request('POST', '/auth/login', { body: { email: 'TARGET@alpha.test', password: PASSWORD }, headers: { 'x-forwarded-for': '10.1.1.1' } });
+      const blocked = await t.request('POST', '/auth/login', {
+        body: { email: 'TARGET@alpha.test', password: PASSWORD },
+        headers: { 'x-forwarded-for': '10.1.1.1' },
+      });
       expect(blocked.status).toBe(429);
       expect(blocked.json.code).toBe('rate_limited');
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -181,7 +193,13 @@ describe('users, sessions and roles', () => {
       const hook = await developer.request('POST', '/v1/webhook-endpoints', { body: { url: 'https://hooks.alpha.test/dev' } });
       expect(hook.status).toBe(201);
       expect((await developer.request('DELETE', `/v1/webhook-endpoints/${hook.json.id}`)).status).toBe(200);
-      expect((await developer.request('PUT', '/v1/provider-accounts/raksmeypay', { body: { profile_id: '1234', profile_key: 'test-profile-key-0001', base_url: `${t.url}/sandbox/raksmeypay` } })).status).toBe(200);
+      expect(
+        (
+          await developer.request('PUT', '/v1/provider-accounts/raksmeypay', {
+            body: { profile_id: '1234', profile_key: 'test-profile-key-0001', base_url: `${t.url}/sandbox/raksmeypay` },
+          })
+        ).status,
+      ).toBe(200);
       const order = await newOrder(a);
       expect((await developer.request('POST', `/v1/orders/${order.id}/cancel`)).status).toBe(403);
       expect((await developer.request('POST', '/v1/orders', { body: { provider: 'raksmeypay', amount: '1.00', reference: 'DEV-1' } })).status).toBe(403);
@@ -228,7 +246,9 @@ describe('users, sessions and roles', () => {
 
     it('an operator resolving a stuck transaction is named in the audit log', async () => {
       const order = await newOrder(a);
-      const resolved = await operator.request('POST', `/admin/transactions/${order.transaction.id}/resolve`, { body: { status: 'PAID', reason: 'bank statement shows the credit' } });
+      const resolved = await operator.request('POST', `/admin/transactions/${order.transaction.id}/resolve`, {
+        body: { status: 'PAID', reason: 'bank statement shows the credit' },
+      });
       expect(resolved.status).toBe(200);
       expect(resolved.json.status).toBe('PAID');
       const log = await t.request('GET', `/admin/audit-log?subject_id=${order.transaction.id}`, admin);
@@ -238,14 +258,31 @@ describe('users, sessions and roles', () => {
 
   describe('team and user administration', () => {
     it('operators create members and operators; passwords ≥ 10 characters; emails unique whatever their case', async () => {
-      const created = await t.request('POST', `/admin/merchants/${b.id}/users`, { ...admin, body: { email: 'Dev@Beta.test', role: 'developer', password: PASSWORD } });
+      const created = await t.request('POST', `/admin/merchants/${b.id}/users`, {
+        ...admin,
+        body: { email: 'Dev@Beta.test', role: 'developer', password: PASSWORD },
+      });
       expect(created.status).toBe(201);
       expect(created.json).toMatchObject({ object: 'user', email: 'dev@beta.test', role: 'developer', merchant_id: b.id });
       expect(created.text).not.toMatch(/password|argon/i);
-      expect((await t.request('POST', `/admin/merchants/${b.id}/users`, { ...admin, body: { email: 'DEV@beta.test', role: 'viewer', password: PASSWORD } })).json.code).toBe('email_taken');
-      expect((await t.request('POST', `/admin/merchants/${b.id}/users`, { ...admin, body: { email: 'short@beta.test', role: 'viewer', password: 'short' } })).status).toBe(400);
-      expect((await t.request('POST', `/admin/merchants/${b.id}/users`, { ...admin, body: { email: 'x@beta.test', role: 'operator', password: PASSWORD } })).status).toBe(400);
-      expect((await t.request('POST', '/admin/merchants/mer_01jd0000000000000000000000/users', { ...admin, body: { email: 'y@beta.test', role: 'owner', password: PASSWORD } })).status).toBe(404);
+      expect(
+        (await t.request('POST', `/admin/merchants/${b.id}/users`, { ...admin, body: { email: 'DEV@beta.test', role: 'viewer', password: PASSWORD } })).json
+          .code,
+      ).toBe('email_taken');
+      expect(
+        (await t.request('POST', `/admin/merchants/${b.id}/users`, { ...admin, body: { email: 'short@beta.test', role: 'viewer', password: 'short' } })).status,
+      ).toBe(400);
+      expect(
+        (await t.request('POST', `/admin/merchants/${b.id}/users`, { ...admin, body: { email: 'x@beta.test', role: 'operator', password: PASSWORD } })).status,
+      ).toBe(400);
+      expect(
+        (
+          await t.request('POST', '/admin/merchants/mer_01jd0000000000000000000000/users', {
+            ...admin,
+            body: { email: 'y@beta.test', role: 'owner', password: PASSWORD },
+          })
+        ).status,
+      ).toBe(404);
       const op = await operator.request('POST', '/admin/operators', { body: { email: 'ops2@platform.test', password: PASSWORD } });
       expect(op.status).toBe(201);
       expect(op.json).toMatchObject({ role: 'operator', merchant_id: null });

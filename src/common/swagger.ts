@@ -16,7 +16,11 @@ export function setupSwagger(app: INestApplication, config: AppConfig): void {
       .addServer(config.publicBaseUrl)
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Merchant API key (sk_…)' }, 'api_key')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
-      .addCookieAuth('khqr_session', { type: 'apiKey', in: 'cookie', description: 'Dashboard session (POST /auth/login); unsafe methods also need X-CSRF-Token' }, 'session')
+      .addCookieAuth(
+        'khqr_session',
+        { type: 'apiKey', in: 'cookie', description: 'Dashboard session (POST /auth/login); unsafe methods also need X-CSRF-Token' },
+        'session',
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'khqr-orchestrator API' });

@@ -1,5 +1,16 @@
 import { Body, Controller, Delete, Get, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ApiKeyManagement } from './api-key-management.service';
@@ -10,7 +21,12 @@ const MAX_KEY_LIFETIME_SECONDS = 366 * 86_400;
 const MAX_OVERLAP_SECONDS = 7 * 86_400;
 
 export class CreateApiKeyDto {
-  @ApiPropertyOptional({ description: 'Seconds until the key stops working (60 to 366 days); without it the key works until revoked.', minimum: 60, maximum: MAX_KEY_LIFETIME_SECONDS, example: 2592000 })
+  @ApiPropertyOptional({
+    description: 'Seconds until the key stops working (60 to 366 days); without it the key works until revoked.',
+    minimum: 60,
+    maximum: MAX_KEY_LIFETIME_SECONDS,
+    example: 2592000,
+  })
   @IsOptional()
   @IsInt()
   @Min(60)
@@ -54,7 +70,8 @@ export class ApiKeysController {
   @Post()
   @ApiOperation({
     summary: 'Create an API key',
-    description: 'Answers the key once (`api_key`); only its last four characters are shown afterwards. To rotate: create a key, deploy it, then revoke the old one with `expires_in`.',
+    description:
+      'Answers the key once (`api_key`); only its last four characters are shown afterwards. To rotate: create a key, deploy it, then revoke the old one with `expires_in`.',
   })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
   @ApiResponse({ status: 403, description: '`forbidden`: a viewer; `csrf_failed`: a session request without X-CSRF-Token.' })

@@ -44,7 +44,10 @@ async function sessionUser(sessions: SessionsService, request: AuthedRequest): P
   const user = await sessions.authenticate(token);
   if (!user) throw unauthorized('the session expired or was revoked; sign in again with POST /auth/login');
   if (!SAFE_METHODS.has(request.method) && !sessions.csrfMatches(token, request.headers[CSRF_HEADER])) {
-    throw problem(USERS_ERRORS.csrf_failed, 'requests made with the session cookie that change state need header X-CSRF-Token (the csrf_token of GET /auth/me)');
+    throw problem(
+      USERS_ERRORS.csrf_failed,
+      'requests made with the session cookie that change state need header X-CSRF-Token (the csrf_token of GET /auth/me)',
+    );
   }
   request.user = user;
   request.actor = userActor(user);

@@ -24,7 +24,8 @@ export class TeamController {
   @Post()
   @ApiOperation({
     summary: 'Add a user to the team',
-    description: 'Owners only. The owner sets the first password (≥ 10 characters) and hands it over; the user signs in with it. 409 `email_taken` when the email has a user (any merchant, any case).',
+    description:
+      'Owners only. The owner sets the first password (≥ 10 characters) and hands it over; the user signs in with it. 409 `email_taken` when the email has a user (any merchant, any case).',
   })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiResponse({ status: 403, description: '`forbidden`: not an owner; `csrf_failed`: no X-CSRF-Token.' })
@@ -34,7 +35,10 @@ export class TeamController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change a user’s role', description: 'Owners only; applies to the user’s open sessions at once. 409 `last_owner` when the merchant would have no owner left.' })
+  @ApiOperation({
+    summary: 'Change a user’s role',
+    description: 'Owners only; applies to the user’s open sessions at once. 409 `last_owner` when the merchant would have no owner left.',
+  })
   @ApiParam({ name: 'id', example: 'usr_01jd0000000000000000000000' })
   @ApiOkResponse({ type: UserResponse })
   @ApiResponse({ status: 404, description: 'No such user in this merchant.' })
@@ -44,7 +48,10 @@ export class TeamController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Remove a user', description: 'Owners only; the user’s sessions end with it. 409 `last_owner` for the last owner. Answers the removed user.' })
+  @ApiOperation({
+    summary: 'Remove a user',
+    description: 'Owners only; the user’s sessions end with it. 409 `last_owner` for the last owner. Answers the removed user.',
+  })
   @ApiParam({ name: 'id', example: 'usr_01jd0000000000000000000000' })
   @ApiOkResponse({ type: UserResponse })
   @ApiResponse({ status: 404, description: 'No such user in this merchant.' })

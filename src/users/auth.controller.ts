@@ -56,7 +56,8 @@ export class AuthController {
   @ApiResponse({ status: 403, description: '`csrf_failed`: X-CSRF-Token missing or wrong.' })
   async logout(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const { token } = await this.liveSession(req);
-    if (!this.sessions.csrfMatches(token, req.headers[CSRF_HEADER])) throw problem(USERS_ERRORS.csrf_failed, 'send the csrf_token of GET /auth/me as X-CSRF-Token');
+    if (!this.sessions.csrfMatches(token, req.headers[CSRF_HEADER]))
+      throw problem(USERS_ERRORS.csrf_failed, 'send the csrf_token of GET /auth/me as X-CSRF-Token');
     await this.sessions.logout(token);
     clearSessionCookie(reply, this.secure);
   }

@@ -26,7 +26,12 @@ export class CreateOperatorDto {
   @MaxLength(254)
   email: string;
 
-  @ApiProperty({ example: 'a long passphrase', minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH, description: 'Hashed with argon2id; never shown again.' })
+  @ApiProperty({
+    example: 'a long passphrase',
+    minLength: MIN_PASSWORD_LENGTH,
+    maxLength: MAX_PASSWORD_LENGTH,
+    description: 'Hashed with argon2id; never shown again.',
+  })
   @IsString()
   @MinLength(MIN_PASSWORD_LENGTH, { message: `password must be at least ${MIN_PASSWORD_LENGTH} characters` })
   @MaxLength(MAX_PASSWORD_LENGTH)
@@ -34,7 +39,11 @@ export class CreateOperatorDto {
 }
 
 export class CreateMemberDto extends CreateOperatorDto {
-  @ApiProperty({ enum: MERCHANT_ROLES, example: 'developer', description: '`owner`: everything, team included; `developer`: API keys, webhooks, gateways, notifications, and reads; `viewer`: reads.' })
+  @ApiProperty({
+    enum: MERCHANT_ROLES,
+    example: 'developer',
+    description: '`owner`: everything, team included; `developer`: API keys, webhooks, gateways, notifications, and reads; `viewer`: reads.',
+  })
   @IsIn(MERCHANT_ROLES)
   role: (typeof MERCHANT_ROLES)[number];
 }
@@ -65,7 +74,8 @@ export class MeUser {
   @ApiProperty({ example: 'demo@example.com' }) email: string;
   @ApiProperty({ enum: [...MERCHANT_ROLES, 'operator'] }) role: string;
   @ApiProperty({ nullable: true, type: String, example: 'mer_01jd0000000000000000000000' }) merchant_id: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String, example: 'Demo Merchant', description: 'The merchant’s name (null for operators).' }) merchant_name?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'Demo Merchant', description: 'The merchant’s name (null for operators).' }) merchant_name?:
+    string | null;
 }
 
 export class MeResponse {

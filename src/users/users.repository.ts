@@ -58,10 +58,11 @@ export class UsersRepository {
   }
 
   async setRole(manager: EntityManager, userId: string, merchantId: string, role: MerchantRole): Promise<UserRow> {
-    const rows: unknown = await manager.query(
-      `UPDATE users SET role = $3, updated_at = now() WHERE id = $1 AND merchant_id = $2 RETURNING ${USER_COLUMNS}`,
-      [userId, merchantId, role],
-    );
+    const rows: unknown = await manager.query(`UPDATE users SET role = $3, updated_at = now() WHERE id = $1 AND merchant_id = $2 RETURNING ${USER_COLUMNS}`, [
+      userId,
+      merchantId,
+      role,
+    ]);
     return returnedRows<UserRow>(rows)[0];
   }
 

@@ -70,7 +70,13 @@ export class UsersService {
       const member = await this.lockMember(manager, merchantId, userId, role !== 'owner');
       if (member.role === role) return member;
       const updated = await this.users.setRole(manager, userId, merchantId, role);
-      await this.audits.record(manager, { actor, action: 'user.role_change', subjectId: userId, reason: null, details: { from: member.role, to: role, merchant_id: merchantId } });
+      await this.audits.record(manager, {
+        actor,
+        action: 'user.role_change',
+        subjectId: userId,
+        reason: null,
+        details: { from: member.role, to: role, merchant_id: merchantId },
+      });
       return updated;
     });
     return presentUser(row);
@@ -81,7 +87,13 @@ export class UsersService {
     const row = await this.users.inTransaction(async (manager) => {
       const member = await this.lockMember(manager, merchantId, userId, true);
       await this.users.remove(manager, userId, merchantId);
-      await this.audits.record(manager, { actor, action: 'user.remove', subjectId: userId, reason: null, details: { email: member.email, role: member.role, merchant_id: merchantId } });
+      await this.audits.record(manager, {
+        actor,
+        action: 'user.remove',
+        subjectId: userId,
+        reason: null,
+        details: { email: member.email, role: member.role, merchant_id: merchantId },
+      });
       return member;
     });
     return presentUser(row);

@@ -257,7 +257,9 @@ describe('reliability: security', () => {
       }
       expect(checked.filter((c) => c.startsWith('session ')).length).toBeGreaterThanOrEqual(10);
       expect((await t.db.query(`SELECT id, expires_at, revoked_at FROM api_keys WHERE merchant_id = $1 ORDER BY id`, [b.id])).rows).toEqual(keysBefore.rows);
-      expect((await t.db.query(`SELECT id, status, next_attempt_at FROM webhook_deliveries WHERE merchant_id = $1 ORDER BY id`, [b.id])).rows).toEqual(deliveriesBefore.rows);
+      expect((await t.db.query(`SELECT id, status, next_attempt_at FROM webhook_deliveries WHERE merchant_id = $1 ORDER BY id`, [b.id])).rows).toEqual(
+        deliveriesBefore.rows,
+      );
       expect((await t.db.query(`SELECT id, role FROM users WHERE merchant_id = $1 ORDER BY id`, [b.id])).rows).toEqual(usersBefore.rows);
       expect(checked.length).toBeGreaterThanOrEqual(7);
       tally.cases += checked.length;
