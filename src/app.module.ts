@@ -27,6 +27,7 @@ import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { RefundsModule } from './refunds/refunds.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { RateLimitModule } from './security/rate-limit';
+import { UsersModule } from './users/users.module';
 
 /** Process-level wiring that is not configuration (tests pass a log stream to capture logs). */
 export interface AppRuntimeOptions {
@@ -63,6 +64,7 @@ export class AppModule implements OnModuleDestroy {
         SharedServicesModule,
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, ENTITIES)),
         AuditModule,
+        UsersModule,
         MerchantsModule,
         OrdersModule,
         EventsModule,

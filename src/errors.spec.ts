@@ -13,6 +13,7 @@ import { PAYMENT_LINKS_ERRORS } from './payment-links/payment-links.errors';
 import { GATEWAY_ERRORS } from './providers/gateway.errors';
 import { RECONCILIATION_ERRORS } from './reconciliation/reconciliation.errors';
 import { REFUNDS_ERRORS } from './refunds/refunds.errors';
+import { USERS_ERRORS } from './users/users.errors';
 
 /**
  * The problem-code catalogues against docs/errors.md and the code: the doc lists exactly the
@@ -32,6 +33,7 @@ const CATALOGUES: Record<string, ProblemCode>[] = [
   DASHBOARD_ERRORS,
   REFUNDS_ERRORS,
   PAYMENT_LINKS_ERRORS,
+  USERS_ERRORS,
 ];
 const entries = CATALOGUES.flatMap((catalogue) => Object.values(catalogue));
 

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   if (config.seedDemo) {
     const demo = running.app.get(DemoSeeder, { strict: false }).demo;
     if (demo) lines.push(`  Demo API key: ${demo.api_key}   (merchant ${demo.merchant_id}, gateways in the sandbox)`);
+    for (const user of running.app.get(DemoSeeder, { strict: false }).users)
+      lines.push(`  Sign in:      ${user.email} / ${user.password}   (new password each start)`);
   }
   if (config.sandbox) {
     lines.push(`  Sandbox:      ${base}/sandbox  (POST /sandbox/control/pay to pay an order; acts only for accounts whose base_url is under it)`);

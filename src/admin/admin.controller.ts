@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminGuard } from '../merchants/auth';
 import { OrderListResponse, OrderResponse } from '../orders/order.schema';
@@ -21,6 +21,7 @@ const actorOf = (req: FastifyRequest) => (req as FastifyRequest & { actor?: stri
 
 @ApiTags('Admin')
 @ApiBearerAuth('admin')
+@ApiCookieAuth('session')
 @UseGuards(AdminGuard)
 @Controller('admin/merchants')
 export class AdminMerchantOpsController {
@@ -80,6 +81,7 @@ export class AdminMerchantOpsController {
 
 @ApiTags('Admin')
 @ApiBearerAuth('admin')
+@ApiCookieAuth('session')
 @UseGuards(AdminGuard)
 @Controller('admin')
 export class AdminOperationsController {

@@ -2,7 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ID_PATTERN } from '../common/ids';
 import { PageQuery } from '../common/pagination';
+import { ApiKeyView } from '../merchants/api-keys.presenter';
 import { ListOrdersQuery } from '../orders/orders.dto';
+
+export { ApiKeyList, ApiKeyView } from '../merchants/api-keys.presenter';
 
 /** Default and ceiling of the window in which a rotated-out API key keeps working. */
 export const DEFAULT_OVERLAP_SECONDS = 86_400;
@@ -87,16 +90,6 @@ export class AuditLogQuery extends PageQuery {
   actor?: string;
 }
 
-export class ApiKeyView {
-  @ApiProperty({ example: 'key_01jd0000000000000000000000' }) id: string;
-  @ApiProperty({ example: 'api_key' }) object: 'api_key';
-  @ApiProperty({ description: 'The last four characters of the key; the key itself is never shown again.', example: 'x9Qa' }) last4: string;
-  @ApiProperty({ enum: ['active', 'expiring', 'expired', 'revoked'] }) status: string;
-  @ApiProperty() created_at: string;
-  @ApiProperty({ nullable: true, type: String }) expires_at: string | null;
-  @ApiProperty({ nullable: true, type: String }) revoked_at: string | null;
-}
-
 export class RotatedKeyView extends ApiKeyView {
   @ApiProperty({ description: 'The new key. Shown only in this response.', example: 'sk_…' }) api_key: string;
   @ApiProperty({ nullable: true, type: String, description: 'When the keys in use before this rotation stop working.' }) previous_keys_expire_at: string | null;
@@ -111,11 +104,6 @@ export class AuditEntryView {
   @ApiProperty({ nullable: true, type: String }) reason: string | null;
   @ApiProperty({ nullable: true, type: Object }) details: Record<string, unknown> | null;
   @ApiProperty() created_at: string;
-}
-
-export class ApiKeyList {
-  @ApiProperty({ type: ApiKeyView, isArray: true }) data: ApiKeyView[];
-  @ApiProperty({ example: false }) has_more: boolean;
 }
 
 export class AuditEntryList {

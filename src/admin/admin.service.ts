@@ -3,7 +3,8 @@ import { AuditLogRepository, AuditRow } from '../audit/audit-log.repository';
 import { notFound, problem } from '../common/problem';
 import { ADMIN_ERRORS } from './admin.errors';
 import { AppConfig } from '../config/config';
-import { ApiKeyRow, ApiKeysRepository } from '../merchants/api-keys.repository';
+import { ApiKeysRepository } from '../merchants/api-keys.repository';
+import { presentApiKey } from '../merchants/api-keys.presenter';
 import { ApiKeysService } from '../merchants/api-keys.service';
 import { MerchantsRepository } from '../merchants/merchants.repository';
 import { MerchantView, presentMerchant } from '../merchants/merchants.service';
@@ -18,20 +19,6 @@ import { AdminListOrdersQuery, ApiKeyView, AuditEntryView, AuditLogQuery, DEFAUL
 export type AdminOrderView = OrderView & { merchant_id: string };
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-
-export function presentApiKey(row: ApiKeyRow, now = Date.now()): ApiKeyView {
-  const expires = row.expires_at ? new Date(row.expires_at).getTime() : null;
-  const status = row.revoked_at ? 'revoked' : expires !== null && expires <= now ? 'expired' : expires !== null ? 'expiring' : 'active';
-  return {
-    id: row.id,
-    object: 'api_key',
-    last4: row.last4,
-    status,
-    created_at: iso(row.created_at)!,
-    expires_at: iso(row.expires_at),
-    revoked_at: iso(row.revoked_at),
-  };
-}
 
 const presentAudit = (row: AuditRow): AuditEntryView => ({
   id: row.id,

@@ -23,6 +23,11 @@ export function buildOpenApiDocument(app: INestApplication, serverUrl: string): 
       .addServer(serverUrl)
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Merchant API key (sk_…)' }, 'api_key')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
+      .addCookieAuth(
+        'khqr_session',
+        { type: 'apiKey', in: 'cookie', description: 'Dashboard session (POST /auth/login); unsafe methods also need X-CSRF-Token' },
+        'session',
+      )
       .build(),
     { operationIdFactory: (_controller: string, method: string) => method },
   );

@@ -12,6 +12,7 @@ import { WebhookFairness1764000016000 } from './migrations/1764000016000-Webhook
 import { Refunds1764000021000 } from './migrations/1764000021000-Refunds';
 import { NotificationsAndTokenLife1764000023000 } from './migrations/1764000023000-NotificationsAndTokenLife';
 import { PaymentLinks1764000022000 } from './migrations/1764000022000-PaymentLinks';
+import { UsersAndSessions1764000024000 } from './migrations/1764000024000-UsersAndSessions';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   Refunds1764000021000,
   NotificationsAndTokenLife1764000023000,
   PaymentLinks1764000022000,
+  UsersAndSessions1764000024000,
 ];
 
 /** `entities` come from the caller (src/entities.ts), so database/ imports no feature folder; migrations need none. */

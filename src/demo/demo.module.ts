@@ -9,12 +9,20 @@ import { SmmPanelsService } from '../fulfillment/smm-panels.service';
 import { MerchantsService } from '../merchants/merchants.service';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { ProviderRegistry } from '../providers/provider';
+import { randomToken } from '../common/crypto';
+import { UsersService } from '../users/users.service';
 import { DEMO_ACCOUNTS } from './demo-accounts';
 import { DEMO_SMM_PANEL } from './demo-smm-panel';
 
 export interface DemoMerchant {
   merchant_id: string;
   api_key: string;
+}
+
+/** A dashboard user of the demo, with the password generated at this start (printed beside the admin token). */
+export interface DemoUser {
+  email: string;
+  password: string;
 }
 
 /**
@@ -26,6 +34,8 @@ export interface DemoMerchant {
 export class DemoSeeder implements OnApplicationBootstrap {
   private readonly logger = new Logger('Demo');
   demo: DemoMerchant | null = null;
+  /** demo@example.com (owner of the demo merchant) and operator@example.com: new passwords on every start, as only their hashes are kept. */
+  users: DemoUser[] = [];
 
   constructor(
     private readonly config: AppConfig,
@@ -34,6 +44,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
     private readonly registry: ProviderRegistry,
     private readonly panels: SmmPanelsService,
     private readonly webhooks: WebhookEndpointsService,
+    private readonly people: UsersService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -56,6 +67,15 @@ export class DemoSeeder implements OnApplicationBootstrap {
     // Subscribe the sandbox's webhook inbox, so signed deliveries can be watched at GET /sandbox/webhook-inbox.
     if (this.config.sandbox) await this.webhooks.ensureEndpoint(demo.merchant_id, `${sandboxBase}/webhook-inbox`);
     this.demo = demo;
+    this.users = [];
+    for (const [email, role] of [
+      ['demo@example.com', 'owner'],
+      ['operator@example.com', 'operator'],
+    ] as const) {
+      const password = randomToken(12);
+      await this.people.ensure({ email, password, role, merchantId: role === 'operator' ? null : demo.merchant_id });
+      this.users.push({ email, password });
+    }
     this.logger.log(`demo merchant ${demo.merchant_id} ready`);
   }
 }

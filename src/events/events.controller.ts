@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { PageQuery } from '../common/pagination';
 import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
@@ -29,6 +29,7 @@ export class EventListView {
 
 @ApiTags('Events')
 @ApiBearerAuth('api_key')
+@ApiCookieAuth('session')
 @UseGuards(ApiKeyGuard)
 @Controller('v1/events')
 export class EventsController {

@@ -8,11 +8,11 @@ import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
-import { AdminWebhookDeliveriesController, WebhookEndpointsController } from './webhooks.controller';
+import { AdminWebhookDeliveriesController, MerchantWebhookDeliveriesController, WebhookEndpointsController } from './webhooks.controller';
 
 /** Events (the transactional outbox), webhook endpoints, their fan-out and the dispatcher. */
 @Module({
-  controllers: [EventsController, WebhookEndpointsController, AdminWebhookDeliveriesController],
+  controllers: [EventsController, WebhookEndpointsController, AdminWebhookDeliveriesController, MerchantWebhookDeliveriesController],
   providers: [
     EventsService,
     WebhookEndpointsRepository,

@@ -104,6 +104,10 @@ const SELECT_DELIVERY = `SELECT d.id, d.event_id, e.type AS event_type, d.endpoi
   FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN webhook_endpoints ep ON ep.id = d.endpoint_id`;
 
 /** The webhook_deliveries table's one owner (and of webhook_attempts, its attempt log). */
+type ReplayState = { status: string; endpoint_status: string; deleted_at: Date | null };
+/** Scopes a by-id query to a merchant's deliveries when $2 is given (the merchant's own log), to all when it is null (operators). */
+const OWN = '($2::text IS NULL OR d.merchant_id = $2)';
+
 @Injectable()
 export class WebhookDeliveriesRepository {
   constructor(private readonly db: DataSource) {}
@@ -280,8 +284,9 @@ export class WebhookDeliveriesRepository {
     return this.db.query(`${SELECT_DELIVERY} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id DESC LIMIT $1`, params);
   }
 
-  async find(id: string): Promise<DeliveryRow | null> {
-    const rows: DeliveryRow[] = await this.db.query(`${SELECT_DELIVERY} WHERE d.id = $1`, [id]);
+  /** By id; only among `merchantId`'s deliveries when it is given (the merchant's own log). */
+  async find(id: string, merchantId?: string): Promise<DeliveryRow | null> {
+    const rows: DeliveryRow[] = await this.db.query(`${SELECT_DELIVERY} WHERE d.id = $1 AND ${OWN}`, [id, merchantId ?? null]);
     return rows[0] ?? null;
   }
 
@@ -293,12 +298,12 @@ export class WebhookDeliveriesRepository {
     );
   }
 
-  /** The delivery's status and its endpoint's, the delivery row locked for a replay. */
-  async lockForReplay(manager: EntityManager, id: string): Promise<{ status: string; endpoint_status: string; deleted_at: Date | null } | null> {
-    const rows: { status: string; endpoint_status: string; deleted_at: Date | null }[] = await manager.query(
+  /** The delivery's status and its endpoint's, the delivery row locked for a replay (among `merchantId`'s when given). */
+  async lockForReplay(manager: EntityManager, id: string, merchantId?: string): Promise<ReplayState | null> {
+    const rows: ReplayState[] = await manager.query(
       `SELECT d.status, ep.status AS endpoint_status, ep.deleted_at FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
-       WHERE d.id = $1 FOR UPDATE OF d`,
-      [id],
+       WHERE d.id = $1 AND ${OWN} FOR UPDATE OF d`,
+      [id, merchantId ?? null],
     );
     return rows[0] ?? null;
   }

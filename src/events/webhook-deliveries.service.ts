@@ -29,16 +29,16 @@ function presentDelivery(r: DeliveryRow): WebhookDeliveryView {
   };
 }
 
-/** The delivery log for operators, and replay. */
+/** The delivery log and replay: for operators across merchants, for a merchant its own (`merchantId` given: another merchant's delivery answers 404). */
 @Injectable()
 export class WebhookDeliveriesService {
   constructor(private readonly deliveries: WebhookDeliveriesRepository) {}
 
-  async list(q: ListDeliveriesQuery) {
+  async list(q: ListDeliveriesQuery, merchantId?: string) {
     const limit = q.limit ?? 20;
     const rows = await this.deliveries.list({
       status: q.status,
-      merchantId: q.merchant_id,
+      merchantId: merchantId ?? q.merchant_id,
       endpointId: q.endpoint_id,
       eventId: q.event_id,
       startingAfter: q.starting_after,
@@ -47,8 +47,8 @@ export class WebhookDeliveriesService {
     return toPage(rows, limit, presentDelivery);
   }
 
-  async get(id: string): Promise<WebhookDeliveryView> {
-    const row = await this.deliveries.find(id);
+  async get(id: string, merchantId?: string): Promise<WebhookDeliveryView> {
+    const row = await this.deliveries.find(id, merchantId);
     if (!row) throw notFound('webhook delivery');
     const attempts = await this.deliveries.attempts(id);
     const attempt_log: WebhookAttemptView[] = attempts.map((a) => ({ ...a, started_at: new Date(a.started_at).toISOString() }));
@@ -60,15 +60,15 @@ export class WebhookDeliveriesService {
    * sent again with the same webhook-id). Refused while an attempt is in flight, or when the
    * endpoint is disabled or deleted.
    */
-  async retry(id: string): Promise<WebhookDeliveryView> {
+  async retry(id: string, merchantId?: string): Promise<WebhookDeliveryView> {
     await this.deliveries.inTransaction(async (manager) => {
-      const row = await this.deliveries.lockForReplay(manager, id);
+      const row = await this.deliveries.lockForReplay(manager, id, merchantId);
       if (!row) throw notFound('webhook delivery');
       if (row.deleted_at) throw problem(EVENTS_ERRORS.endpoint_deleted, 'the webhook endpoint was deleted');
       if (row.endpoint_status !== 'enabled') throw problem(EVENTS_ERRORS.endpoint_disabled, 'the webhook endpoint is disabled');
       if (row.status === 'delivering') throw problem(EVENTS_ERRORS.delivery_in_flight, 'an attempt is in flight; retry when it has finished');
       await this.deliveries.requeueNow(manager, id);
     });
-    return this.get(id);
+    return this.get(id, merchantId);
   }
 }

@@ -1,13 +1,24 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { PageQuery } from '../common/pagination';
-import { AdminGuard, ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
+import { AdminGuard, ApiKeyGuard, AuthedMerchant, CurrentMerchant, MerchantRoles } from '../merchants/auth';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { DEFAULT_GRACE_SECONDS, WebhookEndpointsService } from './webhook-endpoints.service';
 import {
   CreateWebhookEndpointDto,
   DeletedWebhookEndpointView,
   ListDeliveriesQuery,
+  MerchantDeliveriesQuery,
   RotateSecretDto,
   WebhookDeliveryListView,
   WebhookDeliveryView,
@@ -24,7 +35,9 @@ const SIGNING =
 
 @ApiTags('Webhook endpoints')
 @ApiBearerAuth('api_key')
+@ApiCookieAuth('session')
 @UseGuards(ApiKeyGuard)
+@MerchantRoles('developer')
 @Controller('v1/webhook-endpoints')
 export class WebhookEndpointsController {
   constructor(private readonly endpoints: WebhookEndpointsService) {}
@@ -74,8 +87,52 @@ export class WebhookEndpointsController {
   }
 }
 
+const REPLAY =
+  'Re-queues it for an immediate attempt with the same webhook-id, whatever its state (dead ones included; a dead delivery gets one more attempt). 409 while an attempt is in flight or when the endpoint is disabled or deleted.';
+
+@ApiTags('Webhook deliveries')
+@ApiBearerAuth('api_key')
+@ApiCookieAuth('session')
+@UseGuards(ApiKeyGuard)
+@MerchantRoles('developer')
+@Controller('v1/webhook-deliveries')
+export class MerchantWebhookDeliveriesController {
+  constructor(private readonly deliveries: WebhookDeliveriesService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'The merchant’s webhook delivery log, newest first',
+    description: 'Its own deliveries only. Filter by `status` (`failed`: retry scheduled; `dead`: retries exhausted), endpoint or event.',
+  })
+  @ApiOkResponse({ type: WebhookDeliveryListView })
+  list(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: MerchantDeliveriesQuery) {
+    return this.deliveries.list(q, merchant.id);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One of the merchant’s deliveries with its attempt log' })
+  @ApiParam({ name: 'id', example: 'whd_01jd0000000000000000000000' })
+  @ApiOkResponse({ type: WebhookDeliveryView })
+  @ApiResponse({ status: 404, description: 'No such delivery for this merchant (another merchant’s answers the same).' })
+  get(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+    return this.deliveries.get(id, merchant.id);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Replay one of the merchant’s deliveries now', description: REPLAY })
+  @ApiParam({ name: 'id', example: 'whd_01jd0000000000000000000000' })
+  @ApiAcceptedResponse({ type: WebhookDeliveryView })
+  @ApiResponse({ status: 404, description: 'No such delivery for this merchant.' })
+  @ApiResponse({ status: 409, description: '`delivery_in_flight`, `endpoint_disabled` or `endpoint_deleted`.' })
+  retry(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+    return this.deliveries.retry(id, merchant.id);
+  }
+}
+
 @ApiTags('Admin')
 @ApiBearerAuth('admin')
+@ApiCookieAuth('session')
 @UseGuards(AdminGuard)
 @Controller('admin/webhook-deliveries')
 export class AdminWebhookDeliveriesController {
@@ -102,8 +159,7 @@ export class AdminWebhookDeliveriesController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Replay a delivery now',
-    description:
-      'Re-queues it for an immediate attempt with the same webhook-id, whatever its state (dead ones included; a dead delivery gets one more attempt). 409 while an attempt is in flight or when the endpoint is disabled or deleted.',
+    description: REPLAY,
   })
   @ApiAcceptedResponse({ type: WebhookDeliveryView })
   adminRetryWebhookDelivery(@Param('id') id: string) {

@@ -73,7 +73,8 @@ export class DeletedWebhookEndpointView {
   @ApiProperty({ enum: [true] }) deleted: true;
 }
 
-export class ListDeliveriesQuery extends PageQuery {
+/** The delivery log filters a merchant may use on its own deliveries. */
+export class MerchantDeliveriesQuery extends PageQuery {
   @ApiPropertyOptional({
     enum: DELIVERY_STATUSES,
     description: '`failed`: the last attempt failed and a retry is scheduled; `dead`: retries exhausted or the endpoint is gone.',
@@ -81,11 +82,6 @@ export class ListDeliveriesQuery extends PageQuery {
   @IsOptional()
   @IsIn(DELIVERY_STATUSES)
   status?: DeliveryStatus;
-
-  @ApiPropertyOptional({ example: 'mer_01jd0000000000000000000000' })
-  @IsOptional()
-  @Matches(/^[a-z]{2,5}_[0-9a-z]{26}$/, { message: 'merchant_id must be an id' })
-  merchant_id?: string;
 
   @ApiPropertyOptional({ example: 'we_01jd0000000000000000000000' })
   @IsOptional()
@@ -96,6 +92,14 @@ export class ListDeliveriesQuery extends PageQuery {
   @IsOptional()
   @Matches(/^[a-z]{2,5}_[0-9a-z]{26}$/, { message: 'event_id must be an id' })
   event_id?: string;
+}
+
+/** The operators' filters: a merchant's too. */
+export class ListDeliveriesQuery extends MerchantDeliveriesQuery {
+  @ApiPropertyOptional({ example: 'mer_01jd0000000000000000000000' })
+  @IsOptional()
+  @Matches(/^[a-z]{2,5}_[0-9a-z]{26}$/, { message: 'merchant_id must be an id' })
+  merchant_id?: string;
 }
 
 export class WebhookAttemptView {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../common/pagination';
 import { AdminGuard } from '../merchants/auth';
@@ -64,6 +64,7 @@ export class SmmCreditResponse {
 
 @ApiTags('Admin')
 @ApiBearerAuth('admin')
+@ApiCookieAuth('session')
 @UseGuards(AdminGuard)
 @Controller('admin/smm-credits')
 export class AdminSmmCreditsController {

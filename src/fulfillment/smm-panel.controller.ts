@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
 import { PutSmmPanelDto, SmmPanelResponse } from './smm-panel.dto';
 import { SmmPanelsService } from './smm-panels.service';
 
 @ApiTags('SMM top-up')
 @ApiBearerAuth('api_key')
+@ApiCookieAuth('session')
 @UseGuards(ApiKeyGuard)
 @Controller('v1/smm-panel')
 export class SmmPanelController {

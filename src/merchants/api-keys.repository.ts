@@ -82,4 +82,18 @@ export class ApiKeysRepository {
   async revoke(manager: EntityManager, keyId: string): Promise<void> {
     await manager.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [keyId]);
   }
+
+  /** Makes one key stop working at `cutoff` (never later than it already would). */
+  async expireAt(manager: EntityManager, keyId: string, cutoff: Date): Promise<void> {
+    await manager.query(`UPDATE api_keys SET expires_at = LEAST(COALESCE(expires_at, $2::timestamptz), $2::timestamptz) WHERE id = $1`, [keyId, cutoff]);
+  }
+
+  /** How many of the merchant's keys other than `keyId` work now and have no expiry (the ones a revoke leaves in service). */
+  async countOtherLasting(manager: EntityManager, merchantId: string, keyId: string): Promise<number> {
+    const [{ n }]: { n: string }[] = await manager.query(
+      `SELECT count(*) AS n FROM api_keys WHERE merchant_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at IS NULL`,
+      [merchantId, keyId],
+    );
+    return Number(n);
+  }
 }

@@ -4,11 +4,11 @@ import { randomToken, sha256Hex } from '../common/crypto';
 import { newId } from '../common/ids';
 import { ApiKeysRepository } from './api-keys.repository';
 
-/** The merchant an API key authenticates, and which key did (auth.ts puts it on the request). */
+/** The merchant an API key (or a member's session) authenticates, and which key did: null for a session (auth.ts puts it on the request). */
 export interface AuthedMerchant {
   id: string;
   name: string;
-  keyId: string;
+  keyId: string | null;
 }
 
 /**

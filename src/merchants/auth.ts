@@ -1,29 +1,92 @@
 import { bearerToken } from '../common/http/bearer';
-import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { constantTimeEqual, sha256Hex } from '../common/crypto';
 import { COMMON_ERRORS, problem } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { AdminAuthThrottle } from '../security/admin-auth-throttle';
+import { CSRF_HEADER, sessionTokenOf } from '../users/session-cookie';
+import { SessionsService, SessionUser, userActor } from '../users/sessions.service';
+import { USERS_ERRORS } from '../users/users.errors';
 import { ApiKeysService, AuthedMerchant } from './api-keys.service';
 
 export type { AuthedMerchant };
 
-type AuthedRequest = FastifyRequest & { merchant?: AuthedMerchant; actor?: string };
+type AuthedRequest = FastifyRequest & { merchant?: AuthedMerchant; actor?: string; user?: SessionUser };
 
 const unauthorized = (detail: string) => problem(COMMON_ERRORS.unauthorized, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="khqr-orchestrator"' } });
+const forbidden = (detail: string) => problem(USERS_ERRORS.forbidden, detail);
 
-/** Merchant endpoints: `Authorization: Bearer sk_…`. Sets request.merchant; every query is then scoped by it. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const WRITERS_KEY = 'khqr:merchant-writers';
+const TEAM_KEY = 'khqr:team-management';
+
+/**
+ * Who besides owners may use an endpoint's unsafe methods (POST, PUT, PATCH, DELETE), on a
+ * handler or a controller: `@MerchantRoles('developer')` for the developer realm (API keys,
+ * webhooks, gateways, notifications). Without it only owners (and API keys) write. Reads are
+ * open to every member of the merchant whatever this says.
+ */
+export const MerchantRoles = (...roles: 'developer'[]) => SetMetadata(WRITERS_KEY, roles);
+
+/** Team management: signed-in owners write, members read; API keys are refused (they act for the merchant, not for a person). */
+export const TeamManagement = () => SetMetadata(TEAM_KEY, true);
+
+/**
+ * The session behind a request without Authorization: the signed-in user, with the CSRF check
+ * every unsafe method needs (a cookie comes with cross-site requests; the header cannot).
+ * Null when the request carries no session cookie at all.
+ */
+async function sessionUser(sessions: SessionsService, request: AuthedRequest): Promise<SessionUser | null> {
+  const token = sessionTokenOf(request);
+  if (!token) return null;
+  const user = await sessions.authenticate(token);
+  if (!user) throw unauthorized('the session expired or was revoked; sign in again with POST /auth/login');
+  if (!SAFE_METHODS.has(request.method) && !sessions.csrfMatches(token, request.headers[CSRF_HEADER])) {
+    throw problem(
+      USERS_ERRORS.csrf_failed,
+      'requests made with the session cookie that change state need header X-CSRF-Token (the csrf_token of GET /auth/me)',
+    );
+  }
+  request.user = user;
+  request.actor = userActor(user);
+  return user;
+}
+
+/**
+ * Merchant endpoints: `Authorization: Bearer sk_…` (the merchant itself: every endpoint but team
+ * management), or the dashboard's session cookie of a member, whose role decides: reads for every
+ * member; unsafe methods for owners, plus developers where `@MerchantRoles('developer')` says so;
+ * team writes for owners. Sets request.merchant; every query is then scoped by it.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(private readonly keys: ApiKeysService) {}
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly sessions: SessionsService,
+    private readonly reflector: Reflector,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const targets = [context.getHandler(), context.getClass()];
+    const team = this.reflector.getAllAndOverride<boolean>(TEAM_KEY, targets) ?? false;
     const token = bearerToken(request);
-    if (!token) throw unauthorized('send your API key as Authorization: Bearer sk_…');
+    if (!token) {
+      const user = await sessionUser(this.sessions, request);
+      if (!user) throw unauthorized('send your API key as Authorization: Bearer sk_…, or sign in (POST /auth/login)');
+      if (!user.merchantId) throw forbidden('operators use the /admin endpoints; /v1 is for a merchant’s own users and keys');
+      if (!SAFE_METHODS.has(request.method) && user.role !== 'owner') {
+        const writers = this.reflector.getAllAndOverride<string[]>(WRITERS_KEY, targets) ?? [];
+        if (team || !writers.includes(user.role)) throw forbidden(`the ${user.role} role may not do this; ask an owner of the merchant`);
+      }
+      request.merchant = { id: user.merchantId, name: user.merchantName ?? '', keyId: null };
+      return true;
+    }
     const merchant = await this.keys.authenticate(token);
     if (!merchant) throw unauthorized('the API key is invalid, revoked or expired');
+    if (team) throw forbidden('team management needs a signed-in owner; API keys act for the merchant, not for a person');
     request.merchant = merchant;
     request.actor = `merchant:${merchant.id}`;
     return true;
@@ -36,7 +99,10 @@ export class ApiKeyGuard implements CanActivate {
  */
 export const adminTokenActor = (token: string): string => `admin_token:${sha256Hex(token).slice(0, 12)}`;
 
-/** Admin endpoints: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. */
+/**
+ * Admin endpoints: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time, or the
+ * session cookie of an operator (a merchant's user is refused, 403).
+ */
 @Injectable()
 export class AdminGuard implements CanActivate {
   private readonly actor: string;
@@ -44,11 +110,12 @@ export class AdminGuard implements CanActivate {
   constructor(
     private readonly config: AppConfig,
     private readonly throttle: AdminAuthThrottle,
+    private readonly sessions: SessionsService,
   ) {
     this.actor = adminTokenActor(config.adminToken);
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     // Checked before the token: a blocked address learns nothing about its guesses.
     const wait = this.throttle.blockedFor(request.ip);
@@ -63,9 +130,14 @@ export class AdminGuard implements CanActivate {
       );
     }
     const token = bearerToken(request);
+    if (!token) {
+      const user = await sessionUser(this.sessions, request);
+      if (user && user.role !== 'operator') throw forbidden('the admin endpoints are for platform operators');
+      if (user) return true;
+    }
     if (!token || !constantTimeEqual(token, this.config.adminToken)) {
       if (token) this.throttle.recordFailure(request.ip);
-      throw unauthorized('admin endpoints need Authorization: Bearer <ADMIN_TOKEN>');
+      throw unauthorized('admin endpoints need Authorization: Bearer <ADMIN_TOKEN>, or an operator signed in (POST /auth/login)');
     }
     request.actor = this.actor;
     return true;
@@ -77,4 +149,11 @@ export const CurrentMerchant = createParamDecorator((_: unknown, ctx: ExecutionC
   const merchant = ctx.switchToHttp().getRequest<AuthedRequest>().merchant;
   if (!merchant) throw unauthorized('not authenticated');
   return merchant;
+});
+
+/** The audit-log actor of this request: `user:<id> <email>`, `merchant:<id>` (an API key) or `admin_token:<fingerprint>`. */
+export const Actor = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
+  const actor = ctx.switchToHttp().getRequest<AuthedRequest>().actor;
+  if (!actor) throw unauthorized('not authenticated');
+  return actor;
 });

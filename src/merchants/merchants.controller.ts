@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Put, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { PageQuery, toPage } from '../common/pagination';
 import { PROVIDER_IDS } from '../providers/provider';
-import { AdminGuard, ApiKeyGuard, AuthedMerchant, CurrentMerchant } from './auth';
+import { AdminGuard, ApiKeyGuard, AuthedMerchant, CurrentMerchant, MerchantRoles } from './auth';
 import { MerchantsService, presentMerchant } from './merchants.service';
 import { ProviderAccountsService } from './provider-accounts.service';
 
@@ -30,6 +30,7 @@ export class CreateMerchantDto {
 
 @ApiTags('Admin')
 @ApiBearerAuth('admin')
+@ApiCookieAuth('session')
 @UseGuards(AdminGuard)
 @Controller('admin/merchants')
 export class AdminMerchantsController {
@@ -67,7 +68,9 @@ export class ProviderAccountListResponse {
 
 @ApiTags('Provider accounts')
 @ApiBearerAuth('api_key')
+@ApiCookieAuth('session')
 @UseGuards(ApiKeyGuard)
+@MerchantRoles('developer')
 @Controller('v1/provider-accounts')
 export class ProviderAccountsController {
   constructor(private readonly accounts: ProviderAccountsService) {}

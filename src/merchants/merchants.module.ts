@@ -1,12 +1,15 @@
 import { Global, Module } from '@nestjs/common';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
+import { ApiKeyManagement } from './api-key-management.service';
+import { ApiKeysController } from './api-keys.controller';
 import { AdminGuard, ApiKeyGuard } from './auth';
 import { AdminMerchantsController, ProviderAccountsController } from './merchants.controller';
 import { MerchantsRepository } from './merchants.repository';
 import { MerchantsService } from './merchants.service';
 import { ProviderAccountsRepository } from './provider-accounts.repository';
 import { ProviderAccountsService } from './provider-accounts.service';
+import { TeamController } from './team.controller';
 
 /** Everything here is used by other modules too (auth guards, repositories, services), so all of it is exported. */
 const SHARED = [
@@ -22,8 +25,8 @@ const SHARED = [
 
 @Global()
 @Module({
-  controllers: [AdminMerchantsController, ProviderAccountsController],
-  providers: SHARED,
+  controllers: [AdminMerchantsController, ProviderAccountsController, ApiKeysController, TeamController],
+  providers: [...SHARED, ApiKeyManagement],
   exports: SHARED,
 })
 export class MerchantsModule {}

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
+import { ApiBearerAuth, ApiCookieAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiKeyGuard, AuthedMerchant, CurrentMerchant, MerchantRoles } from '../merchants/auth';
 import { DeletedNotificationChannelView, NotificationChannelListView, NotificationChannelView, PutTelegramChannelDto } from './notifications.dto';
 import { NotificationsService } from './notifications.service';
 
@@ -8,7 +8,9 @@ const PROBLEM = { 'application/problem+json': { schema: { type: 'object' } } };
 
 @ApiTags('Notification channels')
 @ApiBearerAuth('api_key')
+@ApiCookieAuth('session')
 @UseGuards(ApiKeyGuard)
+@MerchantRoles('developer')
 @Controller('v1/notification-channels')
 export class NotificationChannelsController {
   constructor(private readonly notifications: NotificationsService) {}

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PageQuery } from '../common/pagination';
 import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
@@ -12,6 +12,7 @@ const PROBLEMS = 'Errors are RFC 9457 problems: 400 validation_failed, 401 unaut
 
 @ApiTags('Payment links')
 @ApiBearerAuth('api_key')
+@ApiCookieAuth('session')
 @UseGuards(ApiKeyGuard)
 @Controller('v1/payment-links')
 export class PaymentLinksController {

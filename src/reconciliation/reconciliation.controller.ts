@@ -1,5 +1,15 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { PageQuery } from '../common/pagination';
 import { AdminGuard } from '../merchants/auth';
 import { presentRun, ProviderRunStatsResponse, ReconciliationRunResponse } from './reconciliation.presenter';
@@ -8,6 +18,7 @@ import { SweeperService } from './sweeper.service';
 
 @ApiTags('Admin')
 @ApiBearerAuth('admin')
+@ApiCookieAuth('session')
 @ApiExtraModels(ProviderRunStatsResponse)
 @UseGuards(AdminGuard)
 @Controller('admin/reconciliation/runs')

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiCookieAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
@@ -25,6 +26,7 @@ const problemExample = (status: number, code: string, detail: string) => ({
 
 @ApiTags('Refunds')
 @ApiBearerAuth('api_key')
+@ApiCookieAuth('session')
 @UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class RefundsController {

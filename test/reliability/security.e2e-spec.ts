@@ -5,6 +5,7 @@ import { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 import { WebhookDispatcher } from '../../src/events/webhook-dispatcher.service';
+import { createUser, signIn } from '../helpers/sessions';
 import { startTestApp, TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY, TestApp, TestResponse } from '../helpers/test-app';
 import { createTenant, Tenant } from './support/fixtures';
 import { send, SendOptions, sent } from './support/http';
@@ -185,12 +186,25 @@ describe('reliability: security', () => {
   });
 
   describe('tenant isolation', () => {
+    /** B's first API key and owner; A's owner signed in (the dashboard's way in: cookie + CSRF header). */
+    let bKeyId: string;
+    let bUserId: string;
+    let aSession: { cookie: string; csrf: string };
+    beforeAll(async () => {
+      bKeyId = (await t.db.query(`SELECT id FROM api_keys WHERE merchant_id = $1`, [b.id])).rows[0].id;
+      bUserId = (await createUser(t, b.id, 'owner@sec-b.test')).id;
+      await createUser(t, a.id, 'owner@sec-a.test');
+      aSession = await signIn(t, 'owner@sec-a.test');
+    });
     /** Merchant B's id of the kind a path parameter takes. */
     function foreignId(path: string, param: string): string | null {
       if (path.startsWith('/v1/orders/')) return pendingOf(b, 'raksmeypay').id;
       if (path.startsWith('/v1/events/')) return b.eventIds[0];
       if (path.startsWith('/v1/refunds/')) return b.refundIds[0];
       if (path.startsWith('/v1/webhook-endpoints/')) return b.webhookEndpointId;
+      if (path.startsWith('/v1/api-keys/')) return bKeyId;
+      if (path.startsWith('/v1/webhook-deliveries/')) return b.deliveryIds[0];
+      if (path.startsWith('/v1/team/')) return bUserId;
       if (param === 'provider') return null;
       throw new Error(`no foreign id for ${path} {${param}}: extend the tenant isolation test`);
     }
@@ -201,17 +215,25 @@ describe('reliability: security', () => {
       b.webhookEndpointId,
       ...b.deliveryIds,
       ...b.refundIds,
+      bKeyId,
+      bUserId,
+      'owner@sec-b.test',
       'sec-b private',
     ];
     /** One of B's ids in an answer, other than those the caller itself put in the URL (a 404 problem names its `instance`). */
     const leaked = (res: TestResponse, url = '') => bIds().find((id) => !url.includes(id) && res.text.includes(id));
 
-    it("every merchant endpoint with another merchant's id: 404, nothing leaked, nothing changed", async () => {
+    it("every merchant endpoint with another merchant's id, by API key or by an owner's session: 404, nothing leaked, nothing changed", async () => {
       const checked: string[] = [];
       const before = await t.db.query(`SELECT id, status, updated_at FROM orders WHERE merchant_id = $1 ORDER BY id`, [b.id]);
+      const keysBefore = await t.db.query(`SELECT id, expires_at, revoked_at FROM api_keys WHERE merchant_id = $1 ORDER BY id`, [b.id]);
+      const deliveriesBefore = await t.db.query(`SELECT id, status, next_attempt_at FROM webhook_deliveries WHERE merchant_id = $1 ORDER BY id`, [b.id]);
+      const usersBefore = await t.db.query(`SELECT id, role FROM users WHERE merchant_id = $1 ORDER BY id`, [b.id]);
       for (const [path, ops] of Object.entries(doc.paths)) {
         for (const [method, op] of Object.entries(ops)) {
-          if (!op.security?.some((s) => 'api_key' in s)) continue;
+          const byKey = op.security?.some((s) => 'api_key' in s) ?? false;
+          const bySession = (op.security?.some((s) => 'session' in s) ?? false) && path.startsWith('/v1/');
+          if (!byKey && !bySession) continue;
           const params = (op.parameters ?? []).filter((p) => p.in === 'path');
           if (!params.length) continue;
           let url = path;
@@ -222,12 +244,25 @@ describe('reliability: security', () => {
             else url = url.replace(`{${p.name}}`, id);
           }
           if (skip) continue;
-          const res = await app.request(method.toUpperCase(), url, { token: a.apiKey, body: method === 'get' || method === 'delete' ? undefined : {} });
-          checked.push(`${method.toUpperCase()} ${path} → ${res.status}`);
-          if (res.status !== 404 || leaked(res, url)) tally.cross_tenant_leaks++;
-          expect({ url, status: res.status, leak: leaked(res, url) }).toEqual({ url, status: 404, leak: undefined });
+          const body = method === 'get' || method === 'delete' ? undefined : path.startsWith('/v1/team/') ? { role: 'viewer' } : {};
+          const callers: { who: string; token?: string; headers: Record<string, string> }[] = [
+            ...(byKey ? [{ who: 'key', token: a.apiKey, headers: {} }] : []),
+            ...(bySession ? [{ who: 'session', token: undefined, headers: { cookie: aSession.cookie, 'x-csrf-token': aSession.csrf } }] : []),
+          ];
+          for (const caller of callers) {
+            const res = await app.request(method.toUpperCase(), url, { token: caller.token, headers: caller.headers, body });
+            checked.push(`${caller.who} ${method.toUpperCase()} ${path} → ${res.status}`);
+            if (res.status !== 404 || leaked(res, url)) tally.cross_tenant_leaks++;
+            expect({ who: caller.who, url, status: res.status, leak: leaked(res, url) }).toEqual({ who: caller.who, url, status: 404, leak: undefined });
+          }
         }
       }
+      expect(checked.filter((c) => c.startsWith('session ')).length).toBeGreaterThanOrEqual(10);
+      expect((await t.db.query(`SELECT id, expires_at, revoked_at FROM api_keys WHERE merchant_id = $1 ORDER BY id`, [b.id])).rows).toEqual(keysBefore.rows);
+      expect((await t.db.query(`SELECT id, status, next_attempt_at FROM webhook_deliveries WHERE merchant_id = $1 ORDER BY id`, [b.id])).rows).toEqual(
+        deliveriesBefore.rows,
+      );
+      expect((await t.db.query(`SELECT id, role FROM users WHERE merchant_id = $1 ORDER BY id`, [b.id])).rows).toEqual(usersBefore.rows);
       expect(checked.length).toBeGreaterThanOrEqual(7);
       tally.cases += checked.length;
       const after = await t.db.query(`SELECT id, status, updated_at FROM orders WHERE merchant_id = $1 ORDER BY id`, [b.id]);
@@ -251,9 +286,20 @@ describe('reliability: security', () => {
         '/v1/smm-panel',
         `/v1/orders/${paidOf(a, 'bakong').id}/refunds?starting_after=${b.refundIds[0]}`,
         `/v1/orders/${paidOf(a, 'bakong').id}/refunds?limit=100`,
+        '/v1/api-keys',
+        '/v1/webhook-deliveries?limit=100',
+        `/v1/webhook-deliveries?starting_after=${b.deliveryIds[0]}`,
+        `/v1/webhook-deliveries?event_id=${b.eventIds[0]}`,
+        `/v1/webhook-deliveries?endpoint_id=${b.webhookEndpointId}`,
       ];
       for (const path of probes) {
         const res = await app.request('GET', path, { token: a.apiKey });
+        tally.cases++;
+        if (leaked(res, path)) tally.cross_tenant_leaks++;
+        expect({ path, status: res.status, leak: leaked(res, path) }).toEqual({ path, status: 200, leak: undefined });
+      }
+      for (const path of [...probes, '/v1/team']) {
+        const res = await app.request('GET', path, { headers: { cookie: aSession.cookie } });
         tally.cases++;
         if (leaked(res, path)) tally.cross_tenant_leaks++;
         expect({ path, status: res.status, leak: leaked(res, path) }).toEqual({ path, status: 200, leak: undefined });
