@@ -4,6 +4,66 @@
  */
 
 export interface paths {
+    "/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in
+         * @description Sets the `khqr_session` cookie (HttpOnly, SameSite=Lax, Path=/, Secure when PUBLIC_BASE_URL is https; 12 hours) and answers the user and its CSRF token. Failed sign-ins are throttled per email and per client address (5 per 15 minutes): past that, 429 with Retry-After whatever the password.
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out
+         * @description Revokes the session server-side (the cookie stops working everywhere) and clears the cookie.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user
+         * @description The user of the session cookie and the CSRF token to send on unsafe requests.
+         */
+        get: operations["getCurrentUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/merchants": {
         parameters: {
             query?: never;
@@ -60,6 +120,98 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the merchant’s API keys
+         * @description Newest first, revoked and expired ones included; last four characters only.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key
+         * @description Answers the key once (`api_key`); only its last four characters are shown afterwards. To rotate: create a key, deploy it, then revoke the old one with `expires_in`.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description Stops the key now, or after `expires_in` seconds (the overlap window of a rotation). Refused (409 `last_api_key`) for the merchant’s last key without an expiry unless `force=true`. Idempotent on a revoked key; audited.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/team": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the merchant’s users
+         * @description Oldest first. Any signed-in member of the merchant; API keys are refused.
+         */
+        get: operations["listTeamMembers"];
+        put?: never;
+        /**
+         * Add a user to the team
+         * @description Owners only. The owner sets the first password (≥ 10 characters) and hands it over; the user signs in with it. 409 `email_taken` when the email has a user (any merchant, any case).
+         */
+        post: operations["addTeamMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/team/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a user
+         * @description Owners only; the user’s sessions end with it. 409 `last_owner` for the last owner. Answers the removed user.
+         */
+        delete: operations["removeTeamMember"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a user’s role
+         * @description Owners only; applies to the user’s open sessions at once. 409 `last_owner` when the merchant would have no owner left.
+         */
+        patch: operations["changeTeamMemberRole"];
         trace?: never;
     };
     "/v1/orders": {
@@ -299,6 +451,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhook-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The merchant’s webhook delivery log, newest first
+         * @description Its own deliveries only. Filter by `status` (`failed`: retry scheduled; `dead`: retries exhausted), endpoint or event.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the merchant’s deliveries with its attempt log */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-deliveries/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay one of the merchant’s deliveries now
+         * @description Re-queues it for an immediate attempt with the same webhook-id, whatever its state (dead ones included; a dead delivery gets one more attempt). 409 while an attempt is in flight or when the endpoint is disabled or deleted.
+         */
+        post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/callbacks/raksmeypay/{transactionNumber}/return": {
         parameters: {
             query?: never;
@@ -503,6 +712,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payment-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payment links, newest first
+         * @description Paginate with `limit` and `starting_after`. Errors are RFC 9457 problems: 400 validation_failed, 401 unauthorized, 404 not_found (another merchant’s id too).
+         */
+        get: operations["listPaymentLinks"];
+        put?: never;
+        /**
+         * Create a payment link
+         * @description A public page (`url`, PUBLIC_BASE_URL/l/{slug}) whose Pay button creates an order with `payment_link_id`. Give `amount` for a fixed amount, or omit it and bound the customer’s amount with `amount_min`/`amount_max`. `providers` defaults to every gateway the merchant has an account for that accepts the currency. `payments_count` and `amount_collected` count PAID orders; after `max_payments` of them (or `expires_at`, or deactivation) the page answers 410. Errors are RFC 9457 problems: 400 validation_failed, 401 unauthorized, 404 not_found (another merchant’s id too). 422 payment_links.no_gateway when the merchant has no gateway for the currency.
+         */
+        post: operations["createPaymentLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a payment link
+         * @description With its live payments_count and amount_collected. Errors are RFC 9457 problems: 400 validation_failed, 401 unauthorized, 404 not_found (another merchant’s id too).
+         */
+        get: operations["getPaymentLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-links/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a payment link
+         * @description From now on its page answers 410 and creates no order; orders it already created are not touched (they can still be paid). Idempotent. Errors are RFC 9457 problems: 400 validation_failed, 401 unauthorized, 404 not_found (another merchant’s id too).
+         */
+        post: operations["deactivatePaymentLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-links/{id}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * QR code of the link’s url (PNG, for printing)
+         * @description A 1024-pixel black-and-white PNG encoding the link's url. Errors are RFC 9457 problems: 400 validation_failed, 401 unauthorized, 404 not_found (another merchant’s id too).
+         */
+        get: operations["getPaymentLinkQrPng"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-links/{id}/qr.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * QR code of the link’s url (SVG, for printing at any size)
+         * @description An SVG encoding the link's url. Errors are RFC 9457 problems: 400 validation_failed, 401 unauthorized, 404 not_found (another merchant’s id too).
+         */
+        get: operations["getPaymentLinkQrSvg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/l/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payment link page (HTML)
+         * @description The public page behind a payment link's `url`: the merchant's name, the description, the fixed amount or an amount field with its bounds, a choice of gateway when the link has several (display names), and Pay. English and Khmer (`lang` or Accept-Language). A deactivated, expired or used-up link answers 410 with a page saying so; an unknown slug answers 404. Shows nothing else of the merchant. Cache-Control: no-store.
+         */
+        get: operations["showPaymentLinkPage"];
+        put?: never;
+        /**
+         * Pay through a payment link (HTML form post)
+         * @description Form fields `amount` (open-amount links: a decimal string within the bounds; ignored for a fixed amount), `provider` (one of the link’s gateways; optional when it has one), `lang`. Creates an order through the orders service (`payment_link_id` set, `cancel_url` this page, expiring in 15 minutes) and answers 303 to its `checkout_url`. Invalid input: 400 with the page and a message, nothing created. A deactivated, expired or used-up link: 410. When every remaining payment under `max_payments` is held by an open order: 409 with the page. Over the merchant’s cap (PAYMENT_LINK_ORDERS_PER_MERCHANT_PER_MIN): 429 with Retry-After. A failing gateway: 502. No CSRF token: the form only ever starts a payment the customer then completes, for an amount and gateway the link allows.
+         */
+        post: operations["payThroughPaymentLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/reconciliation/runs": {
         parameters: {
             query?: never;
@@ -628,7 +965,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Ready to take traffic: PostgreSQL answers within 1.5 s, every migration of this build is applied, and every background loop (reconciliation sweeper, webhook dispatcher) has a fresh heartbeat. 503 problem+json (code `not_ready`) with the failing checks otherwise, and 503 `shutting_down` from the moment a graceful stop begins.
+         * @description Ready to take traffic: PostgreSQL answers within 1.5 s, every migration of this build is applied, and every background loop (reconciliation sweeper, webhook dispatcher) has a fresh heartbeat. 503 problem+json (code `not_ready`) with the failing checks otherwise, and 503 `shutting_down` from the moment a graceful stop begins. `provider_credentials` is always up; its `warnings` count gateway tokens (Bakong) that expire within 14 days or have expired.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -833,6 +1170,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/merchants/{id}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a merchant’s users */
+        get: operations["listMembers"];
+        put?: never;
+        /**
+         * Create a user of a merchant
+         * @description Usually its first owner, who then manages the team at /v1/team. Password ≥ 10 characters, hashed with argon2id, never shown. Audited.
+         */
+        post: operations["createMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/operators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a platform operator
+         * @description An operator signs in to the dashboard and may use every /admin endpoint. Audited.
+         */
+        post: operations["createOperator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification-channels/telegram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Send Telegram messages for order events
+         * @description Each subscribed event sends the Bot API `POST {TELEGRAM_API_BASE_URL}/bot{token}/sendMessage` `{chat_id, text}` (plain text in Khmer or English: amount, currency, reference, gateway, order id), from the outbox, retried on the webhook schedule (5 s … 14 h, ±20 %, then dead). bot_token is write-only: encrypted at rest, masked on read. A later PUT replaces the channel (events and language default to the stored ones).
+         */
+        put: operations["putTelegramChannel"];
+        post?: never;
+        /**
+         * Stop Telegram messages
+         * @description Messages still waiting to be sent are dead-lettered.
+         */
+        delete: operations["deleteTelegramChannel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant's notification channels (bot tokens masked) */
+        get: operations["listNotificationChannels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sandbox/control/pay": {
         parameters: {
             query?: never;
@@ -1000,6 +1419,35 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        LoginDto: {
+            /** @example demo@example.com */
+            email: string;
+            /** @example correct horse battery staple */
+            password: string;
+        };
+        MeUser: {
+            /** @example usr_01jd0000000000000000000000 */
+            id: string;
+            /** @example demo@example.com */
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "developer" | "viewer" | "operator";
+            /** @example mer_01jd0000000000000000000000 */
+            merchant_id: string | null;
+            /**
+             * @description The merchant’s name (null for operators).
+             * @example Demo Merchant
+             */
+            merchant_name?: string | null;
+        };
+        MeResponse: {
+            user: components["schemas"]["MeUser"];
+            /**
+             * @description Send it as header X-CSRF-Token on every POST, PUT, PATCH and DELETE made with the session cookie.
+             * @example 3f9c…
+             */
+            csrf_token: string;
+        };
         CreateMerchantDto: {
             /** @example Sokha Coffee */
             name: string;
@@ -1036,6 +1484,103 @@ export interface components {
         ProviderAccountListResponse: {
             data: components["schemas"]["ProviderAccountResponse"][];
             has_more: boolean;
+        };
+        CreateApiKeyDto: {
+            /**
+             * @description Seconds until the key stops working (60 to 366 days); without it the key works until revoked.
+             * @example 2592000
+             */
+            expires_in?: number;
+        };
+        CreatedApiKeyResponse: {
+            /** @example key_01jd0000000000000000000000 */
+            id: string;
+            /** @example api_key */
+            object: string;
+            /**
+             * @description The last four characters of the key; the key itself is never shown again.
+             * @example x9Qa
+             */
+            last4: string;
+            /** @enum {string} */
+            status: "active" | "expiring" | "expired" | "revoked";
+            created_at: string;
+            expires_at: string | null;
+            revoked_at: string | null;
+            /**
+             * @description The key. Shown only in this response; stored as a hash.
+             * @example sk_…
+             */
+            api_key: string;
+        };
+        ApiKeyView: {
+            /** @example key_01jd0000000000000000000000 */
+            id: string;
+            /** @example api_key */
+            object: string;
+            /**
+             * @description The last four characters of the key; the key itself is never shown again.
+             * @example x9Qa
+             */
+            last4: string;
+            /** @enum {string} */
+            status: "active" | "expiring" | "expired" | "revoked";
+            created_at: string;
+            expires_at: string | null;
+            revoked_at: string | null;
+        };
+        ApiKeyList: {
+            data: components["schemas"]["ApiKeyView"][];
+            /** @example false */
+            has_more: boolean;
+        };
+        UserResponse: {
+            /** @example usr_01jd0000000000000000000000 */
+            id: string;
+            /** @enum {string} */
+            object: "user";
+            /** @example dev@example.com */
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "developer" | "viewer" | "operator";
+            /**
+             * @description Null for operators.
+             * @example mer_01jd0000000000000000000000
+             */
+            merchant_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        UserList: {
+            data: components["schemas"]["UserResponse"][];
+            has_more: boolean;
+        };
+        CreateMemberDto: {
+            /**
+             * @description Unique whatever its case; stored in lower case.
+             * @example ops@example.com
+             */
+            email: string;
+            /**
+             * @description Hashed with argon2id; never shown again.
+             * @example a long passphrase
+             */
+            password: string;
+            /**
+             * @description `owner`: everything, team included; `developer`: API keys, webhooks, gateways, notifications, and reads; `viewer`: reads.
+             * @example developer
+             * @enum {string}
+             */
+            role: "owner" | "developer" | "viewer";
+        };
+        ChangeRoleDto: {
+            /**
+             * @example viewer
+             * @enum {string}
+             */
+            role: "owner" | "developer" | "viewer";
         };
         CustomerDto: {
             /** @example Sok Dara */
@@ -1134,6 +1679,11 @@ export interface components {
             /** @description Where to send the customer: the gateway's own page (raksmeypay, ahnajak, checkout) or our /pay/{id} (bakongapi, bakong). */
             checkout_url: string;
             qr?: components["schemas"]["OrderQr"] | null;
+            /**
+             * @description A link that opens this payment in the customer's bank app (Bakong's generate_deeplink_by_qr for `bakong`), shown on /pay; null when the gateway gave none.
+             * @example https://bakong.page.link/6aJ8qvXbLKTgk3Bx7
+             */
+            deeplink: string | null;
             /** Format: date-time */
             expires_at: string;
             /** Format: date-time */
@@ -1160,6 +1710,11 @@ export interface components {
              * @example 0.00
              */
             amount_refunded: string;
+            /**
+             * @description The payment link (plink_…) whose page created this order; null otherwise.
+             * @example null
+             */
+            payment_link_id?: Record<string, never> | null;
         };
         OrderListResponse: {
             data: components["schemas"]["OrderResponse"][];
@@ -1323,6 +1878,138 @@ export interface components {
             /** @description The order's cancel_url once it can no longer be paid (CANCELLED, FAILED, EXPIRED, or PENDING past expires_at); null otherwise. */
             cancel_url?: Record<string, never> | null;
         };
+        CreatePaymentLinkDto: {
+            /**
+             * @description Shown on the page, and the description of every order the link creates.
+             * @example Iced latte (large)
+             */
+            description: string;
+            /**
+             * @default USD
+             * @enum {string}
+             */
+            currency?: "USD" | "KHR";
+            /**
+             * @description A fixed amount (decimal string). Omit it to let the customer type one, within amount_min and amount_max.
+             * @example 2.50
+             */
+            amount?: string | number;
+            /**
+             * @description Open amount only: the lowest the customer may type (default: the smallest unit, 0.01 USD / 1 KHR).
+             * @example 1.00
+             */
+            amount_min?: string | number;
+            /**
+             * @description Open amount only: the highest the customer may type (default: the per-order maximum).
+             * @example 500.00
+             */
+            amount_max?: string | number;
+            /**
+             * @description The gateways the customer may choose from; each needs the merchant's account. Default: every gateway the merchant has an account for that accepts the currency.
+             * @example [
+             *       "bakong",
+             *       "raksmeypay"
+             *     ]
+             */
+            providers?: ("raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong")[];
+            /**
+             * @description PAID orders after which the link is used up (answers 410). Default: unlimited.
+             * @example 100
+             */
+            max_payments?: number;
+            /**
+             * Format: date-time
+             * @description When the link stops taking payments (must be in the future).
+             * @example 2026-12-31T17:00:00Z
+             */
+            expires_at?: string;
+            /**
+             * @description Where the customer lands after paying (the success_url of every order).
+             * @example https://shop.example.com/thanks
+             */
+            success_url?: string;
+            /**
+             * @description Copied into every order's metadata.
+             * @example {
+             *       "campaign": "telegram-dec"
+             *     }
+             */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A payment link: a public page whose Pay button creates an order for the merchant. */
+        PaymentLinkResponse: {
+            /** @example plink_01jd2b3c4d5e6f7g8h9j0kmnpq */
+            id: string;
+            /** @enum {string} */
+            object: "payment_link";
+            /**
+             * @description The public page (PUBLIC_BASE_URL/l/{slug}); the slug is unguessable.
+             * @example https://pay.example.com/l/Hq3v9TzK1bXw0aRc
+             */
+            url: string;
+            /** @description False once deactivated (POST /v1/payment-links/{id}/deactivate). Expiry and max_payments are separate. */
+            active: boolean;
+            /** @example Iced latte (large) */
+            description: string;
+            /** @enum {string} */
+            currency: "USD" | "KHR";
+            /**
+             * @description The fixed amount; null when the customer types one.
+             * @example 2.50
+             */
+            amount?: Record<string, never> | null;
+            /**
+             * @description Lowest amount the customer may type (open-amount links).
+             * @example null
+             */
+            amount_min?: Record<string, never> | null;
+            /**
+             * @description Highest amount the customer may type (open-amount links).
+             * @example null
+             */
+            amount_max?: Record<string, never> | null;
+            /**
+             * @description The gateways the customer may choose from.
+             * @example [
+             *       "bakong",
+             *       "raksmeypay"
+             *     ]
+             */
+            providers: ("raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong")[];
+            /**
+             * @description PAID orders after which the link is used up; null: unlimited.
+             * @example 100
+             */
+            max_payments?: Record<string, never> | null;
+            /**
+             * @description PAID orders of the link.
+             * @example 3
+             */
+            payments_count: number;
+            /**
+             * @description Sum of the PAID orders of the link (decimal string, in `currency`).
+             * @example 7.50
+             */
+            amount_collected: string;
+            /** Format: date-time */
+            expires_at?: Record<string, never> | null;
+            success_url?: Record<string, never> | null;
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            deactivated_at?: Record<string, never> | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        PaymentLinkListResponse: {
+            data: components["schemas"]["PaymentLinkResponse"][];
+            has_more: boolean;
+        };
         ProviderRunStatsResponse: {
             /** @description Gateway calls made (a Bakong batch of up to 50 counts once). */
             calls: number;
@@ -1430,27 +2117,6 @@ export interface components {
              */
             reason?: string;
         };
-        ApiKeyView: {
-            /** @example key_01jd0000000000000000000000 */
-            id: string;
-            /** @example api_key */
-            object: string;
-            /**
-             * @description The last four characters of the key; the key itself is never shown again.
-             * @example x9Qa
-             */
-            last4: string;
-            /** @enum {string} */
-            status: "active" | "expiring" | "expired" | "revoked";
-            created_at: string;
-            expires_at: string | null;
-            revoked_at: string | null;
-        };
-        ApiKeyList: {
-            data: components["schemas"]["ApiKeyView"][];
-            /** @example false */
-            has_more: boolean;
-        };
         RotateKeyDto: {
             /**
              * @description Seconds the merchant's current keys keep working after the rotation, so deployments can switch over (0 revokes them now). Default 86400 (24 h), at most 604800 (7 days).
@@ -1514,6 +2180,85 @@ export interface components {
             data: components["schemas"]["AuditEntryView"][];
             has_more: boolean;
         };
+        CreateOperatorDto: {
+            /**
+             * @description Unique whatever its case; stored in lower case.
+             * @example ops@example.com
+             */
+            email: string;
+            /**
+             * @description Hashed with argon2id; never shown again.
+             * @example a long passphrase
+             */
+            password: string;
+        };
+        PutTelegramChannelDto: {
+            /**
+             * @description The bot token from @BotFather. Write-only: encrypted at rest, masked on read, never logged.
+             * @example 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0
+             */
+            bot_token: string;
+            /**
+             * @description Where the bot writes: a chat id (negative for groups) or @channelusername. The bot must be a member.
+             * @example -1001234567890
+             */
+            chat_id: string;
+            /**
+             * @description Events that send a message; default ["order.paid"].
+             * @example [
+             *       "order.paid"
+             *     ]
+             */
+            events?: ("order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged" | "refund.created" | "refund.succeeded" | "refund.failed")[];
+            /**
+             * @description Language of the messages: Khmer (default) or English.
+             * @example km
+             * @enum {string}
+             */
+            language?: "km" | "en";
+        };
+        NotificationChannelView: {
+            /** @example notification_channel */
+            object: string;
+            /**
+             * @example telegram
+             * @enum {string}
+             */
+            type: "telegram";
+            /**
+             * @description Masked: only the last four characters.
+             * @example ••••saw0
+             */
+            bot_token: string;
+            /** @example -1001234567890 */
+            chat_id: string;
+            /**
+             * @example [
+             *       "order.paid"
+             *     ]
+             */
+            events: ("order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged" | "refund.created" | "refund.succeeded" | "refund.failed")[];
+            /**
+             * @example km
+             * @enum {string}
+             */
+            language: "km" | "en";
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        NotificationChannelListView: {
+            data: components["schemas"]["NotificationChannelView"][];
+            /** @example false */
+            has_more: boolean;
+        };
+        DeletedNotificationChannelView: {
+            /** @example telegram */
+            type: string;
+            /** @example true */
+            deleted: boolean;
+        };
         SandboxPayDto: {
             /** @enum {string} */
             provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
@@ -1527,7 +2272,7 @@ export interface components {
         };
         SandboxFaultDto: {
             /** @enum {string} */
-            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "perfectpanel" | "socpanel";
+            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "perfectpanel" | "socpanel" | "telegram";
             latency_ms?: number;
             /** @description Fraction of calls that fail; default 1 when mode is set. */
             error_rate?: number;
@@ -1672,6 +2417,138 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeResponse"];
+                };
+            };
+            /** @description Malformed body (problem+json). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_credentials`: unknown email or wrong password (one answer for both). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `rate_limited`: too many failed sign-ins for this email or from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The csrf_token of GET /auth/me. */
+                "X-CSRF-Token": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `session_required`: no live session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `csrf_failed`: X-CSRF-Token missing or wrong. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCurrentUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeResponse"];
+                };
+            };
+            /** @description `session_required`: no cookie, or the session expired or was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listMerchants: {
         parameters: {
             query?: {
@@ -1799,6 +2676,295 @@ export interface operations {
             };
         };
     };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKeyResponse"];
+                };
+            };
+            /** @description `forbidden`: a viewer; `csrf_failed`: a session request without X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: {
+                /** @description Overlap window for a rotation: the key keeps working for this many seconds (1 to 604800, 7 days), then stops. Without it the key stops now. */
+                expires_in?: number;
+                /** @description Revoke even the merchant’s last key without an expiry (its integrations stop working). */
+                force?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyView"];
+                };
+            };
+            /** @description No such key for this merchant (another merchant’s key answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `last_api_key`: it is the last key without an expiry; pass force=true. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTeamMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            /** @description `forbidden`: an API key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMemberDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            /** @description `forbidden`: not an owner; `csrf_failed`: no X-CSRF-Token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `email_taken`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            /** @description No such user in this merchant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `last_owner`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeTeamMemberRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeRoleDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            /** @description No such user in this merchant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `last_owner`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listOrders: {
         parameters: {
             query?: {
@@ -1808,6 +2974,8 @@ export interface operations {
                 status?: "PENDING" | "PAID" | "EXPIRED" | "CANCELLED" | "FAILED";
                 provider?: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
                 reference?: string;
+                /** @description Only the orders created through this payment link. */
+                payment_link_id?: string;
             };
             header?: never;
             path?: never;
@@ -2189,9 +3357,9 @@ export interface operations {
                 starting_after?: string;
                 /** @description `failed`: the last attempt failed and a retry is scheduled; `dead`: retries exhausted or the endpoint is gone. */
                 status?: "pending" | "delivering" | "delivered" | "failed" | "dead";
-                merchant_id?: string;
                 endpoint_id?: string;
                 event_id?: string;
+                merchant_id?: string;
             };
             header?: never;
             path?: never;
@@ -2266,6 +3434,123 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["WebhookDeliveryView"];
                 };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Return items after this id (exclusive) in list order. */
+                starting_after?: string;
+                /** @description `failed`: the last attempt failed and a retry is scheduled; `dead`: retries exhausted or the endpoint is gone. */
+                status?: "pending" | "delivering" | "delivered" | "failed" | "dead";
+                endpoint_id?: string;
+                event_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryListView"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryView"];
+                };
+            };
+            /** @description No such delivery for this merchant (another merchant’s answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryView"];
+                };
+            };
+            /** @description No such delivery for this merchant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `delivery_in_flight`, `endpoint_disabled` or `endpoint_deleted`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An error, as an RFC 9457 problem */
             default: {
@@ -2664,6 +3949,359 @@ export interface operations {
             };
             /** @description Problem: the merchant's cap on new top-up orders is reached; Retry-After says when the window ends. Nothing created. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPaymentLinks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Return items after this id (exclusive) in list order. */
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLinkListResponse"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPaymentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePaymentLinkDto"];
+            };
+        };
+        responses: {
+            /** @description The new link. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLinkResponse"];
+                };
+            };
+            /** @description Problem: a field is invalid (amount with too many decimals, amount_min above amount_max, a gateway without an account, a past expires_at). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem payment_links.no_gateway: no gateway account of the merchant accepts the currency. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPaymentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLinkResponse"];
+                };
+            };
+            /** @description Problem: no such link for this merchant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deactivatePaymentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLinkResponse"];
+                };
+            };
+            /** @description Problem: no such link for this merchant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPaymentLinkQrPng: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PNG. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: no such link for this merchant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPaymentLinkQrSvg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SVG. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: no such link for this merchant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    showPaymentLinkPage: {
+        parameters: {
+            query?: {
+                lang?: "en" | "km";
+            };
+            header?: never;
+            path: {
+                /** @description The last path segment of the link’s url (16 URL-safe random characters). */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page with its Pay form. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No link has this slug (HTML page). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The link is deactivated, expired or used up (HTML page); nothing can be paid. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    payThroughPaymentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example 12.50 */
+                    amount?: string;
+                    /** @example bakong */
+                    provider?: string;
+                    /** @enum {string} */
+                    lang?: "en" | "km";
+                };
+            };
+        };
+        responses: {
+            /** @description To the order's checkout_url (our /pay page or the gateway's). */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The page again with a message; nothing created. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No link has this slug. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Every remaining payment of the link is being paid right now; nothing created. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Deactivated, expired or used up; nothing created. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The merchant's cap on new link orders is reached; Retry-After says when the window ends. Nothing created. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The gateway failed; nothing created. */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3248,6 +4886,8 @@ export interface operations {
                 status?: "PENDING" | "PAID" | "EXPIRED" | "CANCELLED" | "FAILED";
                 provider?: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
                 reference?: string;
+                /** @description Only the orders created through this payment link. */
+                payment_link_id?: string;
                 /** @description Only this merchant’s orders. */
                 merchant_id?: string;
             };
@@ -3372,6 +5012,229 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEntryList"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMemberDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            /** @description No such merchant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `email_taken`: a user has this email (any case). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOperator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOperatorDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
+            };
+            /** @description `email_taken`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putTelegramChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutTelegramChannelDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelView"];
+                };
+            };
+            /** @description validation_failed: a malformed bot_token, chat_id, event or language; nothing is stored. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteTelegramChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedNotificationChannelView"];
+                };
+            };
+            /** @description not_found: no Telegram channel is configured. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": Record<string, never>;
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNotificationChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelListView"];
                 };
             };
             /** @description An error, as an RFC 9457 problem */

@@ -105,7 +105,7 @@ export class MerchantWebhookDeliveriesController {
     description: 'Its own deliveries only. Filter by `status` (`failed`: retry scheduled; `dead`: retries exhausted), endpoint or event.',
   })
   @ApiOkResponse({ type: WebhookDeliveryListView })
-  list(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: MerchantDeliveriesQuery) {
+  listWebhookDeliveries(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: MerchantDeliveriesQuery) {
     return this.deliveries.list(q, merchant.id);
   }
 
@@ -114,7 +114,7 @@ export class MerchantWebhookDeliveriesController {
   @ApiParam({ name: 'id', example: 'whd_01jd0000000000000000000000' })
   @ApiOkResponse({ type: WebhookDeliveryView })
   @ApiResponse({ status: 404, description: 'No such delivery for this merchant (another merchant’s answers the same).' })
-  get(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+  getWebhookDelivery(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.deliveries.get(id, merchant.id);
   }
 
@@ -125,7 +125,7 @@ export class MerchantWebhookDeliveriesController {
   @ApiAcceptedResponse({ type: WebhookDeliveryView })
   @ApiResponse({ status: 404, description: 'No such delivery for this merchant.' })
   @ApiResponse({ status: 409, description: '`delivery_in_flight`, `endpoint_disabled` or `endpoint_deleted`.' })
-  retry(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+  retryWebhookDelivery(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.deliveries.retry(id, merchant.id);
   }
 }

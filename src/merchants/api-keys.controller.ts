@@ -75,14 +75,14 @@ export class ApiKeysController {
   })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
   @ApiResponse({ status: 403, description: '`forbidden`: a viewer; `csrf_failed`: a session request without X-CSRF-Token.' })
-  create(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: CreateApiKeyDto, @Actor() actor: string) {
+  createApiKey(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: CreateApiKeyDto, @Actor() actor: string) {
     return this.keys.create(merchant.id, body?.expires_in, actor);
   }
 
   @Get()
   @ApiOperation({ summary: 'List the merchant’s API keys', description: 'Newest first, revoked and expired ones included; last four characters only.' })
   @ApiOkResponse({ type: ApiKeyList })
-  list(@CurrentMerchant() merchant: AuthedMerchant) {
+  listApiKeys(@CurrentMerchant() merchant: AuthedMerchant) {
     return this.keys.list(merchant.id);
   }
 
@@ -96,7 +96,7 @@ export class ApiKeysController {
   @ApiOkResponse({ type: ApiKeyView })
   @ApiResponse({ status: 404, description: 'No such key for this merchant (another merchant’s key answers the same).' })
   @ApiResponse({ status: 409, description: '`last_api_key`: it is the last key without an expiry; pass force=true.' })
-  revoke(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Query() q: RevokeApiKeyQuery, @Actor() actor: string) {
+  revokeApiKey(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Query() q: RevokeApiKeyQuery, @Actor() actor: string) {
     return this.keys.revoke(merchant.id, id, { expiresInSeconds: q.expires_in, force: q.force === 'true' }, actor);
   }
 }

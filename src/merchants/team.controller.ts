@@ -17,7 +17,7 @@ export class TeamController {
   @ApiOperation({ summary: 'List the merchant’s users', description: 'Oldest first. Any signed-in member of the merchant; API keys are refused.' })
   @ApiOkResponse({ type: UserList })
   @ApiResponse({ status: 403, description: '`forbidden`: an API key.' })
-  list(@CurrentMerchant() merchant: AuthedMerchant) {
+  listTeamMembers(@CurrentMerchant() merchant: AuthedMerchant) {
     return this.users.team(merchant.id);
   }
 
@@ -30,7 +30,7 @@ export class TeamController {
   @ApiCreatedResponse({ type: UserResponse })
   @ApiResponse({ status: 403, description: '`forbidden`: not an owner; `csrf_failed`: no X-CSRF-Token.' })
   @ApiResponse({ status: 409, description: '`email_taken`.' })
-  create(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: CreateMemberDto, @Actor() actor: string) {
+  addTeamMember(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: CreateMemberDto, @Actor() actor: string) {
     return this.users.create({ email: body.email, password: body.password, role: body.role, merchantId: merchant.id }, actor);
   }
 
@@ -43,7 +43,7 @@ export class TeamController {
   @ApiOkResponse({ type: UserResponse })
   @ApiResponse({ status: 404, description: 'No such user in this merchant.' })
   @ApiResponse({ status: 409, description: '`last_owner`.' })
-  changeRole(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Body() body: ChangeRoleDto, @Actor() actor: string) {
+  changeTeamMemberRole(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Body() body: ChangeRoleDto, @Actor() actor: string) {
     return this.users.changeRole(merchant.id, id, body.role, actor);
   }
 
@@ -56,7 +56,7 @@ export class TeamController {
   @ApiOkResponse({ type: UserResponse })
   @ApiResponse({ status: 404, description: 'No such user in this merchant.' })
   @ApiResponse({ status: 409, description: '`last_owner`.' })
-  remove(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Actor() actor: string) {
+  removeTeamMember(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Actor() actor: string) {
     return this.users.remove(merchant.id, id, actor);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ProviderAccountsRepository } from '../merchants/provider-accounts.repository';
-import { CREDENTIAL_WARNING_DAYS } from '../merchants/provider-accounts.service';
 import type { QueryRunner } from 'typeorm';
 import { OutboundHttp } from '../common/http/outbound-http';
 import { TransactionListener, TransactionListeners } from '../database/transaction-listeners';
@@ -9,6 +8,7 @@ import { OutboxWriter } from '../events/outbox.writer';
 import { WebhookDeliveriesRepository } from '../events/webhook-deliveries.repository';
 import { TransactionsRepository } from '../orders/transactions.repository';
 import { ProviderCallObservation, observeProviderCalls } from '../providers/provider-errors';
+import { registerCredentialExpiryGauge } from './credential-expiry.gauge';
 
 /** What the scrape-time SQL reads. */
 interface DatabaseSnapshot {
@@ -175,25 +175,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       },
     });
 
-    const scrapeErrors = () => this.scrapeErrors;
-    new Gauge({
-      name: 'khqr_provider_credentials_expiring',
-      help: `Gateway accounts whose token (a Bakong JWT) has expired (state="expired") or expires within ${CREDENTIAL_WARNING_DAYS} days (state="expiring"), by provider. Counts, not merchants.`,
-      labelNames: ['provider', 'state'],
-      registers: r,
-      async collect() {
-        try {
-          const rows = await accounts.countExpiringCredentials(CREDENTIAL_WARNING_DAYS * 86_400);
-          this.reset();
-          for (const row of rows) {
-            this.set({ provider: row.provider, state: 'expired' }, row.expired);
-            this.set({ provider: row.provider, state: 'expiring' }, row.expiring - row.expired);
-          }
-        } catch {
-          scrapeErrors().inc({ source: 'provider_credentials' });
-        }
-      },
-    });
+    registerCredentialExpiryGauge(registry, accounts, () => this.scrapeErrors);
 
     this.listener = {
       // A commit of a savepoint leaves the outer transaction open: count only at the real COMMIT.

@@ -26,14 +26,14 @@ export class NotificationChannelsController {
   })
   @ApiOkResponse({ type: NotificationChannelView })
   @ApiUnprocessableEntityResponse({ description: 'validation_failed: a malformed bot_token, chat_id, event or language; nothing is stored.', content: PROBLEM })
-  put(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: PutTelegramChannelDto) {
+  putTelegramChannel(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: PutTelegramChannelDto) {
     return this.notifications.putTelegram(merchant.id, body);
   }
 
   @Get()
   @ApiOperation({ summary: "The merchant's notification channels (bot tokens masked)" })
   @ApiOkResponse({ type: NotificationChannelListView })
-  list(@CurrentMerchant() merchant: AuthedMerchant) {
+  listNotificationChannels(@CurrentMerchant() merchant: AuthedMerchant) {
     return this.notifications.list(merchant.id);
   }
 
@@ -41,7 +41,7 @@ export class NotificationChannelsController {
   @ApiOperation({ summary: 'Stop Telegram messages', description: 'Messages still waiting to be sent are dead-lettered.' })
   @ApiOkResponse({ type: DeletedNotificationChannelView })
   @ApiNotFoundResponse({ description: 'not_found: no Telegram channel is configured.', content: PROBLEM })
-  delete(@CurrentMerchant() merchant: AuthedMerchant) {
+  deleteTelegramChannel(@CurrentMerchant() merchant: AuthedMerchant) {
     return this.notifications.deleteTelegram(merchant.id);
   }
 }

@@ -42,7 +42,7 @@ export class LinkPageController {
   @ApiOkResponse({ description: 'The page with its Pay form.' })
   @ApiResponse({ status: 404, description: 'No link has this slug (HTML page).' })
   @ApiResponse({ status: 410, description: 'The link is deactivated, expired or used up (HTML page); nothing can be paid.' })
-  async page(
+  async showPaymentLinkPage(
     @Param('slug') slug: string,
     @Query('lang') langParam: string | undefined,
     @Headers('accept-language') acceptLanguage: string | undefined,
@@ -84,7 +84,7 @@ export class LinkPageController {
   @ApiResponse({ status: 410, description: 'Deactivated, expired or used up; nothing created.' })
   @ApiResponse({ status: 429, description: "The merchant's cap on new link orders is reached; Retry-After says when the window ends. Nothing created." })
   @ApiResponse({ status: 502, description: 'The gateway failed; nothing created.' })
-  async pay(
+  async payThroughPaymentLink(
     @Param('slug') slug: string,
     @Body() rawBody: unknown,
     @Headers('accept-language') acceptLanguage: string | undefined,

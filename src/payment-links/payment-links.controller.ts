@@ -33,14 +33,14 @@ export class PaymentLinksController {
     description: 'Problem: a field is invalid (amount with too many decimals, amount_min above amount_max, a gateway without an account, a past expires_at).',
   })
   @ApiResponse({ status: 422, description: 'Problem payment_links.no_gateway: no gateway account of the merchant accepts the currency.' })
-  create(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: CreatePaymentLinkDto) {
+  createPaymentLink(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: CreatePaymentLinkDto) {
     return this.links.create(merchant.id, body);
   }
 
   @Get()
   @ApiOperation({ summary: 'List payment links, newest first', description: `Paginate with \`limit\` and \`starting_after\`. ${PROBLEMS}` })
   @ApiOkResponse({ type: PaymentLinkListResponse })
-  list(@CurrentMerchant() merchant: AuthedMerchant, @Query() query: PageQuery) {
+  listPaymentLinks(@CurrentMerchant() merchant: AuthedMerchant, @Query() query: PageQuery) {
     return this.links.list(merchant.id, query.limit ?? 20, query.starting_after);
   }
 
@@ -49,7 +49,7 @@ export class PaymentLinksController {
   @ApiParam({ name: 'id', example: ID_EXAMPLE })
   @ApiOkResponse({ type: PaymentLinkResponse })
   @ApiResponse({ status: 404, description: 'Problem: no such link for this merchant.' })
-  get(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+  getPaymentLink(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.links.get(merchant.id, id);
   }
 
@@ -62,7 +62,7 @@ export class PaymentLinksController {
   @ApiParam({ name: 'id', example: ID_EXAMPLE })
   @ApiOkResponse({ type: PaymentLinkResponse })
   @ApiResponse({ status: 404, description: 'Problem: no such link for this merchant.' })
-  deactivate(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
+  deactivatePaymentLink(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
     return this.links.deactivate(merchant.id, id);
   }
 
@@ -75,7 +75,7 @@ export class PaymentLinksController {
   @ApiProduces('image/png')
   @ApiResponse({ status: 200, description: 'The PNG.' })
   @ApiResponse({ status: 404, description: 'Problem: no such link for this merchant.' })
-  async qrPng(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+  async getPaymentLinkQrPng(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     const png = await this.links.qrPng(merchant.id, id);
     void reply.status(200).header('content-type', 'image/png').header('cache-control', 'private, no-store').send(png);
   }
@@ -86,7 +86,7 @@ export class PaymentLinksController {
   @ApiProduces('image/svg+xml')
   @ApiResponse({ status: 200, description: 'The SVG.' })
   @ApiResponse({ status: 404, description: 'Problem: no such link for this merchant.' })
-  async qrSvg(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+  async getPaymentLinkQrSvg(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     const svg = await this.links.qrSvg(merchant.id, id);
     void reply
       .status(200)

@@ -67,7 +67,7 @@ export class AuthController {
   @ApiOperation({ summary: 'The signed-in user', description: 'The user of the session cookie and the CSRF token to send on unsafe requests.' })
   @ApiOkResponse({ type: MeResponse })
   @ApiResponse({ status: 401, description: '`session_required`: no cookie, or the session expired or was revoked.' })
-  async me(@Req() req: FastifyRequest): Promise<MeResponse> {
+  async getCurrentUser(@Req() req: FastifyRequest): Promise<MeResponse> {
     const { token, user } = await this.liveSession(req);
     return me(user, this.sessions.csrfTokenFor(token));
   }
