@@ -8,6 +8,7 @@ import { InboundCallback, InboundLookup, InboundRequest, InboundVerdict } from '
 import { InboundCallbacksService } from './inbound-callbacks.service';
 import { Order, Transaction } from './order.entity';
 import { OrderTransitions, TransitionResult } from './order-transitions.service';
+import { PaymentVerifier } from './payment-verifier.service';
 import { Decision } from './state-machine';
 import { ProofAlreadyUsedError, TransactionsRepository } from './transactions.repository';
 
@@ -68,14 +69,16 @@ function setup() {
   const accounts = { credentials: jest.fn() };
   const transitions = { apply: jest.fn(), tryApply: jest.fn() };
   const clock = { now: () => NOW } as Clock;
+  const verifier = { verifyOne: jest.fn() };
   const service = new InboundCallbacksService(
     repo as unknown as TransactionsRepository,
     accounts as unknown as ProviderAccountsService,
     transitions as unknown as OrderTransitions,
     { publicBaseUrl: BASE } as AppConfig,
     clock,
+    verifier as unknown as PaymentVerifier,
   );
-  return { service, repo, accounts, transitions };
+  return { service, repo, accounts, transitions, verifier };
 }
 
 async function problemOf(promise: Promise<unknown>): Promise<{ status: number; code: string; detail: string }> {

@@ -5,6 +5,7 @@ import { AhnajakSimulator } from './ahnajak.simulator';
 import { BakongSimulator } from './bakong.simulator';
 import { BakongapiSimulator } from './bakongapi.simulator';
 import { CheckoutSimulator } from './checkout.simulator';
+import { PaywaySimulator } from './payway.simulator';
 import { PerfectpanelSimulator } from './perfectpanel.simulator';
 import { RaksmeypaySimulator } from './raksmeypay.simulator';
 import { SocpanelSimulator } from './socpanel.simulator';
@@ -16,6 +17,7 @@ export const GATEWAY_SIMULATORS = {
   bakongapi: BakongapiSimulator,
   checkout: CheckoutSimulator,
   bakong: BakongSimulator,
+  payway: PaywaySimulator,
 } satisfies Record<ProviderId, Type<unknown>>;
 
 /** The SMM panels' simulators (not payment gateways: /sandbox/control/pay does not pay there). */
