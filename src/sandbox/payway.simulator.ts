@@ -68,13 +68,14 @@ export class PaywaySimulator implements OnModuleInit {
     void reply.status(200).header('content-type', 'application/x-pem-file').send(PAYWAY_SANDBOX_RSA_PUBLIC_KEY);
   }
 
-  /** The merchant's api_key whose HMAC of `text` equals `hash`, among sandbox registrations with that merchant_id. */
+  /**
+   * Whether `hash` is the HMAC of `text` under the api_key of the merchant registered with this merchant_id. PayWay issues
+   * each merchant_id once: when several sandbox registrations name one, the first registered owns it.
+   */
   private async signer(merchantId: string, text: string, hash: string): Promise<boolean> {
     if (!merchantId || !hash) return false;
-    const accounts = await this.backOffice.accountsWhere('payway', 'merchant_id', merchantId);
-    let ok = false;
-    for (const { account } of accounts) if (sameText(b64hmac(field(account, 'api_key'), text), hash)) ok = true;
-    return ok;
+    const [owner] = await this.backOffice.accountsWhere('payway', 'merchant_id', merchantId);
+    return !!owner && sameText(b64hmac(field(owner.account, 'api_key'), text), hash);
   }
 
   @Post(`${PREFIX}/generate-qr`)
