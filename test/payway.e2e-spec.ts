@@ -18,11 +18,10 @@ describe('payway (ABA PayWay) end to end through the sandbox', () => {
   const pushback = (body: unknown) => t.request('POST', '/callbacks/payway/pushback', { body });
   /** The customer paid at PayWay, but its pushback never reached us (only Check Transaction can tell). */
   const paidSilently = (ref: string, amount: string, currency: string) =>
-    t.db.query(`INSERT INTO sandbox_payments (provider, provider_reference, amount, currency, gateway_txn_id, paid_at) VALUES ('payway', $1, $2, $3, md5($1), now())`, [
-      ref,
-      amount,
-      currency,
-    ]);
+    t.db.query(
+      `INSERT INTO sandbox_payments (provider, provider_reference, amount, currency, gateway_txn_id, paid_at) VALUES ('payway', $1, $2, $3, md5($1), now())`,
+      [ref, amount, currency],
+    );
   const gatewayCalls = async () => ((await t.request('GET', '/sandbox/control/stats')).json.calls.payway as number | undefined) ?? 0;
   const check = (tranId: string, key = PAYWAY_TEST_API_KEY) => {
     const time = reqTime();
@@ -163,7 +162,10 @@ describe('payway (ABA PayWay) end to end through the sandbox', () => {
       token: other.apiKey,
       body: { merchant_id: paywayMerchantIdFor(m), api_key: 'not-the-registered-key', base_url: `${t.url}/sandbox/payway` },
     });
-    const refused = await t.request('POST', '/v1/orders', { token: other.apiKey, body: { provider: 'payway', amount: '1.00', reference: kit.nextReference() } });
+    const refused = await t.request('POST', '/v1/orders', {
+      token: other.apiKey,
+      body: { provider: 'payway', amount: '1.00', reference: kit.nextReference() },
+    });
     expect([refused.status, refused.json.code]).toEqual([502, 'provider_auth']);
   });
 
