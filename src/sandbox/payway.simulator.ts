@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Logger, OnModuleInit, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Logger, OnModuleInit, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { BakongKHQR, IndividualInfo, khqrData } from 'bakong-khqr';
 import { constants, createHash, createHmac, privateDecrypt, timingSafeEqual } from 'node:crypto';
@@ -46,8 +46,8 @@ type Json = Record<string, unknown>;
 @Controller('sandbox/payway')
 export class PaywaySimulator implements OnModuleInit {
   private readonly logger = new Logger('PaywaySimulator');
-  /** QRs this instance made whose transaction row may not exist yet: tran_id → merchant_id. */
-  private readonly created = new Map<string, string>();
+  /** QRs this instance made (their transaction row may not exist yet): tran_id → merchant_id and the KHQR. */
+  private readonly created = new Map<string, { merchantId: string; qr: string }>();
   /** Refunded minor-unit totals by tran_id. */
   private readonly refunded = new Map<string, number>();
 
@@ -114,11 +114,13 @@ export class PaywaySimulator implements OnModuleInit {
     );
     if (result.status.code !== 0 || !result.data) return sendJson(reply, 200, status('8', 'General error.'));
     if (this.created.size >= 10_000) this.created.delete(this.created.keys().next().value!);
-    this.created.set(tranId, v('merchant_id'));
     const qr = result.data.qr;
+    this.created.set(tranId, { merchantId: v('merchant_id'), qr });
     return sendJson(reply, 200, {
       qrString: qr,
-      qrImage: await QRCode.toDataURL(qr, { margin: 2, width: 200 }),
+      // PayWay inlines a PNG data URL; the sandbox links to the same PNG instead (rendering it costs more than the rest of
+      // the call, and the orchestrator draws its own image from qrString).
+      qrImage: `${this.config.publicBaseUrl}/sandbox/payway/qr-image?tran_id=${encodeURIComponent(tranId)}`,
       abapay_deeplink: `abamobilebank://ababank.com?type=payway&qrcode=${encodeURIComponent(qr)}`,
       app_store: 'https://itunes.apple.com/al/app/aba-mobile-bank/id968860649?mt=8',
       play_store: 'https://play.google.com/store/apps/details?id=com.paygo24.ibank',
@@ -128,11 +130,22 @@ export class PaywaySimulator implements OnModuleInit {
     });
   }
 
+  /** The QR image of a QR this instance made (the qrImage of the QR API's answer). */
+  @Get('qr-image')
+  async qrImage(@Query('tran_id') tranId: string | undefined, @Res() reply: FastifyReply) {
+    const made = this.created.get(tranId ?? '');
+    if (!made) return sendJson(reply, 404, { status: { code: '6', message: 'tran_id not found' } });
+    void reply
+      .status(200)
+      .header('content-type', 'image/png')
+      .send(await QRCode.toBuffer(made.qr, { type: 'png', margin: 2, width: 200 }));
+  }
+
   /** A transaction of this merchant: its row (amount, currency) or, just created here, PENDING without one. */
   private async find(merchantId: string, tranId: string): Promise<{ txn: SandboxTransaction | null } | null> {
     const found = await this.backOffice.transactionWithAccount('payway', tranId);
     if (found) return field(found.account, 'merchant_id') === merchantId ? { txn: found.txn } : null;
-    return this.created.get(tranId) === merchantId ? { txn: null } : null;
+    return this.created.get(tranId)?.merchantId === merchantId ? { txn: null } : null;
   }
 
   @Post(`${PREFIX}/check-transaction-2`)
