@@ -25,6 +25,8 @@ export interface OrderView {
   transaction: { id: string; provider_reference: string; status: string } | null;
   created_at: string;
   updated_at: string;
+  /** A bank-app deeplink for this payment, when the gateway gives one (payway: the ABA Mobile link of its QR API). */
+  deeplink: string | null;
 }
 
 export function qrImageUrl(publicBaseUrl: string, token: string): string {
@@ -58,5 +60,6 @@ export function presentOrder(order: Order, transaction: Transaction | null, publ
     transaction: transaction ? { id: transaction.id, provider_reference: transaction.providerReference, status: transaction.status } : null,
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
+    deeplink: order.deeplink ?? null,
   };
 }

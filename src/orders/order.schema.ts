@@ -47,6 +47,13 @@ export class OrderResponse {
   @ApiPropertyOptional({ type: OrderTransactionRef, nullable: true }) transaction: OrderTransactionRef | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
+  @ApiPropertyOptional({
+    nullable: true,
+    description:
+      'A bank-app deeplink that opens this payment, when the gateway gives one (payway: the `abamobilebank://` link of its QR API); /pay shows it as "Open in bank app".',
+    example: 'abamobilebank://ababank.com?type=payway&qrcode=00020101021230510016abaakhppxxx%40abaa…',
+  })
+  deeplink: string | null;
 }
 
 /** A full example, for docs and the README. */
@@ -73,4 +80,5 @@ export const ORDER_EXAMPLE = {
   transaction: { id: 'txn_01jd2b3c4d5e6f7g8h9j0kmnpq', provider_reference: '100000001', status: 'PENDING' },
   created_at: '2026-11-24T10:00:00.000Z',
   updated_at: '2026-11-24T10:00:00.000Z',
+  deeplink: null,
 };
