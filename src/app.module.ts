@@ -24,6 +24,7 @@ import { ProviderRegistry } from './providers/provider';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { RateLimitModule } from './security/rate-limit';
+import { ReportsModule } from './reports/reports.module';
 
 /** Process-level wiring that is not configuration (tests pass a log stream to capture logs). */
 export interface AppRuntimeOptions {
@@ -69,6 +70,7 @@ export class AppModule implements OnModuleDestroy {
         MetricsModule,
         HealthModule,
         AdminModule,
+        ReportsModule,
         RateLimitModule.forRoot(config),
         // Only the app module mounts the sandbox; no product module imports it.
         ...(config.sandbox ? [SandboxModule] : []),

@@ -39,7 +39,11 @@ export interface paths {
          */
         put: operations["putProviderAccount"];
         post?: never;
-        delete?: never;
+        /**
+         * Delete the merchant's account for one gateway
+         * @description The sealed credentials are erased; new orders on this gateway answer 422 provider_account_missing. 409 provider_account_in_use while the merchant has PENDING orders on the gateway (their checks still need the credentials); 404 when there is no account.
+         */
+        delete: operations["deleteProviderAccount"];
         options?: never;
         head?: never;
         patch?: never;
@@ -54,6 +58,26 @@ export interface paths {
         };
         /** The merchant's gateway accounts, secrets masked */
         get: operations["listProviderAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gateways": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The gateways this server supports and their credential fields
+         * @description What a form for PUT /v1/provider-accounts/{provider} needs: each field’s name, whether it is secret and required, its kind, a description and an example.
+         */
+        get: operations["listGateways"];
         put?: never;
         post?: never;
         delete?: never;
@@ -152,7 +176,7 @@ export interface paths {
         };
         /**
          * The merchant's events, newest first
-         * @description Each event carries the order as it was after the change, and a per-order `sequence` so receivers can drop stale ones.
+         * @description Each event carries the order as it was after the change, and a per-order `sequence` so receivers can drop stale ones. Filter by `type` and by `order_id` (one order's history, e.g. for a timeline).
          */
         get: operations["listEvents"];
         put?: never;
@@ -795,6 +819,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payments summary: today and the last 7 days
+         * @description Orders created today and in the last 7 days (today and the 6 days before), days counted in Asia/Phnom_Penh (UTC+7), by gateway and currency: how many, how many are in each status now, and what the PAID ones paid (decimal strings, per currency, never summed across currencies). Groups without orders are left out; `daily` lists every one of the 7 days.
+         */
+        get: operations["getPaymentsSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sandbox/control/pay": {
         parameters: {
             query?: never;
@@ -997,6 +1041,50 @@ export interface components {
         };
         ProviderAccountListResponse: {
             data: components["schemas"]["ProviderAccountResponse"][];
+            has_more: boolean;
+        };
+        DeletedProviderAccountResponse: {
+            /** @enum {string} */
+            object: "provider_account";
+            /** @enum {string} */
+            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
+            /** @enum {boolean} */
+            deleted: true;
+        };
+        CredentialFieldView: {
+            /** @example profile_key */
+            name: string;
+            /**
+             * @description Write-only: masked when read, never returned
+             * @example true
+             */
+            secret: boolean;
+            /** @example true */
+            required: boolean;
+            /** @enum {string} */
+            kind: "string" | "url" | "object";
+            /** @example Your RaksmeyPay Profile Key (signs links and returns) */
+            description: string;
+            /** @example 1001 */
+            example?: string;
+        };
+        GatewayView: {
+            /** @enum {string} */
+            object: "gateway";
+            /** @enum {string} */
+            id: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
+            currencies: ("USD" | "KHR")[];
+            /** @description Can ask the gateway for a payment’s status (verify, reconciliation) */
+            verify: boolean;
+            /** @description Yields a KHQR shown on our /pay page */
+            khqr: boolean;
+            /** @description Refunds through the gateway’s API (otherwise manual only) */
+            refund: boolean;
+            /** @description The fields of PUT /v1/provider-accounts/{id}, in order */
+            credential_fields: components["schemas"]["CredentialFieldView"][];
+        };
+        GatewayListView: {
+            data: components["schemas"]["GatewayView"][];
             has_more: boolean;
         };
         CustomerDto: {
@@ -1423,6 +1511,86 @@ export interface components {
             data: components["schemas"]["AuditEntryView"][];
             has_more: boolean;
         };
+        StatusCounts: {
+            /** @example 3 */
+            PENDING: number;
+            /** @example 12 */
+            PAID: number;
+            /** @example 1 */
+            EXPIRED: number;
+            /** @example 0 */
+            CANCELLED: number;
+            /** @example 0 */
+            FAILED: number;
+        };
+        SummaryGroupView: {
+            /**
+             * @example bakong
+             * @enum {string}
+             */
+            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
+            /**
+             * @example USD
+             * @enum {string}
+             */
+            currency: "USD" | "KHR";
+            /**
+             * @description Orders created in the period
+             * @example 16
+             */
+            orders: number;
+            /** @description Those orders by their status now */
+            statuses: components["schemas"]["StatusCounts"];
+            /**
+             * @description What the PAID ones among them paid, a decimal string
+             * @example 184.50
+             */
+            paid_amount: string;
+        };
+        TodayView: {
+            /**
+             * Format: date
+             * @example 2026-12-05
+             */
+            date: string;
+            groups: components["schemas"]["SummaryGroupView"][];
+        };
+        PeriodView: {
+            /**
+             * Format: date
+             * @example 2026-11-29
+             */
+            from: string;
+            /**
+             * Format: date
+             * @example 2026-12-05
+             */
+            to: string;
+            groups: components["schemas"]["SummaryGroupView"][];
+        };
+        DayView: {
+            /**
+             * Format: date
+             * @example 2026-12-04
+             */
+            date: string;
+            /** @description Empty on a day without orders */
+            groups: components["schemas"]["SummaryGroupView"][];
+        };
+        PaymentsSummaryView: {
+            /** @enum {string} */
+            object: "payments_summary";
+            /**
+             * @description The zone days are counted in
+             * @enum {string}
+             */
+            time_zone: "Asia/Phnom_Penh";
+            today: components["schemas"]["TodayView"];
+            /** @description Today and the 6 days before it */
+            last_7_days: components["schemas"]["PeriodView"];
+            /** @description Each of the 7 days, oldest first */
+            daily: components["schemas"]["DayView"][];
+        };
         SandboxPayDto: {
             /** @enum {string} */
             provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
@@ -1680,6 +1848,50 @@ export interface operations {
             };
         };
     };
+    deleteProviderAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedProviderAccountResponse"];
+                };
+            };
+            /** @description No account for this gateway (problem not_found), or an unknown gateway (unknown_provider) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description PENDING orders still need the account (problem provider_account_in_use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listProviderAccounts: {
         parameters: {
             query?: never;
@@ -1695,6 +1907,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProviderAccountListResponse"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listGateways: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayListView"];
                 };
             };
             /** @description An error, as an RFC 9457 problem */
@@ -1876,6 +2116,8 @@ export interface operations {
                 /** @description Return items after this id (exclusive) in list order. */
                 starting_after?: string;
                 type?: "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged";
+                /** @description Only this order's events (an order of another merchant gives an empty list) */
+                order_id?: string;
             };
             header?: never;
             path?: never;
@@ -3095,6 +3337,41 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AuditEntryList"];
                 };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPaymentsSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentsSummaryView"];
+                };
+            };
+            /** @description Missing or invalid API key (problem) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An error, as an RFC 9457 problem */
             default: {

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 import { AdminGuard, ApiKeyGuard } from './auth';
+import { GatewaysController } from './gateways.controller';
 import { AdminMerchantsController, ProviderAccountsController } from './merchants.controller';
 import { MerchantsRepository } from './merchants.repository';
 import { MerchantsService } from './merchants.service';
@@ -22,7 +23,7 @@ const SHARED = [
 
 @Global()
 @Module({
-  controllers: [AdminMerchantsController, ProviderAccountsController],
+  controllers: [AdminMerchantsController, ProviderAccountsController, GatewaysController],
   providers: SHARED,
   exports: SHARED,
 })
