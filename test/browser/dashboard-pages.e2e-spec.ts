@@ -73,6 +73,7 @@ describe('dashboard pages in a browser', () => {
     const table = page.getByRole('table', { name: 'Paid per day by gateway' });
     expect(await table.textContent()).toContain('19.75 (2/3)');
     expect(await page.locator('.recharts-surface').count()).toBeGreaterThan(0);
+    await page.mouse.move(0, 0);
     await screenshot(page, 'dashboard-overview');
     copyFileSync(
       await screenshot(page, 'dashboard-overview', true),
