@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { IsEmailAddress } from '../common/validation';
 import {
-  IsEmail,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -56,7 +56,7 @@ export class CustomerDto {
 
   @ApiPropertyOptional({ example: 'dara@example.com' })
   @IsOptional()
-  @IsEmail({}, { message: 'customer.email must be an email address' })
+  @IsEmailAddress({ message: 'customer.email must be an email address' })
   @MaxLength(254)
   email?: string;
 }
