@@ -201,6 +201,7 @@ describe('reliability: security', () => {
       if (path.startsWith('/v1/orders/')) return pendingOf(b, 'raksmeypay').id;
       if (path.startsWith('/v1/events/')) return b.eventIds[0];
       if (path.startsWith('/v1/refunds/')) return b.refundIds[0];
+      if (path.startsWith('/v1/payment-links/')) return b.paymentLinkIds[0];
       if (path.startsWith('/v1/webhook-endpoints/')) return b.webhookEndpointId;
       if (path.startsWith('/v1/api-keys/')) return bKeyId;
       if (path.startsWith('/v1/webhook-deliveries/')) return b.deliveryIds[0];
@@ -212,6 +213,7 @@ describe('reliability: security', () => {
       b.id,
       ...b.orders.flatMap((o) => [o.id, o.transaction.id, o.reference]),
       ...b.eventIds,
+      ...b.paymentLinkIds,
       b.webhookEndpointId,
       ...b.deliveryIds,
       ...b.refundIds,

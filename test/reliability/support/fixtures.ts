@@ -14,6 +14,8 @@ export interface Tenant extends Merchant {
   deliveryIds: string[];
   /** A manual refund of the paid bakong order (bakong has no refund API). */
   refundIds: string[];
+  /** A fixed-amount payment link (its page is public; its id and API views are the merchant's). */
+  paymentLinkIds: string[];
   qrTokens: string[];
   /** Secrets configured for the merchant (none may ever come back). */
   secrets: string[];
@@ -64,6 +66,15 @@ export async function createTenant(app: AppLike, db: Pool, name: string, receive
     body: { manual: true, amount: '1.00', reason: `${name} private refund` },
   });
   if (refund.status !== 201) throw new Error(`refund: ${refund.status} ${refund.text}`);
+  const link = await app.request('POST', '/v1/payment-links', {
+    token: m.apiKey,
+    body: { description: `${name} private link`, amount: '3.00', currency: 'USD', metadata: { note: `${name} private` } },
+  });
+  if (link.status !== 201) throw new Error(`payment link: ${link.status} ${link.text}`);
+  const botToken = `${100000 + Number.parseInt(m.id.slice(-4), 36)}:${'T'.repeat(8)}${m.id.slice(-24).replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const channel = await app.request('PUT', '/v1/notification-channels/telegram', { token: m.apiKey, body: { bot_token: botToken, chat_id: '-1001234567' } });
+  if (channel.status !== 200) throw new Error(`telegram channel: ${channel.status} ${channel.text}`);
+  secrets.push(botToken);
   const keys = await app.request('GET', `/admin/merchants/${m.id}/api-keys`, { token: TEST_ADMIN_TOKEN });
   const ids = (q: string) => db.query(q, [m.id]).then((r) => r.rows.map((row: { id: string }) => row.id));
   return {
@@ -77,6 +88,7 @@ export async function createTenant(app: AppLike, db: Pool, name: string, receive
     eventIds: await ids(`SELECT id FROM events WHERE merchant_id = $1`),
     deliveryIds: await ids(`SELECT id FROM webhook_deliveries WHERE merchant_id = $1`),
     refundIds: [refund.json.id],
+    paymentLinkIds: [link.json.id],
     qrTokens: (await db.query(`SELECT qr_image_token FROM orders WHERE merchant_id = $1 AND qr_image_token IS NOT NULL`, [m.id])).rows.map(
       (r) => r.qr_image_token,
     ),
