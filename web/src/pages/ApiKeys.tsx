@@ -27,7 +27,7 @@ function RevokeDialog({ apiKey, onClose }: { apiKey: Key; onClose: () => void })
     onSuccess: async () => (await queries.invalidateQueries({ queryKey: ['api-keys'] }), onClose()),
   });
   return (
-    <Modal opened onClose={onClose} title={`${t('revoke')} …${apiKey.last4}`}>
+    <Modal opened onClose={onClose} title={`${t('revoke')} …${apiKey.last4}`} closeButtonProps={{ 'aria-label': t('close') }}>
       <Stack>
         <Text size="sm">{t('revokeHelp')}</Text>
         <Select

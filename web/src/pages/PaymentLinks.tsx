@@ -41,7 +41,7 @@ function LinkQr({ link, onClose }: { link: Link; onClose: () => void }) {
     return () => URL.revokeObjectURL(url);
   }, [png.data]);
   return (
-    <Modal opened onClose={onClose} title={`${t('qrCode')} · ${link.description}`}>
+    <Modal opened onClose={onClose} title={`${t('qrCode')} · ${link.description}`} closeButtonProps={{ 'aria-label': t('close') }}>
       <QueryState query={png}>{() => (src ? <Image src={src} alt={`${t('qrCode')}: ${link.url}`} w={280} mx="auto" /> : null)}</QueryState>
       <Text size="xs" ta="center" mt="xs">
         {link.url}
