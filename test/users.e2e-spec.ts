@@ -337,7 +337,7 @@ describe('session cookie over https', () => {
     try {
       await createUser(t, null, 'ops@secure.test');
       const res = await t.request('POST', '/auth/login', { body: { email: 'ops@secure.test', password: PASSWORD } });
-      expect(res.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+      expect(res.headers.get('set-cookie')).toMatch(/; HttpOnly; Secure; SameSite=Lax$/);
     } finally {
       await t.close();
     }

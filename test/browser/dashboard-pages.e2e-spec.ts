@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { configureBakong } from '../helpers/bakong';
 import { launchBrowser, screenshot } from '../helpers/chromium';
+import { closePage, signInPage } from '../helpers/dashboard';
 import { configureRaksmeypay } from '../helpers/raksmeypay';
-import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestMerchant } from '../helpers/test-app';
+import { createUser, PASSWORD } from '../helpers/sessions';
+import { startTestApp, TestApp, TestMerchant } from '../helpers/test-app';
 import { ensureWebBundle } from '../helpers/web-bundle';
 
 const DOCS_SCREENSHOTS = join(__dirname, '../../docs/screenshots');
 
-/** The dashboard's pages in Chromium, opened with the sign-in page's key bridge (a merchant key, or the admin token). */
+/** The dashboard's pages in Chromium, signed in as the merchant's owner or as an operator. */
 describe('dashboard pages in a browser', () => {
   let t: TestApp;
   let browser: Browser;
@@ -26,18 +28,16 @@ describe('dashboard pages in a browser', () => {
     await t.request('POST', '/sandbox/control/pay', { body: { provider: o.provider, provider_reference: o.transaction.provider_reference } });
     expect((await t.request('POST', `/v1/orders/${o.id}/verify`, { token: m.apiKey })).json.status).toBe('PAID');
   };
-  const openWith = async (key: string, lang = 'en-US'): Promise<Page> => {
-    const page = await browser.newPage({ locale: lang, viewport: { width: 1280, height: 900 } });
-    await page.goto(`${t.url}/dashboard/`);
-    await page.getByLabel('API key or admin token').fill(key);
-    await page.getByRole('button', { name: 'Use this key' }).click();
-    return page;
-  };
+  const OWNER = 'owner@sokha.test';
+  const OPERATOR = 'ops@platform.test';
+  const openAs = (email: string): Promise<Page> => signInPage(browser, t.url, email, PASSWORD);
 
   beforeAll(async () => {
     t = await startTestApp({ dashboardDir: await ensureWebBundle() });
     browser = await launchBrowser();
     m = await t.createMerchant('Sokha Coffee');
+    await createUser(t, m.id, OWNER, 'owner');
+    await createUser(t, null, OPERATOR);
     await configureRaksmeypay(t, m);
     await configureBakong(t, m);
     paidOrder = await create({ provider: 'raksmeypay', amount: '12.50', reference: 'INV-1001' });
@@ -52,16 +52,21 @@ describe('dashboard pages in a browser', () => {
     await t?.close();
   });
 
-  it('refuses a wrong key with the reason, and keeps the visitor signed out', async () => {
-    const page = await openWith('sk_not_a_real_key_000000000000000000000000000');
+  it('refuses a wrong password with the problem detail, and keeps the visitor signed out', async () => {
+    const page = await browser.newPage({ locale: 'en-US' });
+    await page.goto(`${t.url}/dashboard/`);
+    await page.getByLabel('Email').fill(OWNER);
+    await page.getByRole('textbox', { name: 'Password' }).fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('the email or the password is wrong');
     expect(await page.getByRole('heading', { name: 'Sign in to your dashboard' }).isVisible()).toBe(true);
-    expect(await page.evaluate(() => sessionStorage.getItem('khqr.bearer'))).toBeNull();
-    await page.close();
+    expect((await page.context().cookies()).map((c) => c.name)).not.toContain('khqr_session');
+    await closePage(page);
   });
 
   it('overview: KPI cards for today and 7 days, a chart per gateway with a currency switch, in English and Khmer', async () => {
-    const page = await openWith(m.apiKey);
+    const page = await openAs(OWNER);
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     const today = page.getByRole('group', { name: 'Collected' }).first();
     await today.waitFor();
@@ -84,11 +89,11 @@ describe('dashboard pages in a browser', () => {
     expect(await table.textContent()).not.toContain('raksmeypay');
     await page.getByText('ខ្មែរ').click();
     await page.getByRole('heading', { name: 'ទិដ្ឋភាពទូទៅ' }).waitFor();
-    await page.close();
+    await closePage(page);
   });
 
   it('order detail: the event timeline from GET /v1/events?order_id=, oldest first', async () => {
-    const page = await openWith(m.apiKey);
+    const page = await openAs(OWNER);
     await page.getByRole('link', { name: 'Orders' }).click();
     await page.getByRole('link', { name: 'INV-1001' }).click();
     await page.getByRole('heading', { name: 'Event timeline' }).waitFor();
@@ -99,11 +104,11 @@ describe('dashboard pages in a browser', () => {
     expect(await items.nth(1).textContent()).toContain('order.paid');
     await screenshot(page, 'dashboard-order-detail');
     copyFileSync(await screenshot(page, 'dashboard-order-detail', true), join(DOCS_SCREENSHOTS, 'dashboard-order-detail.png'));
-    await page.close();
+    await closePage(page);
   });
 
   it('gateways: a form per gateway from its credential fields; saving needs the secrets again, deleting refuses while orders are PENDING', async () => {
-    const page = await openWith(m.apiKey);
+    const page = await openAs(OWNER);
     await page.getByRole('link', { name: 'Gateways' }).click();
     const rp = page.getByRole('region', { name: 'raksmeypay' });
     await rp.waitFor();
@@ -133,11 +138,11 @@ describe('dashboard pages in a browser', () => {
     await rp.getByRole('button', { name: 'Delete account' }).click();
     await rp.getByRole('alert').waitFor();
     expect(await rp.getByRole('alert').textContent()).toContain('PENDING');
-    await page.close();
+    await closePage(page);
   });
 
   it('operator console: merchants (create shows the key once), reconciliation run now, stuck transaction resolved with a reason, audit log', async () => {
-    const page = await openWith(TEST_ADMIN_TOKEN);
+    const page = await openAs(OPERATOR);
     await page.getByRole('heading', { name: 'Merchants' }).waitFor();
     await page.getByRole('cell', { name: 'Sokha Coffee' }).waitFor();
     await page.getByLabel('Merchant name').fill('Dara Books');
@@ -165,6 +170,6 @@ describe('dashboard pages in a browser', () => {
     await page.getByRole('cell', { name: 'Customer paid at the counter (receipt 42)' }).waitFor();
     await page.getByRole('link', { name: 'Dead letters' }).click();
     await page.getByText('Nothing here yet.').waitFor();
-    await page.close();
+    await closePage(page);
   });
 });

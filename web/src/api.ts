@@ -1,27 +1,36 @@
-import { createClient, type Problem } from '../../clients/typescript';
-import type { LoginBody, Me } from './auth-api';
+import { createClient, type Problem, type Schema } from '../../clients/typescript';
 
+export type Me = Schema<'MeResponse'>;
+export type Role = Me['user']['role'];
+
+/** The CSRF token of GET /auth/me (or POST /auth/login): sent as X-CSRF-Token on every unsafe call. Memory only. */
 let csrfToken: string | null = null;
 export const setCsrfToken = (token: string | null) => void (csrfToken = token);
 
 /**
- * BRIDGE — replace at merge, with auth-api.ts: until /auth (sessions) is in this branch, the dashboard
- * can be opened with a merchant API key or the ADMIN_TOKEN, typed on the sign-in page. It lives in
- * sessionStorage (this tab only, gone when the tab closes or on sign-out), never in localStorage or a cookie,
- * and goes out only as `Authorization: Bearer` to this same origin.
+ * The test/live switch: on, every API call carries `X-Khqr-Mode: test`. Per tab (sessionStorage),
+ * so one tab can look at test data while another stays live.
  */
-const KEY_STORAGE = 'khqr.bearer';
-export const bearerKey = {
-  get: (): string | null => sessionStorage.getItem(KEY_STORAGE),
-  set: (key: string | null) => (key ? sessionStorage.setItem(KEY_STORAGE, key) : sessionStorage.removeItem(KEY_STORAGE)),
+const MODE_STORAGE = 'khqr.mode';
+const modeListeners = new Set<() => void>();
+export const testMode = {
+  get: (): boolean => sessionStorage.getItem(MODE_STORAGE) === 'test',
+  set(on: boolean) {
+    if (on) sessionStorage.setItem(MODE_STORAGE, 'test');
+    else sessionStorage.removeItem(MODE_STORAGE);
+    modeListeners.forEach((l) => l());
+  },
+  subscribe(listener: () => void) {
+    modeListeners.add(listener);
+    return () => void modeListeners.delete(listener);
+  },
 };
 
-/** The generated client, same origin: the session cookie, and X-CSRF-Token on unsafe methods (or the bridge's Bearer key). */
+/** The generated client, same origin: the HttpOnly session cookie, and X-CSRF-Token on unsafe methods. */
 export const api = createClient({ baseUrl: '', session: { csrfToken: () => csrfToken } });
 api.use({
   onRequest({ request }) {
-    const key = bearerKey.get();
-    if (key) request.headers.set('Authorization', `Bearer ${key}`);
+    if (testMode.get()) request.headers.set('X-Khqr-Mode', 'test');
     return request;
   },
 });
@@ -42,20 +51,19 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   return data as T;
 }
 
-async function authCall<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  const json = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!res.ok) throw new ApiError(res.status, json as Problem | undefined);
-  return json as T;
-}
-
-/** BRIDGE (see auth-api.ts): /auth calls, to become `api.GET('/auth/me')` etc. once the document has them. */
 export const authApi = {
-  me: () => authCall<Me>('GET', '/auth/me'),
-  login: (body: LoginBody) => authCall<unknown>('POST', '/auth/login', body),
-  logout: () => authCall<unknown>('POST', '/auth/logout'),
+  me: () => unwrap(api.GET('/auth/me')),
+  login: (body: Schema<'LoginDto'>) => unwrap(api.POST('/auth/login', { body })),
+  // The client's session middleware adds X-CSRF-Token; the parameter is declared by the document.
+  logout: () => unwrap(api.POST('/auth/logout', { params: { header: { 'X-CSRF-Token': csrfToken ?? '' } } })),
 };
+
+/** What the signed-in role may change (the API refuses the rest anyway; the UI only hides it). */
+export function permissions(role: Role | undefined) {
+  return {
+    /** Orders (verify, cancel, refund), payment links: owners (the default of every /v1 write). */
+    owner: role === 'owner',
+    /** API keys, webhooks and deliveries, gateways, notifications: owners and developers. */
+    developer: role === 'owner' || role === 'developer',
+  };
+}

@@ -1,35 +1,16 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useContext, type ReactNode } from 'react';
-import { api, ApiError, authApi, bearerKey, setCsrfToken } from './api';
-import type { Me } from './auth-api';
+import { ApiError, authApi, permissions, setCsrfToken, type Me } from './api';
 
 interface AuthState {
   me: Me | null;
   loading: boolean;
   error: Error | null;
+  can: ReturnType<typeof permissions>;
   refresh: () => Promise<unknown>;
   signOut: () => Promise<void>;
 }
 const Auth = createContext<AuthState | null>(null);
-
-/**
- * BRIDGE (see api.ts bearerKey): who a typed key is. The ADMIN_TOKEN opens /admin (operator);
- * a merchant key opens /v1 (owner of its merchant). Anything else is forgotten and answers signed out.
- */
-export async function meFromKey(key: string): Promise<Me> {
-  const label = `…${key.slice(-4)}`;
-  // Merchant keys are `sk_…`; anything else is tried as the ADMIN_TOKEN (one call each way, no guessing).
-  const ok = key.startsWith('sk_')
-    ? (await api.GET('/v1/orders', { params: { query: { limit: 1 } } })).response.ok
-    : (await api.GET('/admin/merchants', { params: { query: { limit: 1 } } })).response.ok;
-  if (ok)
-    return {
-      user: { id: key.startsWith('sk_') ? 'api_key' : 'admin_token', email: label, role: key.startsWith('sk_') ? 'owner' : 'operator', merchant_id: null },
-      csrf_token: '',
-    };
-  bearerKey.set(null);
-  throw new ApiError(401, { title: 'Unauthorized', detail: 'That key was not accepted.' });
-}
 
 /** Reads GET /auth/me: 401 means signed out; the CSRF token it returns goes on every unsafe request. */
 export function AuthProvider({ children }: { children: ReactNode }) {
@@ -37,15 +18,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const me = useQuery({
     queryKey: ['auth', 'me'],
     queryFn: async () => {
-      const key = bearerKey.get();
-      if (key) return meFromKey(key).catch(() => null);
       try {
         const result = await authApi.me();
         setCsrfToken(result.csrf_token);
         return result;
       } catch (err) {
         setCsrfToken(null);
-        if (err instanceof ApiError && (err.status === 401 || err.status === 404)) return null;
+        if (err instanceof ApiError && err.status === 401) return null;
         throw err;
       }
     },
@@ -55,10 +34,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     me: me.data ?? null,
     loading: me.isPending,
     error: me.error,
+    can: permissions(me.data?.user.role),
     refresh: () => me.refetch(),
     signOut: async () => {
-      if (bearerKey.get()) bearerKey.set(null);
-      else await authApi.logout().catch(() => undefined);
+      await authApi.logout().catch(() => undefined);
       setCsrfToken(null);
       queries.clear();
       await me.refetch();

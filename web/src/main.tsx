@@ -17,8 +17,12 @@ import { DeadLetters } from './pages/operator/DeadLetters';
 import { Merchants } from './pages/operator/Merchants';
 import { Reconciliation } from './pages/operator/Reconciliation';
 import { Stuck } from './pages/operator/Stuck';
+import { ApiKeys } from './pages/ApiKeys';
+import { Notifications } from './pages/Notifications';
 import { Overview } from './pages/Overview';
+import { PaymentLinks } from './pages/PaymentLinks';
 import { SignIn } from './pages/SignIn';
+import { Team } from './pages/Team';
 import { Webhooks } from './pages/Webhooks';
 
 /** Latin first, then Khmer: Noto Sans Khmer where installed, the Khmer OS fonts (Debian's fonts-khmeros) otherwise. */
@@ -27,14 +31,15 @@ const theme = createTheme({ fontFamily: FONTS, headings: { fontFamily: FONTS } }
 const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 10_000, refetchOnWindowFocus: false } } });
 
 function App() {
-  const { me, loading } = useAuth();
+  const { me, loading, error } = useAuth();
   if (loading)
     return (
       <Center mih="100vh">
         <Loader aria-label="Loading" />
       </Center>
     );
-  if (!me) return <SignIn />;
+  if (!me) return <SignIn failure={error} />;
+  // Operators land on the operator console, merchant users on the overview.
   if (me.user.role === 'operator')
     return (
       <Routes>
@@ -55,8 +60,12 @@ function App() {
         <Route path="overview" element={<Overview />} />
         <Route path="orders" element={<Orders />} />
         <Route path="orders/:id" element={<OrderDetail />} />
+        <Route path="payment-links" element={<PaymentLinks />} />
         <Route path="webhooks" element={<Webhooks />} />
         <Route path="gateways" element={<Gateways />} />
+        <Route path="notifications" element={<Notifications />} />
+        <Route path="api-keys" element={<ApiKeys />} />
+        <Route path="team" element={<Team />} />
         <Route path="*" element={<Navigate to="/overview" replace />} />
       </Route>
     </Routes>

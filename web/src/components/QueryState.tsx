@@ -43,8 +43,22 @@ export function QueryState<T>({
 
 export function StatusBadge({ status }: { status: string }) {
   const color =
-    { PAID: 'green', PENDING: 'yellow', EXPIRED: 'gray', CANCELLED: 'gray', FAILED: 'red', delivered: 'green', dead: 'red', failed: 'orange' }[status] ??
-    'blue';
+    {
+      PAID: 'green',
+      PENDING: 'yellow',
+      EXPIRED: 'gray',
+      CANCELLED: 'gray',
+      FAILED: 'red',
+      SUCCEEDED: 'green',
+      delivered: 'green',
+      dead: 'red',
+      failed: 'orange',
+      active: 'green',
+      inactive: 'gray',
+      expiring: 'yellow',
+      expired: 'gray',
+      revoked: 'gray',
+    }[status] ?? 'blue';
   return (
     <Badge color={color} variant="light">
       {status}

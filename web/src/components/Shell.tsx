@@ -1,8 +1,12 @@
-import { AppShell, Burger, Button, Group, NavLink, SegmentedControl, Text, Title } from '@mantine/core';
+import { Alert, AppShell, Burger, Button, Group, NavLink, SegmentedControl, Switch, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
   IconActivity,
   IconAlertTriangle,
+  IconBell,
+  IconKey,
+  IconLink,
+  IconUsers,
   IconBuildingStore,
   IconChartBar,
   IconClipboardList,
@@ -13,7 +17,10 @@ import {
   IconRefresh,
   IconWebhook,
 } from '@tabler/icons-react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useSyncExternalStore } from 'react';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router-dom';
+import { testMode } from '../api';
 import { useAuth } from '../auth';
 import { useI18n, type Lang } from '../i18n';
 import type { MessageKey } from '../messages';
@@ -22,10 +29,14 @@ type NavItem = { to: string; label: MessageKey; icon: typeof IconActivity };
 const MERCHANT_NAV: NavItem[] = [
   { to: '/overview', label: 'navOverview', icon: IconChartBar },
   { to: '/orders', label: 'navOrders', icon: IconReceipt },
+  { to: '/payment-links', label: 'navPaymentLinks', icon: IconLink },
   { to: '/webhooks', label: 'navWebhooks', icon: IconWebhook },
   { to: '/gateways', label: 'navGateways', icon: IconPlugConnected },
+  { to: '/notifications', label: 'navNotifications', icon: IconBell },
+  { to: '/api-keys', label: 'navApiKeys', icon: IconKey },
+  { to: '/team', label: 'navTeam', icon: IconUsers },
 ];
-/** The operator console (platform role `operator`; today the ADMIN_TOKEN). */
+/** The operator console (platform role `operator`). */
 export const OPERATOR_NAV: NavItem[] = [
   { to: '/operator/merchants', label: 'navMerchants', icon: IconBuildingStore },
   { to: '/operator/reconciliation', label: 'navReconciliation', icon: IconRefresh },
@@ -50,11 +61,34 @@ export function LanguageSwitch() {
   );
 }
 
+/** Whether this tab is in test mode (sessionStorage, see api.ts testMode). */
+export const useTestMode = () => useSyncExternalStore(testMode.subscribe, testMode.get);
+
+/** The test/live switch: on, every call carries X-Khqr-Mode: test; the cached pages are fetched again in the new mode. */
+function TestModeSwitch() {
+  const { t } = useI18n();
+  const queries = useQueryClient();
+  const on = useTestMode();
+  return (
+    <Switch
+      label={t('testMode')}
+      color="orange"
+      checked={on}
+      onChange={(e) => {
+        testMode.set(e.currentTarget.checked);
+        void queries.resetQueries({ predicate: (q) => q.queryKey[0] !== 'auth' });
+      }}
+    />
+  );
+}
+
 export function Shell() {
   const [opened, { toggle, close }] = useDisclosure();
   const { t } = useI18n();
   const { me, signOut } = useAuth();
+  const test = useTestMode();
   const location = useLocation();
+  const merchant = me?.user.role !== 'operator';
   const active = (to: string) => (to === '/' ? location.pathname === '/' : location.pathname.startsWith(to));
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 250, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
@@ -67,9 +101,11 @@ export function Shell() {
             </Title>
           </Group>
           <Group wrap="nowrap">
+            {merchant && <TestModeSwitch />}
             <LanguageSwitch />
             <Text size="sm" visibleFrom="sm">
               {me?.user.email}
+              {me?.user.merchant_name ? ` · ${me.user.merchant_name}` : ''} · {me ? t(`role_${me.user.role}`) : ''}
             </Text>
             <Button variant="subtle" size="xs" leftSection={<IconLogout size={16} />} onClick={() => void signOut()}>
               {t('signOut')}
@@ -78,7 +114,7 @@ export function Shell() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
-        {(me?.user.role === 'operator' ? OPERATOR_NAV : MERCHANT_NAV).map((item) => (
+        {(merchant ? MERCHANT_NAV : OPERATOR_NAV).map((item) => (
           <NavLink
             key={item.to}
             component={RouterLink}
@@ -91,6 +127,11 @@ export function Shell() {
         ))}
       </AppShell.Navbar>
       <AppShell.Main>
+        {merchant && test && (
+          <Alert color="orange" variant="filled" mb="md" role="status" title={t('testModeBanner')}>
+            {t('testModeHelp')}
+          </Alert>
+        )}
         <Outlet />
       </AppShell.Main>
     </AppShell>

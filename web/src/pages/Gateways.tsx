@@ -4,6 +4,7 @@ import { useState, type FormEvent } from 'react';
 import type { Schema } from '../../../clients/typescript';
 import { api, unwrap } from '../api';
 import { QueryState } from '../components/QueryState';
+import { useAuth } from '../auth';
 import { useI18n } from '../i18n';
 
 type Gateway = Schema<'GatewayView'>;
@@ -16,6 +17,7 @@ type Account = Schema<'ProviderAccountResponse'>;
  */
 function GatewayForm({ gateway, account }: { gateway: Gateway; account: Account | undefined }) {
   const { t } = useI18n();
+  const { can } = useAuth();
   const queries = useQueryClient();
   const initial = () =>
     Object.fromEntries(
@@ -112,7 +114,7 @@ function GatewayForm({ gateway, account }: { gateway: Gateway; account: Account 
               {t('saved')}
             </Text>
           )}
-          <Group>
+          <Group display={can.developer ? undefined : 'none'}>
             <Button type="submit" loading={save.isPending}>
               {t('save')}
             </Button>

@@ -2,12 +2,15 @@ import { Alert, Anchor, Button, Code, Group, Stack, Table, Text, Timeline, Title
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api, unwrap } from '../api';
+import { useAuth } from '../auth';
 import { QueryState, StatusBadge } from '../components/QueryState';
 import { useI18n } from '../i18n';
+import { OrderRefunds } from './OrderRefunds';
 
 export function OrderDetail() {
   const { t } = useI18n();
   const { id = '' } = useParams();
+  const { can } = useAuth();
   const queries = useQueryClient();
   const order = useQuery({ queryKey: ['order', id], queryFn: () => unwrap(api.GET('/v1/orders/{id}', { params: { path: { id } } })) });
   const done = () => queries.invalidateQueries({ queryKey: ['order', id] }); // the events below too (same key prefix)
@@ -33,14 +36,16 @@ export function OrderDetail() {
                 {failure.message}
               </Alert>
             )}
-            <Group>
-              <Button onClick={() => verify.mutate()} loading={verify.isPending} disabled={o.status !== 'PENDING'}>
-                {t('verify')}
-              </Button>
-              <Button color="red" variant="light" onClick={() => cancel.mutate()} loading={cancel.isPending} disabled={o.status !== 'PENDING'}>
-                {t('cancel')}
-              </Button>
-            </Group>
+            {can.owner && o.status === 'PENDING' && (
+              <Group>
+                <Button onClick={() => verify.mutate()} loading={verify.isPending} disabled={o.status !== 'PENDING'}>
+                  {t('verify')}
+                </Button>
+                <Button color="red" variant="light" onClick={() => cancel.mutate()} loading={cancel.isPending} disabled={o.status !== 'PENDING'}>
+                  {t('cancel')}
+                </Button>
+              </Group>
+            )}
             <Table>
               <Table.Tbody>
                 {(
@@ -52,6 +57,7 @@ export function OrderDetail() {
                     ['provider_reference', o.transaction?.provider_reference ?? ''],
                     ['verification', o.verification ?? ''],
                     ['flags', (o.flags ?? []).join(', ')],
+                    ['paid_amount', o.paid_amount ? `${String(o.paid_amount)} ${o.currency}` : ''],
                     [t('created'), new Date(o.created_at).toLocaleString()],
                   ] as [string, string][]
                 ).map(([k, v]) => (
@@ -64,6 +70,7 @@ export function OrderDetail() {
                 ))}
               </Table.Tbody>
             </Table>
+            <OrderRefunds order={o} />
           </Stack>
         )}
       </QueryState>

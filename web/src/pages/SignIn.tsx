@@ -1,85 +1,58 @@
-import { Alert, Button, Center, Divider, Group, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { Alert, Button, Center, Group, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { authApi, bearerKey } from '../api';
-import { meFromKey, useAuth } from '../auth';
+import { ApiError, authApi, setCsrfToken } from '../api';
 import { LanguageSwitch } from '../components/Shell';
 import { useI18n } from '../i18n';
 
-export function SignIn() {
+/** Email and password (POST /auth/login): the server answers with an HttpOnly session cookie and the CSRF token. */
+export function SignIn({ failure }: { failure?: Error | null }) {
   const { t } = useI18n();
-  const { refresh } = useAuth();
+  const queries = useQueryClient();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [key, setKey] = useState('');
-  const login = useMutation({ mutationFn: () => authApi.login({ email, password }), onSuccess: () => refresh() });
-  // BRIDGE (api.ts bearerKey): sign in with a merchant API key or the ADMIN_TOKEN until /auth lands.
-  const keyLogin = useMutation({
-    mutationFn: async () => {
-      bearerKey.set(key.trim());
-      return meFromKey(key.trim());
+  const login = useMutation({
+    mutationFn: () => authApi.login({ email, password }),
+    onSuccess: (me) => {
+      setCsrfToken(me.csrf_token);
+      queries.setQueryData(['auth', 'me'], me);
     },
-    onSuccess: () => refresh(),
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     login.mutate();
   };
-  const submitKey = (e: FormEvent) => {
-    e.preventDefault();
-    keyLogin.mutate();
-  };
+  const error = login.error ?? failure;
+  const message = error instanceof ApiError && error.status === 429 ? `${t('throttled')} ${error.message}` : error?.message;
   return (
     <Center mih="100vh" p="md">
       <Paper withBorder shadow="sm" p="xl" w="100%" maw={420} component="main">
-        <Stack>
-          <form onSubmit={submit} aria-labelledby="sign-in-title">
-            <Stack>
-              <Group justify="space-between">
-                <Title order={1} size="h3" id="sign-in-title">
-                  {t('signInTitle')}
-                </Title>
-              </Group>
-              <LanguageSwitch />
-              {login.error && (
-                <Alert color="red" role="alert">
-                  {login.error.message}
-                </Alert>
-              )}
-              <TextInput label={t('email')} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
-              <PasswordInput
-                label={t('password')}
-                autoComplete="current-password"
-                required
-                value={password}
-                onChange={(e) => setPassword(e.currentTarget.value)}
-              />
-              <Button type="submit" loading={login.isPending}>
-                {t('signIn')}
-              </Button>
-            </Stack>
-          </form>
-          <Divider label={t('or')} />
-          <form onSubmit={submitKey} aria-labelledby="key-sign-in-title">
-            <Stack gap="xs">
-              <Title order={2} size="h5" id="key-sign-in-title">
-                {t('keySignInTitle')}
+        <form onSubmit={submit} aria-labelledby="sign-in-title">
+          <Stack>
+            <Group justify="space-between">
+              <Title order={1} size="h3" id="sign-in-title">
+                {t('signInTitle')}
               </Title>
-              <Text size="xs" c="dimmed">
-                {t('keySignInHelp')}
-              </Text>
-              {keyLogin.error && (
-                <Alert color="red" role="alert">
-                  {keyLogin.error.message}
-                </Alert>
-              )}
-              <PasswordInput label={t('apiKeyOrToken')} autoComplete="off" required value={key} onChange={(e) => setKey(e.currentTarget.value)} />
-              <Button type="submit" variant="light" loading={keyLogin.isPending}>
-                {t('keySignIn')}
-              </Button>
-            </Stack>
-          </form>
-        </Stack>
+            </Group>
+            <LanguageSwitch />
+            {message && (
+              <Alert color="red" role="alert">
+                {message}
+              </Alert>
+            )}
+            <TextInput label={t('email')} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
+            <PasswordInput
+              label={t('password')}
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.currentTarget.value)}
+            />
+            <Button type="submit" loading={login.isPending}>
+              {t('signIn')}
+            </Button>
+          </Stack>
+        </form>
       </Paper>
     </Center>
   );

@@ -2,11 +2,14 @@ import { Alert, Button, Code, Group, Stack, Table, TextInput, Title } from '@man
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../api';
+import { useAuth } from '../auth';
 import { QueryState } from '../components/QueryState';
 import { useI18n } from '../i18n';
+import { WebhookDeliveries } from './WebhookDeliveries';
 
 export function Webhooks() {
   const { t } = useI18n();
+  const { can } = useAuth();
   const queries = useQueryClient();
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
@@ -42,22 +45,24 @@ export function Webhooks() {
           <Code>{secret}</Code>
         </Alert>
       )}
-      <form onSubmit={submit}>
-        <Group align="flex-end">
-          <TextInput
-            label={t('url')}
-            type="url"
-            required
-            placeholder="https://example.com/webhooks/khqr"
-            value={url}
-            onChange={(e) => setUrl(e.currentTarget.value)}
-            miw={320}
-          />
-          <Button type="submit" loading={create.isPending}>
-            {t('add')}
-          </Button>
-        </Group>
-      </form>
+      {can.developer && (
+        <form onSubmit={submit}>
+          <Group align="flex-end">
+            <TextInput
+              label={t('url')}
+              type="url"
+              required
+              placeholder="https://example.com/webhooks/khqr"
+              value={url}
+              onChange={(e) => setUrl(e.currentTarget.value)}
+              miw={320}
+            />
+            <Button type="submit" loading={create.isPending}>
+              {t('add')}
+            </Button>
+          </Group>
+        </form>
+      )}
       <QueryState query={endpoints} isEmpty={(d) => d.data.length === 0}>
         {(page) => (
           <Table.ScrollContainer minWidth={600}>
@@ -75,14 +80,16 @@ export function Webhooks() {
                     <Table.Td>{e.url}</Table.Td>
                     <Table.Td>{e.events.join(', ')}</Table.Td>
                     <Table.Td>
-                      <Group gap="xs" justify="flex-end">
-                        <Button size="xs" variant="default" onClick={() => rotate.mutate(e.id)}>
-                          {t('rotateSecret')}
-                        </Button>
-                        <Button size="xs" color="red" variant="light" onClick={() => remove.mutate(e.id)}>
-                          {t('delete')}
-                        </Button>
-                      </Group>
+                      {can.developer && (
+                        <Group gap="xs" justify="flex-end">
+                          <Button size="xs" variant="default" onClick={() => rotate.mutate(e.id)}>
+                            {t('rotateSecret')}
+                          </Button>
+                          <Button size="xs" color="red" variant="light" onClick={() => remove.mutate(e.id)}>
+                            {t('delete')}
+                          </Button>
+                        </Group>
+                      )}
                     </Table.Td>
                   </Table.Tr>
                 ))}
@@ -91,6 +98,7 @@ export function Webhooks() {
           </Table.ScrollContainer>
         )}
       </QueryState>
+      <WebhookDeliveries />
     </Stack>
   );
 }

@@ -27,7 +27,7 @@ function ResolveDialog({ order, onClose }: { order: Order; onClose: () => void }
     resolve.mutate();
   };
   return (
-    <Modal opened onClose={onClose} title={`${t('resolve')} · ${order.reference}`}>
+    <Modal opened onClose={onClose} title={`${t('resolve')} · ${order.reference}`} closeButtonProps={{ 'aria-label': t('close') }}>
       <form onSubmit={submit}>
         <Stack>
           <Text size="sm">
