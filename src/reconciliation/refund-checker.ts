@@ -50,11 +50,12 @@ export class RefundChecker {
     let answered = false;
     try {
       const call = await this.outcomes.callFor(refund);
+      const others = await this.refunds.othersAtGateway(refund);
       let outcome: RefundOutcome;
       try {
         outcome = await this.limits.for(call.provider.id, call.input.account).call(() => {
           called = true;
-          return call.provider.checkRefund({ ...call.input, providerRefundId: refund.providerRefundId });
+          return call.provider.checkRefund({ ...call.input, providerRefundId: refund.providerRefundId, others });
         });
         answered = true;
       } finally {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Currency } from '../common/money';
 import { returnedRows } from '../database/rows';
-import type { ProviderId } from '../providers/provider';
+import type { OtherGatewayRefunds, ProviderId } from '../providers/provider';
 import type { Refund, RefundMethod, RefundStatus } from './refund.presenter';
 
 /** A new refund's columns (the reservation on its order is made by OrdersRepository.reserveRefund in the same transaction). */
@@ -103,6 +103,17 @@ export class RefundsRepository {
        WHERE id = $1 AND status = 'PENDING'`,
       [id, p.providerRefundId, p.nextCheckAt, p.error?.slice(0, 500) ?? null],
     );
+  }
+
+  /** The transaction's gateway refunds other than `refund` (manual ones went back outside the gateway): what checkRefund weighs a refunded total against. */
+  async othersAtGateway(refund: Pick<Refund, 'id' | 'merchantId' | 'transactionId'>): Promise<OtherGatewayRefunds> {
+    const rows: { status: string; amount_minor: string }[] = await this.db.query(
+      `SELECT status, amount_minor FROM refunds
+        WHERE merchant_id = $1 AND transaction_id = $2 AND id <> $3 AND method = 'provider_api' AND status IN ('SUCCEEDED', 'PENDING')`,
+      [refund.merchantId, refund.transactionId, refund.id],
+    );
+    const succeeded = rows.filter((r) => r.status === 'SUCCEEDED').reduce((sum, r) => sum + Number(r.amount_minor), 0);
+    return { succeededMinor: succeeded, pendingMinor: rows.filter((r) => r.status === 'PENDING').map((r) => Number(r.amount_minor)) };
   }
 
   // ── The sweeper's leases (src/reconciliation/refund-checker.ts) ──
