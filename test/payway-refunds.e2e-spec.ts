@@ -195,6 +195,20 @@ describe('payway refunds end to end', () => {
     expect(await kit.getOrder(order.id)).toMatchObject({ amount_refunded: '4.00' });
   });
 
+  it('a sweep while the refund call is still in flight leaves that refund alone (a check racing it would find nothing and fail it)', async () => {
+    const order = await paid('10.00');
+    await faults({ latency_ms: 1000 }); // under the 1500 ms deadline: the call answers, late
+    const asked = refund(order.id, { amount: '4.00' });
+    await waitFor(async () => (await t.db.query(`SELECT 1 FROM refunds WHERE order_id = $1`, [order.id])).rows.length === 1);
+    await t.request('DELETE', '/sandbox/control/faults');
+    await sweep(); // PayWay has nothing yet: a check now would say the refund never arrived
+    const res = await asked;
+    expect(res.json).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await refundOf(res.json.id)).toMatchObject({ status: 'SUCCEEDED' });
+    expect((await atPayway(order.transaction.provider_reference)).refund_amount).toBe(4);
+    expect(await kit.eventsOf(order.id)).toEqual(['order.created', 'order.paid', 'refund.created', 'refund.succeeded']);
+  });
+
   it("checkRefund with several partial refunds: PayWay's total minus what already succeeded tells which PENDING refund arrived", async () => {
     const order = await paid('10.00');
     const tranId = order.transaction.provider_reference;

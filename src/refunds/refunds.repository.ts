@@ -45,6 +45,11 @@ export interface DueRefundClaim {
   everyPending: boolean;
   limit: number;
   leaseSeconds: number;
+  /**
+   * A refund never asked of its gateway yet (no last_checked_at) is left alone this long after its creation: its creating
+   * request's refund() call may still be in flight, and a check racing it would find nothing and fail a refund that arrives.
+   */
+  inFlightSeconds: number;
 }
 
 const COLUMNS =
@@ -126,6 +131,7 @@ export class RefundsRepository {
            SELECT id FROM refunds
             WHERE status = 'PENDING' AND (claimed_until IS NULL OR claimed_until < now())
               AND (swept_at IS NULL OR swept_at < $1) AND ($2::boolean OR next_check_at <= now())
+              AND (last_checked_at IS NOT NULL OR created_at <= now() - make_interval(secs => $6))
             ORDER BY next_check_at NULLS FIRST, id LIMIT $3
             FOR UPDATE SKIP LOCKED
          )
@@ -134,7 +140,7 @@ export class RefundsRepository {
          RETURNING ${COLUMNS.split(', ')
            .map((c) => `r.${c}`)
            .join(', ')}`,
-        [claim.sweptBefore, claim.everyPending, claim.limit, claim.leaseSeconds, claim.holder],
+        [claim.sweptBefore, claim.everyPending, claim.limit, claim.leaseSeconds, claim.holder, claim.inFlightSeconds],
       ),
     );
     return rows.map(toRefund);
