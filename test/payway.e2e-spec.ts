@@ -105,6 +105,25 @@ describe('payway (ABA PayWay) end to end through the sandbox', () => {
     expect(await kit.eventsOf(order.id)).toEqual(['order.created']);
   });
 
+  it('a flood of forged pushbacks costs one Check Transaction per transaction per interval (429 for the rest); the real one still confirms', async () => {
+    const orders = [await kit.createOrder(), await kit.createOrder(), await kit.createOrder()];
+    const calls = await gatewayCalls();
+    const answers = await Promise.all(
+      orders.flatMap((o) => Array.from({ length: 10 }, () => pushback({ tran_id: o.transaction.provider_reference, apv: '999999', status: '0' }))),
+    );
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(3);
+    const throttled = answers.filter((a) => a.status === 429);
+    expect(throttled).toHaveLength(27);
+    expect(throttled[0].json.code).toBe('rate_limited');
+    expect(throttled[0].headers.get('retry-after')).toBe('5');
+    expect(await gatewayCalls()).toBe(calls + 3);
+    for (const o of orders) expect(await kit.eventsOf(o.id)).toEqual(['order.created']);
+    // Once the interval has passed (moved back here instead of waiting), PayWay's own pushback is checked and pays the order.
+    await t.db.query(`UPDATE transactions SET confirm_checked_at = now() - interval '6 seconds' WHERE order_id = $1`, [orders[0].id]);
+    await kit.sandboxPay(orders[0].transaction.provider_reference);
+    expect(await kit.getOrder(orders[0].id)).toMatchObject({ status: 'PAID', verification: 'provider_api' });
+  });
+
   it('pushbacks that are not the documented JSON, or name no transaction of ours, are refused and change nothing', async () => {
     const order = await kit.createOrder();
     const before = await kit.orderRow(order.id);
@@ -206,13 +225,17 @@ describe('payway (ABA PayWay) end to end through the sandbox', () => {
       await kit.sandboxPay(order.transaction.provider_reference);
       const first = await refundOf(order.id, 400);
       expect(await provider().refund(first)).toEqual({ status: 'SUCCEEDED' });
-      expect(await provider().checkRefund({ ...first, providerRefundId: null })).toEqual({ status: 'SUCCEEDED' });
+      const none = { succeededMinor: 0, pendingMinor: [] };
+      expect(await provider().checkRefund({ ...first, providerRefundId: null, others: none })).toEqual({ status: 'SUCCEEDED' });
       expect((await check(order.transaction.provider_reference)).json.data).toMatchObject({ payment_status_code: 4, refund_amount: 4, original_amount: 10 });
       // The order stays PAID when PayWay reports the transaction REFUNDED.
       expect((await kit.verify(order.id)).json).toMatchObject({ status: 'PAID' });
       const tooMuch = await provider().refund(await refundOf(order.id, 700));
       expect(tooMuch.status).toBe('FAILED');
-      expect(await provider().checkRefund({ ...(await refundOf(order.id, 1000)), providerRefundId: null })).toMatchObject({ status: 'FAILED' });
+      const after400 = { succeededMinor: 400, pendingMinor: [] };
+      expect(await provider().checkRefund({ ...(await refundOf(order.id, 1000)), providerRefundId: null, others: after400 })).toMatchObject({
+        status: 'FAILED',
+      });
       expect(await provider().refund(await refundOf(order.id, 600))).toEqual({ status: 'SUCCEEDED' });
     });
 

@@ -643,7 +643,7 @@ export interface paths {
         put?: never;
         /**
          * PayWay's pushback
-         * @description The callback_url every PayWay QR carries (base64-encoded in the QR API request): PayWay posts `{tran_id, apv, status}` here once the customer paid. The pushback is not signed, so it is never evidence of payment by itself: for one of your transactions it makes the orchestrator ask PayWay's Check Transaction API at once, and only that answer moves the order (verification `provider_api`; an amount that differs flags it `amount_mismatch`). A forged pushback for an unpaid order changes nothing; a repeated one for a paid order answers 200 `duplicate` without asking PayWay. An unknown tran_id answers 404, a body that is not the documented JSON 400, and a PayWay that cannot be reached 502/504 (nothing changes).
+         * @description The callback_url every PayWay QR carries (base64-encoded in the QR API request): PayWay posts `{tran_id, apv, status}` here once the customer paid. The pushback is not signed, so it is never evidence of payment by itself: for one of your transactions it makes the orchestrator ask PayWay's Check Transaction API at once, and only that answer moves the order (verification `provider_api`; an amount that differs flags it `amount_mismatch`). A forged pushback for an unpaid order changes nothing; a repeated one for a paid order answers 200 `duplicate` without asking PayWay. A transaction is checked for a pushback at most once every 5 seconds: another pushback for it within that time answers 429 (`rate_limited`, `Retry-After`) without asking PayWay, so a flood of forged pushbacks cannot spend the merchant's PayWay rate limit. An unknown tran_id answers 404, a body that is not the documented JSON 400, and a PayWay that cannot be reached 502/504 (nothing changes).
          */
         post: operations["pushback"];
         delete?: never;
@@ -4022,6 +4022,13 @@ export interface operations {
             };
             /** @description No transaction of ours has this tran_id (`not_found`); nothing changes. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description This transaction was checked for a pushback less than 5 s ago (`rate_limited`, `Retry-After`); PayWay not asked, nothing changes. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,6 +13,7 @@ import { Refunds1764000021000 } from './migrations/1764000021000-Refunds';
 import { NotificationsAndTokenLife1764000023000 } from './migrations/1764000023000-NotificationsAndTokenLife';
 import { PaymentLinks1764000022000 } from './migrations/1764000022000-PaymentLinks';
 import { UsersAndSessions1764000024000 } from './migrations/1764000024000-UsersAndSessions';
+import { ConfirmCheckThrottle1764000028000 } from './migrations/1764000028000-ConfirmCheckThrottle';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   NotificationsAndTokenLife1764000023000,
   PaymentLinks1764000022000,
   UsersAndSessions1764000024000,
+  ConfirmCheckThrottle1764000028000,
 ];
 
 /** `entities` come from the caller (src/entities.ts), so database/ imports no feature folder; migrations need none. */

@@ -6,7 +6,7 @@ import { AppConfig } from '../config/config';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { InboundCallback, InboundLookup, InboundRequest, InboundVerdict } from '../providers/inbound';
 import { ProviderError } from '../providers/provider';
-import { InboundCallbacksService } from './inbound-callbacks.service';
+import { CONFIRM_CHECK_INTERVAL_SECONDS, InboundCallbacksService } from './inbound-callbacks.service';
 import { Order, Transaction } from './order.entity';
 import { OrderTransitions, TransitionResult } from './order-transitions.service';
 import { PaymentVerifier } from './payment-verifier.service';
@@ -65,6 +65,7 @@ function setup() {
     findByCancelTokenHash: jest.fn(),
     orderOf: jest.fn(),
     claimReturnToken: jest.fn(),
+    claimConfirmCheck: jest.fn(() => Promise.resolve(true)),
     inTransaction: jest.fn((work: (m: EntityManager) => Promise<unknown>) => work(MANAGER)),
   };
   const accounts = { credentials: jest.fn() };
@@ -128,6 +129,19 @@ describe('InboundCallbacksService', () => {
       repo.orderOf.mockResolvedValue(order('PAID'));
       accounts.credentials.mockResolvedValue({});
       expect(await service.handle(cb(), REQUEST)).toEqual({ location: `${BASE}/pay/ord_1`, result: 'unchanged' });
+      expect(verifier.verifyOne).not.toHaveBeenCalled();
+    });
+
+    it('a notice for a transaction checked for a notice moments ago asks nothing: 429 with Retry-After', async () => {
+      const { service, repo, accounts, verifier } = setup();
+      repo.findByReference.mockResolvedValue(txn({ status: 'PENDING' }));
+      accounts.credentials.mockResolvedValue({});
+      repo.claimConfirmCheck.mockResolvedValue(false);
+      const err = await service.handle(cb(), REQUEST).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProblemException);
+      expect(err).toMatchObject({ status: 429, code: 'rate_limited' });
+      expect((err as ProblemException).extra.headers).toEqual({ 'Retry-After': String(CONFIRM_CHECK_INTERVAL_SECONDS) });
+      expect(repo.claimConfirmCheck).toHaveBeenCalledWith('txn_1', CONFIRM_CHECK_INTERVAL_SECONDS);
       expect(verifier.verifyOne).not.toHaveBeenCalled();
     });
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { sha256Hex } from '../common/crypto';
-import { notFound, problem, ProblemException } from '../common/problem';
+import { COMMON_ERRORS, notFound, problem, ProblemException } from '../common/problem';
 import { ORDERS_ERRORS } from './orders.errors';
 import { AppConfig } from '../config/config';
 import { MERCHANTS_ERRORS } from '../merchants/merchants.errors';
@@ -39,6 +39,12 @@ interface Applied {
 class LostRace extends Error {}
 
 // A refusal's code and status come from the gateway catalogue (GATEWAY_ERRORS), through refuse().
+/**
+ * The least time between two gateway checks triggered by unsigned notices for one transaction (PayWay's pushback): a
+ * flood of forged notices costs the merchant's gateway rate limit one call per pending transaction per interval at most.
+ */
+export const CONFIRM_CHECK_INTERVAL_SECONDS = 5;
+
 const refused = (refusal: InboundRefusal) => new ProblemException(refusal.status, refusal.code, refusal.detail);
 
 /**
@@ -103,6 +109,12 @@ export class InboundCallbacksService implements InboundCallbacks {
   private async confirmWithGateway(callback: InboundCallback, txn: Transaction): Promise<InboundOutcome> {
     const statusPage = (order: Order) => ({ location: `${this.config.publicBaseUrl}/pay/${order.id}`, result: 'unchanged' as const });
     if (txn.status === 'PAID') return statusPage(await this.transactions.orderOf(txn));
+    // Anyone can post a notice for a guessable pending transaction: at most one gateway check per interval for each.
+    if (!(await this.transactions.claimConfirmCheck(txn.id, CONFIRM_CHECK_INTERVAL_SECONDS))) {
+      throw problem(COMMON_ERRORS.rate_limited, `this transaction was checked with ${callback.provider} moments ago; retry later`, {
+        headers: { 'Retry-After': String(CONFIRM_CHECK_INTERVAL_SECONDS) },
+      });
+    }
     let result;
     try {
       result = await this.verifier.verifyOne(txn, `provider:${callback.provider}`);

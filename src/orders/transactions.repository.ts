@@ -157,6 +157,21 @@ export class TransactionsRepository {
     return rows.length ? String(rows[0].id) : null;
   }
 
+  /**
+   * The throttle on checks an unsigned gateway notice triggers (PayWay's pushback): moves confirm_checked_at to now when
+   * the transaction was not checked for a notice in the last `intervalSeconds`; false when another notice (on any
+   * instance) was. Whoever moves the timestamp makes the call.
+   */
+  async claimConfirmCheck(transactionId: string, intervalSeconds: number): Promise<boolean> {
+    const claimed = await this.db.query(
+      `UPDATE transactions SET confirm_checked_at = now()
+        WHERE id = $1 AND (confirm_checked_at IS NULL OR confirm_checked_at <= now() - make_interval(secs => $2))
+       RETURNING id`,
+      [transactionId, intervalSeconds],
+    );
+    return returnedRows(claimed).length > 0;
+  }
+
   // ── Reconciliation leases: the sweeper's claims, releases and batched check records (src/reconciliation/) ──
 
   /**

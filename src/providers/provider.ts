@@ -144,6 +144,21 @@ export type RefundOutcome =
   | { status: 'PENDING'; providerRefundId?: string }
   | { status: 'FAILED'; reason: string; providerRefundId?: string };
 
+/**
+ * What checkRefund is told of the transaction's OTHER refunds through the gateway (manual ones excluded), for gateways
+ * that report only a refunded total per transaction (PayWay): the total minus what already succeeded is what arrived of
+ * the unsettled ones.
+ */
+export interface OtherGatewayRefunds {
+  /** Sum of the transaction's other gateway refunds that are SUCCEEDED. */
+  succeededMinor: number;
+  /** Amounts of its other gateway refunds still PENDING (their calls may or may not have reached the gateway). */
+  pendingMinor: number[];
+}
+
+/** checkRefund's input: the refund, the gateway's id for it (when it gave one) and the transaction's other gateway refunds. */
+export type RefundCheckInput<Account = ProviderCredentials> = RefundInput<Account> & { providerRefundId: string | null; others: OtherGatewayRefunds };
+
 export type ProviderErrorKind = 'timeout' | 'unavailable' | 'rate_limited' | 'bad_response' | 'rejected' | 'auth';
 
 /**
@@ -191,7 +206,7 @@ export interface PaymentProvider<Account = ProviderCredentials> {
    * A refund the gateway has no record of answers FAILED (the refund() call never reached it, e.g. a crash right after our
    * commit): the amount is then refundable again. Throws ProviderError when the gateway gave no usable answer.
    */
-  checkRefund?(input: RefundInput<Account> & { providerRefundId: string | null }): Promise<RefundOutcome>;
+  checkRefund?(input: RefundCheckInput<Account>): Promise<RefundOutcome>;
   /**
    * Asks the gateway about an account being saved (e.g. Bakong's check_bakong_account): `refusal`
    * when the gateway says the account cannot work (the PUT answers 422 and stores nothing),

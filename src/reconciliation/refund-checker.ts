@@ -32,9 +32,18 @@ export class RefundChecker {
   async sweep(ctx: RunContext, stopping: () => boolean): Promise<void> {
     const limit = this.config.reconcileConcurrency;
     const leaseSeconds = Math.ceil((2 * this.config.providerTimeoutMs) / 1000) + 30;
+    // The creating request's own call lasts at most the provider deadline (twice it, for the margin firstRefundCheckAt keeps).
+    const inFlightSeconds = Math.ceil((2 * this.config.providerTimeoutMs) / 1000);
     try {
       while (!stopping()) {
-        const claimed = await this.refunds.claimDue({ holder: ctx.runId, sweptBefore: ctx.startedAt, everyPending: ctx.manual, limit, leaseSeconds });
+        const claimed = await this.refunds.claimDue({
+          holder: ctx.runId,
+          sweptBefore: ctx.startedAt,
+          everyPending: ctx.manual,
+          limit,
+          leaseSeconds,
+          inFlightSeconds,
+        });
         if (!claimed.length) return;
         await mapLimit(claimed, limit, (refund) => this.checkOne(refund, ctx));
       }
@@ -50,11 +59,12 @@ export class RefundChecker {
     let answered = false;
     try {
       const call = await this.outcomes.callFor(refund);
+      const others = await this.refunds.othersAtGateway(refund);
       let outcome: RefundOutcome;
       try {
         outcome = await this.limits.for(call.provider.id, call.input.account).call(() => {
           called = true;
-          return call.provider.checkRefund({ ...call.input, providerRefundId: refund.providerRefundId });
+          return call.provider.checkRefund({ ...call.input, providerRefundId: refund.providerRefundId, others });
         });
         answered = true;
       } finally {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Currency } from '../common/money';
 import { returnedRows } from '../database/rows';
-import type { ProviderId } from '../providers/provider';
+import type { OtherGatewayRefunds, ProviderId } from '../providers/provider';
 import type { Refund, RefundMethod, RefundStatus } from './refund.presenter';
 
 /** A new refund's columns (the reservation on its order is made by OrdersRepository.reserveRefund in the same transaction). */
@@ -45,6 +45,11 @@ export interface DueRefundClaim {
   everyPending: boolean;
   limit: number;
   leaseSeconds: number;
+  /**
+   * A refund never asked of its gateway yet (no last_checked_at) is left alone this long after its creation: its creating
+   * request's refund() call may still be in flight, and a check racing it would find nothing and fail a refund that arrives.
+   */
+  inFlightSeconds: number;
 }
 
 const COLUMNS =
@@ -105,6 +110,17 @@ export class RefundsRepository {
     );
   }
 
+  /** The transaction's gateway refunds other than `refund` (manual ones went back outside the gateway): what checkRefund weighs a refunded total against. */
+  async othersAtGateway(refund: Pick<Refund, 'id' | 'merchantId' | 'transactionId'>): Promise<OtherGatewayRefunds> {
+    const rows: { status: string; amount_minor: string }[] = await this.db.query(
+      `SELECT status, amount_minor FROM refunds
+        WHERE merchant_id = $1 AND transaction_id = $2 AND id <> $3 AND method = 'provider_api' AND status IN ('SUCCEEDED', 'PENDING')`,
+      [refund.merchantId, refund.transactionId, refund.id],
+    );
+    const succeeded = rows.filter((r) => r.status === 'SUCCEEDED').reduce((sum, r) => sum + Number(r.amount_minor), 0);
+    return { succeededMinor: succeeded, pendingMinor: rows.filter((r) => r.status === 'PENDING').map((r) => Number(r.amount_minor)) };
+  }
+
   // ── The sweeper's leases (src/reconciliation/refund-checker.ts) ──
 
   /** Leases up to `limit` due PENDING refunds to `holder` (SKIP LOCKED: another sweeper's picks are skipped). */
@@ -115,6 +131,7 @@ export class RefundsRepository {
            SELECT id FROM refunds
             WHERE status = 'PENDING' AND (claimed_until IS NULL OR claimed_until < now())
               AND (swept_at IS NULL OR swept_at < $1) AND ($2::boolean OR next_check_at <= now())
+              AND (last_checked_at IS NOT NULL OR created_at <= now() - make_interval(secs => $6))
             ORDER BY next_check_at NULLS FIRST, id LIMIT $3
             FOR UPDATE SKIP LOCKED
          )
@@ -123,7 +140,7 @@ export class RefundsRepository {
          RETURNING ${COLUMNS.split(', ')
            .map((c) => `r.${c}`)
            .join(', ')}`,
-        [claim.sweptBefore, claim.everyPending, claim.limit, claim.leaseSeconds, claim.holder],
+        [claim.sweptBefore, claim.everyPending, claim.limit, claim.leaseSeconds, claim.holder, claim.inFlightSeconds],
       ),
     );
     return rows.map(toRefund);

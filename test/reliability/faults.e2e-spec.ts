@@ -1,6 +1,8 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { startTestApp, TEST_ADMIN_TOKEN, TestApp } from '../helpers/test-app';
+import { createHmac } from 'node:crypto';
+import { configurePayway, PAYWAY_TEST_API_KEY, paywayMerchantIdFor } from '../helpers/payway';
+import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestMerchant } from '../helpers/test-app';
 import { send, sent } from './support/http';
 import { ALL_PROVIDERS, AppLike, createOrder, KITS, Merchant, sandboxPay } from './support/providers';
 import { newTally, writeTally } from './support/summary';
@@ -214,6 +216,71 @@ describe('reliability: every fault mode on every provider', () => {
     tally.lost += undelivered.length;
     expect(undelivered).toEqual([]);
     tally.cases++;
+  });
+
+  describe('the PayWay Refund API under every fault mode', () => {
+    let rm: TestMerchant;
+    /** Check Transaction's refund_amount in minor units (USD), asked of the simulator as PayWay's document says. */
+    const refundedAtPayway = async (tranId: string) => {
+      const [time, merchantId] = [new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14), paywayMerchantIdFor(rm)];
+      const hash = createHmac('sha512', PAYWAY_TEST_API_KEY)
+        .update(time + merchantId + tranId)
+        .digest('base64');
+      const res = await app.request('POST', '/sandbox/payway/api/payment-gateway/v1/payments/check-transaction-2', {
+        body: { req_time: time, merchant_id: merchantId, tran_id: tranId, hash },
+      });
+      return Math.round(Number(res.json.data.refund_amount) * 100);
+    };
+    const refundRow = async (id: string) =>
+      (await t.db.query(`SELECT status, last_error, failure_reason FROM refunds WHERE id = $1`, [id])).rows[0] as { status: string; last_error: string | null };
+
+    beforeAll(async () => {
+      rm = await t.createMerchant('Faulty Refund Shop');
+      await configurePayway(t, rm);
+      expect((await app.request('POST', '/v1/webhook-endpoints', { token: rm.apiKey, body: { url: `${receiver.url}/refunds` } })).status).toBe(201);
+    });
+
+    it.each(MODES)('%s: the refund answers 201 PENDING (reserved), sweeps during the fault change nothing, then it settles once', async (mode) => {
+      const order = await createOrder(app, rm, 'payway', `flt-refund-${mode}`, '7.25');
+      await sandboxPay(app, order, 'payway');
+      expect((await app.request('GET', `/v1/orders/${order.id}`, { token: rm.apiKey })).json.status).toBe('PAID');
+      receiver.mode = mode;
+      await setFault('payway', mode);
+
+      const asked = await app.request('POST', `/v1/orders/${order.id}/refunds`, { token: rm.apiKey, body: { amount: '3.00' } });
+      expect(asked.status).toBe(201);
+      expect(asked.json).toMatchObject({ status: 'PENDING', amount: '3.00' });
+      expect((await refundRow(asked.json.id)).last_error).toMatch(/^(timeout|unavailable|rate_limited|bad_response)/);
+      const over = await app.request('POST', `/v1/orders/${order.id}/refunds`, { token: rm.apiKey, body: { amount: '5.00' } });
+      expect(over.json).toMatchObject({ code: 'amount_exceeds_refundable', amount_refundable: '4.25' });
+
+      const sweep = await app.request('POST', '/admin/reconciliation/runs', { token: TEST_ADMIN_TOKEN, timeoutMs: 60_000 });
+      expect(sweep.status).toBe(201);
+      expect(sweep.json.errors).toBeGreaterThan(0);
+      expect((await refundRow(asked.json.id)).status).toBe('PENDING');
+
+      await clearFaults();
+      for (let i = 0; i < 10 && (await refundRow(asked.json.id)).status === 'PENDING'; i++) {
+        expect((await app.request('POST', '/admin/reconciliation/runs', { token: TEST_ADMIN_TOKEN, timeoutMs: 60_000 })).status).toBe(201);
+        if ((await refundRow(asked.json.id)).status === 'PENDING') await sleep(500); // a 429 pauses PayWay's calls for a moment
+      }
+      // The call never reached PayWay: FAILED, and the whole amount is refundable again, once.
+      expect((await refundRow(asked.json.id)).status).toBe('FAILED');
+      const rest = await app.request('POST', `/v1/orders/${order.id}/refunds`, { token: rm.apiKey, body: {} });
+      expect(rest.json).toMatchObject({ status: 'SUCCEEDED', amount: '7.25' });
+      expect(await refundedAtPayway(order.transaction.provider_reference)).toBe(725);
+      const events = await eventsOf(order.id);
+      expect(events.map((e) => e.type)).toEqual(['order.created', 'order.paid', 'refund.created', 'refund.failed', 'refund.created', 'refund.succeeded']);
+
+      // The receiver failed the same way all along; once it recovers, every refund event arrives.
+      receiver.mode = null;
+      const until = Date.now() + 30_000;
+      while (events.some((e) => !receiver.delivered.has(e.id)) && Date.now() < until) await sleep(100);
+      const undelivered = events.filter((e) => !receiver.delivered.has(e.id));
+      tally.lost += undelivered.length;
+      expect(undelivered).toEqual([]);
+      tally.cases++;
+    });
   });
 
   it('the app is still healthy after every fault', async () => {

@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import { configurePayway, PAYWAY_TEST_API_KEY, paywayMerchantIdFor } from '../helpers/payway';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestResponse } from '../helpers/test-app';
 import { send, sent } from './support/http';
 import { AppLike, createOrder, KITS, mapLimit, Merchant, OrderView, sandboxPay } from './support/providers';
@@ -149,5 +151,106 @@ describe('reliability: racing confirmations', () => {
       expect(events.rows.map((r) => r.type)).toEqual(['order.created', 'order.paid']);
       tally.cases++;
     }
+  });
+
+  describe('payway refunds racing each other, a sweep, verify, cancel and a late payment', () => {
+    const REFUND_ORDERS = 8;
+    let pm: Merchant;
+    /** The order's refunds and reservation, and what PayWay itself has refunded on its transaction. */
+    const ledger = async (order: OrderView) => {
+      const { rows } = await t.db.query(
+        `SELECT o.status, o.paid_amount_minor::int AS paid, o.refunded_minor::int AS reserved,
+                (SELECT coalesce(sum(amount_minor), 0)::int FROM refunds WHERE order_id = o.id AND status <> 'FAILED') AS not_failed,
+                (SELECT coalesce(sum(amount_minor), 0)::int FROM refunds WHERE order_id = o.id AND status = 'SUCCEEDED') AS succeeded,
+                (SELECT count(*)::int FROM refunds WHERE order_id = o.id AND status <> 'SUCCEEDED') AS unsettled
+           FROM orders o WHERE o.id = $1`,
+        [order.id],
+      );
+      return { ...rows[0], atPayway: await paywayRefunded(order) };
+    };
+    /** Check Transaction's refund_amount in minor units (USD), asked of the simulator as PayWay's document says. */
+    const paywayRefunded = async (order: OrderView) => {
+      const [time, merchantId, tranId] = [
+        new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14),
+        paywayMerchantIdFor(pm),
+        order.transaction.provider_reference,
+      ];
+      const hash = createHmac('sha512', PAYWAY_TEST_API_KEY)
+        .update(time + merchantId + tranId)
+        .digest('base64');
+      const res = await app.request('POST', '/sandbox/payway/api/payment-gateway/v1/payments/check-transaction-2', {
+        body: { req_time: time, merchant_id: merchantId, tran_id: tranId, hash },
+      });
+      return Math.round(Number(res.json.data.refund_amount) * 100);
+    };
+
+    beforeAll(async () => {
+      pm = await t.createMerchant('Race Refund Shop');
+      await configurePayway(t, pm);
+    });
+
+    it(`${REFUND_ORDERS} paid orders, each hit by 20 refunds of 1.00 (of 12.50), verify, cancel and a sweep at once: 12 refunds each, PayWay agrees`, async () => {
+      const orders = await mapLimit(
+        Array.from({ length: REFUND_ORDERS }, (_, i) => i),
+        4,
+        async (i) => {
+          const order = await createOrder(app, pm, 'payway', `race-refund-${i}`, '12.50');
+          await sandboxPay(app, order, 'payway');
+          return order;
+        },
+      );
+      const racers: Promise<TestResponse>[] = [app.request('POST', '/admin/reconciliation/runs', { token: TEST_ADMIN_TOKEN, timeoutMs: 60_000 })];
+      const refunds: Promise<TestResponse>[] = [];
+      for (const order of orders) {
+        for (let k = 0; k < 20; k++) refunds.push(app.request('POST', `/v1/orders/${order.id}/refunds`, { token: pm.apiKey, body: { amount: '1.00' } }));
+        racers.push(app.request('POST', `/v1/orders/${order.id}/verify`, { token: pm.apiKey }));
+        racers.push(app.request('POST', `/v1/orders/${order.id}/cancel`, { token: pm.apiKey }));
+        racers.push(app.request('POST', '/admin/reconciliation/runs', { token: TEST_ADMIN_TOKEN, timeoutMs: 60_000 }));
+      }
+      const answers = await Promise.all(refunds);
+      await Promise.all(racers);
+      expect(answers.filter((a) => a.status >= 500)).toEqual([]);
+      expect(answers.filter((a) => a.status === 201).map((a) => a.json.status)).toEqual(Array(12 * REFUND_ORDERS).fill('SUCCEEDED'));
+      expect(answers.filter((a) => a.status === 422)).toHaveLength(8 * REFUND_ORDERS);
+      for (const order of orders) {
+        expect(await ledger(order)).toEqual({ status: 'PAID', paid: 1250, reserved: 1200, not_failed: 1200, succeeded: 1200, unsettled: 0, atPayway: 1200 });
+      }
+      tally.cases += REFUND_ORDERS;
+    });
+
+    it(`${REFUND_ORDERS} pending orders: refunds race the late payment (pushback), verify and cancel; refunds only of what was paid, PayWay agrees`, async () => {
+      const orders = await mapLimit(
+        Array.from({ length: REFUND_ORDERS }, (_, i) => i),
+        4,
+        (i) => createOrder(app, pm, 'payway', `race-late-${i}`, '10.00'),
+      );
+      const statuses: number[] = [];
+      await Promise.all(
+        orders.flatMap((order, i) => [
+          sandboxPay(app, order, 'payway'),
+          app.request('POST', `/v1/orders/${order.id}/verify`, { token: pm.apiKey }),
+          // Every other order also races a cancel: it may win (nothing refundable) or lose to the payment.
+          ...(i % 2 ? [app.request('POST', `/v1/orders/${order.id}/cancel`, { token: pm.apiKey })] : []),
+          ...Array.from({ length: 6 }, () =>
+            app.request('POST', `/v1/orders/${order.id}/refunds`, { token: pm.apiKey, body: { amount: '2.00' } }).then((r) => {
+              statuses.push(r.status);
+              if (r.status === 201) expect(r.json.status).toBe('SUCCEEDED');
+              return r;
+            }),
+          ),
+        ]),
+      );
+      expect(statuses.filter((s) => ![201, 409, 422].includes(s))).toEqual([]);
+      for (const order of orders) {
+        const l = await ledger(order);
+        expect(l.not_failed).toBeLessThanOrEqual(l.paid ?? 0);
+        expect({ reserved: l.reserved, atPayway: l.atPayway, unsettled: l.unsettled }).toEqual({ reserved: l.succeeded, atPayway: l.succeeded, unsettled: 0 });
+        if (l.succeeded > 0) expect(l.status).toBe('PAID');
+      }
+      tally.notes.push(
+        `late-payment refund race answers: ${JSON.stringify(statuses.reduce<Record<number, number>>((a, s) => ((a[s] = (a[s] ?? 0) + 1), a), {}))}`,
+      );
+      tally.cases += REFUND_ORDERS;
+    });
   });
 });

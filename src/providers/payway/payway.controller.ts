@@ -18,7 +18,8 @@ export class PaywayCallbackController {
       'paid. The pushback is not signed, so it is never evidence of payment by itself: for one of your transactions it makes the orchestrator ask ' +
       "PayWay's Check Transaction API at once, and only that answer moves the order (verification `provider_api`; an amount that differs flags it " +
       '`amount_mismatch`). A forged pushback for an unpaid order changes nothing; a repeated one for a paid order answers 200 `duplicate` without ' +
-      'asking PayWay. An unknown tran_id answers 404, a body that is not the documented JSON 400, and a PayWay that cannot be reached 502/504 (nothing changes).',
+      'asking PayWay. A transaction is checked for a pushback at most once every 5 seconds: another pushback for it within that time answers 429 ' +
+      "(`rate_limited`, `Retry-After`) without asking PayWay, so a flood of forged pushbacks cannot spend the merchant's PayWay rate limit. An unknown tran_id answers 404, a body that is not the documented JSON 400, and a PayWay that cannot be reached 502/504 (nothing changes).",
   })
   @ApiBody({
     schema: { type: 'object', required: ['tran_id', 'status'], example: { tran_id: '100000001', apv: '123456', status: '0', merchant_ref_no: 'ref0001' } },
@@ -30,6 +31,10 @@ export class PaywayCallbackController {
   })
   @ApiResponse({ status: 400, description: 'Not the documented pushback JSON (`malformed_payload`); nothing changes.' })
   @ApiResponse({ status: 404, description: 'No transaction of ours has this tran_id (`not_found`); nothing changes.' })
+  @ApiResponse({
+    status: 429,
+    description: 'This transaction was checked for a pushback less than 5 s ago (`rate_limited`, `Retry-After`); PayWay not asked, nothing changes.',
+  })
   @ApiResponse({ status: 502, description: 'Check Transaction failed (`provider_*`); nothing changes, PayWay may push again.' })
   async pushback(@Req() req: RawBodyRequest<FastifyRequest>) {
     const { result } = await this.inbound.handle(paywayPushback, { params: {}, query: {}, headers: {}, rawBody: req.rawBody });

@@ -7,6 +7,7 @@ import {
   credentialFields,
   PaymentProvider,
   ProviderError,
+  RefundCheckInput,
   RefundInput,
   RefundOutcome,
   VerifyInput,
@@ -153,7 +154,7 @@ export class PaywayProvider implements PaymentProvider<PaywayAccount> {
     return parseRefundResponse(parseJsonObject(this.id, await this.post(account, PAYWAY_PATHS.refund, body)));
   }
 
-  async checkRefund(input: RefundInput<PaywayAccount> & { providerRefundId: string | null }): Promise<RefundOutcome> {
+  async checkRefund(input: RefundCheckInput<PaywayAccount>): Promise<RefundOutcome> {
     return parseRefundCheck(await this.checkTransaction(input.account, input.transaction.providerReference), input);
   }
 }

@@ -225,8 +225,31 @@ describe('payway answers', () => {
     expect(parseRefundResponse({ status: { code: 'PTL36', message: 'Transaction not found or is invalid' } })).toMatchObject({ status: 'FAILED' });
     expect(() => parseRefundResponse({ status: { code: 'PTL02', message: 'Wrong hash' } })).toThrow(expect.objectContaining({ kind: 'auth' }));
     expect(() => parseRefundResponse({})).toThrow(expect.objectContaining({ kind: 'bad_response' }));
-    expect(parseRefundCheck(data({ refund_amount: 0.09 }), { amountMinor: 9, currency: 'USD' })).toEqual({ status: 'SUCCEEDED' });
-    expect(parseRefundCheck(data({ refund_amount: 0 }), { amountMinor: 9, currency: 'USD' }).status).toBe('FAILED');
+    const none = { succeededMinor: 0, pendingMinor: [] };
+    expect(parseRefundCheck(data({ refund_amount: 0.09 }), { amountMinor: 9, currency: 'USD', others: none })).toEqual({ status: 'SUCCEEDED' });
+    expect(parseRefundCheck(data({ refund_amount: 0 }), { amountMinor: 9, currency: 'USD', others: none }).status).toBe('FAILED');
+  });
+
+  it("checkRefund weighs PayWay's refunded total against the transaction's other refunds", () => {
+    const check = (total: number, amountMinor: number, succeededMinor: number, pendingMinor: number[]) =>
+      parseRefundCheck(data({ refund_amount: total }), { amountMinor, currency: 'USD', others: { succeededMinor, pendingMinor } });
+    // 3.00 succeeded before; PayWay's 3.00 covers 2.00, yet 2.00 never arrived.
+    expect(check(3, 200, 300, []).status).toBe('FAILED');
+    expect(check(5, 200, 300, [])).toEqual({ status: 'SUCCEEDED' });
+    // Two unsettled (1.50 and 2.50): only 1.50 fits a total of 4.50 over 3.00 succeeded.
+    expect(check(4.5, 150, 300, [250])).toEqual({ status: 'SUCCEEDED' });
+    expect(check(4.5, 250, 300, [150]).status).toBe('FAILED');
+    expect(check(7, 250, 300, [150])).toEqual({ status: 'SUCCEEDED' });
+    expect(check(3, 250, 300, [150]).status).toBe('FAILED');
+    // Two of 1.00, one arrived: no verdict. A total no combination reaches: no verdict either.
+    expect(() => check(1, 100, 0, [100])).toThrow(expect.objectContaining({ kind: 'rejected', message: expect.stringMatching(/cannot tell/) }));
+    expect(() => check(0.5, 100, 0, [])).toThrow(expect.objectContaining({ kind: 'bad_response' }));
+    expect(() => check(2, 100, 300, [])).toThrow(expect.objectContaining({ kind: 'bad_response' }));
+    // Too many unsettled refunds to try every combination: only "none arrived" and "all arrived" are verdicts.
+    const many = Array<number>(20).fill(100);
+    expect(check(0, 100, 0, many).status).toBe('FAILED');
+    expect(check(21, 100, 0, many)).toEqual({ status: 'SUCCEEDED' });
+    expect(() => check(5, 100, 0, many)).toThrow(expect.objectContaining({ kind: 'rejected' }));
   });
 
   it('KHQR amounts: PayWay writes KHR with decimals in the code', () => {

@@ -27,7 +27,7 @@ import { constants, createHash, createHmac, publicEncrypt } from 'node:crypto';
 import { Currency, CURRENCY_DECIMALS, formatAmount, isCurrency, MoneyError, parseAmount } from '../../common/money';
 import { khqrCrc16 } from '../khqr';
 import { phpAmount } from '../php-wire';
-import { ProviderError, ProviderErrorKind, RefundOutcome, VerifyOutcome } from '../provider';
+import { OtherGatewayRefunds, ProviderError, ProviderErrorKind, RefundOutcome, VerifyOutcome } from '../provider';
 
 /** Production host (the documents' "Production url"). */
 export const PAYWAY_DEFAULT_BASE_URL = 'https://checkout.payway.com.kh';
@@ -345,10 +345,17 @@ export function parseRefundResponse(body: Record<string, unknown>): RefundOutcom
 }
 
 /**
- * checkRefund: PayWay keeps no record per refund, only the transaction's refunded total (Check Transaction's
- * refund_amount). A refund asked before counts as SUCCEEDED when that total covers it, else FAILED (it never arrived).
+ * checkRefund: PayWay keeps no record per refund and no refund id, only the transaction's refunded total (Check
+ * Transaction's refund_amount). What arrived of our unsettled refunds is that total minus the transaction's refunds that
+ * already SUCCEEDED; the refund arrived when every combination of the unsettled refunds (this one and `others.pendingMinor`)
+ * adding up to it includes this one, and never arrived when none does. Otherwise (two unsettled refunds of the same amount,
+ * one arrived) PayWay's total cannot tell: no verdict (ProviderError, the refund stays PENDING and reserved). A total that
+ * no combination reaches disagrees with our records (a refund made in PayWay's portal): no verdict either.
  */
-export function parseRefundCheck(body: Record<string, unknown>, refund: { amountMinor: number; currency: Currency }): RefundOutcome {
+export function parseRefundCheck(
+  body: Record<string, unknown>,
+  refund: { amountMinor: number; currency: Currency; others: OtherGatewayRefunds },
+): RefundOutcome {
   const status = envelopeStatus(body);
   if (!status) throw new ProviderError('payway', 'bad_response', 'check transaction answered without its status object');
   if (!isSuccess(status.code)) throw refusal('check', status);
@@ -359,5 +366,33 @@ export function parseRefundCheck(body: Record<string, unknown>, refund: { amount
   } catch (err) {
     throw new ProviderError('payway', 'bad_response', `check transaction answered an unusable refund_amount (${(err as MoneyError).message})`);
   }
-  return refunded >= refund.amountMinor ? { status: 'SUCCEEDED' } : { status: 'FAILED', reason: 'PayWay shows no refund of this amount on the transaction' };
+  const arrived = refunded - refund.others.succeededMinor;
+  const pending = refund.others.pendingMinor;
+  const withThis = subsetReaches(pending, arrived - refund.amountMinor);
+  const withoutThis = subsetReaches(pending, arrived);
+  if (withThis === true && withoutThis === false) return { status: 'SUCCEEDED' };
+  if (withThis === false && withoutThis === true) return { status: 'FAILED', reason: 'PayWay shows no refund of this amount on the transaction' };
+  const total = formatAmount(Math.max(refunded, 0), refund.currency);
+  if (withThis === false && withoutThis === false)
+    throw new ProviderError('payway', 'bad_response', `PayWay's refunded total ${total} matches no combination of this transaction's unsettled refunds`);
+  throw new ProviderError(
+    'payway',
+    'rejected',
+    `PayWay's refunded total ${total} cannot tell which of this transaction's ${pending.length + 1} unsettled refunds arrived`,
+  );
+}
+
+/** The most unsettled refunds of one transaction whose combinations are tried one by one (2^16 sums at most). */
+const MAX_SUBSET_ITEMS = 16;
+
+/** Whether some sub-multiset of `amounts` adds up to `target`; null when there are too many amounts to tell. */
+function subsetReaches(amounts: number[], target: number): boolean | null {
+  if (target < 0) return false;
+  if (target === 0) return true;
+  const all = amounts.reduce((sum, a) => sum + a, 0);
+  if (target >= all) return target === all;
+  if (amounts.length > MAX_SUBSET_ITEMS) return null;
+  let sums = new Set<number>([0]);
+  for (const a of amounts) sums = new Set([...sums, ...[...sums].map((s) => s + a)]);
+  return sums.has(target);
 }
