@@ -2,7 +2,8 @@ import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { PageQuery } from '../common/pagination';
-import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
+import type { Scope } from '../common/scope';
+import { ApiKeyGuard, CurrentScope } from '../merchants/auth';
 import { EVENT_TYPES } from './event-types';
 import { EventsService } from './events.service';
 
@@ -41,14 +42,14 @@ export class EventsController {
     description: 'Each event carries the order as it was after the change, and a per-order `sequence` so receivers can drop stale ones.',
   })
   @ApiOkResponse({ type: EventListView })
-  listEvents(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: ListEventsQuery) {
-    return this.events.list(merchant.id, { type: q.type, startingAfter: q.starting_after, limit: q.limit ?? 20 });
+  listEvents(@CurrentScope() scope: Scope, @Query() q: ListEventsQuery) {
+    return this.events.list(scope, { type: q.type, startingAfter: q.starting_after, limit: q.limit ?? 20 });
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve an event' })
   @ApiOkResponse({ type: EventView })
-  getEvent(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.events.get(merchant.id, id);
+  getEvent(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.events.get(scope, id);
   }
 }

@@ -14,6 +14,7 @@ export interface ClaimedDelivery {
   endpoint_id: string;
   event_id: string;
   type: string;
+  livemode: boolean;
   sequence: number;
   data: Record<string, unknown>;
   event_created_at: Date;
@@ -118,22 +119,22 @@ export class WebhookDeliveriesRepository {
 
   /**
    * The outbox hook's one statement, inside the event's transaction: matches the merchant's
-   * endpoints, inserts their deliveries and NOTIFYs the dispatchers only when there is something
+   * endpoints of the event's mode, inserts their deliveries and NOTIFYs the dispatchers only when there is something
    * to deliver. `ids` are the delivery ids to use in endpoint order; the fallback id only guards
    * the endpoint cap, so an event can never fail to be written. Returns how many were inserted.
    */
-  async fanOut(manager: EntityManager, event: { id: string; merchantId: string; type: string }, ids: string[]): Promise<number> {
+  async fanOut(manager: EntityManager, event: { id: string; merchantId: string; livemode: boolean; type: string }, ids: string[]): Promise<number> {
     const [{ n }]: { n: number }[] = await manager.query(
       `WITH e AS (
          SELECT id, row_number() OVER (ORDER BY id) AS i FROM webhook_endpoints
-         WHERE merchant_id = $3 AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR $4 = ANY(events))
+         WHERE merchant_id = $3 AND livemode = $6 AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR $4 = ANY(events))
        ), ins AS (
          INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, next_attempt_at)
          SELECT COALESCE(($1::text[])[e.i], $2 || '_' || e.id), $2, e.id, $3, 'pending', now() FROM e
          RETURNING 1
        )
        SELECT c.n, CASE WHEN c.n > 0 THEN pg_notify($5, '') END AS notified FROM (SELECT count(*)::int AS n FROM ins) c`,
-      [ids, event.id, event.merchantId, event.type, NOTIFY_CHANNEL],
+      [ids, event.id, event.merchantId, event.type, NOTIFY_CHANNEL, event.livemode],
     );
     return n;
   }
@@ -200,7 +201,7 @@ export class WebhookDeliveriesRepository {
            next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
        FROM due, events e, webhook_endpoints ep
        WHERE d.id = due.id AND e.id = d.event_id AND ep.id = d.endpoint_id
-       RETURNING d.id, d.attempts, d.endpoint_id, e.id AS event_id, e.type, e.sequence, e.data, e.created_at AS event_created_at, e.order_id,
+       RETURNING d.id, d.attempts, d.endpoint_id, e.id AS event_id, e.type, e.livemode, e.sequence, e.data, e.created_at AS event_created_at, e.order_id,
                  ep.url, ep.secret_sealed, ep.previous_secret_sealed, ep.previous_secret_expires_at,
                  ep.status AS endpoint_status, ep.deleted_at AS endpoint_deleted_at, ep.consecutive_failures`,
       [claim.limit, claim.claimant, claim.leaseSeconds, claim.endpointConcurrency, BREAKER_FAILURES, claim.merchantCap, claim.notOnTheWire],
