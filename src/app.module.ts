@@ -28,6 +28,7 @@ import { RefundsModule } from './refunds/refunds.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { RateLimitModule } from './security/rate-limit';
 import { UsersModule } from './users/users.module';
+import { ReportsModule } from './reports/reports.module';
 
 /** Process-level wiring that is not configuration (tests pass a log stream to capture logs). */
 export interface AppRuntimeOptions {
@@ -77,6 +78,7 @@ export class AppModule implements OnModuleDestroy {
         HealthModule,
         AdminModule,
         NotificationsModule,
+        ReportsModule,
         RateLimitModule.forRoot(config),
         // Only the app module mounts the sandbox; no product module imports it. Always mounted: test mode needs the
         // simulators, and with SANDBOX off they act for test-mode payments only (docs/test-mode.md).

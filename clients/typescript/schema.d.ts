@@ -99,7 +99,11 @@ export interface paths {
          */
         put: operations["putProviderAccount"];
         post?: never;
-        delete?: never;
+        /**
+         * Delete the merchant's account for one gateway
+         * @description The sealed credentials are erased; new orders on this gateway answer 422 provider_account_missing. 409 provider_account_in_use while the merchant has PENDING orders on the gateway (their checks still need the credentials); 404 when there is no account.
+         */
+        delete: operations["deleteProviderAccount"];
         options?: never;
         head?: never;
         patch?: never;
@@ -114,6 +118,26 @@ export interface paths {
         };
         /** The merchant's gateway accounts, secrets masked */
         get: operations["listProviderAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gateways": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The gateways this server supports and their credential fields
+         * @description What a form for PUT /v1/provider-accounts/{provider} needs: each field’s name, whether it is secret and required, its kind, a description and an example.
+         */
+        get: operations["listGateways"];
         put?: never;
         post?: never;
         delete?: never;
@@ -304,7 +328,7 @@ export interface paths {
         };
         /**
          * The merchant's events, newest first
-         * @description Each event carries the order as it was after the change, and a per-order `sequence` so receivers can drop stale ones.
+         * @description Each event carries the order as it was after the change, and a per-order `sequence` so receivers can drop stale ones. Filter by `type` and by `order_id` (one order's history, e.g. for a timeline).
          */
         get: operations["listEvents"];
         put?: never;
@@ -602,6 +626,26 @@ export interface paths {
         get: operations["checkoutCancel"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/callbacks/payway/pushback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PayWay's pushback
+         * @description The callback_url every PayWay QR carries (base64-encoded in the QR API request): PayWay posts `{tran_id, apv, status}` here once the customer paid. The pushback is not signed, so it is never evidence of payment by itself: for one of your transactions it makes the orchestrator ask PayWay's Check Transaction API at once, and only that answer moves the order (verification `provider_api`; an amount that differs flags it `amount_mismatch`). A forged pushback for an unpaid order changes nothing; a repeated one for a paid order answers 200 `duplicate` without asking PayWay. An unknown tran_id answers 404, a body that is not the documented JSON 400, and a PayWay that cannot be reached 502/504 (nothing changes).
+         */
+        post: operations["pushback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1252,6 +1296,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payments summary: today and the last 7 days
+         * @description Orders created today and in the last 7 days (today and the 6 days before), days counted in Asia/Phnom_Penh (UTC+7), by gateway and currency: how many, how many are in each status now, and what the PAID ones paid (decimal strings, per currency, never summed across currencies). Groups without orders are left out; `daily` lists every one of the 7 days.
+         */
+        get: operations["getPaymentsSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sandbox/control/pay": {
         parameters: {
             query?: never;
@@ -1471,7 +1535,7 @@ export interface components {
             /** @enum {string} */
             object: "provider_account";
             /** @enum {string} */
-            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
+            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway";
             /** @description The fields as stored; secret fields masked. */
             credentials: {
                 [key: string]: unknown;
@@ -1483,6 +1547,50 @@ export interface components {
         };
         ProviderAccountListResponse: {
             data: components["schemas"]["ProviderAccountResponse"][];
+            has_more: boolean;
+        };
+        DeletedProviderAccountResponse: {
+            /** @enum {string} */
+            object: "provider_account";
+            /** @enum {string} */
+            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway";
+            /** @enum {boolean} */
+            deleted: true;
+        };
+        CredentialFieldView: {
+            /** @example profile_key */
+            name: string;
+            /**
+             * @description Write-only: masked when read, never returned
+             * @example true
+             */
+            secret: boolean;
+            /** @example true */
+            required: boolean;
+            /** @enum {string} */
+            kind: "string" | "url" | "object";
+            /** @example Your RaksmeyPay Profile Key (signs links and returns) */
+            description: string;
+            /** @example 1001 */
+            example?: string;
+        };
+        GatewayView: {
+            /** @enum {string} */
+            object: "gateway";
+            /** @enum {string} */
+            id: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway";
+            currencies: ("USD" | "KHR")[];
+            /** @description Can ask the gateway for a payment’s status (verify, reconciliation) */
+            verify: boolean;
+            /** @description Yields a KHQR shown on our /pay page */
+            khqr: boolean;
+            /** @description Refunds through the gateway’s API (otherwise manual only) */
+            refund: boolean;
+            /** @description The fields of PUT /v1/provider-accounts/{id}, in order */
+            credential_fields: components["schemas"]["CredentialFieldView"][];
+        };
+        GatewayListView: {
+            data: components["schemas"]["GatewayView"][];
             has_more: boolean;
         };
         CreateApiKeyDto: {
@@ -1594,7 +1702,7 @@ export interface components {
              * @example raksmeypay
              * @enum {string}
              */
-            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
+            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway";
             /**
              * @description A decimal string (a JSON number is accepted). USD: at most 2 decimals; KHR: none. Must be > 0 and ≤ the maximum (USD 100000.00, KHR 400000000).
              * @example 12.50
@@ -1680,7 +1788,7 @@ export interface components {
             checkout_url: string;
             qr?: components["schemas"]["OrderQr"] | null;
             /**
-             * @description A link that opens this payment in the customer's bank app (Bakong's generate_deeplink_by_qr for `bakong`), shown on /pay; null when the gateway gave none.
+             * @description A link that opens this payment in the customer's bank app (Bakong's generate_deeplink_by_qr for `bakong`, the `abamobilebank://` link of its QR API for `payway`), shown on /pay; null when the gateway gave none.
              * @example https://bakong.page.link/6aJ8qvXbLKTgk3Bx7
              */
             deeplink: string | null;
@@ -1911,7 +2019,7 @@ export interface components {
              *       "raksmeypay"
              *     ]
              */
-            providers?: ("raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong")[];
+            providers?: ("raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway")[];
             /**
              * @description PAID orders after which the link is used up (answers 410). Default: unlimited.
              * @example 100
@@ -1977,7 +2085,7 @@ export interface components {
              *       "raksmeypay"
              *     ]
              */
-            providers: ("raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong")[];
+            providers: ("raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway")[];
             /**
              * @description PAID orders after which the link is used up; null: unlimited.
              * @example 100
@@ -2259,9 +2367,89 @@ export interface components {
             /** @example true */
             deleted: boolean;
         };
+        StatusCounts: {
+            /** @example 3 */
+            PENDING: number;
+            /** @example 12 */
+            PAID: number;
+            /** @example 1 */
+            EXPIRED: number;
+            /** @example 0 */
+            CANCELLED: number;
+            /** @example 0 */
+            FAILED: number;
+        };
+        SummaryGroupView: {
+            /**
+             * @example bakong
+             * @enum {string}
+             */
+            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway";
+            /**
+             * @example USD
+             * @enum {string}
+             */
+            currency: "USD" | "KHR";
+            /**
+             * @description Orders created in the period
+             * @example 16
+             */
+            orders: number;
+            /** @description Those orders by their status now */
+            statuses: components["schemas"]["StatusCounts"];
+            /**
+             * @description What the PAID ones among them paid, a decimal string
+             * @example 184.50
+             */
+            paid_amount: string;
+        };
+        TodayView: {
+            /**
+             * Format: date
+             * @example 2026-12-05
+             */
+            date: string;
+            groups: components["schemas"]["SummaryGroupView"][];
+        };
+        PeriodView: {
+            /**
+             * Format: date
+             * @example 2026-11-29
+             */
+            from: string;
+            /**
+             * Format: date
+             * @example 2026-12-05
+             */
+            to: string;
+            groups: components["schemas"]["SummaryGroupView"][];
+        };
+        DayView: {
+            /**
+             * Format: date
+             * @example 2026-12-04
+             */
+            date: string;
+            /** @description Empty on a day without orders */
+            groups: components["schemas"]["SummaryGroupView"][];
+        };
+        PaymentsSummaryView: {
+            /** @enum {string} */
+            object: "payments_summary";
+            /**
+             * @description The zone days are counted in
+             * @enum {string}
+             */
+            time_zone: "Asia/Phnom_Penh";
+            today: components["schemas"]["TodayView"];
+            /** @description Today and the 6 days before it */
+            last_7_days: components["schemas"]["PeriodView"];
+            /** @description Each of the 7 days, oldest first */
+            daily: components["schemas"]["DayView"][];
+        };
         SandboxPayDto: {
             /** @enum {string} */
-            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
+            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway";
             /** @description The transaction.provider_reference of the order (numeric id, md5 or trx_id). */
             provider_reference: string;
             /**
@@ -2272,7 +2460,7 @@ export interface components {
         };
         SandboxFaultDto: {
             /** @enum {string} */
-            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "perfectpanel" | "socpanel" | "telegram";
+            provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway" | "perfectpanel" | "socpanel" | "telegram";
             latency_ms?: number;
             /** @description Fraction of calls that fail; default 1 when mode is set. */
             error_rate?: number;
@@ -2616,7 +2804,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
+                provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway";
             };
             cookie?: never;
         };
@@ -2648,6 +2836,50 @@ export interface operations {
             };
         };
     };
+    deleteProviderAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedProviderAccountResponse"];
+                };
+            };
+            /** @description No account for this gateway (problem not_found), or an unknown gateway (unknown_provider) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description PENDING orders still need the account (problem provider_account_in_use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listProviderAccounts: {
         parameters: {
             query?: never;
@@ -2663,6 +2895,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProviderAccountListResponse"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listGateways: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayListView"];
                 };
             };
             /** @description An error, as an RFC 9457 problem */
@@ -2972,7 +3232,7 @@ export interface operations {
                 /** @description Return items after this id (exclusive) in list order. */
                 starting_after?: string;
                 status?: "PENDING" | "PAID" | "EXPIRED" | "CANCELLED" | "FAILED";
-                provider?: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
+                provider?: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway";
                 reference?: string;
                 /** @description Only the orders created through this payment link. */
                 payment_link_id?: string;
@@ -3135,6 +3395,8 @@ export interface operations {
                 /** @description Return items after this id (exclusive) in list order. */
                 starting_after?: string;
                 type?: "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged" | "refund.created" | "refund.succeeded" | "refund.failed";
+                /** @description Only this order's events (an order of another merchant gives an empty list) */
+                order_id?: string;
             };
             header?: never;
             path?: never;
@@ -3713,6 +3975,60 @@ export interface operations {
         responses: {
             /** @description Redirect to the merchant's cancel_url */
             302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pushback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Received: `{"received": true, "outcome": "paid" | "flagged" | "duplicate"}` (duplicate: nothing changed, e.g. not paid at PayWay or already paid). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Not the documented pushback JSON (`malformed_payload`); nothing changes. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No transaction of ours has this tran_id (`not_found`); nothing changes. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Check Transaction failed (`provider_*`); nothing changes, PayWay may push again. */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4884,7 +5200,7 @@ export interface operations {
                 /** @description Return items after this id (exclusive) in list order. */
                 starting_after?: string;
                 status?: "PENDING" | "PAID" | "EXPIRED" | "CANCELLED" | "FAILED";
-                provider?: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong";
+                provider?: "raksmeypay" | "ahnajak" | "bakongapi" | "checkout" | "bakong" | "payway";
                 reference?: string;
                 /** @description Only the orders created through this payment link. */
                 payment_link_id?: string;
@@ -5236,6 +5552,41 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["NotificationChannelListView"];
                 };
+            };
+            /** @description An error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPaymentsSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentsSummaryView"];
+                };
+            };
+            /** @description Missing or invalid API key (problem) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An error, as an RFC 9457 problem */
             default: {

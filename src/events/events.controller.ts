@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../common/pagination';
 import type { Scope } from '../common/scope';
 import { ApiKeyGuard, CurrentScope } from '../merchants/auth';
@@ -12,6 +12,15 @@ export class ListEventsQuery extends PageQuery {
   @IsOptional()
   @IsIn(EVENT_TYPES)
   type?: string;
+
+  @ApiPropertyOptional({
+    description: "Only this order's events (an order of another merchant gives an empty list)",
+    example: 'ord_01jd0000000000000000000000',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  order_id?: string;
 }
 
 export class EventView {
@@ -39,11 +48,13 @@ export class EventsController {
   @Get()
   @ApiOperation({
     summary: "The merchant's events, newest first",
-    description: 'Each event carries the order as it was after the change, and a per-order `sequence` so receivers can drop stale ones.',
+    description:
+      'Each event carries the order as it was after the change, and a per-order `sequence` so receivers can drop stale ones. ' +
+      "Filter by `type` and by `order_id` (one order's history, e.g. for a timeline).",
   })
   @ApiOkResponse({ type: EventListView })
   listEvents(@CurrentScope() scope: Scope, @Query() q: ListEventsQuery) {
-    return this.events.list(scope, { type: q.type, startingAfter: q.starting_after, limit: q.limit ?? 20 });
+    return this.events.list(scope, { type: q.type, orderId: q.order_id, startingAfter: q.starting_after, limit: q.limit ?? 20 });
   }
 
   @Get(':id')

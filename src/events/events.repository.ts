@@ -27,6 +27,7 @@ export interface NewEvent {
 
 export interface EventFilter {
   type?: string;
+  orderId?: string;
   /** An event id: events older than it (ids sort by time). */
   startingAfter?: string;
   limit: number;
@@ -60,6 +61,10 @@ export class EventsRepository {
     if (filter.type) {
       params.push(filter.type);
       where += ` AND type = $${params.length}`;
+    }
+    if (filter.orderId) {
+      params.push(filter.orderId);
+      where += ` AND order_id = $${params.length}`;
     }
     if (filter.startingAfter) {
       params.push(filter.startingAfter);

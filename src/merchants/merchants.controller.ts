@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Put, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { PageQuery, toPage } from '../common/pagination';
 import { PROVIDER_IDS } from '../providers/provider';
@@ -80,6 +80,12 @@ export class ProviderAccountResponse {
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
 
+export class DeletedProviderAccountResponse {
+  @ApiProperty({ enum: ['provider_account'] }) object: string;
+  @ApiProperty({ enum: PROVIDER_IDS }) provider: string;
+  @ApiProperty({ enum: [true] }) deleted: boolean;
+}
+
 export class ProviderAccountListResponse {
   @ApiProperty({ type: [ProviderAccountResponse] }) data: ProviderAccountResponse[];
   @ApiProperty() has_more: boolean;
@@ -123,5 +129,20 @@ export class ProviderAccountsController {
   @ApiOkResponse({ type: ProviderAccountListResponse })
   async listProviderAccounts(@CurrentScope() scope: Scope) {
     return { data: await this.accounts.list(scope), has_more: false };
+  }
+
+  @Delete(':provider')
+  @ApiOperation({
+    summary: "Delete the merchant's account for one gateway",
+    description:
+      'The sealed credentials are erased; new orders on this gateway answer 422 provider_account_missing. ' +
+      '409 provider_account_in_use while the merchant has PENDING orders on the gateway (their checks still need the credentials); 404 when there is no account.',
+  })
+  @ApiParam({ name: 'provider', enum: PROVIDER_IDS })
+  @ApiOkResponse({ type: DeletedProviderAccountResponse })
+  @ApiResponse({ status: 404, description: 'No account for this gateway (problem not_found), or an unknown gateway (unknown_provider)' })
+  @ApiResponse({ status: 409, description: 'PENDING orders still need the account (problem provider_account_in_use)' })
+  deleteProviderAccount(@CurrentScope() scope: Scope, @Param('provider') provider: string) {
+    return this.accounts.delete(scope, provider);
   }
 }

@@ -4,6 +4,7 @@ import { ApiKeysService } from './api-keys.service';
 import { ApiKeyManagement } from './api-key-management.service';
 import { ApiKeysController } from './api-keys.controller';
 import { AdminGuard, ApiKeyGuard } from './auth';
+import { GatewaysController } from './gateways.controller';
 import { AdminMerchantsController, ProviderAccountsController } from './merchants.controller';
 import { MerchantsRepository } from './merchants.repository';
 import { MerchantsService } from './merchants.service';
@@ -25,7 +26,7 @@ const SHARED = [
 
 @Global()
 @Module({
-  controllers: [AdminMerchantsController, ProviderAccountsController, ApiKeysController, TeamController],
+  controllers: [AdminMerchantsController, ProviderAccountsController, GatewaysController, ApiKeysController, TeamController],
   providers: [...SHARED, ApiKeyManagement],
   exports: SHARED,
 })

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SecretBox } from '../common/crypto';
-import { FieldError, problem, validationProblem } from '../common/problem';
+import { FieldError, notFound, problem, validationProblem } from '../common/problem';
 import type { Scope } from '../common/scope';
 import { MERCHANTS_ERRORS } from './merchants.errors';
 import { AppConfig } from '../config/config';
@@ -240,6 +240,16 @@ export class ProviderAccountsService {
     // The one place stored JSON becomes a typed account: put() stored only what validate() accepted
     // against this gateway's credentialFields, which credentialFields() keeps in step with its account type.
     return { ...creds, base_url: baseUrl } as ProviderCredentials<Id>;
+  }
+
+  /** Removes the merchant's account for one gateway: 404 when there is none, 409 while PENDING orders still need it. */
+  async delete(scope: Scope, providerId: string): Promise<{ object: 'provider_account'; provider: string; deleted: true }> {
+    const provider = this.provider(providerId);
+    const outcome = await this.accounts.deleteUnlessPending(scope, provider.id);
+    if (outcome === 'missing') throw notFound(`the ${provider.id} account`);
+    if (outcome === 'in_use')
+      throw problem(MERCHANTS_ERRORS.provider_account_in_use, `the ${provider.id} account has PENDING orders; delete it once they are final`);
+    return { object: 'provider_account', provider: provider.id, deleted: true };
   }
 
   async markNeedsAttention(scope: Scope, providerId: ProviderId, reason: string | null): Promise<void> {

@@ -5,9 +5,11 @@ import { ProblemException } from '../common/problem';
 import { AppConfig } from '../config/config';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { InboundCallback, InboundLookup, InboundRequest, InboundVerdict } from '../providers/inbound';
+import { ProviderError } from '../providers/provider';
 import { InboundCallbacksService } from './inbound-callbacks.service';
 import { Order, Transaction } from './order.entity';
 import { OrderTransitions, TransitionResult } from './order-transitions.service';
+import { PaymentVerifier } from './payment-verifier.service';
 import { Decision } from './state-machine';
 import { ProofAlreadyUsedError, TransactionsRepository } from './transactions.repository';
 
@@ -69,14 +71,16 @@ function setup() {
   const accounts = { credentials: jest.fn(), configuredCredentials: jest.fn() };
   const transitions = { apply: jest.fn(), tryApply: jest.fn() };
   const clock = { now: () => NOW } as Clock;
+  const verifier = { verifyOne: jest.fn() };
   const service = new InboundCallbacksService(
     repo as unknown as TransactionsRepository,
     accounts as unknown as ProviderAccountsService,
     transitions as unknown as OrderTransitions,
     { publicBaseUrl: BASE } as AppConfig,
     clock,
+    verifier as unknown as PaymentVerifier,
   );
-  return { service, repo, accounts, transitions };
+  return { service, repo, accounts, transitions, verifier };
 }
 
 async function problemOf(promise: Promise<unknown>): Promise<{ status: number; code: string; detail: string }> {
@@ -90,6 +94,53 @@ async function problemOf(promise: Promise<unknown>): Promise<{ status: number; c
 }
 
 describe('InboundCallbacksService', () => {
+  describe("confirm_with_gateway (an unsigned notice: only the gateway's verify API counts)", () => {
+    const CONFIRM: InboundVerdict = { kind: 'confirm_with_gateway', reason: 'pushback' };
+    const cb = () => callback({ by: 'reference', reference: 'REF1' }, CONFIRM);
+
+    it('asks the gateway and reports a payment it confirmed', async () => {
+      const { service, repo, accounts, verifier, transitions } = setup();
+      repo.findByReference.mockResolvedValue(txn({ status: 'PENDING' }));
+      accounts.credentials.mockResolvedValue({});
+      verifier.verifyOne.mockResolvedValue(result('PAID', transitionTo('PAID')));
+      expect(await service.handle(cb(), REQUEST)).toEqual({ location: 'https://shop.example/ok', result: 'paid' });
+      expect(verifier.verifyOne).toHaveBeenCalledWith(expect.objectContaining({ id: 'txn_1' }), 'provider:checkout');
+      expect(transitions.apply).not.toHaveBeenCalled();
+    });
+
+    it('a flag the gateway\'s answer raised is "flagged"; nothing new (PENDING there), or an expiry it reported, is "unchanged"', async () => {
+      const { service, repo, accounts, verifier } = setup();
+      repo.findByReference.mockResolvedValue(txn({ status: 'PENDING' }));
+      repo.orderOf.mockResolvedValue(order('PENDING'));
+      accounts.credentials.mockResolvedValue({});
+      verifier.verifyOne.mockResolvedValueOnce(result('PENDING', { outcome: 'flag', from: 'PENDING', event: 'order.flagged', addFlags: ['amount_mismatch'] }));
+      expect((await service.handle(cb(), REQUEST)).result).toBe('flagged');
+      verifier.verifyOne.mockResolvedValueOnce(null);
+      expect(await service.handle(cb(), REQUEST)).toEqual({ location: `${BASE}/pay/ord_1`, result: 'unchanged' });
+      verifier.verifyOne.mockResolvedValueOnce(
+        result('EXPIRED', { outcome: 'transition', from: 'PENDING', to: 'EXPIRED', event: 'order.expired', addFlags: [] }),
+      );
+      expect((await service.handle(cb(), REQUEST)).result).toBe('unchanged');
+    });
+
+    it('asks nothing for a transaction already PAID (a replayed notice)', async () => {
+      const { service, repo, accounts, verifier } = setup();
+      repo.findByReference.mockResolvedValue(txn({ status: 'PAID' }));
+      repo.orderOf.mockResolvedValue(order('PAID'));
+      accounts.credentials.mockResolvedValue({});
+      expect(await service.handle(cb(), REQUEST)).toEqual({ location: `${BASE}/pay/ord_1`, result: 'unchanged' });
+      expect(verifier.verifyOne).not.toHaveBeenCalled();
+    });
+
+    it('a gateway failure is its 502/504 problem', async () => {
+      const { service, repo, accounts, verifier } = setup();
+      repo.findByReference.mockResolvedValue(txn({ status: 'PENDING' }));
+      accounts.credentials.mockResolvedValue({});
+      verifier.verifyOne.mockRejectedValue(new ProviderError('payway', 'timeout', 'the gateway did not answer in time'));
+      expect(await problemOf(service.handle(cb(), REQUEST))).toMatchObject({ status: 504, code: 'provider_timeout' });
+    });
+  });
+
   it('answers a refusal from locate() without touching the database', async () => {
     const { service, repo } = setup();
     const refusing: InboundCallback = {

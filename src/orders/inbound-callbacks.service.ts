@@ -19,9 +19,11 @@ import {
   InboundVerdict,
   isRefusal,
 } from '../providers/inbound';
-import type { ProviderCredentials, ProviderId } from '../providers/provider';
+import { ProviderError, type ProviderCredentials, type ProviderId } from '../providers/provider';
+import { providerProblem } from '../providers/provider-errors';
 import { Order, Transaction } from './order.entity';
 import { OrderTransitions, TransitionContext } from './order-transitions.service';
+import { PaymentVerifier } from './payment-verifier.service';
 import { Decision, OrderCommand } from './state-machine';
 import { ProofAlreadyUsedError, TransactionsRepository } from './transactions.repository';
 
@@ -53,6 +55,7 @@ export class InboundCallbacksService implements InboundCallbacks {
     private readonly transitions: OrderTransitions,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly verifier: PaymentVerifier,
   ) {}
 
   async handle(callback: InboundCallback, request: InboundRequest): Promise<InboundOutcome> {
@@ -72,6 +75,7 @@ export class InboundCallbacksService implements InboundCallbacks {
     if (isRefusal(verdict)) throw refused(verdict);
     if (!txn) throw new Error(`the ${callback.provider} interpreter accepted a call for an unknown transaction`);
     if (verdict.kind === 'lead_to_order') return this.outcome(verdict, { order: await this.transactions.orderOf(txn), changed: false, decision: null });
+    if (verdict.kind === 'confirm_with_gateway') return this.confirmWithGateway(callback, txn);
     return this.outcome(verdict, await this.apply(callback, txn, verdict));
   }
 
@@ -109,6 +113,27 @@ export class InboundCallbacksService implements InboundCallbacks {
       if (err instanceof ProblemException && err.code === MERCHANTS_ERRORS.provider_account_missing.code) return null;
       throw err;
     }
+  }
+
+  /**
+   * An unsigned notice: only the gateway's own answer (its verify API, now) may move the order. A transaction already
+   * PAID asks nothing (a replayed notice costs no gateway call); a gateway failure answers 502/504 and changes nothing.
+   */
+  private async confirmWithGateway(callback: InboundCallback, txn: Transaction): Promise<InboundOutcome> {
+    const statusPage = (order: Order) => ({ location: `${this.config.publicBaseUrl}/pay/${order.id}`, result: 'unchanged' as const });
+    if (txn.status === 'PAID') return statusPage(await this.transactions.orderOf(txn));
+    let result;
+    try {
+      result = await this.verifier.verifyOne(txn, `provider:${callback.provider}`);
+    } catch (err) {
+      if (err instanceof ProviderError) throw providerProblem(err);
+      throw err;
+    }
+    if (!result) return statusPage(await this.transactions.orderOf(txn));
+    const { location } = this.outcome({ kind: 'confirm_with_gateway' }, { order: result.order, changed: result.changed, decision: result.decision });
+    // Only a payment the gateway confirmed counts as this notice's result; an expiry or failure it reported is not the notice's doing.
+    const paid = result.changed && result.order.status === 'PAID';
+    return { location, result: !result.changed ? 'unchanged' : result.decision.outcome === 'flag' ? 'flagged' : paid ? 'paid' : 'unchanged' };
   }
 
   private find(callback: InboundCallback, lookup: Exclude<InboundLookup, { by: 'merchant' }>): Promise<Transaction | null> {
@@ -174,7 +199,7 @@ export class InboundCallbacksService implements InboundCallbacks {
     throw problem(ORDERS_ERRORS.concurrent_update, 'the order changed repeatedly while being updated; retry');
   }
 
-  private outcome(verdict: Change | { kind: 'lead_to_order' }, { order, changed, decision }: Applied): InboundOutcome {
+  private outcome(verdict: { kind: InboundVerdict['kind'] }, { order, changed, decision }: Applied): InboundOutcome {
     const statusPage = `${this.config.publicBaseUrl}/pay/${order.id}`;
     const location =
       verdict.kind === 'cancel'

@@ -41,7 +41,7 @@ export class OrderResponse {
     nullable: true,
     example: 'https://bakong.page.link/6aJ8qvXbLKTgk3Bx7',
     description:
-      "A link that opens this payment in the customer's bank app (Bakong's generate_deeplink_by_qr for `bakong`), shown on /pay; null when the gateway gave none.",
+      "A link that opens this payment in the customer's bank app (Bakong's generate_deeplink_by_qr for `bakong`, the `abamobilebank://` link of its QR API for `payway`), shown on /pay; null when the gateway gave none.",
   })
   deeplink: string | null;
   @ApiProperty({ format: 'date-time' }) expires_at: string;

@@ -7,6 +7,8 @@ import { BakongapiModule } from './bakongapi/bakongapi.module';
 import { BakongapiProvider } from './bakongapi/bakongapi.provider';
 import { CheckoutModule } from './checkout/checkout.module';
 import { CheckoutProvider } from './checkout/checkout.provider';
+import { PaywayModule } from './payway/payway.module';
+import { PaywayProvider } from './payway/payway.provider';
 import { PaymentProvider, ProviderId } from './provider';
 import { RaksmeypayModule } from './raksmeypay/raksmeypay.module';
 import { RaksmeypayProvider } from './raksmeypay/raksmeypay.provider';
@@ -29,6 +31,7 @@ export const GATEWAYS = {
   bakong: { module: BakongModule, provider: BakongProvider },
   ahnajak: { module: AhnajakModule, provider: AhnajakProvider },
   checkout: { module: CheckoutModule, provider: CheckoutProvider },
+  payway: { module: PaywayModule, provider: PaywayProvider },
 } as const satisfies { [Id in ProviderId]: Gateway<Id> };
 
 /** A gateway's own account type, read off its provider class. */

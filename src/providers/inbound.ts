@@ -82,6 +82,11 @@ export type InboundVerdict =
       reason: string;
     }
   | { kind: 'cancel'; reason: string }
+  /**
+   * Evidence of nothing by itself (an unsigned pushback): ask the gateway's verify API about the transaction now and
+   * apply only its answer (a repeated call for a paid transaction asks nothing). The gateway must have verify().
+   */
+  | { kind: 'confirm_with_gateway'; reason: string }
   /** Evidence of nothing: the customer's browser is only led back to the order. */
   | { kind: 'lead_to_order' }
   | InboundRefusal;
@@ -103,7 +108,7 @@ export interface InboundCallback<Id extends ProviderId = ProviderId> {
 export interface InboundOutcome {
   /** Where the browser goes next: the merchant's success or cancel URL once the order got there, else its status page. */
   location: string;
-  /** 'unchanged': a repeated call, or one the order's status made moot. */
+  /** 'unchanged': a repeated call, or one the order's status made moot (or, confirmed with the gateway, not paid there). */
   result: 'paid' | 'flagged' | 'cancelled' | 'unchanged';
 }
 

@@ -9,7 +9,7 @@ import type { GatewayAccount } from './gateways';
  * The gateway ids, in the order the API documents them. gateways.ts maps each to its module and
  * provider class (the compiler refuses an id without one); everything else derives from these two.
  */
-export const PROVIDER_IDS = ['raksmeypay', 'ahnajak', 'bakongapi', 'checkout', 'bakong'] as const;
+export const PROVIDER_IDS = ['raksmeypay', 'ahnajak', 'bakongapi', 'checkout', 'bakong', 'payway'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 export function isProviderId(value: unknown): value is ProviderId {

@@ -6,6 +6,7 @@ import { BakongSimulator } from './bakong.simulator';
 import { TelegramSimulator } from './telegram.simulator';
 import { BakongapiSimulator } from './bakongapi.simulator';
 import { CheckoutSimulator } from './checkout.simulator';
+import { PaywaySimulator } from './payway.simulator';
 import { PerfectpanelSimulator } from './perfectpanel.simulator';
 import { RaksmeypaySimulator } from './raksmeypay.simulator';
 import { SocpanelSimulator } from './socpanel.simulator';
@@ -17,6 +18,7 @@ export const GATEWAY_SIMULATORS = {
   bakongapi: BakongapiSimulator,
   checkout: CheckoutSimulator,
   bakong: BakongSimulator,
+  payway: PaywaySimulator,
 } satisfies Record<ProviderId, Type<unknown>>;
 
 /** The SMM panels' simulators (not payment gateways: /sandbox/control/pay does not pay there). */

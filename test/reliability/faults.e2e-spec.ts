@@ -22,7 +22,7 @@ const EXPECTED: Record<Mode, { status: number; code: string }> = {
   garbage: { status: 502, code: 'provider_bad_response' },
 };
 /** Gateways whose order creation calls their API (the others sign a link or build the KHQR locally). */
-const CREATE_CALLS_GATEWAY = new Set(['bakongapi', 'checkout']);
+const CREATE_CALLS_GATEWAY = new Set(['bakongapi', 'checkout', 'payway']);
 
 /** A merchant webhook receiver that fails the way it is told to, then recovers. */
 class FaultyReceiver {

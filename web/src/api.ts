@@ -4,8 +4,27 @@ import type { LoginBody, Me } from './auth-api';
 let csrfToken: string | null = null;
 export const setCsrfToken = (token: string | null) => void (csrfToken = token);
 
-/** The generated client, same origin: the session cookie, and X-CSRF-Token on unsafe methods. */
+/**
+ * BRIDGE — replace at merge, with auth-api.ts: until /auth (sessions) is in this branch, the dashboard
+ * can be opened with a merchant API key or the ADMIN_TOKEN, typed on the sign-in page. It lives in
+ * sessionStorage (this tab only, gone when the tab closes or on sign-out), never in localStorage or a cookie,
+ * and goes out only as `Authorization: Bearer` to this same origin.
+ */
+const KEY_STORAGE = 'khqr.bearer';
+export const bearerKey = {
+  get: (): string | null => sessionStorage.getItem(KEY_STORAGE),
+  set: (key: string | null) => (key ? sessionStorage.setItem(KEY_STORAGE, key) : sessionStorage.removeItem(KEY_STORAGE)),
+};
+
+/** The generated client, same origin: the session cookie, and X-CSRF-Token on unsafe methods (or the bridge's Bearer key). */
 export const api = createClient({ baseUrl: '', session: { csrfToken: () => csrfToken } });
+api.use({
+  onRequest({ request }) {
+    const key = bearerKey.get();
+    if (key) request.headers.set('Authorization', `Bearer ${key}`);
+    return request;
+  },
+});
 
 export class ApiError extends Error {
   constructor(

@@ -1,4 +1,5 @@
 import '@mantine/core/styles.css';
+import '@mantine/charts/styles.css';
 import './fonts.css';
 import { Center, Loader, MantineProvider, createTheme } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
@@ -11,6 +12,12 @@ import { I18nProvider } from './i18n';
 import { OrderDetail } from './pages/OrderDetail';
 import { Orders } from './pages/Orders';
 import { Gateways } from './pages/Gateways';
+import { AuditLog } from './pages/operator/AuditLog';
+import { DeadLetters } from './pages/operator/DeadLetters';
+import { Merchants } from './pages/operator/Merchants';
+import { Reconciliation } from './pages/operator/Reconciliation';
+import { Stuck } from './pages/operator/Stuck';
+import { Overview } from './pages/Overview';
 import { SignIn } from './pages/SignIn';
 import { Webhooks } from './pages/Webhooks';
 
@@ -28,15 +35,29 @@ function App() {
       </Center>
     );
   if (!me) return <SignIn />;
+  if (me.user.role === 'operator')
+    return (
+      <Routes>
+        <Route element={<Shell />}>
+          <Route path="operator/merchants" element={<Merchants />} />
+          <Route path="operator/reconciliation" element={<Reconciliation />} />
+          <Route path="operator/stuck" element={<Stuck />} />
+          <Route path="operator/dead-letters" element={<DeadLetters />} />
+          <Route path="operator/audit-log" element={<AuditLog />} />
+          <Route path="*" element={<Navigate to="/operator/merchants" replace />} />
+        </Route>
+      </Routes>
+    );
   return (
     <Routes>
       <Route element={<Shell />}>
-        <Route index element={<Navigate to="/orders" replace />} />
+        <Route index element={<Navigate to="/overview" replace />} />
+        <Route path="overview" element={<Overview />} />
         <Route path="orders" element={<Orders />} />
         <Route path="orders/:id" element={<OrderDetail />} />
         <Route path="webhooks" element={<Webhooks />} />
         <Route path="gateways" element={<Gateways />} />
-        <Route path="*" element={<Navigate to="/orders" replace />} />
+        <Route path="*" element={<Navigate to="/overview" replace />} />
       </Route>
     </Routes>
   );

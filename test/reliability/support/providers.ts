@@ -144,8 +144,21 @@ export const bakong: ProviderKit = {
     }),
 };
 
+/**
+ * ABA PayWay: its pushback is unsigned and only makes the orchestrator ask Check Transaction, so it confirms nothing
+ * by itself (confirmation null): while the API is broken, the pushback the sandbox sends on payment changes nothing.
+ */
+export const payway: ProviderKit = {
+  id: 'payway',
+  verify: true,
+  confirmation: null,
+  currency: 'USD',
+  configure: (app, m, secret = `pw-key-${m.id}`) =>
+    mustPut(app, m, 'payway', { merchant_id: `rel-${m.id.slice(-12)}`, api_key: secret, base_url: `${app.url}/sandbox/payway` }),
+};
+
 /** Every provider kit, keyed by id. */
-export const KITS: Record<string, ProviderKit> = { raksmeypay, ahnajak, checkout, bakongapi, bakong };
+export const KITS: Record<string, ProviderKit> = { raksmeypay, ahnajak, checkout, bakongapi, bakong, payway };
 export const ALL_PROVIDERS = Object.keys(KITS);
 
 export async function createOrder(

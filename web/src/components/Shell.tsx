@@ -1,15 +1,37 @@
 import { AppShell, Burger, Button, Group, NavLink, SegmentedControl, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconActivity, IconLogout, IconPlugConnected, IconReceipt, IconWebhook } from '@tabler/icons-react';
+import {
+  IconActivity,
+  IconAlertTriangle,
+  IconBuildingStore,
+  IconChartBar,
+  IconClipboardList,
+  IconLogout,
+  IconMailOff,
+  IconPlugConnected,
+  IconReceipt,
+  IconRefresh,
+  IconWebhook,
+} from '@tabler/icons-react';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router-dom';
 import { useAuth } from '../auth';
 import { useI18n, type Lang } from '../i18n';
 import type { MessageKey } from '../messages';
 
-const MERCHANT_NAV: { to: string; label: MessageKey; icon: typeof IconActivity }[] = [
+type NavItem = { to: string; label: MessageKey; icon: typeof IconActivity };
+const MERCHANT_NAV: NavItem[] = [
+  { to: '/overview', label: 'navOverview', icon: IconChartBar },
   { to: '/orders', label: 'navOrders', icon: IconReceipt },
   { to: '/webhooks', label: 'navWebhooks', icon: IconWebhook },
   { to: '/gateways', label: 'navGateways', icon: IconPlugConnected },
+];
+/** The operator console (platform role `operator`; today the ADMIN_TOKEN). */
+export const OPERATOR_NAV: NavItem[] = [
+  { to: '/operator/merchants', label: 'navMerchants', icon: IconBuildingStore },
+  { to: '/operator/reconciliation', label: 'navReconciliation', icon: IconRefresh },
+  { to: '/operator/stuck', label: 'navStuck', icon: IconAlertTriangle },
+  { to: '/operator/dead-letters', label: 'navDeadLetters', icon: IconMailOff },
+  { to: '/operator/audit-log', label: 'navAudit', icon: IconClipboardList },
 ];
 
 export function LanguageSwitch() {
@@ -56,7 +78,7 @@ export function Shell() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
-        {MERCHANT_NAV.map((item) => (
+        {(me?.user.role === 'operator' ? OPERATOR_NAV : MERCHANT_NAV).map((item) => (
           <NavLink
             key={item.to}
             component={RouterLink}

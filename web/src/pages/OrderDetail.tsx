@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Code, Group, Stack, Table, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Code, Group, Stack, Table, Text, Timeline, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api, unwrap } from '../api';
@@ -10,7 +10,7 @@ export function OrderDetail() {
   const { id = '' } = useParams();
   const queries = useQueryClient();
   const order = useQuery({ queryKey: ['order', id], queryFn: () => unwrap(api.GET('/v1/orders/{id}', { params: { path: { id } } })) });
-  const done = () => queries.invalidateQueries({ queryKey: ['order', id] });
+  const done = () => queries.invalidateQueries({ queryKey: ['order', id] }); // the events below too (same key prefix)
   const verify = useMutation({ mutationFn: () => unwrap(api.POST('/v1/orders/{id}/verify', { params: { path: { id } } })), onSuccess: done });
   const cancel = useMutation({ mutationFn: () => unwrap(api.POST('/v1/orders/{id}/cancel', { params: { path: { id } } })), onSuccess: done });
   const failure = verify.error ?? cancel.error;
@@ -66,6 +66,46 @@ export function OrderDetail() {
             </Table>
           </Stack>
         )}
+      </QueryState>
+      <EventTimeline orderId={id} />
+    </Stack>
+  );
+}
+
+/** The order's events (GET /v1/events?order_id=), oldest first: what happened and when. */
+function EventTimeline({ orderId }: { orderId: string }) {
+  const { t } = useI18n();
+  const events = useQuery({
+    queryKey: ['order', orderId, 'events'],
+    queryFn: () => unwrap(api.GET('/v1/events', { params: { query: { order_id: orderId, limit: 100 } } })),
+  });
+  return (
+    <Stack component="section" aria-labelledby="timeline-title">
+      <Title order={3} size="h4" id="timeline-title">
+        {t('timeline')}
+      </Title>
+      <QueryState query={events} isEmpty={(d) => d.data.length === 0}>
+        {(list) => {
+          const ordered = [...list.data].reverse();
+          return (
+            <Timeline active={ordered.length - 1} bulletSize={18} lineWidth={2}>
+              {ordered.map((e) => {
+                const order = (e.data as { order?: { status?: string; flags?: string[] } }).order;
+                return (
+                  <Timeline.Item key={e.id} title={e.type}>
+                    <Text size="sm">
+                      {order?.status ?? ''}
+                      {order?.flags?.length ? ` · ${order.flags.join(', ')}` : ''}
+                    </Text>
+                    <Text size="xs" c="dimmed">
+                      <time dateTime={e.created_at}>{new Date(e.created_at).toLocaleString()}</time> · #{e.sequence} · {e.id}
+                    </Text>
+                  </Timeline.Item>
+                );
+              })}
+            </Timeline>
+          );
+        }}
       </QueryState>
     </Stack>
   );
