@@ -8,7 +8,18 @@ import { join, relative } from 'node:path';
  * names a mode-carrying table and filters `merchant_id =` (or a where with `merchantId`) without
  * mentioning livemode fails. A new table with a livemode column goes into MODE_TABLES.
  */
-const MODE_TABLES = ['orders', 'transactions', 'events', 'webhook_endpoints', 'idempotency_keys', 'provider_accounts'];
+const MODE_TABLES = [
+  'orders',
+  'transactions',
+  'events',
+  'webhook_endpoints',
+  'idempotency_keys',
+  'provider_accounts',
+  'refunds',
+  'payment_links',
+  'notification_channels',
+  'notification_deliveries',
+];
 
 /** Merchant-scoped statements that deliberately span both modes, each with its reason. */
 const BOTH_MODES: Record<string, string> = {

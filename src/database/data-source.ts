@@ -14,6 +14,7 @@ import { PaymentLinks1764000022000 } from './migrations/1764000022000-PaymentLin
 import { NotificationsAndTokenLife1764000023000 } from './migrations/1764000023000-NotificationsAndTokenLife';
 import { UsersAndSessions1764000024000 } from './migrations/1764000024000-UsersAndSessions';
 import { TestMode1764000026000 } from './migrations/1764000026000-TestMode';
+import { TestModeSecondStage1764000027000 } from './migrations/1764000027000-TestModeSecondStage';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   NotificationsAndTokenLife1764000023000,
   UsersAndSessions1764000024000,
   TestMode1764000026000,
+  TestModeSecondStage1764000027000,
 ];
 
 /** `entities` come from the caller (src/entities.ts), so database/ imports no feature folder; migrations need none. */

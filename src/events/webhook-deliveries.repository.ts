@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Scope } from '../common/scope';
 import { DataSource, EntityManager } from 'typeorm';
 import { newId } from '../common/ids';
 import { returnedRows } from '../database/rows';
@@ -62,52 +63,20 @@ export interface DeliveryOutcome {
   error: string | null;
 }
 
-/** A delivery as the operators' log shows it. */
-export interface DeliveryRow {
-  id: string;
-  event_id: string;
-  event_type: string;
-  endpoint_id: string;
-  merchant_id: string;
-  url: string;
-  status: string;
-  attempts: number;
-  next_attempt_at: Date | null;
-  last_attempt_at: Date | null;
-  last_status: number | null;
-  last_latency_ms: number | null;
-  last_response: string | null;
-  last_error: string | null;
-  delivered_at: Date | null;
-  created_at: Date;
-}
+export type { AttemptRow, DeliveryFilter, DeliveryRow } from './webhook-delivery-rows';
+import type { AttemptRow, DeliveryFilter, DeliveryRow } from './webhook-delivery-rows';
 
-export interface AttemptRow {
-  attempt: number;
-  started_at: Date;
-  status: number | null;
-  latency_ms: number;
-  response_snippet: string | null;
-  error: string | null;
-}
-
-export interface DeliveryFilter {
-  status?: string;
-  merchantId?: string;
-  endpointId?: string;
-  eventId?: string;
-  startingAfter?: string;
-  limit: number;
-}
-
-const SELECT_DELIVERY = `SELECT d.id, d.event_id, e.type AS event_type, d.endpoint_id, d.merchant_id, ep.url, d.status, d.attempts, d.next_attempt_at,
+const SELECT_DELIVERY = `SELECT d.id, d.event_id, e.type AS event_type, d.endpoint_id, d.merchant_id, ep.livemode, ep.url, d.status, d.attempts, d.next_attempt_at,
   d.last_attempt_at, d.last_status, d.last_latency_ms, d.last_response, d.last_error, d.delivered_at, d.created_at
   FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN webhook_endpoints ep ON ep.id = d.endpoint_id`;
 
 /** The webhook_deliveries table's one owner (and of webhook_attempts, its attempt log). */
 type ReplayState = { status: string; endpoint_status: string; deleted_at: Date | null };
-/** Scopes a by-id query to a merchant's deliveries when $2 is given (the merchant's own log), to all when it is null (operators). */
-const OWN = '($2::text IS NULL OR d.merchant_id = $2)';
+/**
+ * Scopes a by-id query to a merchant's deliveries of one mode when $2 (merchant) and $3 (livemode) are given (the
+ * merchant's own log: a delivery's mode is its endpoint's), to all when they are null (operators).
+ */
+const OWN = '($2::text IS NULL OR (d.merchant_id = $2 AND ep.livemode = $3))';
 
 @Injectable()
 export class WebhookDeliveriesRepository {
@@ -279,15 +248,16 @@ export class WebhookDeliveriesRepository {
     };
     if (filter.status) add('d.status = ?', filter.status);
     if (filter.merchantId) add('d.merchant_id = ?', filter.merchantId);
+    if (filter.livemode !== undefined) add('ep.livemode = ?', filter.livemode);
     if (filter.endpointId) add('d.endpoint_id = ?', filter.endpointId);
     if (filter.eventId) add('d.event_id = ?', filter.eventId);
     if (filter.startingAfter) add('d.id < ?', filter.startingAfter);
     return this.db.query(`${SELECT_DELIVERY} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id DESC LIMIT $1`, params);
   }
 
-  /** By id; only among `merchantId`'s deliveries when it is given (the merchant's own log). */
-  async find(id: string, merchantId?: string): Promise<DeliveryRow | null> {
-    const rows: DeliveryRow[] = await this.db.query(`${SELECT_DELIVERY} WHERE d.id = $1 AND ${OWN}`, [id, merchantId ?? null]);
+  /** By id; only among `owner`'s deliveries (its merchant and mode) when it is given (the merchant's own log). */
+  async find(id: string, owner?: Scope): Promise<DeliveryRow | null> {
+    const rows: DeliveryRow[] = await this.db.query(`${SELECT_DELIVERY} WHERE d.id = $1 AND ${OWN}`, [id, owner?.merchantId ?? null, owner?.livemode ?? null]);
     return rows[0] ?? null;
   }
 
@@ -299,12 +269,12 @@ export class WebhookDeliveriesRepository {
     );
   }
 
-  /** The delivery's status and its endpoint's, the delivery row locked for a replay (among `merchantId`'s when given). */
-  async lockForReplay(manager: EntityManager, id: string, merchantId?: string): Promise<ReplayState | null> {
+  /** The delivery's status and its endpoint's, the delivery row locked for a replay (among `owner`'s when given). */
+  async lockForReplay(manager: EntityManager, id: string, owner?: Scope): Promise<ReplayState | null> {
     const rows: ReplayState[] = await manager.query(
       `SELECT d.status, ep.status AS endpoint_status, ep.deleted_at FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
        WHERE d.id = $1 AND ${OWN} FOR UPDATE OF d`,
-      [id, merchantId ?? null],
+      [id, owner?.merchantId ?? null, owner?.livemode ?? null],
     );
     return rows[0] ?? null;
   }

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { PageQuery } from '../common/pagination';
 import type { Scope } from '../common/scope';
-import { AdminGuard, ApiKeyGuard, AuthedMerchant, CurrentMerchant, CurrentScope, MerchantRoles } from '../merchants/auth';
+import { AdminGuard, ApiKeyGuard, CurrentScope, MerchantRoles } from '../merchants/auth';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { DEFAULT_GRACE_SECONDS, WebhookEndpointsService } from './webhook-endpoints.service';
 import {
@@ -106,8 +106,8 @@ export class MerchantWebhookDeliveriesController {
     description: 'Its own deliveries only. Filter by `status` (`failed`: retry scheduled; `dead`: retries exhausted), endpoint or event.',
   })
   @ApiOkResponse({ type: WebhookDeliveryListView })
-  listWebhookDeliveries(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: MerchantDeliveriesQuery) {
-    return this.deliveries.list(q, merchant.id);
+  listWebhookDeliveries(@CurrentScope() scope: Scope, @Query() q: MerchantDeliveriesQuery) {
+    return this.deliveries.list(q, scope);
   }
 
   @Get(':id')
@@ -115,8 +115,8 @@ export class MerchantWebhookDeliveriesController {
   @ApiParam({ name: 'id', example: 'whd_01jd0000000000000000000000' })
   @ApiOkResponse({ type: WebhookDeliveryView })
   @ApiResponse({ status: 404, description: 'No such delivery for this merchant (another merchant’s answers the same).' })
-  getWebhookDelivery(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.deliveries.get(id, merchant.id);
+  getWebhookDelivery(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.deliveries.get(id, scope);
   }
 
   @Post(':id/retry')
@@ -126,8 +126,8 @@ export class MerchantWebhookDeliveriesController {
   @ApiAcceptedResponse({ type: WebhookDeliveryView })
   @ApiResponse({ status: 404, description: 'No such delivery for this merchant.' })
   @ApiResponse({ status: 409, description: '`delivery_in_flight`, `endpoint_disabled` or `endpoint_deleted`.' })
-  retryWebhookDelivery(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.deliveries.retry(id, merchant.id);
+  retryWebhookDelivery(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.deliveries.retry(id, scope);
   }
 }
 

@@ -119,6 +119,7 @@ export class WebhookDeliveryView {
   @ApiProperty() event_type: string;
   @ApiProperty() endpoint_id: string;
   @ApiProperty() merchant_id: string;
+  @ApiProperty({ description: 'The mode of its event and endpoint (false: test mode).', example: true }) livemode: boolean;
   @ApiProperty() url: string;
   @ApiProperty({ enum: DELIVERY_STATUSES }) status: string;
   @ApiProperty() attempts: number;

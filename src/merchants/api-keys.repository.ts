@@ -53,9 +53,12 @@ export class ApiKeysRepository {
     return rows[0] ?? null;
   }
 
-  /** Newest first. */
-  listForMerchant(merchantId: string): Promise<ApiKeyRow[]> {
-    return this.db.query(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE merchant_id = $1 ORDER BY id DESC`, [merchantId]);
+  /** Newest first; of one mode when `livemode` is given (a test key sees test keys only), else both. */
+  listForMerchant(merchantId: string, livemode: boolean | null = null): Promise<ApiKeyRow[]> {
+    return this.db.query(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE merchant_id = $1 AND ($2::boolean IS NULL OR livemode = $2) ORDER BY id DESC`, [
+      merchantId,
+      livemode,
+    ]);
   }
 
   /** The database's now() plus `seconds`: the moment keys retired by a rotation stop working. */
@@ -75,9 +78,12 @@ export class ApiKeysRepository {
     return returnedRows<{ id: string }>(retired).map((r) => r.id);
   }
 
-  /** The merchant's key, locked until `manager`'s transaction ends. */
-  async findForUpdate(manager: EntityManager, keyId: string, merchantId: string): Promise<ApiKeyRow | null> {
-    const [row]: ApiKeyRow[] = await manager.query(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 AND merchant_id = $2 FOR UPDATE`, [keyId, merchantId]);
+  /** The merchant's key (of one mode when `livemode` is given), locked until `manager`'s transaction ends. */
+  async findForUpdate(manager: EntityManager, keyId: string, merchantId: string, livemode: boolean | null = null): Promise<ApiKeyRow | null> {
+    const [row]: ApiKeyRow[] = await manager.query(
+      `SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1 AND merchant_id = $2 AND ($3::boolean IS NULL OR livemode = $3) FOR UPDATE`,
+      [keyId, merchantId, livemode],
+    );
     return row ?? null;
   }
 
@@ -95,11 +101,11 @@ export class ApiKeysRepository {
     await manager.query(`UPDATE api_keys SET expires_at = LEAST(COALESCE(expires_at, $2::timestamptz), $2::timestamptz) WHERE id = $1`, [keyId, cutoff]);
   }
 
-  /** How many of the merchant's keys other than `keyId` work now and have no expiry (the ones a revoke leaves in service). */
-  async countOtherLasting(manager: EntityManager, merchantId: string, keyId: string): Promise<number> {
+  /** How many of the merchant's keys of this mode other than `keyId` work now and have no expiry (the ones a revoke leaves in service). */
+  async countOtherLasting(manager: EntityManager, merchantId: string, keyId: string, livemode: boolean): Promise<number> {
     const [{ n }]: { n: string }[] = await manager.query(
-      `SELECT count(*) AS n FROM api_keys WHERE merchant_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at IS NULL`,
-      [merchantId, keyId],
+      `SELECT count(*) AS n FROM api_keys WHERE merchant_id = $1 AND livemode = $3 AND id <> $2 AND revoked_at IS NULL AND expires_at IS NULL`,
+      [merchantId, keyId, livemode],
     );
     return Number(n);
   }

@@ -84,19 +84,19 @@ export class ProviderAccountsRepository {
   }
 
   /**
-   * Deletes the merchant's account unless the merchant has a PENDING order on that gateway (its checks need the credentials),
+   * Deletes the merchant's account of this mode unless the merchant has a PENDING order on that gateway (its checks need the credentials),
    * in one statement so an order created meanwhile cannot slip between the check and the delete.
    */
-  async deleteUnlessPending(merchantId: string, provider: ProviderId): Promise<'deleted' | 'missing' | 'in_use'> {
+  async deleteUnlessPending(scope: Scope, provider: ProviderId): Promise<'deleted' | 'missing' | 'in_use'> {
     const rows: { deleted: boolean; exists: boolean }[] = await this.db.query(
       `WITH gone AS (
          DELETE FROM provider_accounts
-          WHERE merchant_id = $1 AND provider = $2
-            AND NOT EXISTS (SELECT 1 FROM orders WHERE merchant_id = $1 AND provider = $2 AND status = 'PENDING')
+          WHERE merchant_id = $1 AND livemode = $3 AND provider = $2
+            AND NOT EXISTS (SELECT 1 FROM orders WHERE merchant_id = $1 AND livemode = $3 AND provider = $2 AND status = 'PENDING')
           RETURNING id)
        SELECT EXISTS (SELECT 1 FROM gone) AS deleted,
-              EXISTS (SELECT 1 FROM provider_accounts WHERE merchant_id = $1 AND provider = $2) AS exists`,
-      [merchantId, provider],
+              EXISTS (SELECT 1 FROM provider_accounts WHERE merchant_id = $1 AND livemode = $3 AND provider = $2) AS exists`,
+      [scope.merchantId, provider, scope.livemode],
     );
     if (rows[0].deleted) return 'deleted';
     return rows[0].exists ? 'in_use' : 'missing';

@@ -242,18 +242,18 @@ export class OrdersRepository {
    */
   async reserveRefund(
     manager: EntityManager,
-    q: { merchantId: string; orderId: string; amountMinor: number | null; events: number },
+    q: { scope: Scope; orderId: string; amountMinor: number | null; events: number },
   ): Promise<{ order: Order; amountMinor: number } | null> {
     const [row] = returnedRows<Record<string, unknown>>(
       await manager.query(
         `WITH cur AS (
-           SELECT id, COALESCE($3::bigint, paid_amount_minor - refunded_minor) AS amount FROM orders WHERE id = $1 AND merchant_id = $2 FOR UPDATE
+           SELECT id, COALESCE($3::bigint, paid_amount_minor - refunded_minor) AS amount FROM orders WHERE id = $1 AND merchant_id = $2 AND livemode = $5 FOR UPDATE
          )
          UPDATE orders o SET refunded_minor = o.refunded_minor + cur.amount, event_seq = o.event_seq + $4, updated_at = now()
            FROM cur
           WHERE o.id = cur.id AND o.status = 'PAID' AND o.paid_amount_minor IS NOT NULL AND cur.amount > 0 AND o.refunded_minor + cur.amount <= o.paid_amount_minor
          RETURNING o.*, cur.amount AS refund_amount_minor`,
-        [q.orderId, q.merchantId, q.amountMinor, q.events],
+        [q.orderId, q.scope.merchantId, q.amountMinor, q.events, q.scope.livemode],
       ),
     );
     return row ? { order: hydrateEntity(manager, Order, row), amountMinor: Number(row.refund_amount_minor) } : null;
