@@ -131,7 +131,7 @@ describe('dashboard APIs', () => {
     it("lists every gateway with its credential fields, and never a merchant's values", async () => {
       const res = await t.request('GET', '/v1/gateways', { token: m.apiKey });
       expect(res.status).toBe(200);
-      expect(res.json.data.map((g: { id: string }) => g.id).sort()).toEqual(['ahnajak', 'bakong', 'bakongapi', 'checkout', 'raksmeypay']);
+      expect(res.json.data.map((g: { id: string }) => g.id).sort()).toEqual(['ahnajak', 'bakong', 'bakongapi', 'checkout', 'payway', 'raksmeypay']);
       const rp = res.json.data.find((g: { id: string }) => g.id === 'raksmeypay');
       expect(rp.credential_fields.map((f: { name: string }) => f.name)).toEqual(['profile_id', 'profile_key', 'base_url']);
       expect(rp.credential_fields[1]).toMatchObject({ name: 'profile_key', secret: true, required: true, kind: 'string' });
