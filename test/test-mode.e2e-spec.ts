@@ -3,6 +3,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Webhook } from 'standardwebhooks';
 import { OUTBOUND_CHANNEL } from '../src/common/http/outbound-http';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher.service';
+import { NotificationDispatcher } from '../src/notifications/notification-dispatcher';
 import { freePort } from '../src/database/embedded-postgres';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp } from './helpers/test-app';
 import { WebhookReceiver } from './helpers/webhook-receiver';
@@ -24,7 +25,9 @@ describe('test mode (sk_test_ keys) with NODE_ENV=production and SANDBOX=false',
 
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
-    t = await startTestApp({ env: { NODE_ENV: 'production', SANDBOX: 'false', OUTBOUND_ALLOWLIST: '127.0.0.1' } });
+    t = await startTestApp({
+      env: { NODE_ENV: 'production', SANDBOX: 'false', OUTBOUND_ALLOWLIST: '127.0.0.1', TELEGRAM_API_BASE_URL: receiver.url('/telegram') },
+    });
     dispatcher = t.app.get(WebhookDispatcher);
     realGateway = `http://127.0.0.1:${await freePort()}`;
     const created = await t.request('POST', '/admin/merchants', { token: TEST_ADMIN_TOKEN, body: { name: 'Test Mode Shop' } });
@@ -211,6 +214,118 @@ describe('test mode (sk_test_ keys) with NODE_ENV=production and SANDBOX=false',
     // The same call signed with the live secret pays it: the refusal above was the mode, not the shape of the call.
     expect((await webhook(liveSecret)).status).toBeLessThan(300);
     expect((await t.request('GET', `/v1/orders/${live.json.id}`, { token: merchant.live })).json).toMatchObject({ status: 'PAID', livemode: true });
+  });
+
+  it('a test key refunds (payway through the simulator’s Refund API, a manual refund on raksmeypay) with signed livemode:false webhooks; the live key sees no refund', async () => {
+    const paidOrder = async (provider: string, reference: string) => {
+      const order = await createOrder(merchant.test, provider, reference);
+      expect(order.status).toBe(201);
+      const pay = await t.request('POST', '/sandbox/control/pay', { body: { provider, provider_reference: order.json.transaction.provider_reference } });
+      expect(pay.status).toBe(200);
+      const verified = await t.request('POST', `/v1/orders/${order.json.id}/verify`, { token: merchant.test });
+      expect(verified.json).toMatchObject({ status: 'PAID', livemode: false });
+      return order.json.id as string;
+    };
+    // PayWay with no account: the simulated one carries the simulator's RSA public key, so the refund's merchant_auth opens there.
+    const pw = await paidOrder('payway', 'TM-PW');
+    const rp = await paidOrder('raksmeypay', 'TM-RP');
+    await dispatcher.drain();
+    const before = receiver.received.length;
+    outbound.length = 0;
+
+    const gateway = await t.request('POST', `/v1/orders/${pw}/refunds`, { token: merchant.test, body: { amount: '5.00', reason: 'test refund' } });
+    expect(gateway.status).toBe(201);
+    expect(gateway.json).toMatchObject({ object: 'refund', livemode: false, method: 'provider_api', status: 'SUCCEEDED', amount: '5.00' });
+    expect(outbound.filter((url) => !url.startsWith(`${t.url}/sandbox/`))).toEqual([]);
+    expect(outbound.some((url) => url.startsWith(`${t.url}/sandbox/payway/`) && url.includes('refund'))).toBe(true);
+    // No refund API: refused unless manual, then SUCCEEDED at once.
+    expect((await t.request('POST', `/v1/orders/${rp}/refunds`, { token: merchant.test, body: {} })).json.code).toBe('refund_not_supported');
+    const manual = await t.request('POST', `/v1/orders/${rp}/refunds`, { token: merchant.test, body: { manual: true, reason: 'cash' } });
+    expect(manual.json).toMatchObject({ livemode: false, method: 'manual', status: 'SUCCEEDED', amount: '12.50' });
+    expect((await t.request('GET', `/v1/orders/${pw}`, { token: merchant.test })).json).toMatchObject({ amount_refunded: '5.00', livemode: false });
+
+    await dispatcher.drain();
+    const hooks = receiver.received.slice(before).filter((d) => d.path === '/test-hooks');
+    expect(hooks.map((d) => d.body.type).sort()).toEqual(['refund.created', 'refund.created', 'refund.succeeded', 'refund.succeeded']);
+    for (const d of hooks) {
+      const headers = { 'webhook-id': d.webhookId, 'webhook-timestamp': d.timestamp, 'webhook-signature': d.signature };
+      expect(new Webhook(receiver.secrets[0]).verify(d.rawBody, headers)).toMatchObject({
+        livemode: false,
+        data: { refund: { livemode: false }, order: { livemode: false } },
+      });
+    }
+    expect(receiver.received.slice(before).filter((d) => d.path === '/live-hooks')).toEqual([]);
+
+    // The live key: no refund by id, no order to list refunds of, and it cannot refund a test order.
+    for (const id of [gateway.json.id, manual.json.id]) expect((await t.request('GET', `/v1/refunds/${id}`, { token: merchant.live })).status).toBe(404);
+    expect((await t.request('GET', `/v1/orders/${pw}/refunds`, { token: merchant.live })).status).toBe(404);
+    expect((await t.request('POST', `/v1/orders/${pw}/refunds`, { token: merchant.live, body: { manual: true } })).status).toBe(404);
+    const listed = await t.request('GET', `/v1/orders/${pw}/refunds`, { token: merchant.test });
+    expect(listed.json.data.map((r: { id: string }) => r.id)).toEqual([gateway.json.id]);
+  });
+
+  it('payment links, Telegram channels and the reports summary belong to a mode; a test event never messages a live channel', async () => {
+    // A test-mode link needs no gateway account (simulated ones stand in); its page creates test-mode orders.
+    const link = await t.request('POST', '/v1/payment-links', {
+      token: merchant.test,
+      body: { description: 'Test latte', amount: '3.00', providers: ['bakongapi'] },
+    });
+    expect(link.status).toBe(201);
+    expect(link.json).toMatchObject({ object: 'payment_link', livemode: false });
+    const pay = await t.request('POST', new URL(link.json.url).pathname, {
+      rawBody: 'provider=bakongapi',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(pay.status).toBe(303);
+    const linkOrders = (await t.request('GET', `/v1/orders?payment_link_id=${link.json.id}`, { token: merchant.test })).json.data;
+    expect(linkOrders.map((o: { livemode: boolean; amount: string }) => [o.livemode, o.amount])).toEqual([[false, '3.00']]);
+    expect((await t.request('GET', `/v1/orders?payment_link_id=${link.json.id}`, { token: merchant.live })).json.data).toEqual([]);
+    expect((await t.request('GET', `/v1/payment-links/${link.json.id}`, { token: merchant.live })).status).toBe(404);
+    expect((await t.request('POST', `/v1/payment-links/${link.json.id}/deactivate`, { token: merchant.live })).status).toBe(404);
+    expect((await t.request('GET', '/v1/payment-links', { token: merchant.live })).json.data).toEqual([]);
+    expect((await t.request('GET', `/v1/payment-links/${link.json.id}`, { token: merchant.test })).json.active).toBe(true);
+
+    // One Telegram channel per mode; each gets only its own mode's events.
+    const liveBot = '111111:live-bot-token-abcdefghijklmnop';
+    const testBot = '222222:test-bot-token-abcdefghijklmnop';
+    for (const [token, bot, chat] of [
+      [merchant.live, liveBot, '-1001'],
+      [merchant.test, testBot, '-1002'],
+    ]) {
+      const put = await t.request('PUT', '/v1/notification-channels/telegram', { token, body: { bot_token: bot, chat_id: chat, language: 'en' } });
+      expect(put.status).toBe(200);
+      expect(put.json.livemode).toBe(token === merchant.test ? false : true);
+    }
+    const channels = (token: string) => t.request('GET', '/v1/notification-channels', { token });
+    expect((await channels(merchant.live)).json.data.map((c: { chat_id: string }) => c.chat_id)).toEqual(['-1001']);
+    expect((await channels(merchant.test)).json.data.map((c: { chat_id: string }) => c.chat_id)).toEqual(['-1002']);
+    const before = receiver.received.length;
+    const order = await createOrder(merchant.test, 'raksmeypay', 'TM-TG');
+    await t.request('POST', '/sandbox/control/pay', { body: { provider: 'raksmeypay', provider_reference: order.json.transaction.provider_reference } });
+    expect((await t.request('POST', `/v1/orders/${order.json.id}/verify`, { token: merchant.test })).json.status).toBe('PAID');
+    const notifications = t.app.get(NotificationDispatcher);
+    while ((await notifications.runOnce()) > 0);
+    const sent = receiver.received.slice(before).filter((d) => d.path.startsWith('/telegram/'));
+    expect(sent.map((d) => [d.path, d.body.chat_id])).toEqual([[`/telegram/bot${testBot}/sendMessage`, '-1002']]);
+    expect(sent[0].body.text).toMatch(/^\[TEST\] /);
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM notification_deliveries WHERE merchant_id = $1 AND livemode`, [merchant.id])).rows[0].n).toBe(0);
+    // Deleting the test channel leaves the live one.
+    expect((await t.request('DELETE', '/v1/notification-channels/telegram', { token: merchant.test })).status).toBe(200);
+    expect((await channels(merchant.live)).json.data).toHaveLength(1);
+
+    // The overview counts the key's mode only.
+    const groups = async (token: string) => {
+      const summary = (await t.request('GET', '/v1/reports/summary', { token })).json;
+      return {
+        livemode: summary.livemode,
+        byGateway: Object.fromEntries(summary.last_7_days.groups.map((g: { provider: string; orders: number }) => [g.provider, g.orders])),
+      };
+    };
+    const [testSummary, liveSummary] = [await groups(merchant.test), await groups(merchant.live)];
+    expect([testSummary.livemode, liveSummary.livemode]).toEqual([false, true]);
+    expect(testSummary.byGateway.payway).toBe(1);
+    expect(liveSummary.byGateway.payway).toBeUndefined();
+    expect(liveSummary.byGateway.raksmeypay).toBe(1); // the one live raksmeypay order; the test ones are not counted
   });
 });
 
