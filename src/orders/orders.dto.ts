@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  IsEmail,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -19,6 +18,7 @@ import {
   ValidatorConstraintInterface,
   Validate,
 } from 'class-validator';
+import { IsEmailAddress } from '../common/email';
 import { PageQuery } from '../common/pagination';
 import { CURRENCIES } from '../common/money';
 import { PROVIDER_IDS } from '../providers/provider';
@@ -56,7 +56,7 @@ export class CustomerDto {
 
   @ApiPropertyOptional({ example: 'dara@example.com' })
   @IsOptional()
-  @IsEmail({}, { message: 'customer.email must be an email address' })
+  @IsEmailAddress({ message: 'customer.email must be an email address' })
   @MaxLength(254)
   email?: string;
 }
