@@ -80,8 +80,9 @@ export class AppModule implements OnModuleDestroy {
         NotificationsModule,
         ReportsModule,
         RateLimitModule.forRoot(config),
-        // Only the app module mounts the sandbox; no product module imports it.
-        ...(config.sandbox ? [SandboxModule] : []),
+        // Only the app module mounts the sandbox; no product module imports it. Always mounted: test mode needs the
+        // simulators, and with SANDBOX off they act for test-mode payments only (docs/test-mode.md).
+        SandboxModule,
         ...(config.seedDemo ? [DemoModule] : []),
       ],
     };

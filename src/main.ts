@@ -29,9 +29,12 @@ async function main(): Promise<void> {
     if (demo) lines.push(`  Demo API key: ${demo.api_key}   (merchant ${demo.merchant_id}, gateways in the sandbox)`);
     for (const user of running.app.get(DemoSeeder, { strict: false }).users)
       lines.push(`  Sign in:      ${user.email} / ${user.password}   (new password each start)`);
+    if (demo?.test_api_key) lines.push(`  Demo test key: ${demo.test_api_key}   (test mode: livemode false, built-in simulators)`);
   }
   if (config.sandbox) {
-    lines.push(`  Sandbox:      ${base}/sandbox  (POST /sandbox/control/pay to pay an order; acts only for accounts whose base_url is under it)`);
+    lines.push(
+      `  Sandbox:      ${base}/sandbox  (POST /sandbox/control/pay to pay an order; acts for test-mode payments and for accounts whose base_url is under it)`,
+    );
     if (config.sandboxForced)
       lines.push(
         `  WARNING:      SANDBOX=true with ${config.databaseUrl ? 'DATABASE_URL set' : 'NODE_ENV=production'}: the gateway simulators are mounted beside real data`,

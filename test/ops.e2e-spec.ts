@@ -193,6 +193,7 @@ describe('operations: health, metrics, limits, headers', () => {
       const db = t.app.get(DataSource);
       const event = (sequence: number) => ({
         merchantId: m.id,
+        livemode: true,
         orderId: order.id,
         type: 'order.created' as const,
         sequence,

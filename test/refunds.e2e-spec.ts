@@ -88,6 +88,7 @@ describe('refunds', () => {
       expect(res.json).toEqual({
         id: expect.stringMatching(/^re_[0-9a-z]{26}$/),
         object: 'refund',
+        livemode: true,
         order_id: order.id,
         amount: '12.50',
         currency: 'USD',

@@ -81,8 +81,10 @@ describe('merchant self-service: API keys and webhook deliveries', () => {
 
     it('never revokes the last key without an expiry unless force=true', async () => {
       const m = await t.createMerchant('Solo');
-      const keys = (await t.request('GET', '/v1/api-keys', { token: m.apiKey })).json.data;
-      expect(keys).toHaveLength(1);
+      // Every merchant has a live and a test key; the test key does not count as a spare for the live one.
+      const all = (await t.request('GET', '/v1/api-keys', { token: m.apiKey })).json.data;
+      expect(all.map((k: { livemode: boolean }) => k.livemode).sort()).toEqual([false, true]);
+      const keys = all.filter((k: { livemode: boolean }) => k.livemode);
       const refused = await t.request('DELETE', `/v1/api-keys/${keys[0].id}`, { token: m.apiKey });
       expect(refused.status).toBe(409);
       expect(refused.json.code).toBe('last_api_key');
@@ -102,6 +104,32 @@ describe('merchant self-service: API keys and webhook deliveries', () => {
       expect((await viewer.request('DELETE', `/v1/api-keys/${key.id}`)).status).toBe(403);
       expect((await viewer.request('POST', '/v1/api-keys', { body: {} })).status).toBe(403);
       expect((await t.request('GET', '/v1/orders', { token: key.api_key })).status).toBe(200);
+    });
+
+    it('test mode: a live key creates either kind; a test key sees, creates and revokes test keys only', async () => {
+      const m = await t.createMerchant('Modes');
+      const test = await t.request('POST', '/v1/api-keys', { token: m.apiKey, body: { livemode: false } });
+      expect(test.status).toBe(201);
+      expect(test.json).toMatchObject({ livemode: false, api_key: expect.stringMatching(/^sk_test_/) });
+      const live = await t.request('POST', '/v1/api-keys', { token: m.apiKey, body: {} });
+      expect(live.json).toMatchObject({ livemode: true, api_key: expect.stringMatching(/^sk_live_/) });
+      // A test key's default is its own mode; asking it for a live key is refused and creates nothing.
+      const byTest = await t.request('POST', '/v1/api-keys', { token: m.testApiKey, body: {} });
+      expect(byTest.json).toMatchObject({ livemode: false, api_key: expect.stringMatching(/^sk_test_/) });
+      const before = (await t.request('GET', '/v1/api-keys', { token: m.apiKey })).json.data.length;
+      const escalate = await t.request('POST', '/v1/api-keys', { token: m.testApiKey, body: { livemode: true } });
+      expect(escalate.status).toBe(403);
+      expect(escalate.json.code).toBe('live_key_required');
+      expect((await t.request('GET', '/v1/api-keys', { token: m.apiKey })).json.data).toHaveLength(before);
+      expect((await t.request('POST', '/v1/api-keys', { token: m.apiKey, body: { livemode: 'yes' } })).status).toBe(400);
+      // The test key's list holds test keys only; a live key's id is not found for it, and the live key keeps working.
+      const seen = (await t.request('GET', '/v1/api-keys', { token: m.testApiKey })).json.data;
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((k: { livemode: boolean }) => !k.livemode)).toBe(true);
+      expect((await t.request('DELETE', `/v1/api-keys/${live.json.id}?force=true`, { token: m.testApiKey })).status).toBe(404);
+      expect((await t.request('GET', '/v1/orders', { token: live.json.api_key })).status).toBe(200);
+      expect((await t.request('DELETE', `/v1/api-keys/${byTest.json.id}`, { token: m.testApiKey })).json.status).toBe('revoked');
+      expect((await t.request('GET', '/v1/orders', { token: byTest.json.api_key })).status).toBe(401);
     });
   });
 
@@ -145,6 +173,32 @@ describe('merchant self-service: API keys and webhook deliveries', () => {
       const replay = await owner.request('POST', `/v1/webhook-deliveries/${deliveryA}/retry`);
       expect(replay.status).toBe(202);
       expect(replay.json.status).toBe('pending');
+    });
+
+    it('test mode: each key sees and replays only its own mode’s deliveries', async () => {
+      const ep = await t.request('POST', '/v1/webhook-endpoints', { token: a.testApiKey, body: { url: 'http://127.0.0.1:9/test-hook' } });
+      expect(ep.json.livemode).toBe(false);
+      const order = await t.request('POST', '/v1/orders', { token: a.testApiKey, body: { provider: 'raksmeypay', amount: '4.00', reference: 'WH-test' } });
+      expect(order.status).toBe(201);
+      const { rows } = await t.db.query(`SELECT id FROM webhook_deliveries WHERE endpoint_id = $1`, [ep.json.id]);
+      expect(rows).toHaveLength(1);
+      const testDelivery: string = rows[0].id;
+      const testList = (await t.request('GET', '/v1/webhook-deliveries', { token: a.testApiKey })).json.data;
+      expect(testList.map((d: { id: string; livemode: boolean }) => [d.id, d.livemode])).toEqual([[testDelivery, false]]);
+      const liveList = (await t.request('GET', '/v1/webhook-deliveries', { token: a.apiKey })).json.data;
+      expect(liveList.map((d: { id: string }) => d.id)).toEqual([deliveryA]);
+      expect(liveList[0].livemode).toBe(true);
+      for (const [id, token] of [
+        [testDelivery, a.apiKey],
+        [deliveryA, a.testApiKey],
+      ]) {
+        expect((await t.request('GET', `/v1/webhook-deliveries/${id}`, { token })).status).toBe(404);
+        expect((await t.request('POST', `/v1/webhook-deliveries/${id}/retry`, { token })).status).toBe(404);
+      }
+      expect((await t.request('GET', `/v1/webhook-deliveries/${testDelivery}`, { token: a.testApiKey })).json).toMatchObject({
+        id: testDelivery,
+        livemode: false,
+      });
     });
   });
 });

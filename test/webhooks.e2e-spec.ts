@@ -197,7 +197,7 @@ describe('webhooks: endpoints, signed deliveries, retries, replay', () => {
         expect(r.body.id).toBe(r.webhookId);
         const api = await t.request('GET', `/v1/events/${r.webhookId}`, { token: m.apiKey });
         expect(r.body).toEqual(api.json);
-        expect(Object.keys(r.body).sort()).toEqual(['created_at', 'data', 'id', 'object', 'sequence', 'type']);
+        expect(Object.keys(r.body).sort()).toEqual(['created_at', 'data', 'id', 'livemode', 'object', 'sequence', 'type']);
         expect(r.body.data.order.id).toMatch(/^ord_/);
       }
       expect((await deliveries('endpoint_id = $1', [ep.id])).every((row) => row.status === 'delivered' && row.attempts === 1)).toBe(true);

@@ -76,7 +76,7 @@ export interface paths {
         put?: never;
         /**
          * Create a merchant
-         * @description Returns the merchant and its first API key (`sk_…`). The key is shown only here.
+         * @description Returns the merchant with its first live key (`sk_live_…`) and test key (`sk_test_…`, see docs/test-mode.md). The keys are shown only here.
          */
         post: operations["createMerchant"];
         delete?: never;
@@ -155,7 +155,7 @@ export interface paths {
         };
         /**
          * List the merchant’s API keys
-         * @description Newest first, revoked and expired ones included; last four characters only.
+         * @description Newest first, revoked and expired ones included; last four characters only. Both modes’ keys (each says `livemode`), except for a test key, which sees test keys only.
          */
         get: operations["listApiKeys"];
         put?: never;
@@ -1108,7 +1108,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate API keys with an overlap window
-         * @description Issues a new key (shown only in this response) and makes every key in use now expire after `overlap_seconds` (default 24 h; 0 retires them at once), so the merchant can deploy the new key without downtime. Audited.
+         * @description Issues a new key (shown only in this response) and makes every key of the same mode in use now expire after `overlap_seconds` (default 24 h; 0 retires them at once), so the merchant can deploy the new key without downtime. Audited.
          */
         post: operations["rotateMerchantApiKey"];
         delete?: never;
@@ -1305,7 +1305,7 @@ export interface paths {
         };
         /**
          * Payments summary: today and the last 7 days
-         * @description Orders created today and in the last 7 days (today and the 6 days before), days counted in Asia/Phnom_Penh (UTC+7), by gateway and currency: how many, how many are in each status now, and what the PAID ones paid (decimal strings, per currency, never summed across currencies). Groups without orders are left out; `daily` lists every one of the 7 days.
+         * @description Orders created today and in the last 7 days (today and the 6 days before), days counted in Asia/Phnom_Penh (UTC+7), by gateway and currency: how many, how many are in each status now, and what the PAID ones paid (decimal strings, per currency, never summed across currencies). Groups without orders are left out; `daily` lists every one of the 7 days. Only the orders of the key’s mode are counted (`livemode`).
          */
         get: operations["getPaymentsSummary"];
         put?: never;
@@ -1326,8 +1326,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * The customer pays (sandbox only)
-         * @description Records a payment at the simulated gateway for (provider, provider_reference), then the gateway does what the real one would: verify/check APIs answer PAID, Ahnajak sends its signed webhook, RaksmeyPay and the hosted checkout redirect the browser to the success URL.
+         * The customer pays (sandbox, or any test-mode payment)
+         * @description With SANDBOX off this pays test-mode transactions only (`livemode: false`); any other answers 404 and nothing changes. Records a payment at the simulated gateway for (provider, provider_reference), then the gateway does what the real one would: verify/check APIs answer PAID, Ahnajak sends its signed webhook, RaksmeyPay and the hosted checkout redirect the browser to the success URL.
          */
         post: operations["sandboxPay"];
         delete?: never;
@@ -1516,6 +1516,27 @@ export interface components {
             /** @example Sokha Coffee */
             name: string;
         };
+        CreatedMerchantView: {
+            /** @example mer_01jd0000000000000000000000 */
+            id: string;
+            /** @example merchant */
+            object: string;
+            /** @example Sokha Coffee */
+            name: string;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            created_at: string;
+            /**
+             * @description The live key: real gateways, real money. Shown only here.
+             * @example sk_live_3b0V…
+             */
+            api_key: string;
+            /**
+             * @description The test key: the same API on test-mode data only (`livemode: false`), paid through the built-in simulators. Shown only here.
+             * @example sk_test_Qm9k…
+             */
+            test_api_key: string;
+        };
         MerchantResponse: {
             /** @example mer_01jd0000000000000000000000 */
             id: string;
@@ -1599,6 +1620,11 @@ export interface components {
              * @example 2592000
              */
             expires_in?: number;
+            /**
+             * @description false: a test key (`sk_test_…`), true: a live key (`sk_live_…`). Default: the mode of the caller (a test key, or the dashboard’s test switch, makes test keys). A test key may create test keys only (403 `live_key_required`).
+             * @example false
+             */
+            livemode?: boolean;
         };
         CreatedApiKeyResponse: {
             /** @example key_01jd0000000000000000000000 */
@@ -1612,6 +1638,8 @@ export interface components {
             last4: string;
             /** @enum {string} */
             status: "active" | "expiring" | "expired" | "revoked";
+            /** @description false for a test key (`sk_test_…`): it sees and changes only test-mode data. */
+            livemode: boolean;
             created_at: string;
             expires_at: string | null;
             revoked_at: string | null;
@@ -1633,6 +1661,8 @@ export interface components {
             last4: string;
             /** @enum {string} */
             status: "active" | "expiring" | "expired" | "revoked";
+            /** @description false for a test key (`sk_test_…`): it sees and changes only test-mode data. */
+            livemode: boolean;
             created_at: string;
             expires_at: string | null;
             revoked_at: string | null;
@@ -1764,6 +1794,11 @@ export interface components {
             id: string;
             /** @enum {string} */
             object: "order";
+            /**
+             * @description false for a test-mode order (made with an `sk_test_…` key, paid only through the simulators); true for a live one.
+             * @example true
+             */
+            livemode: boolean;
             reference: string;
             /** @enum {string} */
             status: "PENDING" | "PAID" | "EXPIRED" | "CANCELLED" | "FAILED";
@@ -1868,6 +1903,11 @@ export interface components {
             id: string;
             /** @enum {string} */
             object: "webhook_endpoint";
+            /**
+             * @description The mode of the key that created it; it receives only events of that mode.
+             * @example true
+             */
+            livemode: boolean;
             url: string;
             events: ("*" | "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged" | "refund.created" | "refund.succeeded" | "refund.failed")[];
             /** @enum {string} */
@@ -1894,6 +1934,11 @@ export interface components {
             id: string;
             /** @enum {string} */
             object: "webhook_endpoint";
+            /**
+             * @description The mode of the key that created it; it receives only events of that mode.
+             * @example true
+             */
+            livemode: boolean;
             url: string;
             events: ("*" | "order.created" | "order.paid" | "order.expired" | "order.cancelled" | "order.failed" | "order.flagged" | "refund.created" | "refund.succeeded" | "refund.failed")[];
             /** @enum {string} */
@@ -1948,6 +1993,11 @@ export interface components {
             event_type: string;
             endpoint_id: string;
             merchant_id: string;
+            /**
+             * @description The mode of its event and endpoint (false: test mode).
+             * @example true
+             */
+            livemode: boolean;
             url: string;
             /** @enum {string} */
             status: "pending" | "delivering" | "delivered" | "failed" | "dead";
@@ -2052,6 +2102,11 @@ export interface components {
             id: string;
             /** @enum {string} */
             object: "payment_link";
+            /**
+             * @description The mode of the key that created it; its page creates orders of this mode (false: test orders, paid at the simulators).
+             * @example true
+             */
+            livemode: boolean;
             /**
              * @description The public page (PUBLIC_BASE_URL/l/{slug}); the slug is unguessable.
              * @example https://pay.example.com/l/Hq3v9TzK1bXw0aRc
@@ -2190,6 +2245,11 @@ export interface components {
             id: string;
             /** @enum {string} */
             object: "refund";
+            /**
+             * @description The mode of its order: false for a test-mode refund (made at the built-in simulator).
+             * @example true
+             */
+            livemode: boolean;
             /** @example ord_01jd2b3c4d5e6f7g8h9j0kmnpq */
             order_id: string;
             /**
@@ -2233,6 +2293,11 @@ export interface components {
             overlap_seconds?: number;
             /** @description Why (kept in the audit log). */
             reason?: string;
+            /**
+             * @description Which keys to rotate: true (default) issues an `sk_live_…` key and retires the live keys in use; false does the same for test keys (`sk_test_…`).
+             * @default true
+             */
+            livemode?: boolean;
         };
         RotatedKeyView: {
             /** @example key_01jd0000000000000000000000 */
@@ -2246,12 +2311,14 @@ export interface components {
             last4: string;
             /** @enum {string} */
             status: "active" | "expiring" | "expired" | "revoked";
+            /** @description false for a test key (`sk_test_…`): it sees and changes only test-mode data. */
+            livemode: boolean;
             created_at: string;
             expires_at: string | null;
             revoked_at: string | null;
             /**
              * @description The new key. Shown only in this response.
-             * @example sk_…
+             * @example sk_live_…
              */
             api_key: string;
             /** @description When the keys in use before this rotation stop working. */
@@ -2328,6 +2395,11 @@ export interface components {
         NotificationChannelView: {
             /** @example notification_channel */
             object: string;
+            /**
+             * @description The mode of the key that configured it: it gets only that mode’s events (a test-mode channel’s messages start with [TEST]).
+             * @example true
+             */
+            livemode: boolean;
             /**
              * @example telegram
              * @enum {string}
@@ -2436,6 +2508,11 @@ export interface components {
         PaymentsSummaryView: {
             /** @enum {string} */
             object: "payments_summary";
+            /**
+             * @description The mode counted: the key’s (a test key sees test orders only).
+             * @example true
+             */
+            livemode: boolean;
             /**
              * @description The zone days are counted in
              * @enum {string}
@@ -2786,7 +2863,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedMerchantView"];
+                };
             };
             /** @description An error, as an RFC 9457 problem */
             default: {
@@ -2985,7 +3064,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKeyResponse"];
                 };
             };
-            /** @description `forbidden`: a viewer; `csrf_failed`: a session request without X-CSRF-Token. */
+            /** @description `forbidden`: a viewer; `csrf_failed`: a session request without X-CSRF-Token; `live_key_required`: a test key asked for a live key. */
             403: {
                 headers: {
                     [name: string]: unknown;

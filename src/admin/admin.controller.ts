@@ -63,12 +63,12 @@ export class AdminMerchantOpsController {
   @ApiOperation({
     summary: 'Rotate API keys with an overlap window',
     description:
-      'Issues a new key (shown only in this response) and makes every key in use now expire after `overlap_seconds` ' +
+      'Issues a new key (shown only in this response) and makes every key of the same mode in use now expire after `overlap_seconds` ' +
       '(default 24 h; 0 retires them at once), so the merchant can deploy the new key without downtime. Audited.',
   })
   @ApiCreatedResponse({ type: RotatedKeyView })
   rotateMerchantApiKey(@Param('id') id: string, @Body() body: RotateKeyDto, @Req() req: FastifyRequest) {
-    return this.admin.rotateKey(id, body?.overlap_seconds, actorOf(req), body?.reason);
+    return this.admin.rotateKey(id, body?.overlap_seconds, actorOf(req), body?.reason, body?.livemode ?? true);
   }
 
   @Delete(':id/api-keys/:keyId')

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ID_PATTERN } from '../common/ids';
 import { PageQuery } from '../common/pagination';
 import { ApiKeyView } from '../merchants/api-keys.presenter';
@@ -37,6 +37,15 @@ export class RotateKeyDto {
   @IsString()
   @MaxLength(500)
   reason?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Which keys to rotate: true (default) issues an `sk_live_…` key and retires the live keys in use; false does the same for test keys (`sk_test_…`).',
+    default: true,
+  })
+  @IsOptional()
+  @IsBoolean()
+  livemode?: boolean;
 }
 
 export class ResolveTransactionDto {
@@ -91,7 +100,7 @@ export class AuditLogQuery extends PageQuery {
 }
 
 export class RotatedKeyView extends ApiKeyView {
-  @ApiProperty({ description: 'The new key. Shown only in this response.', example: 'sk_…' }) api_key: string;
+  @ApiProperty({ description: 'The new key. Shown only in this response.', example: 'sk_live_…' }) api_key: string;
   @ApiProperty({ nullable: true, type: String, description: 'When the keys in use before this rotation stop working.' }) previous_keys_expire_at: string | null;
 }
 

@@ -89,12 +89,12 @@ export class AdminService {
    * (never extending one that already expires sooner). The merchant row is locked so two
    * rotations at once cannot both leave their old keys alive.
    */
-  async rotateKey(merchantId: string, overlapSeconds = DEFAULT_OVERLAP_SECONDS, actor: string, reason?: string): Promise<RotatedKeyView> {
+  async rotateKey(merchantId: string, overlapSeconds = DEFAULT_OVERLAP_SECONDS, actor: string, reason?: string, livemode = true): Promise<RotatedKeyView> {
     const result = await this.merchants.inTransaction(async (manager) => {
       if (!(await this.merchants.lock(manager, merchantId))) throw notFound('merchant');
       const cutoff = await this.apiKeys.cutoffAfter(manager, overlapSeconds);
-      const retiredIds = await this.apiKeys.retireLiveKeys(manager, merchantId, cutoff);
-      const issued = await this.keys.issue(manager, merchantId);
+      const retiredIds = await this.apiKeys.retireLiveKeys(manager, merchantId, livemode, cutoff);
+      const issued = await this.keys.issue(manager, merchantId, null, livemode);
       await this.audits.record(manager, {
         actor,
         action: 'api_key.rotate',
@@ -104,6 +104,7 @@ export class AdminService {
           new_key_id: issued.id,
           retired_key_ids: retiredIds,
           overlap_seconds: overlapSeconds,
+          livemode,
           retired_keys_expire_at: new Date(cutoff).toISOString(),
         },
       });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 /** What is limited per merchant on the public pages (merchant_rate_windows.bucket). */
-export type MerchantBudgetBucket = 'topup_create' | 'page_check' | 'payment_link_create';
+export type MerchantBudgetBucket = 'topup_create' | 'page_check' | 'payment_link_create' | 'payment_link_create_test';
 
 export interface MerchantBudgetAnswer {
   granted: boolean;

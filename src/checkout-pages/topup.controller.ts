@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, Logger, Param, Post, Query, Res } from '@nestjs/common';
+import { liveScope } from '../common/scope';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { randomToken } from '../common/crypto';
@@ -168,7 +169,7 @@ export class TopupController {
 
     let formError: TopupMessage;
     try {
-      const order = await this.orders.create(merchantId, {
+      const order = await this.orders.create(liveScope(merchantId), {
         provider: ctx.provider,
         amount: formatAmount(v.amountMinor, TOPUP_CURRENCY),
         currency: TOPUP_CURRENCY,

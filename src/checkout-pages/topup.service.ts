@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { liveScope } from '../common/scope';
 import { looksLikeId } from '../common/ids';
 import { AppConfig } from '../config/config';
 import { SmmPanelsService } from '../fulfillment/smm-panels.service';
@@ -46,7 +47,7 @@ export class TopupService {
     if (!provider) return null;
     let gatewayOrigin: string | null = null;
     if (provider === 'raksmeypay' || provider === 'ahnajak') {
-      const account = await this.accounts.credentials(merchantId, provider);
+      const account = await this.accounts.credentials(liveScope(merchantId), provider);
       gatewayOrigin = new URL(account.base_url).origin;
     }
     return { merchantName: merchant.name, provider, gatewayOrigin, minMinor: panel.minMinor, maxMinor: panel.maxMinor, presetsMinor: panel.presetsMinor };

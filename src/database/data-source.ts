@@ -10,9 +10,11 @@ import { CheckoutCancelToken1764000010300 } from './migrations/1764000010300-Che
 import { TopupWidgetLimits1764000012000 } from './migrations/1764000012000-TopupWidgetLimits';
 import { WebhookFairness1764000016000 } from './migrations/1764000016000-WebhookFairness';
 import { Refunds1764000021000 } from './migrations/1764000021000-Refunds';
-import { NotificationsAndTokenLife1764000023000 } from './migrations/1764000023000-NotificationsAndTokenLife';
 import { PaymentLinks1764000022000 } from './migrations/1764000022000-PaymentLinks';
+import { NotificationsAndTokenLife1764000023000 } from './migrations/1764000023000-NotificationsAndTokenLife';
 import { UsersAndSessions1764000024000 } from './migrations/1764000024000-UsersAndSessions';
+import { TestMode1764000026000 } from './migrations/1764000026000-TestMode';
+import { TestModeSecondStage1764000027000 } from './migrations/1764000027000-TestModeSecondStage';
 import { ConfirmCheckThrottle1764000028000 } from './migrations/1764000028000-ConfirmCheckThrottle';
 
 /**
@@ -31,9 +33,11 @@ export const MIGRATIONS = [
   TopupWidgetLimits1764000012000,
   WebhookFairness1764000016000,
   Refunds1764000021000,
-  NotificationsAndTokenLife1764000023000,
   PaymentLinks1764000022000,
+  NotificationsAndTokenLife1764000023000,
   UsersAndSessions1764000024000,
+  TestMode1764000026000,
+  TestModeSecondStage1764000027000,
   ConfirmCheckThrottle1764000028000,
 ];
 

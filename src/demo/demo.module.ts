@@ -1,6 +1,7 @@
 import { Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { liveScope } from '../common/scope';
 import { AppConfig } from '../config/config';
 import { EventsModule } from '../events/events.module';
 import { WebhookEndpointsService } from '../events/webhook-endpoints.service';
@@ -17,6 +18,8 @@ import { DEMO_SMM_PANEL } from './demo-smm-panel';
 export interface DemoMerchant {
   merchant_id: string;
   api_key: string;
+  /** Absent in a demo-merchant.json written before test mode. */
+  test_api_key?: string;
 }
 
 /** A dashboard user of the demo, with the password generated at this start (printed beside the admin token). */
@@ -55,17 +58,17 @@ export class DemoSeeder implements OnApplicationBootstrap {
     }
     if (!demo) {
       const created = await this.merchants.create('Demo Merchant');
-      demo = { merchant_id: created.merchant.id, api_key: created.apiKey };
+      demo = { merchant_id: created.merchant.id, api_key: created.apiKey, test_api_key: created.testApiKey };
       mkdirSync(this.config.dataDir, { recursive: true });
       writeFileSync(file, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
     }
     const sandboxBase = `${this.config.publicBaseUrl}/sandbox`;
     for (const provider of this.registry.all()) {
-      await this.accounts.put(demo.merchant_id, provider.id, DEMO_ACCOUNTS[provider.id](sandboxBase));
+      await this.accounts.put(liveScope(demo.merchant_id), provider.id, DEMO_ACCOUNTS[provider.id](sandboxBase));
     }
     await this.panels.put(demo.merchant_id, DEMO_SMM_PANEL(sandboxBase));
     // Subscribe the sandbox's webhook inbox, so signed deliveries can be watched at GET /sandbox/webhook-inbox.
-    if (this.config.sandbox) await this.webhooks.ensureEndpoint(demo.merchant_id, `${sandboxBase}/webhook-inbox`);
+    if (this.config.sandbox) await this.webhooks.ensureEndpoint(liveScope(demo.merchant_id), `${sandboxBase}/webhook-inbox`);
     this.demo = demo;
     this.users = [];
     for (const [email, role] of [

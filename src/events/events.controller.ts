@@ -2,7 +2,8 @@ import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../common/pagination';
-import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
+import type { Scope } from '../common/scope';
+import { ApiKeyGuard, CurrentScope } from '../merchants/auth';
 import { EVENT_TYPES } from './event-types';
 import { EventsService } from './events.service';
 
@@ -52,14 +53,14 @@ export class EventsController {
       "Filter by `type` and by `order_id` (one order's history, e.g. for a timeline).",
   })
   @ApiOkResponse({ type: EventListView })
-  listEvents(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: ListEventsQuery) {
-    return this.events.list(merchant.id, { type: q.type, orderId: q.order_id, startingAfter: q.starting_after, limit: q.limit ?? 20 });
+  listEvents(@CurrentScope() scope: Scope, @Query() q: ListEventsQuery) {
+    return this.events.list(scope, { type: q.type, orderId: q.order_id, startingAfter: q.starting_after, limit: q.limit ?? 20 });
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve an event' })
   @ApiOkResponse({ type: EventView })
-  getEvent(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.events.get(merchant.id, id);
+  getEvent(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.events.get(scope, id);
   }
 }

@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type { Scope } from '../common/scope';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** An event as stored, and as presented (see presentEvent). */
 export interface EventRow {
   id: string;
   type: string;
+  /** false for a test-mode event. */
+  livemode: boolean;
   order_id: string;
   sequence: number;
   data: Record<string, unknown>;
@@ -14,6 +17,7 @@ export interface EventRow {
 export interface NewEvent {
   id: string;
   merchantId: string;
+  livemode: boolean;
   orderId: string;
   type: string;
   sequence: number;
@@ -29,7 +33,7 @@ export interface EventFilter {
   limit: number;
 }
 
-const COLUMNS = 'id, type, order_id, sequence, data, created_at';
+const COLUMNS = 'id, type, livemode, order_id, sequence, data, created_at';
 
 /** The events table's one owner: the outbox insert and the merchant's reads. */
 @Injectable()
@@ -38,7 +42,7 @@ export class EventsRepository {
 
   /** Inside the caller's transaction: the event commits with the change it reports. */
   async insert(manager: EntityManager, event: NewEvent): Promise<void> {
-    await manager.query(`INSERT INTO events (id, merchant_id, order_id, type, sequence, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+    await manager.query(`INSERT INTO events (id, merchant_id, order_id, type, sequence, data, created_at, livemode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
       event.id,
       event.merchantId,
       event.orderId,
@@ -46,13 +50,14 @@ export class EventsRepository {
       event.sequence,
       event.data,
       event.createdAt,
+      event.livemode,
     ]);
   }
 
-  /** The merchant's events, newest first; one row more than `limit`, so the caller can tell has_more. */
-  listForMerchant(merchantId: string, filter: EventFilter): Promise<EventRow[]> {
-    const params: unknown[] = [merchantId, filter.limit + 1];
-    let where = 'merchant_id = $1';
+  /** The merchant's events in the scope's mode, newest first; one row more than `limit`, so the caller can tell has_more. */
+  listForMerchant(scope: Scope, filter: EventFilter): Promise<EventRow[]> {
+    const params: unknown[] = [scope.merchantId, filter.limit + 1, scope.livemode];
+    let where = 'merchant_id = $1 AND livemode = $3';
     if (filter.type) {
       params.push(filter.type);
       where += ` AND type = $${params.length}`;
@@ -68,8 +73,12 @@ export class EventsRepository {
     return this.db.query(`SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY id DESC LIMIT $2`, params);
   }
 
-  async findForMerchant(merchantId: string, id: string): Promise<EventRow | null> {
-    const rows: EventRow[] = await this.db.query(`SELECT ${COLUMNS} FROM events WHERE id = $1 AND merchant_id = $2`, [id, merchantId]);
+  async findForMerchant(scope: Scope, id: string): Promise<EventRow | null> {
+    const rows: EventRow[] = await this.db.query(`SELECT ${COLUMNS} FROM events WHERE id = $1 AND merchant_id = $2 AND livemode = $3`, [
+      id,
+      scope.merchantId,
+      scope.livemode,
+    ]);
     return rows[0] ?? null;
   }
 }

@@ -6,6 +6,8 @@ import { EventsRepository } from './events.repository';
 
 export interface OutboxEvent {
   merchantId: string;
+  /** The mode of the order the event reports: it reaches only endpoints of the same mode. */
+  livemode: boolean;
   orderId: string;
   type: EventType;
   /** The order's event sequence number, strictly increasing per order. */

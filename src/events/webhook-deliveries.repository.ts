@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Scope } from '../common/scope';
 import { DataSource, EntityManager } from 'typeorm';
 import { newId } from '../common/ids';
 import { returnedRows } from '../database/rows';
@@ -14,6 +15,7 @@ export interface ClaimedDelivery {
   endpoint_id: string;
   event_id: string;
   type: string;
+  livemode: boolean;
   sequence: number;
   data: Record<string, unknown>;
   event_created_at: Date;
@@ -61,52 +63,20 @@ export interface DeliveryOutcome {
   error: string | null;
 }
 
-/** A delivery as the operators' log shows it. */
-export interface DeliveryRow {
-  id: string;
-  event_id: string;
-  event_type: string;
-  endpoint_id: string;
-  merchant_id: string;
-  url: string;
-  status: string;
-  attempts: number;
-  next_attempt_at: Date | null;
-  last_attempt_at: Date | null;
-  last_status: number | null;
-  last_latency_ms: number | null;
-  last_response: string | null;
-  last_error: string | null;
-  delivered_at: Date | null;
-  created_at: Date;
-}
+export type { AttemptRow, DeliveryFilter, DeliveryRow } from './webhook-delivery-rows';
+import type { AttemptRow, DeliveryFilter, DeliveryRow } from './webhook-delivery-rows';
 
-export interface AttemptRow {
-  attempt: number;
-  started_at: Date;
-  status: number | null;
-  latency_ms: number;
-  response_snippet: string | null;
-  error: string | null;
-}
-
-export interface DeliveryFilter {
-  status?: string;
-  merchantId?: string;
-  endpointId?: string;
-  eventId?: string;
-  startingAfter?: string;
-  limit: number;
-}
-
-const SELECT_DELIVERY = `SELECT d.id, d.event_id, e.type AS event_type, d.endpoint_id, d.merchant_id, ep.url, d.status, d.attempts, d.next_attempt_at,
+const SELECT_DELIVERY = `SELECT d.id, d.event_id, e.type AS event_type, d.endpoint_id, d.merchant_id, ep.livemode, ep.url, d.status, d.attempts, d.next_attempt_at,
   d.last_attempt_at, d.last_status, d.last_latency_ms, d.last_response, d.last_error, d.delivered_at, d.created_at
   FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN webhook_endpoints ep ON ep.id = d.endpoint_id`;
 
 /** The webhook_deliveries table's one owner (and of webhook_attempts, its attempt log). */
 type ReplayState = { status: string; endpoint_status: string; deleted_at: Date | null };
-/** Scopes a by-id query to a merchant's deliveries when $2 is given (the merchant's own log), to all when it is null (operators). */
-const OWN = '($2::text IS NULL OR d.merchant_id = $2)';
+/**
+ * Scopes a by-id query to a merchant's deliveries of one mode when $2 (merchant) and $3 (livemode) are given (the
+ * merchant's own log: a delivery's mode is its endpoint's), to all when they are null (operators).
+ */
+const OWN = '($2::text IS NULL OR (d.merchant_id = $2 AND ep.livemode = $3))';
 
 @Injectable()
 export class WebhookDeliveriesRepository {
@@ -118,22 +88,22 @@ export class WebhookDeliveriesRepository {
 
   /**
    * The outbox hook's one statement, inside the event's transaction: matches the merchant's
-   * endpoints, inserts their deliveries and NOTIFYs the dispatchers only when there is something
+   * endpoints of the event's mode, inserts their deliveries and NOTIFYs the dispatchers only when there is something
    * to deliver. `ids` are the delivery ids to use in endpoint order; the fallback id only guards
    * the endpoint cap, so an event can never fail to be written. Returns how many were inserted.
    */
-  async fanOut(manager: EntityManager, event: { id: string; merchantId: string; type: string }, ids: string[]): Promise<number> {
+  async fanOut(manager: EntityManager, event: { id: string; merchantId: string; livemode: boolean; type: string }, ids: string[]): Promise<number> {
     const [{ n }]: { n: number }[] = await manager.query(
       `WITH e AS (
          SELECT id, row_number() OVER (ORDER BY id) AS i FROM webhook_endpoints
-         WHERE merchant_id = $3 AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR $4 = ANY(events))
+         WHERE merchant_id = $3 AND livemode = $6 AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR $4 = ANY(events))
        ), ins AS (
          INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, next_attempt_at)
          SELECT COALESCE(($1::text[])[e.i], $2 || '_' || e.id), $2, e.id, $3, 'pending', now() FROM e
          RETURNING 1
        )
        SELECT c.n, CASE WHEN c.n > 0 THEN pg_notify($5, '') END AS notified FROM (SELECT count(*)::int AS n FROM ins) c`,
-      [ids, event.id, event.merchantId, event.type, NOTIFY_CHANNEL],
+      [ids, event.id, event.merchantId, event.type, NOTIFY_CHANNEL, event.livemode],
     );
     return n;
   }
@@ -200,7 +170,7 @@ export class WebhookDeliveriesRepository {
            next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
        FROM due, events e, webhook_endpoints ep
        WHERE d.id = due.id AND e.id = d.event_id AND ep.id = d.endpoint_id
-       RETURNING d.id, d.attempts, d.endpoint_id, e.id AS event_id, e.type, e.sequence, e.data, e.created_at AS event_created_at, e.order_id,
+       RETURNING d.id, d.attempts, d.endpoint_id, e.id AS event_id, e.type, e.livemode, e.sequence, e.data, e.created_at AS event_created_at, e.order_id,
                  ep.url, ep.secret_sealed, ep.previous_secret_sealed, ep.previous_secret_expires_at,
                  ep.status AS endpoint_status, ep.deleted_at AS endpoint_deleted_at, ep.consecutive_failures`,
       [claim.limit, claim.claimant, claim.leaseSeconds, claim.endpointConcurrency, BREAKER_FAILURES, claim.merchantCap, claim.notOnTheWire],
@@ -278,15 +248,16 @@ export class WebhookDeliveriesRepository {
     };
     if (filter.status) add('d.status = ?', filter.status);
     if (filter.merchantId) add('d.merchant_id = ?', filter.merchantId);
+    if (filter.livemode !== undefined) add('ep.livemode = ?', filter.livemode);
     if (filter.endpointId) add('d.endpoint_id = ?', filter.endpointId);
     if (filter.eventId) add('d.event_id = ?', filter.eventId);
     if (filter.startingAfter) add('d.id < ?', filter.startingAfter);
     return this.db.query(`${SELECT_DELIVERY} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id DESC LIMIT $1`, params);
   }
 
-  /** By id; only among `merchantId`'s deliveries when it is given (the merchant's own log). */
-  async find(id: string, merchantId?: string): Promise<DeliveryRow | null> {
-    const rows: DeliveryRow[] = await this.db.query(`${SELECT_DELIVERY} WHERE d.id = $1 AND ${OWN}`, [id, merchantId ?? null]);
+  /** By id; only among `owner`'s deliveries (its merchant and mode) when it is given (the merchant's own log). */
+  async find(id: string, owner?: Scope): Promise<DeliveryRow | null> {
+    const rows: DeliveryRow[] = await this.db.query(`${SELECT_DELIVERY} WHERE d.id = $1 AND ${OWN}`, [id, owner?.merchantId ?? null, owner?.livemode ?? null]);
     return rows[0] ?? null;
   }
 
@@ -298,12 +269,12 @@ export class WebhookDeliveriesRepository {
     );
   }
 
-  /** The delivery's status and its endpoint's, the delivery row locked for a replay (among `merchantId`'s when given). */
-  async lockForReplay(manager: EntityManager, id: string, merchantId?: string): Promise<ReplayState | null> {
+  /** The delivery's status and its endpoint's, the delivery row locked for a replay (among `owner`'s when given). */
+  async lockForReplay(manager: EntityManager, id: string, owner?: Scope): Promise<ReplayState | null> {
     const rows: ReplayState[] = await manager.query(
       `SELECT d.status, ep.status AS endpoint_status, ep.deleted_at FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
        WHERE d.id = $1 AND ${OWN} FOR UPDATE OF d`,
-      [id, merchantId ?? null],
+      [id, owner?.merchantId ?? null, owner?.livemode ?? null],
     );
     return rows[0] ?? null;
   }

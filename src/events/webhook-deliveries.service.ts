@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { toPage } from '../common/pagination';
 import { notFound, problem } from '../common/problem';
+import type { Scope } from '../common/scope';
 import { EVENTS_ERRORS } from './events.errors';
 import { DeliveryRow, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { ListDeliveriesQuery, WebhookAttemptView, WebhookDeliveryView } from './webhooks.dto';
@@ -15,6 +16,7 @@ function presentDelivery(r: DeliveryRow): WebhookDeliveryView {
     event_type: r.event_type,
     endpoint_id: r.endpoint_id,
     merchant_id: r.merchant_id,
+    livemode: r.livemode,
     url: r.url,
     status: r.status,
     attempts: r.attempts,
@@ -29,16 +31,17 @@ function presentDelivery(r: DeliveryRow): WebhookDeliveryView {
   };
 }
 
-/** The delivery log and replay: for operators across merchants, for a merchant its own (`merchantId` given: another merchant's delivery answers 404). */
+/** The delivery log and replay: for operators across merchants and modes, for a merchant its own in one mode (`owner` given: another merchant's, or the other mode's, delivery answers 404). */
 @Injectable()
 export class WebhookDeliveriesService {
   constructor(private readonly deliveries: WebhookDeliveriesRepository) {}
 
-  async list(q: ListDeliveriesQuery, merchantId?: string) {
+  async list(q: ListDeliveriesQuery, owner?: Scope) {
     const limit = q.limit ?? 20;
     const rows = await this.deliveries.list({
       status: q.status,
-      merchantId: merchantId ?? q.merchant_id,
+      merchantId: owner?.merchantId ?? q.merchant_id,
+      livemode: owner?.livemode,
       endpointId: q.endpoint_id,
       eventId: q.event_id,
       startingAfter: q.starting_after,
@@ -47,8 +50,8 @@ export class WebhookDeliveriesService {
     return toPage(rows, limit, presentDelivery);
   }
 
-  async get(id: string, merchantId?: string): Promise<WebhookDeliveryView> {
-    const row = await this.deliveries.find(id, merchantId);
+  async get(id: string, owner?: Scope): Promise<WebhookDeliveryView> {
+    const row = await this.deliveries.find(id, owner);
     if (!row) throw notFound('webhook delivery');
     const attempts = await this.deliveries.attempts(id);
     const attempt_log: WebhookAttemptView[] = attempts.map((a) => ({ ...a, started_at: new Date(a.started_at).toISOString() }));
@@ -60,15 +63,15 @@ export class WebhookDeliveriesService {
    * sent again with the same webhook-id). Refused while an attempt is in flight, or when the
    * endpoint is disabled or deleted.
    */
-  async retry(id: string, merchantId?: string): Promise<WebhookDeliveryView> {
+  async retry(id: string, owner?: Scope): Promise<WebhookDeliveryView> {
     await this.deliveries.inTransaction(async (manager) => {
-      const row = await this.deliveries.lockForReplay(manager, id, merchantId);
+      const row = await this.deliveries.lockForReplay(manager, id, owner);
       if (!row) throw notFound('webhook delivery');
       if (row.deleted_at) throw problem(EVENTS_ERRORS.endpoint_deleted, 'the webhook endpoint was deleted');
       if (row.endpoint_status !== 'enabled') throw problem(EVENTS_ERRORS.endpoint_disabled, 'the webhook endpoint is disabled');
       if (row.status === 'delivering') throw problem(EVENTS_ERRORS.delivery_in_flight, 'an attempt is in flight; retry when it has finished');
       await this.deliveries.requeueNow(manager, id);
     });
-    return this.get(id, merchantId);
+    return this.get(id, owner);
   }
 }

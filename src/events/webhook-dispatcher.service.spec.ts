@@ -27,6 +27,7 @@ function claimed(overrides: Partial<ClaimedDelivery> = {}): ClaimedDelivery {
     endpoint_id: 'we_1',
     event_id: 'evt_1',
     type: 'order.paid',
+    livemode: true,
     sequence: 1,
     data: { order: { id: 'ord_1' } },
     event_created_at: new Date('2025-01-01T00:00:00Z'),

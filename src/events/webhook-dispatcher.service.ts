@@ -258,7 +258,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.attemptsMade++;
     const startedAt = new Date();
     const body = JSON.stringify(
-      presentEvent({ id: row.event_id, type: row.type, order_id: row.order_id, sequence: row.sequence, data: row.data, created_at: row.event_created_at }),
+      presentEvent({
+        id: row.event_id,
+        type: row.type,
+        livemode: row.livemode,
+        order_id: row.order_id,
+        sequence: row.sequence,
+        data: row.data,
+        created_at: row.event_created_at,
+      }),
     );
     const headers = webhookHeaders(row.event_id, startedAt, body, this.endpointService.signingSecrets({ ...row, id: row.endpoint_id }, startedAt));
     const t0 = performance.now();

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Scope } from '../common/scope';
 import { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from '../database/rows';
 import type { BreakerTally } from './webhook-policy';
@@ -6,6 +7,8 @@ import type { BreakerTally } from './webhook-policy';
 export interface EndpointRow {
   id: string;
   merchant_id: string;
+  /** An endpoint belongs to one mode and receives only that mode's events. */
+  livemode: boolean;
   url: string;
   events: string[];
   secret_sealed: string;
@@ -39,47 +42,48 @@ export class WebhookEndpointsRepository {
    * The merchant's live endpoints, counted under a lock on the merchant's row: creations for one
    * merchant queue behind each other, so the cap holds under concurrency.
    */
-  async countLiveLockingMerchant(manager: EntityManager, merchantId: string): Promise<number> {
-    await manager.query(`SELECT 1 FROM merchants WHERE id = $1 FOR UPDATE`, [merchantId]);
-    const [{ count }]: { count: string }[] = await manager.query(`SELECT count(*) FROM webhook_endpoints WHERE merchant_id = $1 AND deleted_at IS NULL`, [
-      merchantId,
-    ]);
+  async countLiveLockingMerchant(manager: EntityManager, scope: Scope): Promise<number> {
+    await manager.query(`SELECT 1 FROM merchants WHERE id = $1 FOR UPDATE`, [scope.merchantId]);
+    const [{ count }]: { count: string }[] = await manager.query(
+      `SELECT count(*) FROM webhook_endpoints WHERE merchant_id = $1 AND livemode = $2 AND deleted_at IS NULL`,
+      [scope.merchantId, scope.livemode],
+    );
     return Number(count);
   }
 
-  async insert(manager: EntityManager, row: Pick<EndpointRow, 'id' | 'merchant_id' | 'url' | 'events' | 'secret_sealed'>): Promise<EndpointRow> {
+  async insert(manager: EntityManager, row: Pick<EndpointRow, 'id' | 'merchant_id' | 'livemode' | 'url' | 'events' | 'secret_sealed'>): Promise<EndpointRow> {
     const rows: EndpointRow[] = await manager.query(
-      `INSERT INTO webhook_endpoints (id, merchant_id, url, events, secret_sealed) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-      [row.id, row.merchant_id, row.url, row.events, row.secret_sealed],
+      `INSERT INTO webhook_endpoints (id, merchant_id, livemode, url, events, secret_sealed) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [row.id, row.merchant_id, row.livemode, row.url, row.events, row.secret_sealed],
     );
     return rows[0];
   }
 
-  async existsAt(merchantId: string, url: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM webhook_endpoints WHERE merchant_id = $1 AND url = $2 AND deleted_at IS NULL`, [
-      merchantId,
-      url,
-    ]);
+  async existsAt(scope: Scope, url: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `SELECT 1 FROM webhook_endpoints WHERE merchant_id = $1 AND livemode = $3 AND url = $2 AND deleted_at IS NULL`,
+      [scope.merchantId, url, scope.livemode],
+    );
     return rows.length > 0;
   }
 
   /** Live endpoints, newest first; one row more than `limit`, so the caller can tell has_more. */
-  listForMerchant(merchantId: string, limit: number, startingAfter?: string): Promise<EndpointRow[]> {
-    const params: unknown[] = [merchantId, limit + 1];
-    let where = 'merchant_id = $1 AND deleted_at IS NULL';
+  listForMerchant(scope: Scope, limit: number, startingAfter?: string): Promise<EndpointRow[]> {
+    const params: unknown[] = [scope.merchantId, limit + 1, scope.livemode];
+    let where = 'merchant_id = $1 AND livemode = $3 AND deleted_at IS NULL';
     if (startingAfter) {
       params.push(startingAfter);
-      where += ` AND id < $3`;
+      where += ` AND id < $4`;
     }
     return this.db.query(`SELECT * FROM webhook_endpoints WHERE ${where} ORDER BY id DESC LIMIT $2`, params);
   }
 
   /** A live endpoint of the merchant's, locked FOR UPDATE when asked (inside `manager`'s transaction). */
-  async findForMerchant(merchantId: string, id: string, options: { manager?: EntityManager; lock?: boolean } = {}): Promise<EndpointRow | null> {
+  async findForMerchant(scope: Scope, id: string, options: { manager?: EntityManager; lock?: boolean } = {}): Promise<EndpointRow | null> {
     const manager = options.manager ?? this.db.manager;
     const rows: EndpointRow[] = await manager.query(
-      `SELECT * FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL${options.lock ? ' FOR UPDATE' : ''}`,
-      [id, merchantId],
+      `SELECT * FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND livemode = $3 AND deleted_at IS NULL${options.lock ? ' FOR UPDATE' : ''}`,
+      [id, scope.merchantId, scope.livemode],
     );
     return rows[0] ?? null;
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Scope } from '../common/scope';
 import { EntityManager } from 'typeorm';
 import { SecretBox } from '../common/crypto';
 import { OutboundHttp } from '../common/http/outbound-http';
@@ -24,6 +25,7 @@ export function presentEndpoint(row: EndpointRow): WebhookEndpointView {
   return {
     id: row.id,
     object: 'webhook_endpoint',
+    livemode: row.livemode,
     url: row.url,
     events: row.events.length ? row.events : ['*'],
     status: row.status,
@@ -81,38 +83,45 @@ export class WebhookEndpointsService {
     return url.toString();
   }
 
-  async create(merchantId: string, dto: CreateWebhookEndpointDto): Promise<WebhookEndpointWithSecretView> {
+  async create(scope: Scope, dto: CreateWebhookEndpointDto): Promise<WebhookEndpointWithSecretView> {
     const url = this.validateUrl(dto.url);
     const events = normaliseEvents(dto.events);
     const id = newId('we');
     const secret = newWebhookSecret();
     return this.endpoints.inTransaction(async (manager) => {
-      if ((await this.endpoints.countLiveLockingMerchant(manager, merchantId)) >= MAX_ENDPOINTS_PER_MERCHANT) {
+      if ((await this.endpoints.countLiveLockingMerchant(manager, scope)) >= MAX_ENDPOINTS_PER_MERCHANT) {
         throw problem(EVENTS_ERRORS.too_many_endpoints, `a merchant may have at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints; delete one first`);
       }
-      const row = await this.endpoints.insert(manager, { id, merchant_id: merchantId, url, events, secret_sealed: this.box.seal(secret, secretAad(id)) });
+      const row = await this.endpoints.insert(manager, {
+        id,
+        merchant_id: scope.merchantId,
+        livemode: scope.livemode,
+        url,
+        events,
+        secret_sealed: this.box.seal(secret, secretAad(id)),
+      });
       return { ...presentEndpoint(row), secret };
     });
   }
 
   /** Subscribes `url` to every event unless the merchant already has an endpoint there (demo seeding). */
-  async ensureEndpoint(merchantId: string, url: string): Promise<void> {
+  async ensureEndpoint(scope: Scope, url: string): Promise<void> {
     const normalised = this.validateUrl(url);
-    if (!(await this.endpoints.existsAt(merchantId, normalised))) await this.create(merchantId, { url: normalised });
+    if (!(await this.endpoints.existsAt(scope, normalised))) await this.create(scope, { url: normalised });
   }
 
-  async list(merchantId: string, limit: number, startingAfter?: string) {
-    return toPage(await this.endpoints.listForMerchant(merchantId, limit, startingAfter), limit, presentEndpoint);
+  async list(scope: Scope, limit: number, startingAfter?: string) {
+    return toPage(await this.endpoints.listForMerchant(scope, limit, startingAfter), limit, presentEndpoint);
   }
 
-  async get(merchantId: string, id: string): Promise<WebhookEndpointView> {
-    return presentEndpoint(await this.find(merchantId, id));
+  async get(scope: Scope, id: string): Promise<WebhookEndpointView> {
+    return presentEndpoint(await this.find(scope, id));
   }
 
   /** Soft delete (deliveries keep their history); what was still waiting to be sent is dead-lettered. */
-  async delete(merchantId: string, id: string) {
+  async delete(scope: Scope, id: string) {
     await this.endpoints.inTransaction(async (manager) => {
-      await this.find(merchantId, id, manager);
+      await this.find(scope, id, manager);
       await this.endpoints.softDelete(manager, id);
       await this.deliveries.deadLetterWaiting(manager, id, 'endpoint deleted');
     });
@@ -120,10 +129,10 @@ export class WebhookEndpointsService {
   }
 
   /** A new secret; the previous one keeps signing beside it for the grace period. */
-  async rotateSecret(merchantId: string, id: string, graceSeconds = DEFAULT_GRACE_SECONDS): Promise<WebhookEndpointWithSecretView> {
+  async rotateSecret(scope: Scope, id: string, graceSeconds = DEFAULT_GRACE_SECONDS): Promise<WebhookEndpointWithSecretView> {
     const secret = newWebhookSecret();
     return this.endpoints.inTransaction(async (manager) => {
-      const row = await this.find(merchantId, id, manager);
+      const row = await this.find(scope, id, manager);
       const graceUntil = graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null;
       const updated = await this.endpoints.replaceSecret(manager, id, this.box.seal(secret, secretAad(id)), graceUntil ? row.secret_sealed : null, graceUntil);
       return { ...presentEndpoint(updated), secret };
@@ -134,7 +143,7 @@ export class WebhookEndpointsService {
    * The outbox hook: runs inside the event's own transaction, so a delivery row exists exactly
    * when the event does. NOTIFY is transactional too: dispatchers wake at commit, never before.
    */
-  async fanOut(manager: EntityManager, event: { id: string; merchantId: string; type: string }): Promise<number> {
+  async fanOut(manager: EntityManager, event: { id: string; merchantId: string; livemode: boolean; type: string }): Promise<number> {
     // One statement on this hot path (every event of every order): match the endpoints, insert
     // their deliveries and NOTIFY the dispatchers only when there is something to deliver.
     // Delivery ids are made here (time-sortable, like every id); a merchant has at most
@@ -145,8 +154,8 @@ export class WebhookEndpointsService {
   }
 
   /** A live endpoint of the merchant's; locked FOR UPDATE when found inside a transaction (`manager`). */
-  private async find(merchantId: string, id: string, manager?: EntityManager): Promise<EndpointRow> {
-    const row = await this.endpoints.findForMerchant(merchantId, id, { manager, lock: manager !== undefined });
+  private async find(scope: Scope, id: string, manager?: EntityManager): Promise<EndpointRow> {
+    const row = await this.endpoints.findForMerchant(scope, id, { manager, lock: manager !== undefined });
     if (!row) throw notFound('webhook endpoint');
     return row;
   }

@@ -11,7 +11,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { PageQuery } from '../common/pagination';
-import { AdminGuard, ApiKeyGuard, AuthedMerchant, CurrentMerchant, MerchantRoles } from '../merchants/auth';
+import type { Scope } from '../common/scope';
+import { AdminGuard, ApiKeyGuard, CurrentScope, MerchantRoles } from '../merchants/auth';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 import { DEFAULT_GRACE_SECONDS, WebhookEndpointsService } from './webhook-endpoints.service';
 import {
@@ -45,22 +46,22 @@ export class WebhookEndpointsController {
   @Post()
   @ApiOperation({ summary: 'Subscribe a URL to events', description: `Returns the signing secret (\`whsec_…\`) once; it is never shown again. ${SIGNING}` })
   @ApiCreatedResponse({ type: WebhookEndpointWithSecretView })
-  createWebhookEndpoint(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: CreateWebhookEndpointDto) {
-    return this.endpoints.create(merchant.id, body);
+  createWebhookEndpoint(@CurrentScope() scope: Scope, @Body() body: CreateWebhookEndpointDto) {
+    return this.endpoints.create(scope, body);
   }
 
   @Get()
   @ApiOperation({ summary: "The merchant's webhook endpoints, newest first (secrets never included)" })
   @ApiOkResponse({ type: WebhookEndpointListView })
-  listWebhookEndpoints(@CurrentMerchant() merchant: AuthedMerchant, @Query() page: PageQuery) {
-    return this.endpoints.list(merchant.id, page.limit ?? 20, page.starting_after);
+  listWebhookEndpoints(@CurrentScope() scope: Scope, @Query() page: PageQuery) {
+    return this.endpoints.list(scope, page.limit ?? 20, page.starting_after);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a webhook endpoint' })
   @ApiOkResponse({ type: WebhookEndpointView })
-  getWebhookEndpoint(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.endpoints.get(merchant.id, id);
+  getWebhookEndpoint(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.endpoints.get(scope, id);
   }
 
   @Delete(':id')
@@ -69,8 +70,8 @@ export class WebhookEndpointsController {
     description: 'Deliveries still waiting for it are dead-lettered; its history stays in the delivery log.',
   })
   @ApiOkResponse({ type: DeletedWebhookEndpointView })
-  deleteWebhookEndpoint(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.endpoints.delete(merchant.id, id);
+  deleteWebhookEndpoint(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.endpoints.delete(scope, id);
   }
 
   @Post(':id/rotate-secret')
@@ -82,8 +83,8 @@ export class WebhookEndpointsController {
       '(two space-separated `v1,…` entries), so receivers can switch at their own pace.',
   })
   @ApiOkResponse({ type: WebhookEndpointWithSecretView })
-  rotateWebhookEndpointSecret(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Body() body: RotateSecretDto) {
-    return this.endpoints.rotateSecret(merchant.id, id, body?.grace_period_seconds ?? DEFAULT_GRACE_SECONDS);
+  rotateWebhookEndpointSecret(@CurrentScope() scope: Scope, @Param('id') id: string, @Body() body: RotateSecretDto) {
+    return this.endpoints.rotateSecret(scope, id, body?.grace_period_seconds ?? DEFAULT_GRACE_SECONDS);
   }
 }
 
@@ -105,8 +106,8 @@ export class MerchantWebhookDeliveriesController {
     description: 'Its own deliveries only. Filter by `status` (`failed`: retry scheduled; `dead`: retries exhausted), endpoint or event.',
   })
   @ApiOkResponse({ type: WebhookDeliveryListView })
-  listWebhookDeliveries(@CurrentMerchant() merchant: AuthedMerchant, @Query() q: MerchantDeliveriesQuery) {
-    return this.deliveries.list(q, merchant.id);
+  listWebhookDeliveries(@CurrentScope() scope: Scope, @Query() q: MerchantDeliveriesQuery) {
+    return this.deliveries.list(q, scope);
   }
 
   @Get(':id')
@@ -114,8 +115,8 @@ export class MerchantWebhookDeliveriesController {
   @ApiParam({ name: 'id', example: 'whd_01jd0000000000000000000000' })
   @ApiOkResponse({ type: WebhookDeliveryView })
   @ApiResponse({ status: 404, description: 'No such delivery for this merchant (another merchant’s answers the same).' })
-  getWebhookDelivery(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.deliveries.get(id, merchant.id);
+  getWebhookDelivery(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.deliveries.get(id, scope);
   }
 
   @Post(':id/retry')
@@ -125,8 +126,8 @@ export class MerchantWebhookDeliveriesController {
   @ApiAcceptedResponse({ type: WebhookDeliveryView })
   @ApiResponse({ status: 404, description: 'No such delivery for this merchant.' })
   @ApiResponse({ status: 409, description: '`delivery_in_flight`, `endpoint_disabled` or `endpoint_deleted`.' })
-  retryWebhookDelivery(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.deliveries.retry(id, merchant.id);
+  retryWebhookDelivery(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.deliveries.retry(id, scope);
   }
 }
 

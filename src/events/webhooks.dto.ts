@@ -47,6 +47,7 @@ export class RotateSecretDto {
 export class WebhookEndpointView {
   @ApiProperty({ example: 'we_01jd0000000000000000000000' }) id: string;
   @ApiProperty({ enum: ['webhook_endpoint'] }) object: 'webhook_endpoint';
+  @ApiProperty({ description: 'The mode of the key that created it; it receives only events of that mode.', example: true }) livemode: boolean;
   @ApiProperty() url: string;
   @ApiProperty({ enum: ENDPOINT_EVENT_CHOICES, isArray: true }) events: string[];
   @ApiProperty({ enum: ['enabled', 'disabled'] }) status: string;
@@ -118,6 +119,7 @@ export class WebhookDeliveryView {
   @ApiProperty() event_type: string;
   @ApiProperty() endpoint_id: string;
   @ApiProperty() merchant_id: string;
+  @ApiProperty({ description: 'The mode of its event and endpoint (false: test mode).', example: true }) livemode: boolean;
   @ApiProperty() url: string;
   @ApiProperty({ enum: DELIVERY_STATUSES }) status: string;
   @ApiProperty() attempts: number;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { liveScope } from '../common/scope';
 import { TOPUP_CURRENCY, TOPUP_DEFAULT_MAX_MINOR, TOPUP_DEFAULT_MIN_MINOR } from './topup-bounds';
 import { SecretBox } from '../common/crypto';
 import { formatAmount, MoneyError, parseAmount } from '../common/money';
@@ -121,7 +122,7 @@ export class SmmPanelsService {
 
   /** The gateway for top-up orders: the panel's own choice, else the first configured in order bakong, bakongapi, raksmeypay, ahnajak. */
   async effectiveProvider(s: SmmPanelSettings): Promise<ProviderId | null> {
-    const providers = await this.providerAccounts.configuredProviders(s.merchantId);
+    const providers = await this.providerAccounts.configuredProviders(liveScope(s.merchantId));
     const configured = new Set(providers.filter((p): p is ProviderId => this.registry.get(p) !== undefined));
     if (s.provider) return isProviderId(s.provider) && configured.has(s.provider) ? s.provider : null;
     return TOPUP_PROVIDER_ORDER.find((p) => configured.has(p)) ?? null;

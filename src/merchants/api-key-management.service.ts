@@ -10,6 +10,16 @@ import { MerchantsRepository } from './merchants.repository';
 export type CreatedApiKeyView = ApiKeyView & { api_key: string };
 
 /**
+ * Who manages keys: the merchant, and whether only one mode's keys are within reach. A test key
+ * (`onlyMode: false`) sees, creates and revokes test keys only, so nothing it does reaches live data;
+ * a live key and a signed-in member (`onlyMode: null`) manage both.
+ */
+export interface KeyOwner {
+  merchantId: string;
+  onlyMode: boolean | null;
+}
+
+/**
  * A merchant's own API keys (`/v1/api-keys`): create (the key shown once), list, revoke now or
  * after an overlap window (rotation: create the new key, then revoke the old one with
  * `expires_in`). Revoking would be easy to do by accident to the last key that works without
@@ -25,38 +35,44 @@ export class ApiKeyManagement {
     private readonly audits: AuditLogRepository,
   ) {}
 
-  async create(merchantId: string, expiresInSeconds: number | undefined, actor: string): Promise<CreatedApiKeyView> {
+  async create(owner: KeyOwner, opts: { expiresInSeconds?: number; livemode: boolean }, actor: string): Promise<CreatedApiKeyView> {
+    const { merchantId } = owner;
+    const { expiresInSeconds, livemode } = opts;
+    if (owner.onlyMode !== null && owner.onlyMode !== livemode) {
+      throw problem(MERCHANTS_ERRORS.live_key_required, 'a test key can create test keys only ("livemode": false); use a live key or the dashboard');
+    }
     const result = await this.merchants.inTransaction(async (manager) => {
       if (!(await this.merchants.lock(manager, merchantId))) throw notFound('merchant');
       const expiresAt = expiresInSeconds === undefined ? null : await this.apiKeys.cutoffAfter(manager, expiresInSeconds);
-      const issued = await this.keys.issue(manager, merchantId, expiresAt);
+      const issued = await this.keys.issue(manager, merchantId, expiresAt, livemode);
       await this.audits.record(manager, {
         actor,
         action: 'api_key.create',
         subjectId: issued.id,
         reason: null,
-        details: { merchant_id: merchantId, expires_at: expiresAt ? new Date(expiresAt).toISOString() : null },
+        details: { merchant_id: merchantId, livemode, expires_at: expiresAt ? new Date(expiresAt).toISOString() : null },
       });
       return { view: presentApiKey(await this.apiKeys.findById(manager, issued.id)), key: issued.key };
     });
     return { ...result.view, api_key: result.key };
   }
 
-  async list(merchantId: string): Promise<{ data: ApiKeyView[]; has_more: false }> {
-    return { data: (await this.apiKeys.listForMerchant(merchantId)).map((r) => presentApiKey(r)), has_more: false };
+  async list(owner: KeyOwner): Promise<{ data: ApiKeyView[]; has_more: false }> {
+    return { data: (await this.apiKeys.listForMerchant(owner.merchantId, owner.onlyMode)).map((r) => presentApiKey(r)), has_more: false };
   }
 
   /** Revokes now, or (`expiresInSeconds`) lets the key work until then. Idempotent on a revoked key. */
-  async revoke(merchantId: string, keyId: string, opts: { expiresInSeconds?: number; force: boolean }, actor: string): Promise<ApiKeyView> {
+  async revoke(owner: KeyOwner, keyId: string, opts: { expiresInSeconds?: number; force: boolean }, actor: string): Promise<ApiKeyView> {
+    const { merchantId } = owner;
     const view = await this.merchants.inTransaction(async (manager) => {
       await this.merchants.lock(manager, merchantId);
-      const row = await this.apiKeys.findForUpdate(manager, keyId, merchantId);
+      const row = await this.apiKeys.findForUpdate(manager, keyId, merchantId, owner.onlyMode);
       if (!row) throw notFound('API key');
       if (row.revoked_at) return presentApiKey(row);
-      if (!opts.force && row.expires_at === null && (await this.apiKeys.countOtherLasting(manager, merchantId, keyId)) === 0) {
+      if (!opts.force && row.expires_at === null && (await this.apiKeys.countOtherLasting(manager, merchantId, keyId, row.livemode)) === 0) {
         throw problem(
           MERCHANTS_ERRORS.last_api_key,
-          'this is the merchant’s last API key without an expiry: create a new key first, or pass force=true to revoke it anyway',
+          `this is the merchant’s last ${row.livemode ? 'live' : 'test'} API key without an expiry: create a new key first, or pass force=true to revoke it anyway`,
         );
       }
       const cutoff = opts.expiresInSeconds ? await this.apiKeys.cutoffAfter(manager, opts.expiresInSeconds) : null;

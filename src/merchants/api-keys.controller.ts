@@ -12,10 +12,13 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { ApiKeyManagement } from './api-key-management.service';
+import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ApiKeyManagement, KeyOwner } from './api-key-management.service';
 import { ApiKeyList, ApiKeyView } from './api-keys.presenter';
 import { Actor, ApiKeyGuard, AuthedMerchant, CurrentMerchant, MerchantRoles } from './auth';
+
+/** A test key reaches test keys only; a live key or a signed-in member reaches both modes' keys. */
+const keyOwner = (m: AuthedMerchant): KeyOwner => ({ merchantId: m.id, onlyMode: m.keyId !== null && !m.livemode ? false : null });
 
 const MAX_KEY_LIFETIME_SECONDS = 366 * 86_400;
 const MAX_OVERLAP_SECONDS = 7 * 86_400;
@@ -32,6 +35,15 @@ export class CreateApiKeyDto {
   @Min(60)
   @Max(MAX_KEY_LIFETIME_SECONDS)
   expires_in?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'false: a test key (`sk_test_…`), true: a live key (`sk_live_…`). Default: the mode of the caller (a test key, or the dashboard’s test switch, makes test keys). A test key may create test keys only (403 `live_key_required`).',
+    example: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  livemode?: boolean;
 }
 
 export class RevokeApiKeyQuery {
@@ -74,16 +86,23 @@ export class ApiKeysController {
       'Answers the key once (`api_key`); only its last four characters are shown afterwards. To rotate: create a key, deploy it, then revoke the old one with `expires_in`.',
   })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
-  @ApiResponse({ status: 403, description: '`forbidden`: a viewer; `csrf_failed`: a session request without X-CSRF-Token.' })
+  @ApiResponse({
+    status: 403,
+    description: '`forbidden`: a viewer; `csrf_failed`: a session request without X-CSRF-Token; `live_key_required`: a test key asked for a live key.',
+  })
   createApiKey(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: CreateApiKeyDto, @Actor() actor: string) {
-    return this.keys.create(merchant.id, body?.expires_in, actor);
+    return this.keys.create(keyOwner(merchant), { expiresInSeconds: body?.expires_in, livemode: body?.livemode ?? merchant.livemode }, actor);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List the merchant’s API keys', description: 'Newest first, revoked and expired ones included; last four characters only.' })
+  @ApiOperation({
+    summary: 'List the merchant’s API keys',
+    description:
+      'Newest first, revoked and expired ones included; last four characters only. Both modes’ keys (each says `livemode`), except for a test key, which sees test keys only.',
+  })
   @ApiOkResponse({ type: ApiKeyList })
   listApiKeys(@CurrentMerchant() merchant: AuthedMerchant) {
-    return this.keys.list(merchant.id);
+    return this.keys.list(keyOwner(merchant));
   }
 
   @Delete(':id')
@@ -97,6 +116,6 @@ export class ApiKeysController {
   @ApiResponse({ status: 404, description: 'No such key for this merchant (another merchant’s key answers the same).' })
   @ApiResponse({ status: 409, description: '`last_api_key`: it is the last key without an expiry; pass force=true.' })
   revokeApiKey(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Query() q: RevokeApiKeyQuery, @Actor() actor: string) {
-    return this.keys.revoke(merchant.id, id, { expiresInSeconds: q.expires_in, force: q.force === 'true' }, actor);
+    return this.keys.revoke(keyOwner(merchant), id, { expiresInSeconds: q.expires_in, force: q.force === 'true' }, actor);
   }
 }

@@ -7,6 +7,7 @@ export class ApiKeyView {
   @ApiProperty({ example: 'api_key' }) object: 'api_key';
   @ApiProperty({ description: 'The last four characters of the key; the key itself is never shown again.', example: 'x9Qa' }) last4: string;
   @ApiProperty({ enum: ['active', 'expiring', 'expired', 'revoked'] }) status: string;
+  @ApiProperty({ description: 'false for a test key (`sk_test_…`): it sees and changes only test-mode data.' }) livemode: boolean;
   @ApiProperty() created_at: string;
   @ApiProperty({ nullable: true, type: String }) expires_at: string | null;
   @ApiProperty({ nullable: true, type: String }) revoked_at: string | null;
@@ -27,6 +28,7 @@ export function presentApiKey(row: ApiKeyRow, now = Date.now()): ApiKeyView {
     object: 'api_key',
     last4: row.last4,
     status,
+    livemode: row.livemode,
     created_at: iso(row.created_at)!,
     expires_at: iso(row.expires_at),
     revoked_at: iso(row.revoked_at),

@@ -9,6 +9,7 @@ import { AdminAuthThrottle } from '../security/admin-auth-throttle';
 import { CSRF_HEADER, sessionTokenOf } from '../users/session-cookie';
 import { SessionsService, SessionUser, userActor } from '../users/sessions.service';
 import { USERS_ERRORS } from '../users/users.errors';
+import type { Scope } from '../common/scope';
 import { ApiKeysService, AuthedMerchant } from './api-keys.service';
 
 export type { AuthedMerchant };
@@ -19,6 +20,8 @@ const unauthorized = (detail: string) => problem(COMMON_ERRORS.unauthorized, det
 const forbidden = (detail: string) => problem(USERS_ERRORS.forbidden, detail);
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Header with which a signed-in member's requests switch to test mode (the dashboard's test/live switch). */
+export const MODE_HEADER = 'x-khqr-mode';
 const WRITERS_KEY = 'khqr:merchant-writers';
 const TEAM_KEY = 'khqr:team-management';
 
@@ -58,7 +61,7 @@ async function sessionUser(sessions: SessionsService, request: AuthedRequest): P
  * Merchant endpoints: `Authorization: Bearer sk_…` (the merchant itself: every endpoint but team
  * management), or the dashboard's session cookie of a member, whose role decides: reads for every
  * member; unsafe methods for owners, plus developers where `@MerchantRoles('developer')` says so;
- * team writes for owners. Sets request.merchant; every query is then scoped by it.
+ * team writes for owners. A key opens its own mode (`sk_test_…`: test data only); a session opens live data unless the dashboard's test switch sends `X-Khqr-Mode: test`. Sets request.merchant; every query is then scoped by it.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -81,7 +84,9 @@ export class ApiKeyGuard implements CanActivate {
         const writers = this.reflector.getAllAndOverride<string[]>(WRITERS_KEY, targets) ?? [];
         if (team || !writers.includes(user.role)) throw forbidden(`the ${user.role} role may not do this; ask an owner of the merchant`);
       }
-      request.merchant = { id: user.merchantId, name: user.merchantName ?? '', keyId: null };
+      // The dashboard's test/live switch: a session sees live data unless it asks for test mode.
+      const livemode = request.headers[MODE_HEADER] !== 'test';
+      request.merchant = { id: user.merchantId, name: user.merchantName ?? '', keyId: null, livemode, scope: { merchantId: user.merchantId, livemode } };
       return true;
     }
     const merchant = await this.keys.authenticate(token);
@@ -156,4 +161,11 @@ export const Actor = createParamDecorator((_: unknown, ctx: ExecutionContext): s
   const actor = ctx.switchToHttp().getRequest<AuthedRequest>().actor;
   if (!actor) throw unauthorized('not authenticated');
   return actor;
+});
+
+/** The authenticated merchant and the mode of its key: what services and repositories take (docs/test-mode.md). */
+export const CurrentScope = createParamDecorator((_: unknown, ctx: ExecutionContext): Scope => {
+  const merchant = ctx.switchToHttp().getRequest<AuthedRequest>().merchant;
+  if (!merchant) throw unauthorized('not authenticated');
+  return merchant.scope;
 });

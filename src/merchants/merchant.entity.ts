@@ -18,6 +18,7 @@ export class ApiKey {
   /** sha256 of the key: the key itself is shown once and never stored. */
   @Column('text', { name: 'key_hash' }) keyHash: string;
   @Column('text') last4: string;
+  @Column('boolean') livemode: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column('timestamptz', { name: 'expires_at', nullable: true }) expiresAt: Date | null;
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt: Date | null;
@@ -28,6 +29,8 @@ export class ProviderAccountRow {
   @PrimaryColumn('text') id: string;
   @Column('text', { name: 'merchant_id' }) merchantId: string;
   @Column('text') provider: string;
+  /** false: the simulated account test-mode orders use (docs/test-mode.md). */
+  @Column('boolean') livemode: boolean;
   /** AES-256-GCM sealed JSON of the account's fields (see common/crypto SecretBox). */
   @Column('text', { name: 'credentials_sealed' }) credentialsSealed: string;
   /** Set when the gateway rejected the credentials (e.g. an expired Bakong token). */

@@ -1,9 +1,21 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { PageQuery, toPage } from '../common/pagination';
 import { PROVIDER_IDS } from '../providers/provider';
-import { AdminGuard, ApiKeyGuard, AuthedMerchant, CurrentMerchant, MerchantRoles } from './auth';
+import type { Scope } from '../common/scope';
+import { AdminGuard, ApiKeyGuard, CurrentScope, MerchantRoles } from './auth';
 import { MerchantsService, presentMerchant } from './merchants.service';
 import { ProviderAccountsService } from './provider-accounts.service';
 
@@ -28,6 +40,20 @@ export class CreateMerchantDto {
   name: string;
 }
 
+export class CreatedMerchantView {
+  @ApiProperty({ example: 'mer_01jd0000000000000000000000' }) id: string;
+  @ApiProperty({ example: 'merchant' }) object: string;
+  @ApiProperty({ example: 'Sokha Coffee' }) name: string;
+  @ApiProperty({ enum: ['active', 'disabled'] }) status: string;
+  @ApiProperty() created_at: string;
+  @ApiProperty({ description: 'The live key: real gateways, real money. Shown only here.', example: 'sk_live_3b0V…' }) api_key: string;
+  @ApiProperty({
+    description: 'The test key: the same API on test-mode data only (`livemode: false`), paid through the built-in simulators. Shown only here.',
+    example: 'sk_test_Qm9k…',
+  })
+  test_api_key: string;
+}
+
 @ApiTags('Admin')
 @ApiBearerAuth('admin')
 @ApiCookieAuth('session')
@@ -37,10 +63,14 @@ export class AdminMerchantsController {
   constructor(private readonly merchants: MerchantsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a merchant', description: 'Returns the merchant and its first API key (`sk_…`). The key is shown only here.' })
-  async createMerchant(@Body() body: CreateMerchantDto) {
-    const { merchant, apiKey } = await this.merchants.create(body.name);
-    return { ...presentMerchant(merchant), api_key: apiKey };
+  @ApiOperation({
+    summary: 'Create a merchant',
+    description: 'Returns the merchant with its first live key (`sk_live_…`) and test key (`sk_test_…`, see docs/test-mode.md). The keys are shown only here.',
+  })
+  @ApiCreatedResponse({ type: CreatedMerchantView })
+  async createMerchant(@Body() body: CreateMerchantDto): Promise<CreatedMerchantView> {
+    const { merchant, apiKey, testApiKey } = await this.merchants.create(body.name);
+    return { ...presentMerchant(merchant), api_key: apiKey, test_api_key: testApiKey };
   }
 
   @Get()
@@ -101,15 +131,15 @@ export class ProviderAccountsController {
     },
   })
   @ApiOkResponse({ description: 'The stored account, secrets masked.', type: ProviderAccountResponse })
-  putProviderAccount(@CurrentMerchant() merchant: AuthedMerchant, @Param('provider') provider: string, @Body() body: unknown) {
-    return this.accounts.put(merchant.id, provider, body);
+  putProviderAccount(@CurrentScope() scope: Scope, @Param('provider') provider: string, @Body() body: unknown) {
+    return this.accounts.put(scope, provider, body);
   }
 
   @Get()
   @ApiOperation({ summary: "The merchant's gateway accounts, secrets masked" })
   @ApiOkResponse({ type: ProviderAccountListResponse })
-  async listProviderAccounts(@CurrentMerchant() merchant: AuthedMerchant) {
-    return { data: await this.accounts.list(merchant.id), has_more: false };
+  async listProviderAccounts(@CurrentScope() scope: Scope) {
+    return { data: await this.accounts.list(scope), has_more: false };
   }
 
   @Delete(':provider')
@@ -123,7 +153,7 @@ export class ProviderAccountsController {
   @ApiOkResponse({ type: DeletedProviderAccountResponse })
   @ApiResponse({ status: 404, description: 'No account for this gateway (problem not_found), or an unknown gateway (unknown_provider)' })
   @ApiResponse({ status: 409, description: 'PENDING orders still need the account (problem provider_account_in_use)' })
-  deleteProviderAccount(@CurrentMerchant() merchant: AuthedMerchant, @Param('provider') provider: string) {
-    return this.accounts.delete(merchant.id, provider);
+  deleteProviderAccount(@CurrentScope() scope: Scope, @Param('provider') provider: string) {
+    return this.accounts.delete(scope, provider);
   }
 }

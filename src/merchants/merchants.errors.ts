@@ -10,6 +10,7 @@ export const MERCHANTS_ERRORS = defineProblems('merchants', {
     meaning: 'The account still has PENDING orders that need it to be verified; wait until they are final (or cancel them), then delete it.',
   },
   provider_account_incomplete: { status: 422, meaning: 'The merchant’s account for this gateway lacks a base_url and the gateway has no default host.' },
+  live_key_required: { status: 403, meaning: 'A test key (sk_test_…) may not create a live key; use a live key or the dashboard.' },
   provider_account_rejected: {
     status: 422,
     meaning: 'The gateway, asked when the account was saved, refused it (unknown account id, refused token); nothing was stored.',

@@ -28,13 +28,14 @@ export class MerchantsService {
     private readonly keys: ApiKeysService,
   ) {}
 
-  /** Creates a merchant and its first API key; the key is returned here and never again. */
-  async create(name: string, id = newId('mer')): Promise<{ merchant: Merchant; apiKey: string }> {
+  /** Creates a merchant with a live and a test API key; the keys are returned here and never again. */
+  async create(name: string, id = newId('mer')): Promise<{ merchant: Merchant; apiKey: string; testApiKey: string }> {
     return this.merchants.inTransaction(async (manager) => {
       await this.merchants.insert(manager, id, name);
-      const { key } = await this.keys.issue(manager, id);
+      const { key } = await this.keys.issue(manager, id, null, true);
+      const { key: testKey } = await this.keys.issue(manager, id, null, false);
       const merchant = await this.merchants.getById(manager, id);
-      return { merchant, apiKey: key };
+      return { merchant, apiKey: key, testApiKey: testKey };
     });
   }
 

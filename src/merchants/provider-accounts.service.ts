@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { SecretBox } from '../common/crypto';
 import { FieldError, notFound, problem, validationProblem } from '../common/problem';
+import type { Scope } from '../common/scope';
 import { MERCHANTS_ERRORS } from './merchants.errors';
 import { AppConfig } from '../config/config';
 import { CredentialField, PaymentProvider, ProviderCredentials, ProviderId, ProviderRegistry, StoredCredentials } from '../providers/provider';
 import { ProviderAccountRow } from './merchant.entity';
 import { ProviderAccountsRepository, SealedAccountRow } from './provider-accounts.repository';
+import { SIMULATED_ACCOUNTS } from './simulated-accounts';
 
 export interface ProviderAccountView {
   object: 'provider_account';
@@ -75,12 +77,24 @@ const missingBaseUrl = (providerId: string) =>
   `the ${providerId} account has no base_url and the gateway publishes no production host; PUT /v1/provider-accounts/${providerId} with the base_url your gateway gave you`;
 
 /**
- * A merchant's own gateway credentials. Sealed with AES-256-GCM (ENCRYPTION_KEY), bound to
- * (merchant, provider) as associated data; secrets are write-only and masked on read.
+ * What a sealed account is bound to (AES-GCM associated data): `merchant:provider`, plus `:test` for a
+ * test-mode account, so a sealed blob copied from one mode's row to the other's does not open.
+ * The sandbox's back office repeats this rule on its side of the wire.
+ */
+export const accountBinding = (merchantId: string, provider: string, livemode: boolean): string =>
+  livemode ? `${merchantId}:${provider}` : `${merchantId}:${provider}:test`;
+
+/**
+ * A merchant's own gateway credentials, one account per gateway and mode. Sealed with AES-256-GCM
+ * (ENCRYPTION_KEY), bound to (merchant, provider, mode) as associated data; secrets are write-only
+ * and masked on read. A test-mode account always talks to the built-in simulator (its base_url is
+ * forced to PUBLIC_BASE_URL/sandbox/{provider}); a merchant without one gets a simulated account.
  */
 @Injectable()
 export class ProviderAccountsService {
   private readonly box: SecretBox;
+  private readonly sandboxBase: string;
+  private readonly publicBaseUrl: string;
 
   constructor(
     private readonly accounts: ProviderAccountsRepository,
@@ -88,6 +102,13 @@ export class ProviderAccountsService {
     config: AppConfig,
   ) {
     this.box = new SecretBox(config.encryptionKey);
+    this.publicBaseUrl = config.publicBaseUrl;
+    this.sandboxBase = `${config.publicBaseUrl}/sandbox`;
+  }
+
+  /** Where every test-mode call to this gateway goes, whatever an account says. */
+  simulatorUrl(providerId: string): string {
+    return `${this.sandboxBase}/${providerId}`;
   }
 
   private provider(id: string): PaymentProvider {
@@ -123,12 +144,14 @@ export class ProviderAccountsService {
   /**
    * Stores the account after asking the gateway about it when the gateway can tell (checkAccount):
    * a refusal answers 422 and stores nothing; an unanswered check is a warning in this answer.
+   * A test-mode account is the simulator's whatever base_url came in, and is not checked.
    */
-  async put(merchantId: string, providerId: string, body: unknown): Promise<ProviderAccountView> {
+  async put(scope: Scope, providerId: string, body: unknown): Promise<ProviderAccountView> {
     const credentials = this.validate(providerId, body);
     const provider = this.provider(providerId);
+    if (!scope.livemode) credentials.base_url = this.simulatorUrl(providerId);
     let checkWarnings: string[] = [];
-    if (provider.checkAccount) {
+    if (provider.checkAccount && scope.livemode) {
       const baseUrl = (typeof credentials.base_url === 'string' ? credentials.base_url : provider.defaultBaseUrl).replace(/\/+$/, '');
       if (baseUrl) {
         const check = await provider.checkAccount({ ...credentials, base_url: baseUrl } as ProviderCredentials);
@@ -136,14 +159,14 @@ export class ProviderAccountsService {
         checkWarnings = check.warnings;
       }
     }
-    const sealed = this.box.seal(JSON.stringify(credentials), `${merchantId}:${providerId}`);
-    await this.accounts.upsertSealed(merchantId, providerId, sealed, provider.credentialExpiry?.(credentials) ?? null);
-    const view = (await this.list(merchantId)).find((a) => a.provider === providerId)!;
+    const sealed = this.box.seal(JSON.stringify(credentials), accountBinding(scope.merchantId, providerId, scope.livemode));
+    await this.accounts.upsertSealed(scope, providerId, sealed, provider.credentialExpiry?.(credentials) ?? null);
+    const view = (await this.list(scope)).find((a) => a.provider === providerId)!;
     return { ...view, warnings: [...view.warnings, ...checkWarnings] };
   }
 
-  async list(merchantId: string): Promise<ProviderAccountView[]> {
-    const rows = await this.accounts.listForMerchant(merchantId);
+  async list(scope: Scope): Promise<ProviderAccountView[]> {
+    const rows = await this.accounts.listForMerchant(scope);
     return rows.map((row) => {
       const provider = this.registry.get(row.provider);
       const creds = this.open(row);
@@ -171,12 +194,26 @@ export class ProviderAccountsService {
    * throws AccountNeedsAttentionError instead, so background checks don't retry it blindly
    * until the merchant PUTs new credentials.
    */
-  async credentials<Id extends ProviderId>(
-    merchantId: string,
-    providerId: Id,
-    opts: { skipNeedingAttention?: boolean } = {},
-  ): Promise<ProviderCredentials<Id>> {
-    return this.credentialsFromRow(providerId, await this.accounts.findSealed(merchantId, providerId), opts);
+  async credentials<Id extends ProviderId>(scope: Scope, providerId: Id, opts: { skipNeedingAttention?: boolean } = {}): Promise<ProviderCredentials<Id>> {
+    const row = await this.accounts.findSealed(scope, providerId);
+    return this.credentialsFromRow(providerId, row?.credentialsSealed || scope.livemode ? row : await this.simulatedAccount(scope, providerId), opts);
+  }
+
+  /** credentials() without the simulated stand-in: for verifying what a gateway signed, where only a configured account may count. */
+  async configuredCredentials<Id extends ProviderId>(scope: Scope, providerId: Id): Promise<ProviderCredentials<Id>> {
+    return this.credentialsFromRow(providerId, await this.accounts.findSealed(scope, providerId));
+  }
+
+  /**
+   * The merchant's test-mode account at this gateway, created with fresh simulated credentials when
+   * there is none (docs/test-mode.md). Only for test mode: a live account is never invented.
+   */
+  async simulatedAccount(scope: Scope, providerId: ProviderId): Promise<SealedAccountRow | undefined> {
+    if (scope.livemode) throw new Error('simulated accounts exist in test mode only');
+    const credentials = SIMULATED_ACCOUNTS[providerId](this.sandboxBase, this.publicBaseUrl);
+    const sealed = this.box.seal(JSON.stringify(credentials), accountBinding(scope.merchantId, providerId, false));
+    await this.accounts.insertSealedIfAbsent(scope, providerId, sealed);
+    return this.accounts.findSealed(scope, providerId);
   }
 
   /**
@@ -192,9 +229,12 @@ export class ProviderAccountsService {
       throw problem(MERCHANTS_ERRORS.provider_account_missing, `no ${providerId} account is configured; PUT /v1/provider-accounts/${providerId} first`);
     }
     if (opts.skipNeedingAttention && row.needsAttention) throw new AccountNeedsAttentionError(providerId, row.needsAttention);
-    const creds = this.open({ merchantId: row.merchantId, provider: providerId, credentialsSealed: row.credentialsSealed });
+    const livemode = row.livemode !== false;
+    const creds = this.open({ merchantId: row.merchantId, provider: providerId, credentialsSealed: row.credentialsSealed, livemode });
     const provider = this.provider(providerId);
-    const baseUrl = (typeof creds.base_url === 'string' ? creds.base_url : provider.defaultBaseUrl).replace(/\/+$/, '');
+    // Test mode never reaches a real gateway host: the simulator's URL, whatever is stored.
+    const stored = livemode ? creds.base_url : this.simulatorUrl(providerId);
+    const baseUrl = (typeof stored === 'string' ? stored : provider.defaultBaseUrl).replace(/\/+$/, '');
     // The gateway publishes no production host and the account names none: no call is made to a guessed one.
     if (!baseUrl) throw problem(MERCHANTS_ERRORS.provider_account_incomplete, missingBaseUrl(providerId));
     // The one place stored JSON becomes a typed account: put() stored only what validate() accepted
@@ -203,20 +243,20 @@ export class ProviderAccountsService {
   }
 
   /** Removes the merchant's account for one gateway: 404 when there is none, 409 while PENDING orders still need it. */
-  async delete(merchantId: string, providerId: string): Promise<{ object: 'provider_account'; provider: string; deleted: true }> {
+  async delete(scope: Scope, providerId: string): Promise<{ object: 'provider_account'; provider: string; deleted: true }> {
     const provider = this.provider(providerId);
-    const outcome = await this.accounts.deleteUnlessPending(merchantId, provider.id);
+    const outcome = await this.accounts.deleteUnlessPending(scope, provider.id);
     if (outcome === 'missing') throw notFound(`the ${provider.id} account`);
     if (outcome === 'in_use')
       throw problem(MERCHANTS_ERRORS.provider_account_in_use, `the ${provider.id} account has PENDING orders; delete it once they are final`);
     return { object: 'provider_account', provider: provider.id, deleted: true };
   }
 
-  async markNeedsAttention(merchantId: string, providerId: ProviderId, reason: string | null): Promise<void> {
-    await this.accounts.markNeedsAttention(merchantId, providerId, reason);
+  async markNeedsAttention(scope: Scope, providerId: ProviderId, reason: string | null): Promise<void> {
+    await this.accounts.markNeedsAttention(scope, providerId, reason);
   }
 
-  private open(row: Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed'>): StoredCredentials {
-    return JSON.parse(this.box.open(row.credentialsSealed, `${row.merchantId}:${row.provider}`)) as StoredCredentials;
+  private open(row: Pick<ProviderAccountRow, 'merchantId' | 'provider' | 'credentialsSealed' | 'livemode'>): StoredCredentials {
+    return JSON.parse(this.box.open(row.credentialsSealed, accountBinding(row.merchantId, row.provider, row.livemode))) as StoredCredentials;
   }
 }

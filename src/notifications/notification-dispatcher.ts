@@ -58,7 +58,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap {
     if (!row.bot_token_sealed || !row.chat_id) {
       outcome = { status: 'dead', httpStatus: null, error: 'channel deleted', nextAt: null };
     } else {
-      const token = this.notifications.openToken(row.merchant_id, 'telegram', row.bot_token_sealed);
+      const token = this.notifications.openToken({ merchantId: row.merchant_id, livemode: row.livemode }, 'telegram', row.bot_token_sealed);
       const attempt = await this.send(token, row.chat_id, row.text);
       const verdict = judgeAttempt(attempt.status, attempt.retryAfterMs, row.attempts - 1, this.config.webhookRetryScheduleMs, Date.now());
       outcome =

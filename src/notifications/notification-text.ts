@@ -8,6 +8,8 @@ export interface NotificationFacts {
   reference: string;
   gateway: string;
   orderId: string;
+  /** false: a test-mode event, whose message is marked as such. */
+  livemode?: boolean;
 }
 
 const TITLES: Record<NotificationLanguage, Record<string, string>> = {
@@ -34,6 +36,9 @@ const LABELS: Record<NotificationLanguage, { amount: string; reference: string; 
   km: { amount: 'ចំនួនទឹកប្រាក់', reference: 'លេខយោង', gateway: 'ច្រកទូទាត់', order: 'ការបញ្ជាទិញ' },
 };
 
+/** How a test-mode message starts, so nobody takes a simulated payment for money received. */
+const TEST_MARK: Record<NotificationLanguage, string> = { en: '[TEST]', km: '[TEST សាកល្បង]' };
+
 /** Telegram's limit for one message's text. */
 export const TELEGRAM_TEXT_MAX = 4096;
 
@@ -44,8 +49,9 @@ export const TELEGRAM_TEXT_MAX = 4096;
 export function notificationText(lang: NotificationLanguage, f: NotificationFacts): string {
   const l = LABELS[lang];
   const cut = (v: string, n = 300) => (v.length > n ? `${v.slice(0, n - 1)}…` : v);
+  const title = TITLES[lang][f.type] ?? f.type;
   return [
-    TITLES[lang][f.type] ?? f.type,
+    f.livemode === false ? `${TEST_MARK[lang]} ${title}` : title,
     `${l.amount}: ${cut(f.amount, 40)} ${cut(f.currency, 8)}`,
     `${l.reference}: ${cut(f.reference)}`,
     `${l.gateway}: ${cut(f.gateway, 100)}`,

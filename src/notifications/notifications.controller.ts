@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import { ApiKeyGuard, AuthedMerchant, CurrentMerchant, MerchantRoles } from '../merchants/auth';
+import type { Scope } from '../common/scope';
+import { ApiKeyGuard, CurrentScope, MerchantRoles } from '../merchants/auth';
 import { DeletedNotificationChannelView, NotificationChannelListView, NotificationChannelView, PutTelegramChannelDto } from './notifications.dto';
 import { NotificationsService } from './notifications.service';
 
@@ -26,22 +27,22 @@ export class NotificationChannelsController {
   })
   @ApiOkResponse({ type: NotificationChannelView })
   @ApiUnprocessableEntityResponse({ description: 'validation_failed: a malformed bot_token, chat_id, event or language; nothing is stored.', content: PROBLEM })
-  putTelegramChannel(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: PutTelegramChannelDto) {
-    return this.notifications.putTelegram(merchant.id, body);
+  putTelegramChannel(@CurrentScope() scope: Scope, @Body() body: PutTelegramChannelDto) {
+    return this.notifications.putTelegram(scope, body);
   }
 
   @Get()
   @ApiOperation({ summary: "The merchant's notification channels (bot tokens masked)" })
   @ApiOkResponse({ type: NotificationChannelListView })
-  listNotificationChannels(@CurrentMerchant() merchant: AuthedMerchant) {
-    return this.notifications.list(merchant.id);
+  listNotificationChannels(@CurrentScope() scope: Scope) {
+    return this.notifications.list(scope);
   }
 
   @Delete('telegram')
   @ApiOperation({ summary: 'Stop Telegram messages', description: 'Messages still waiting to be sent are dead-lettered.' })
   @ApiOkResponse({ type: DeletedNotificationChannelView })
   @ApiNotFoundResponse({ description: 'not_found: no Telegram channel is configured.', content: PROBLEM })
-  deleteTelegramChannel(@CurrentMerchant() merchant: AuthedMerchant) {
-    return this.notifications.deleteTelegram(merchant.id);
+  deleteTelegramChannel(@CurrentScope() scope: Scope) {
+    return this.notifications.deleteTelegram(scope);
   }
 }

@@ -42,6 +42,11 @@ export class PutTelegramChannelDto {
 
 export class NotificationChannelView {
   @ApiProperty({ example: 'notification_channel' }) object: 'notification_channel';
+  @ApiProperty({
+    description: 'The mode of the key that configured it: it gets only that mode’s events (a test-mode channel’s messages start with [TEST]).',
+    example: true,
+  })
+  livemode: boolean;
   @ApiProperty({ example: 'telegram', enum: ['telegram'] }) type: 'telegram';
   @ApiProperty({ example: '••••saw0', description: 'Masked: only the last four characters.' }) bot_token: string;
   @ApiProperty({ example: '-1001234567890' }) chat_id: string;

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SecretBox, sha256Hex } from '../common/crypto';
 import { COMMON_ERRORS, problem } from '../common/problem';
+import type { Scope } from '../common/scope';
 import { AppConfig } from '../config/config';
 import { OutboxEvent, OutboxWriter } from '../events/outbox.writer';
 import { maskSecret } from '../merchants/provider-accounts.service';
@@ -11,8 +12,8 @@ import { NotificationDeliveriesRepository } from './notification-deliveries.repo
 import { notificationText } from './notification-text';
 import { NotificationChannelView, PutTelegramChannelDto } from './notifications.dto';
 
-/** Sealed with the merchant and channel as associated data, so a token copied to another merchant's row does not open. */
-export const channelAad = (merchantId: string, type: ChannelType) => `${merchantId}:notification:${type}`;
+/** Sealed with the merchant, channel and mode as associated data, so a token copied to another merchant's row, or across modes, does not open. */
+export const channelAad = (scope: Scope, type: ChannelType) => `${scope.merchantId}:notification:${type}${scope.livemode ? '' : ':test'}`;
 
 interface OrderFacts {
   id?: string;
@@ -46,37 +47,38 @@ export class NotificationsService implements OnModuleInit {
     this.outbox.onAppend((manager, event) => this.fanOut(manager, event));
   }
 
-  async putTelegram(merchantId: string, dto: PutTelegramChannelDto): Promise<NotificationChannelView> {
-    const existing = await this.channels.find(merchantId, 'telegram');
+  async putTelegram(scope: Scope, dto: PutTelegramChannelDto): Promise<NotificationChannelView> {
+    const existing = await this.channels.find(scope, 'telegram');
     await this.channels.save({
-      merchantId,
+      scope,
       type: 'telegram',
       chatId: dto.chat_id,
-      botTokenSealed: this.box.seal(dto.bot_token, channelAad(merchantId, 'telegram')),
+      botTokenSealed: this.box.seal(dto.bot_token, channelAad(scope, 'telegram')),
       botTokenHash: sha256Hex(dto.bot_token),
       events: [...new Set(dto.events ?? existing?.events ?? ['order.paid'])],
       language: dto.language ?? existing?.language ?? 'km',
     });
-    return this.view((await this.channels.find(merchantId, 'telegram'))!);
+    return this.view((await this.channels.find(scope, 'telegram'))!);
   }
 
-  async list(merchantId: string): Promise<{ data: NotificationChannelView[]; has_more: false }> {
-    return { data: (await this.channels.list(merchantId)).map((row) => this.view(row)), has_more: false };
+  async list(scope: Scope): Promise<{ data: NotificationChannelView[]; has_more: false }> {
+    return { data: (await this.channels.list(scope)).map((row) => this.view(row)), has_more: false };
   }
 
-  async deleteTelegram(merchantId: string): Promise<{ type: 'telegram'; deleted: true }> {
-    if (!(await this.channels.delete(merchantId, 'telegram'))) throw problem(COMMON_ERRORS.not_found, 'no telegram notification channel is configured');
+  async deleteTelegram(scope: Scope): Promise<{ type: 'telegram'; deleted: true }> {
+    if (!(await this.channels.delete(scope, 'telegram'))) throw problem(COMMON_ERRORS.not_found, 'no telegram notification channel is configured');
     return { type: 'telegram', deleted: true };
   }
 
   /** The bot token of a claimed delivery's channel. */
-  openToken(merchantId: string, type: ChannelType, sealed: string): string {
-    return this.box.open(sealed, channelAad(merchantId, type));
+  openToken(scope: Scope, type: ChannelType, sealed: string): string {
+    return this.box.open(sealed, channelAad(scope, type));
   }
 
-  /** Inside the event's transaction: one message per channel of this merchant subscribed to the event. */
+  /** Inside the event's transaction: one message per channel of this merchant and of the event's mode subscribed to the event. */
   async fanOut(manager: EntityManager, event: OutboxEvent & { id: string }): Promise<void> {
-    const subscribed = await this.channels.subscribed(manager, event.merchantId, event.type);
+    const scope = { merchantId: event.merchantId, livemode: event.livemode };
+    const subscribed = await this.channels.subscribed(manager, scope, event.type);
     if (!subscribed.length) return;
     const order = ((event.data as { order?: OrderFacts }).order ?? {}) as OrderFacts;
     const provider = order.provider ? this.registry.get(order.provider) : undefined;
@@ -88,16 +90,18 @@ export class NotificationsService implements OnModuleInit {
         reference: order.reference ?? '',
         gateway: provider?.displayName ?? order.provider ?? '',
         orderId: order.id ?? event.orderId,
+        livemode: event.livemode,
       });
-      await this.deliveries.insert(manager, { merchantId: event.merchantId, channelType: channel.type, eventId: event.id, text });
+      await this.deliveries.insert(manager, { scope, channelType: channel.type, eventId: event.id, text });
     }
   }
 
   private view(row: ChannelRow): NotificationChannelView {
     return {
       object: 'notification_channel',
+      livemode: row.livemode,
       type: row.type,
-      bot_token: maskSecret(this.openToken(row.merchant_id, row.type, row.bot_token_sealed)),
+      bot_token: maskSecret(this.openToken({ merchantId: row.merchant_id, livemode: row.livemode }, row.type, row.bot_token_sealed)),
       chat_id: row.chat_id,
       events: row.events,
       language: row.language,

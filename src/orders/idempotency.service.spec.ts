@@ -3,6 +3,8 @@ import { ProblemException } from '../common/problem';
 import { IdempotencyKeyRow, IdempotencyKeysRepository } from './idempotency-keys.repository';
 import { canonicalJson, IdempotencyService } from './idempotency.service';
 
+const SCOPE = { merchantId: 'mer_1', livemode: true };
+
 const BODY = { amount: '12.50', reference: 'A-1' };
 const HASH = sha256Hex(canonicalJson(BODY));
 const row = (over: Partial<IdempotencyKeyRow> = {}): IdempotencyKeyRow => ({
@@ -32,21 +34,21 @@ describe('IdempotencyService (mocked repository)', () => {
   it('proceeds with a new key, locked for LOCK_SECONDS', async () => {
     const { service, keys } = setup();
     keys.reserve.mockResolvedValue(true);
-    await expect(service.start('mer_1', 'k1', BODY)).resolves.toEqual({ kind: 'proceed' });
-    expect(keys.reserve).toHaveBeenCalledWith('mer_1', 'k1', HASH, IdempotencyService.LOCK_SECONDS);
+    await expect(service.start(SCOPE, 'k1', BODY)).resolves.toEqual({ kind: 'proceed' });
+    expect(keys.reserve).toHaveBeenCalledWith(SCOPE, 'k1', HASH, IdempotencyService.LOCK_SECONDS);
     expect(keys.find).not.toHaveBeenCalled();
   });
 
   it('replays the first response for the same key and body, whatever the key order of the body', async () => {
     const { service, keys } = setup();
     keys.find.mockResolvedValue(row({ state: 'done', response_status: 201, response_body: { id: 'ord_1' } }));
-    await expect(service.start('mer_1', 'k1', { reference: 'A-1', amount: '12.50' })).resolves.toEqual({ kind: 'replay', status: 201, body: { id: 'ord_1' } });
+    await expect(service.start(SCOPE, 'k1', { reference: 'A-1', amount: '12.50' })).resolves.toEqual({ kind: 'replay', status: 201, body: { id: 'ord_1' } });
   });
 
   it('answers 422 for the same key with another body, even once the first is done', async () => {
     const { service, keys } = setup();
     keys.find.mockResolvedValue(row({ state: 'done', response_status: 201 }));
-    const problem = await problemOf(service.start('mer_1', 'k1', { ...BODY, amount: '99.00' }));
+    const problem = await problemOf(service.start(SCOPE, 'k1', { ...BODY, amount: '99.00' }));
     expect(problem.status).toBe(422);
     expect(problem.code).toBe('idempotency_key_reused');
   });
@@ -54,7 +56,7 @@ describe('IdempotencyService (mocked repository)', () => {
   it('answers 409 with Retry-After while the first request is still running', async () => {
     const { service, keys } = setup();
     keys.find.mockResolvedValue(row());
-    const problem = await problemOf(service.start('mer_1', 'k1', BODY));
+    const problem = await problemOf(service.start(SCOPE, 'k1', BODY));
     expect(problem.status).toBe(409);
     expect(problem.code).toBe('idempotency_in_flight');
     expect(problem.extra.headers).toEqual({ 'Retry-After': '1' });
@@ -65,16 +67,16 @@ describe('IdempotencyService (mocked repository)', () => {
     const { service, keys } = setup();
     keys.find.mockResolvedValue(row({ lock_expired: true }));
     keys.takeOverExpiredLock.mockResolvedValueOnce(true);
-    await expect(service.start('mer_1', 'k1', BODY)).resolves.toEqual({ kind: 'proceed' });
-    expect(keys.takeOverExpiredLock).toHaveBeenCalledWith('mer_1', 'k1', IdempotencyService.LOCK_SECONDS);
-    expect((await problemOf(service.start('mer_1', 'k1', BODY))).code).toBe('idempotency_in_flight');
+    await expect(service.start(SCOPE, 'k1', BODY)).resolves.toEqual({ kind: 'proceed' });
+    expect(keys.takeOverExpiredLock).toHaveBeenCalledWith(SCOPE, 'k1', IdempotencyService.LOCK_SECONDS);
+    expect((await problemOf(service.start(SCOPE, 'k1', BODY))).code).toBe('idempotency_in_flight');
   });
 
   it('tries again from the start when the key was deleted between the insert and the read', async () => {
     const { service, keys } = setup();
     keys.find.mockResolvedValueOnce(null);
     keys.reserve.mockResolvedValueOnce(false).mockResolvedValueOnce(true);
-    await expect(service.start('mer_1', 'k1', BODY)).resolves.toEqual({ kind: 'proceed' });
+    await expect(service.start(SCOPE, 'k1', BODY)).resolves.toEqual({ kind: 'proceed' });
     expect(keys.reserve).toHaveBeenCalledTimes(2);
   });
 });

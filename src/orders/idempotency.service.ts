@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Scope } from '../common/scope';
 import { constantTimeEqual, sha256Hex } from '../common/crypto';
 import { problem } from '../common/problem';
 import { ORDERS_ERRORS } from './orders.errors';
@@ -33,29 +34,29 @@ export class IdempotencyService {
     return /^[\x21-\x7e]{1,255}$/.test(key);
   }
 
-  async start(merchantId: string, key: string, fingerprint: unknown): Promise<IdempotencyStart> {
+  async start(scope: Scope, key: string, fingerprint: unknown): Promise<IdempotencyStart> {
     const hash = sha256Hex(canonicalJson(fingerprint));
-    if (await this.keys.reserve(merchantId, key, hash, IdempotencyService.LOCK_SECONDS)) return { kind: 'proceed' };
-    const row = await this.keys.find(merchantId, key);
-    if (!row) return this.start(merchantId, key, fingerprint); // deleted in between: try again
+    if (await this.keys.reserve(scope, key, hash, IdempotencyService.LOCK_SECONDS)) return { kind: 'proceed' };
+    const row = await this.keys.find(scope, key);
+    if (!row) return this.start(scope, key, fingerprint); // deleted in between: try again
     // Constant-time like every hash comparison (the fingerprint says what another request with this key contained).
     if (!constantTimeEqual(row.request_hash, hash)) {
       throw problem(ORDERS_ERRORS.idempotency_key_reused, 'this Idempotency-Key was already used with a different request body');
     }
     if (row.state === 'done') return { kind: 'replay', status: row.response_status, body: row.response_body };
-    if (row.lock_expired && (await this.keys.takeOverExpiredLock(merchantId, key, IdempotencyService.LOCK_SECONDS))) return { kind: 'proceed' };
+    if (row.lock_expired && (await this.keys.takeOverExpiredLock(scope, key, IdempotencyService.LOCK_SECONDS))) return { kind: 'proceed' };
     throw problem(ORDERS_ERRORS.idempotency_in_flight, 'a request with this Idempotency-Key is still being processed; retry shortly', {
       headers: { 'Retry-After': '1' },
     });
   }
 
-  async finish(merchantId: string, key: string, status: number, body: unknown): Promise<void> {
-    await this.keys.saveResponse(merchantId, key, status, body);
+  async finish(scope: Scope, key: string, status: number, body: unknown): Promise<void> {
+    await this.keys.saveResponse(scope, key, status, body);
   }
 
   /** The request failed in a way worth retrying (5xx, gateway down): free the key. */
-  async release(merchantId: string, key: string): Promise<void> {
-    await this.keys.releaseInFlight(merchantId, key);
+  async release(scope: Scope, key: string): Promise<void> {
+    await this.keys.releaseInFlight(scope, key);
   }
 
   /** Run hourly by IdempotencyPurgeJob. */

@@ -25,6 +25,7 @@ const txn = (over: Partial<Transaction> = {}): Transaction =>
       id: 'txn_1',
       orderId: 'ord_1',
       merchantId: 'mer_1',
+      livemode: true,
       provider: 'checkout',
       providerReference: 'REF1',
       amountMinor: 1250,
@@ -68,7 +69,7 @@ function setup() {
     claimConfirmCheck: jest.fn(() => Promise.resolve(true)),
     inTransaction: jest.fn((work: (m: EntityManager) => Promise<unknown>) => work(MANAGER)),
   };
-  const accounts = { credentials: jest.fn() };
+  const accounts = { credentials: jest.fn(), configuredCredentials: jest.fn() };
   const transitions = { apply: jest.fn(), tryApply: jest.fn() };
   const clock = { now: () => NOW } as Clock;
   const verifier = { verifyOne: jest.fn() };
@@ -185,7 +186,7 @@ describe('InboundCallbacksService', () => {
       transitions.apply.mockResolvedValue(result('PAID', transitionTo('PAID')));
       const cb = callback({ by: 'reference', reference: 'REF1' }, PAY);
       expect(await service.handle(cb, REQUEST)).toEqual({ location: 'https://shop.example/ok', result: 'paid' });
-      expect(accounts.credentials).toHaveBeenCalledWith('mer_1', 'checkout');
+      expect(accounts.credentials).toHaveBeenCalledWith({ merchantId: 'mer_1', livemode: true }, 'checkout');
       expect(cb.interpret).toHaveBeenCalledWith({
         request: REQUEST,
         account: { profile_key: 'k' },
@@ -216,7 +217,7 @@ describe('InboundCallbacksService', () => {
 
     it('answers 404 for a merchant without an account of this gateway', async () => {
       const { service, accounts } = setup();
-      accounts.credentials.mockRejectedValue(new ProblemException(422, 'provider_account_missing', 'none'));
+      accounts.configuredCredentials.mockRejectedValue(new ProblemException(422, 'provider_account_missing', 'none'));
       expect(await problemOf(service.handle(callback(lookup, PAY), REQUEST))).toEqual({
         status: 404,
         code: 'not_found',
@@ -226,19 +227,40 @@ describe('InboundCallbacksService', () => {
 
     it('looks the named transaction up within that merchant only', async () => {
       const { service, repo, accounts } = setup();
-      accounts.credentials.mockResolvedValue({ secret_key: 's' });
+      accounts.configuredCredentials.mockResolvedValue({ secret_key: 's' });
       repo.findByReference.mockResolvedValue(null);
       expect(await problemOf(service.handle(callback(lookup, PAY), REQUEST))).toEqual({
         status: 404,
         code: 'not_found',
         detail: 'transaction REF1 was not found',
       });
-      expect(repo.findByReference).toHaveBeenCalledWith('checkout', 'REF1', 'mer_1');
+      expect(repo.findByReference).toHaveBeenCalledWith('checkout', 'REF1', { merchantId: 'mer_1', livemode: true });
+    });
+
+    it('decides the mode by the account whose secret verifies the call: the test-mode one looks in test mode only', async () => {
+      const { service, repo, accounts } = setup();
+      accounts.configuredCredentials.mockImplementation(async (scope: { livemode: boolean }) => ({ secret_key: scope.livemode ? 'live' : 'test' }));
+      const cb = callback(lookup, PAY);
+      cb.interpret.mockImplementation((input: { account: { secret_key: string } }) =>
+        input.account.secret_key === 'test' ? PAY : { kind: 'refuse', status: 400, code: 'invalid_signature', detail: 'bad signature' },
+      );
+      repo.findByReference.mockResolvedValue(null);
+      expect(await problemOf(service.handle(cb, REQUEST))).toMatchObject({ status: 404 });
+      expect(repo.findByReference).toHaveBeenCalledTimes(1);
+      expect(repo.findByReference).toHaveBeenCalledWith('checkout', 'REF1', { merchantId: 'mer_1', livemode: false });
+    });
+
+    it('answers the refusal when no account of either mode verifies the call', async () => {
+      const { service, repo, accounts } = setup();
+      accounts.configuredCredentials.mockResolvedValue({ secret_key: 's' });
+      const refusal = { kind: 'refuse', status: 400, code: 'invalid_signature', detail: 'bad signature' } as const;
+      expect(await problemOf(service.handle(callback(lookup, refusal), REQUEST))).toMatchObject({ status: 400, code: 'invalid_signature' });
+      expect(repo.findByReference).not.toHaveBeenCalled();
     });
 
     it('reports a repeated webhook as unchanged', async () => {
       const { service, repo, accounts, transitions } = setup();
-      accounts.credentials.mockResolvedValue({ secret_key: 's' });
+      accounts.configuredCredentials.mockResolvedValue({ secret_key: 's' });
       repo.findByReference.mockResolvedValue(txn());
       transitions.apply.mockResolvedValue(result('PAID', { outcome: 'noop', reason: 'already paid' }, false));
       expect(await service.handle(callback(lookup, PAY), REQUEST)).toMatchObject({ result: 'unchanged' });

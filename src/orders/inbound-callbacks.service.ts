@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { sha256Hex } from '../common/crypto';
 import { COMMON_ERRORS, notFound, problem, ProblemException } from '../common/problem';
+import { Scope, scopeOf } from '../common/scope';
 import { ORDERS_ERRORS } from './orders.errors';
 import { AppConfig } from '../config/config';
 import { MERCHANTS_ERRORS } from '../merchants/merchants.errors';
@@ -18,7 +19,7 @@ import {
   InboundVerdict,
   isRefusal,
 } from '../providers/inbound';
-import { ProviderError, type ProviderCredentials } from '../providers/provider';
+import { ProviderError, type ProviderCredentials, type ProviderId } from '../providers/provider';
 import { providerProblem } from '../providers/provider-errors';
 import { Order, Transaction } from './order.entity';
 import { OrderTransitions, TransitionContext } from './order-transitions.service';
@@ -75,7 +76,7 @@ export class InboundCallbacksService implements InboundCallbacks {
     if (txn && lookup.by === 'return_token' && callback.singleUseReturnToken && txn.returnTokenUsedAt) {
       throw problem(ORDERS_ERRORS.return_token_used, 'this return link has already been used');
     }
-    const account = txn && lookup.by === 'reference' ? await this.accounts.credentials(txn.merchantId, callback.provider) : null;
+    const account = txn && lookup.by === 'reference' ? await this.accounts.credentials(scopeOf(txn), callback.provider) : null;
     const verdict = callback.interpret(this.input(request, account, txn, now));
     if (isRefusal(verdict)) throw refused(verdict);
     if (!txn) throw new Error(`the ${callback.provider} interpreter accepted a call for an unknown transaction`);
@@ -84,22 +85,40 @@ export class InboundCallbacksService implements InboundCallbacks {
     return this.outcome(verdict, await this.apply(callback, txn, verdict));
   }
 
-  /** A call signed with a merchant's account (a webhook): the account verifies it, then the verdict names the transaction. */
+  /**
+   * A call signed with a merchant's account (a webhook): the account verifies it, then the verdict names the transaction.
+   * The merchant has an account per mode; the one whose secret verifies the call decides the mode, so a call signed with
+   * the (simulated) test-mode secret can only ever move a test-mode transaction, and the reverse.
+   */
   private async handleForMerchant(callback: InboundCallback, request: InboundRequest, merchantId: string, now: Date): Promise<InboundOutcome> {
-    let account: ProviderCredentials;
+    let refusal: InboundRefusal | null = null;
+    for (const livemode of [true, false]) {
+      const scope = { merchantId, livemode };
+      const account = await this.accountIfAny(scope, callback.provider);
+      if (!account) continue;
+      const verdict = callback.interpret(this.input(request, account, null, now));
+      if (isRefusal(verdict)) {
+        refusal ??= verdict;
+        continue;
+      }
+      if (verdict.kind !== 'pay') throw new Error(`a ${callback.provider} call signed by a merchant must name a payment`);
+      // Scoped to the merchant and mode whose secret verified it: another merchant's or mode's transaction is not found.
+      const txn = await this.transactions.findByReference(callback.provider, verdict.providerReference, scope);
+      if (!txn) throw notFound(`transaction ${verdict.providerReference}`);
+      return this.outcome(verdict, await this.apply(callback, txn, verdict));
+    }
+    if (refusal) throw refused(refusal);
+    throw notFound(`${callback.provider} account`);
+  }
+
+  /** The merchant's account at this gateway in this mode, or null when there is none (a test-mode one is never invented here). */
+  private async accountIfAny(scope: Scope, provider: ProviderId): Promise<ProviderCredentials | null> {
     try {
-      account = await this.accounts.credentials(merchantId, callback.provider);
+      return await this.accounts.configuredCredentials(scope, provider);
     } catch (err) {
-      if (err instanceof ProblemException && err.code === MERCHANTS_ERRORS.provider_account_missing.code) throw notFound(`${callback.provider} account`);
+      if (err instanceof ProblemException && err.code === MERCHANTS_ERRORS.provider_account_missing.code) return null;
       throw err;
     }
-    const verdict = callback.interpret(this.input(request, account, null, now));
-    if (isRefusal(verdict)) throw refused(verdict);
-    if (verdict.kind !== 'pay') throw new Error(`a ${callback.provider} call signed by a merchant must name a payment`);
-    // Scoped to the merchant whose secret verified it: another merchant's transaction is not found.
-    const txn = await this.transactions.findByReference(callback.provider, verdict.providerReference, merchantId);
-    if (!txn) throw notFound(`transaction ${verdict.providerReference}`);
-    return this.outcome(verdict, await this.apply(callback, txn, verdict));
   }
 
   /**

@@ -85,6 +85,7 @@ export class OrderTransitions {
     }
     await this.outbox.append(manager, {
       merchantId: fresh.merchantId,
+      livemode: fresh.livemode,
       orderId,
       type: decision.event,
       sequence: fresh.eventSeq,

@@ -8,6 +8,8 @@ import type { OrderStatus, Verification } from './state-machine';
 export class Order {
   @PrimaryColumn('text') id: string;
   @Column('text', { name: 'merchant_id' }) merchantId: string;
+  /** false for test mode (docs/test-mode.md). */
+  @Column('boolean') livemode: boolean;
   @Column('text') reference: string;
   @Column('text') status: OrderStatus;
   @Column('bigint', { name: 'amount_minor', transformer: bigintNumber }) amountMinor: number;
@@ -49,6 +51,8 @@ export class Transaction {
   @Column('bigint', { transformer: bigintNumber }) number: number;
   @Column('text', { name: 'order_id' }) orderId: string;
   @Column('text', { name: 'merchant_id' }) merchantId: string;
+  /** The order's mode, copied so the sweeper and the sandbox need no join. */
+  @Column('boolean') livemode: boolean;
   @Column('text') provider: ProviderId;
   @Column('text', { name: 'provider_reference' }) providerReference: string;
   /** Proof of payment the gateway handed back (e.g. the hosted checkout's transaction_id). */

@@ -5,6 +5,8 @@ import type { Order, Transaction } from './order.entity';
 export interface OrderView {
   id: string;
   object: 'order';
+  /** false for a test-mode order (docs/test-mode.md). */
+  livemode: boolean;
   reference: string;
   status: string;
   amount: string;
@@ -39,6 +41,7 @@ export function presentOrder(order: Order, transaction: Transaction | null, publ
   return {
     id: order.id,
     object: 'order',
+    livemode: order.livemode,
     reference: order.reference,
     status: order.status,
     amount: formatAmount(order.amountMinor, order.currency),

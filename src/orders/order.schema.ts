@@ -18,6 +18,11 @@ export class OrderTransactionRef {
 export class OrderResponse {
   @ApiProperty({ example: 'ord_01jd2b3c4d5e6f7g8h9j0kmnpq' }) id: string;
   @ApiProperty({ enum: ['order'] }) object: string;
+  @ApiProperty({
+    description: 'false for a test-mode order (made with an `sk_test_…` key, paid only through the simulators); true for a live one.',
+    example: true,
+  })
+  livemode: boolean;
   @ApiProperty() reference: string;
   @ApiProperty({ enum: ORDER_STATUSES }) status: string;
   @ApiProperty({ example: '12.50', description: 'Decimal string.' }) amount: string;

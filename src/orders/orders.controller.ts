@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiHeader, ApiOkRespo
 import type { FastifyReply } from 'fastify';
 import { problem, ProblemException } from '../common/problem';
 import { ORDERS_ERRORS } from './orders.errors';
-import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
+import type { Scope } from '../common/scope';
+import { ApiKeyGuard, CurrentScope } from '../merchants/auth';
 import { IdempotencyService } from './idempotency.service';
 import { OrderListResponse, OrderResponse } from './order.schema';
 import { CreateOrderDto, ListOrdersQuery } from './orders.dto';
@@ -32,29 +33,29 @@ export class OrdersController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1–255 printable ASCII characters, e.g. a UUID.' })
   @ApiCreatedResponse({ type: OrderResponse, description: 'The new order.' })
   async createOrder(
-    @CurrentMerchant() merchant: AuthedMerchant,
+    @CurrentScope() scope: Scope,
     @Body() body: CreateOrderDto,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    if (key === undefined) return this.orders.create(merchant.id, body);
+    if (key === undefined) return this.orders.create(scope, body);
     if (!IdempotencyService.validKey(key)) throw problem(ORDERS_ERRORS.bad_idempotency_key, 'Idempotency-Key must be 1–255 printable ASCII characters');
-    const start = await this.idempotency.start(merchant.id, key, { method: 'POST', path: '/v1/orders', body });
+    const start = await this.idempotency.start(scope, key, { method: 'POST', path: '/v1/orders', body });
     if (start.kind === 'replay') {
       void reply.status(start.status).header('Idempotent-Replayed', 'true');
       if (start.status >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
       return start.body;
     }
     try {
-      const order = await this.orders.create(merchant.id, body);
-      await this.idempotency.finish(merchant.id, key, 201, order);
+      const order = await this.orders.create(scope, body);
+      await this.idempotency.finish(scope, key, 201, order);
       return order;
     } catch (err) {
       // Deterministic refusals (4xx) are remembered and replayed; failures worth retrying free the key.
       if (err instanceof ProblemException && err.status < 500 && err.status !== 409 && err.status !== 429) {
-        await this.idempotency.finish(merchant.id, key, err.status, err.toBody('/v1/orders'));
+        await this.idempotency.finish(scope, key, err.status, err.toBody('/v1/orders'));
       } else {
-        await this.idempotency.release(merchant.id, key);
+        await this.idempotency.release(scope, key);
       }
       throw err;
     }
@@ -66,15 +67,15 @@ export class OrdersController {
     description: 'Filter by `status`, `provider`, `reference`; paginate with `limit` and `starting_after`.',
   })
   @ApiOkResponse({ type: OrderListResponse })
-  listOrders(@CurrentMerchant() merchant: AuthedMerchant, @Query() query: ListOrdersQuery) {
-    return this.orders.list(merchant.id, query);
+  listOrders(@CurrentScope() scope: Scope, @Query() query: ListOrdersQuery) {
+    return this.orders.list(scope, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve an order' })
   @ApiOkResponse({ type: OrderResponse })
-  getOrder(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.orders.get(merchant.id, id);
+  getOrder(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.orders.get(scope, id);
   }
 
   @Post(':id/verify')
@@ -85,8 +86,8 @@ export class OrdersController {
       'Calls the provider’s verify/check API and applies the answer. 502/504 problem when the gateway fails; the order is then unchanged. 422 for gateways without a verify API (ahnajak, checkout).',
   })
   @ApiOkResponse({ type: OrderResponse })
-  verifyOrder(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.orders.verify(merchant.id, id);
+  verifyOrder(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.orders.verify(scope, id);
   }
 
   @Post(':id/cancel')
@@ -96,7 +97,7 @@ export class OrdersController {
     description: '409 problem when the order is already PAID, EXPIRED or FAILED. Cancelling a cancelled order is a no-op.',
   })
   @ApiOkResponse({ type: OrderResponse })
-  cancelOrder(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.orders.cancel(merchant.id, id);
+  cancelOrder(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.orders.cancel(scope, id);
   }
 }

@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmailAddress } from '../common/validation';
 import {
   IsIn,
   IsInt,
@@ -19,6 +18,7 @@ import {
   ValidatorConstraintInterface,
   Validate,
 } from 'class-validator';
+import { IsEmailAddress } from '../common/email';
 import { PageQuery } from '../common/pagination';
 import { CURRENCIES } from '../common/money';
 import { PROVIDER_IDS } from '../providers/provider';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Currency } from '../common/money';
+import type { Scope } from '../common/scope';
 import { hydrateEntity, returnedRows } from '../database/rows';
 import { SEALED_ACCOUNT_COLUMNS, SealedAccountRow } from '../merchants/provider-accounts.repository';
 import type { ProviderId } from '../providers/provider';
@@ -8,8 +9,8 @@ import { Order, Transaction } from './order.entity';
 import type { ListOrdersQuery } from './orders.dto';
 import type { OrderStatus, Verification } from './state-machine';
 
-/** GET /v1/orders filters, plus the merchant (unset: every merchant, for the admin search). */
-export type OrderSearch = ListOrdersQuery & { merchantId?: string };
+/** GET /v1/orders filters, plus the merchant and mode (unset: every merchant in both modes, for the admin search). */
+export type OrderSearch = ListOrdersQuery & { scope?: Scope; merchantId?: string };
 
 /** What order creation reads before calling the gateway (all of it in one round trip). */
 export interface CreationFacts {
@@ -24,7 +25,7 @@ export interface CreationFacts {
 /** The columns of a new order and its first transaction, as the gateway and the request gave them. */
 export interface NewOrder {
   orderId: string;
-  merchantId: string;
+  scope: Scope;
   reference: string;
   amountMinor: number;
   currency: Currency;
@@ -73,13 +74,13 @@ export class OrdersRepository {
     return this.db.transaction(work);
   }
 
-  /** The gateway account, the duplicate check and the transaction number, in one round trip. */
-  async creationFacts(merchantId: string, provider: ProviderId, reference: string): Promise<CreationFacts> {
+  /** The gateway account of the mode, the duplicate check and the transaction number, in one round trip. */
+  async creationFacts(scope: Scope, provider: ProviderId, reference: string): Promise<CreationFacts> {
     const [row]: (Partial<SealedAccountRow> & { taken: boolean; number: string })[] = await this.db.query(
       `SELECT ${SEALED_ACCOUNT_COLUMNS('pa')},
-              EXISTS (SELECT 1 FROM orders WHERE merchant_id = $1 AND reference = $3) AS taken, nextval('transaction_number_seq') AS number
-         FROM (SELECT 1) AS one LEFT JOIN provider_accounts pa ON pa.merchant_id = $1 AND pa.provider = $2`,
-      [merchantId, provider, reference],
+              EXISTS (SELECT 1 FROM orders WHERE merchant_id = $1 AND livemode = $4 AND reference = $3) AS taken, nextval('transaction_number_seq') AS number
+         FROM (SELECT 1) AS one LEFT JOIN provider_accounts pa ON pa.merchant_id = $1 AND pa.livemode = $4 AND pa.provider = $2`,
+      [scope.merchantId, provider, reference, scope.livemode],
     );
     const { taken, number, ...account } = row;
     return { account, taken, number };
@@ -94,16 +95,16 @@ export class OrdersRepository {
     const [both]: Record<string, unknown>[] = await manager.query(
       `WITH o AS (
          INSERT INTO orders (id, merchant_id, reference, status, amount_minor, currency, provider, description, customer, metadata,
-           success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink, payment_link_id)
-         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18, $26) RETURNING *),
+           success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink, livemode, payment_link_id)
+         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17, $18, $26, $27) RETURNING *),
        t AS (
          INSERT INTO transactions (id, number, order_id, merchant_id, provider, provider_reference, status, amount_minor, currency, wire_amount,
-           return_token_hash, expires_at, next_check_at, created_at, updated_at, cancel_token_hash)
-         VALUES ($19, $20, $1, $2, $6, $21, 'PENDING', $4, $5, $22, $23, $16, $24, $17, $17, $25) RETURNING *)
+           return_token_hash, expires_at, next_check_at, created_at, updated_at, cancel_token_hash, livemode)
+         VALUES ($19, $20, $1, $2, $6, $21, 'PENDING', $4, $5, $22, $23, $16, $24, $17, $17, $25, $26) RETURNING *)
        SELECT ${this.bothColumns()} FROM o, t`,
       [
         o.orderId,
-        o.merchantId,
+        o.scope.merchantId,
         o.reference,
         o.amountMinor,
         o.currency,
@@ -127,6 +128,7 @@ export class OrdersRepository {
         t.returnTokenHash,
         t.nextCheckAt,
         t.cancelTokenHash,
+        o.scope.livemode,
         o.paymentLinkId ?? null,
       ],
     );
@@ -152,14 +154,17 @@ export class OrdersRepository {
     return manager.findOneByOrFail(Order, { id });
   }
 
-  findForMerchant(merchantId: string, id: string): Promise<Order | null> {
-    return this.db.getRepository(Order).findOneBy({ id, merchantId });
+  /** The order `id` if it belongs to the scope's merchant and mode: another merchant's, or the other mode's, is not found. */
+  findForMerchant(scope: Scope, id: string): Promise<Order | null> {
+    return this.db.getRepository(Order).findOneBy({ id, merchantId: scope.merchantId, livemode: scope.livemode });
   }
 
   /** Newest first with the list filters; one row more than the limit, so the caller can tell has_more. */
   search(q: OrderSearch, limit: number): Promise<Order[]> {
     const qb = this.db.getRepository(Order).createQueryBuilder('o');
-    if (q.merchantId) qb.andWhere('o.merchant_id = :merchantId', { merchantId: q.merchantId });
+    if (q.scope) qb.andWhere('o.merchant_id = :merchantId AND o.livemode = :livemode', { merchantId: q.scope.merchantId, livemode: q.scope.livemode });
+    // The admin search: one merchant across both modes (every row says which it is).
+    else if (q.merchantId) qb.andWhere('o.merchant_id = :merchantId', { merchantId: q.merchantId });
     if (q.status) qb.andWhere('o.status = :status', { status: q.status });
     if (q.provider) qb.andWhere('o.provider = :provider', { provider: q.provider });
     if (q.reference) qb.andWhere('o.reference = :reference', { reference: q.reference });
@@ -206,7 +211,7 @@ export class OrdersRepository {
     return rows[0] ? { payload: rows[0].qr_payload, md5: rows[0].qr_md5 } : null;
   }
 
-  /** A panel user's PENDING top-up order for this amount on this gateway that still has `minRemainingSeconds` to be paid, the latest-expiring first. */
+  /** A panel user's PENDING (live: the top-up widget takes real payments only) top-up order for this amount on this gateway that still has `minRemainingSeconds` to be paid, the latest-expiring first. */
   async findOpenTopup(q: {
     merchantId: string;
     provider: ProviderId;
@@ -218,7 +223,7 @@ export class OrdersRepository {
   }): Promise<{ id: string; checkout_url: string | null } | null> {
     const rows: { id: string; checkout_url: string | null }[] = await this.db.query(
       `SELECT id, checkout_url FROM orders
-        WHERE merchant_id = $1 AND status = 'PENDING' AND provider = $2 AND currency = $3 AND amount_minor = $4
+        WHERE merchant_id = $1 AND livemode AND status = 'PENDING' AND provider = $2 AND currency = $3 AND amount_minor = $4
           AND metadata->>'source' = $5 AND metadata->>'smm_user' = $6 AND expires_at > now() + make_interval(secs => $7)
         ORDER BY expires_at DESC LIMIT 1`,
       [q.merchantId, q.provider, q.currency, q.amountMinor, q.source, q.user, q.minRemainingSeconds],
@@ -237,18 +242,18 @@ export class OrdersRepository {
    */
   async reserveRefund(
     manager: EntityManager,
-    q: { merchantId: string; orderId: string; amountMinor: number | null; events: number },
+    q: { scope: Scope; orderId: string; amountMinor: number | null; events: number },
   ): Promise<{ order: Order; amountMinor: number } | null> {
     const [row] = returnedRows<Record<string, unknown>>(
       await manager.query(
         `WITH cur AS (
-           SELECT id, COALESCE($3::bigint, paid_amount_minor - refunded_minor) AS amount FROM orders WHERE id = $1 AND merchant_id = $2 FOR UPDATE
+           SELECT id, COALESCE($3::bigint, paid_amount_minor - refunded_minor) AS amount FROM orders WHERE id = $1 AND merchant_id = $2 AND livemode = $5 FOR UPDATE
          )
          UPDATE orders o SET refunded_minor = o.refunded_minor + cur.amount, event_seq = o.event_seq + $4, updated_at = now()
            FROM cur
           WHERE o.id = cur.id AND o.status = 'PAID' AND o.paid_amount_minor IS NOT NULL AND cur.amount > 0 AND o.refunded_minor + cur.amount <= o.paid_amount_minor
          RETURNING o.*, cur.amount AS refund_amount_minor`,
-        [q.orderId, q.merchantId, q.amountMinor, q.events],
+        [q.orderId, q.scope.merchantId, q.amountMinor, q.events, q.scope.livemode],
       ),
     );
     return row ? { order: hydrateEntity(manager, Order, row), amountMinor: Number(row.refund_amount_minor) } : null;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomToken } from '../common/crypto';
+import type { Scope } from '../common/scope';
 import { newId } from '../common/ids';
 import { Currency, MoneyError, parseAmount } from '../common/money';
 import { notFound, problem, ProblemException, validationProblem } from '../common/problem';
@@ -42,7 +43,8 @@ export class OrdersService {
   }
 
   /** `origin`: the payment link a public page creates the order for, with its check run inside the insert's transaction. */
-  async create(merchantId: string, dto: CreateOrderDto, origin?: OrderOrigin): Promise<OrderView> {
+  async create(scope: Scope, dto: CreateOrderDto, origin?: OrderOrigin): Promise<OrderView> {
+    const { merchantId } = scope;
     const currency: Currency = dto.currency ?? 'USD';
     let amountMinor: number;
     try {
@@ -57,8 +59,10 @@ export class OrdersService {
       throw validationProblem([{ field: 'currency', message: `${provider.id} accepts ${provider.capabilities.currencies.join(', ')} only` }]);
     }
     // One round trip for the gateway account, the duplicate check and the transaction number (a number spent on a refused request is just a gap).
-    const { account: accountRow, taken, number } = await this.orders.creationFacts(merchantId, provider.id, dto.reference);
-    const account = this.accounts.credentialsFromRow(provider.id, accountRow);
+    const { account: accountRow, taken, number } = await this.orders.creationFacts(scope, provider.id, dto.reference);
+    // Test mode: the merchant's test-mode account, or a simulated one; either way the simulator's base_url.
+    const row = accountRow.credentialsSealed || scope.livemode ? accountRow : await this.accounts.simulatedAccount(scope, provider.id);
+    const account = this.accounts.credentialsFromRow(provider.id, row);
     if (taken) throw duplicateReference(dto.reference);
 
     const now = new Date();
@@ -99,7 +103,7 @@ export class OrdersService {
         if (origin) await origin.admit(manager);
         const { order, txn } = await this.orders.insertWithTransaction(manager, {
           orderId,
-          merchantId,
+          scope,
           reference: dto.reference,
           amountMinor,
           currency,
@@ -128,12 +132,12 @@ export class OrdersService {
           },
         });
         const view = this.present(order, txn);
-        await this.outbox.append(manager, { merchantId, orderId, type: 'order.created', sequence: 1, data: { order: view } });
+        await this.outbox.append(manager, { merchantId, livemode: scope.livemode, orderId, type: 'order.created', sequence: 1, data: { order: view } });
         return view;
       });
     } catch (err) {
       const e = err as { code?: string; constraint?: string };
-      if (e.code === '23505' && e.constraint === 'orders_merchant_id_reference_key') throw duplicateReference(dto.reference);
+      if (e.code === '23505' && e.constraint === 'orders_merchant_mode_reference_key') throw duplicateReference(dto.reference);
       if (e.code === '23505' && e.constraint === 'transactions_provider_provider_reference_key') {
         throw problem(ORDERS_ERRORS.duplicate_provider_reference, 'the gateway returned a payment reference that is already in use by another order');
       }
@@ -141,25 +145,25 @@ export class OrdersService {
     }
   }
 
-  async find(merchantId: string, orderId: string): Promise<{ order: Order; txn: Transaction }> {
-    const order = await this.orders.findForMerchant(merchantId, orderId);
+  async find(scope: Scope, orderId: string): Promise<{ order: Order; txn: Transaction }> {
+    const order = await this.orders.findForMerchant(scope, orderId);
     if (!order) throw notFound('order');
     return { order, txn: await this.transactions.latestOf(order.id) };
   }
 
-  async get(merchantId: string, orderId: string): Promise<OrderView> {
-    const { order, txn } = await this.find(merchantId, orderId);
+  async get(scope: Scope, orderId: string): Promise<OrderView> {
+    const { order, txn } = await this.find(scope, orderId);
     return this.present(order, txn);
   }
 
-  async list(merchantId: string, q: ListOrdersQuery): Promise<{ data: OrderView[]; has_more: boolean }> {
-    const { page, hasMore } = await this.search({ ...q, merchantId });
+  async list(scope: Scope, q: ListOrdersQuery): Promise<{ data: OrderView[]; has_more: boolean }> {
+    const { page, hasMore } = await this.search({ ...q, scope });
     return { data: page.map(({ order, txn }) => this.present(order, txn)), has_more: hasMore };
   }
 
   /**
-   * Orders newest first with the list filters; `merchantId` unset searches across merchants
-   * (admin only). One query for the page, one for its transactions.
+   * Orders newest first with the list filters, in one scope; with `merchantId` instead, one merchant in both
+   * modes, and with neither, every merchant (admin only). One query for the page, one for its transactions.
    */
   async search(q: OrderSearch): Promise<{ page: { order: Order; txn: Transaction | null }[]; hasMore: boolean }> {
     const limit = q.limit ?? 20;
@@ -170,8 +174,9 @@ export class OrdersService {
     return { page: page.map((order) => ({ order, txn: byOrder.get(order.id) ?? null })), hasMore: orders.length > limit };
   }
 
-  async cancel(merchantId: string, orderId: string): Promise<OrderView> {
-    const { order, txn } = await this.find(merchantId, orderId);
+  async cancel(scope: Scope, orderId: string): Promise<OrderView> {
+    const { merchantId } = scope;
+    const { order, txn } = await this.find(scope, orderId);
     const result = await this.transitions.apply(
       order.id,
       { kind: 'cancel' },
@@ -182,8 +187,9 @@ export class OrdersService {
   }
 
   /** Asks the gateway now. The order is unchanged when the gateway fails (502/504). */
-  async verify(merchantId: string, orderId: string): Promise<OrderView> {
-    const { order, txn } = await this.find(merchantId, orderId);
+  async verify(scope: Scope, orderId: string): Promise<OrderView> {
+    const { merchantId } = scope;
+    const { order, txn } = await this.find(scope, orderId);
     if (order.status === 'PAID') return this.present(order, txn);
     const provider = this.registry.get(order.provider);
     if (!provider?.verify) {
@@ -198,7 +204,7 @@ export class OrdersService {
       if (err instanceof ProviderError) throw providerProblem(err);
       throw err;
     }
-    return this.get(merchantId, orderId);
+    return this.get(scope, orderId);
   }
 }
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { scopeOf } from '../common/scope';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { PaymentProvider, ProviderError, ProviderRegistry, VerifyInput, VerifyOutcome } from '../providers/provider';
 import { Transaction } from './order.entity';
@@ -43,7 +44,7 @@ export class PaymentVerifier {
   async verifyOne(txn: Transaction, actor: string): Promise<TransitionResult | null> {
     const provider = this.provider(txn.provider);
     if (!provider.verify) return null;
-    const account = await this.accounts.credentials(txn.merchantId, txn.provider);
+    const account = await this.accounts.credentials(scopeOf(txn), txn.provider);
     let outcome: VerifyOutcome;
     try {
       outcome = await provider.verify({ transaction: PaymentVerifier.verifyInput(txn), account });
@@ -85,7 +86,7 @@ export class PaymentVerifier {
     const message = err instanceof ProviderError ? `${err.kind}: ${err.message}` : `error: ${(err as Error)?.message ?? String(err)}`;
     await this.transactions.recordFailedCheck(txn.id, message.slice(0, 500));
     if (err instanceof ProviderError && err.kind === 'auth') {
-      await this.accounts.markNeedsAttention(txn.merchantId, txn.provider, err.message.slice(0, 500));
+      await this.accounts.markNeedsAttention(scopeOf(txn), txn.provider, err.message.slice(0, 500));
     }
   }
 }

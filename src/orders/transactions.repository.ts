@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Scope } from '../common/scope';
 import { DataSource, EntityManager } from 'typeorm';
 import { hydrateEntity, returnedRows } from '../database/rows';
 import type { ProviderId } from '../providers/provider';
@@ -18,9 +19,11 @@ export class ProofAlreadyUsedError extends Error {
 export class TransactionsRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** The transaction a gateway knows by `reference`; only among one merchant's when `merchantId` is given. */
-  findByReference(provider: ProviderId, reference: string, merchantId?: string): Promise<Transaction | null> {
-    return this.db.getRepository(Transaction).findOneBy({ provider, providerReference: reference, ...(merchantId ? { merchantId } : {}) });
+  /** The transaction a gateway knows by `reference`; only among one merchant's in one mode when `scope` is given. */
+  findByReference(provider: ProviderId, reference: string, scope?: Scope): Promise<Transaction | null> {
+    return this.db
+      .getRepository(Transaction)
+      .findOneBy({ provider, providerReference: reference, ...(scope ? { merchantId: scope.merchantId, livemode: scope.livemode } : {}) });
   }
 
   /** Found by the token's sha256: nothing secret is compared in JavaScript. */

@@ -4,6 +4,7 @@ import { MerchantBudgetAnswer, MerchantRateWindowsRepository } from '../checkout
 import { randomToken } from '../common/crypto';
 import { formatAmount, MoneyError, parseAmount } from '../common/money';
 import { problem, ProblemException } from '../common/problem';
+import { scopeOf } from '../common/scope';
 import { AppConfig } from '../config/config';
 import { MerchantsRepository } from '../merchants/merchants.repository';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
@@ -79,7 +80,7 @@ export class LinkCheckoutService {
     for (const { id } of p.gateways) {
       if (id === 'bakong' || id === 'bakongapi') continue;
       try {
-        const account = await this.accounts.credentials(p.link.merchantId, id);
+        const account = await this.accounts.credentials(scopeOf(p.link), id);
         for (const [key, value] of Object.entries(account)) {
           if ((key === 'base_url' || key === 'client_base_url') && typeof value === 'string') origins.add(new URL(value).origin);
         }
@@ -111,14 +112,15 @@ export class LinkCheckoutService {
     const gatewayError = !provider || !p.gateways.some((g) => g.id === provider);
     if (amountError || gatewayError || amountMinor === null || !provider) return { kind: 'invalid', amountError, gatewayError };
 
-    const budget = await this.takeBudget(link.merchantId);
+    const budget = await this.takeBudget(link.merchantId, link.livemode);
     if (!budget.granted) {
       this.logger.warn({ merchantId: link.merchantId, paymentLinkId: link.id }, 'payment-link order cap reached');
       return { kind: 'rate_limited', retryAfterSeconds: budget.retryAfterSeconds };
     }
     try {
+      // The link's own mode: a test-mode link's page creates test-mode orders (paid at the simulators).
       const order = await this.orders.create(
-        link.merchantId,
+        scopeOf(link),
         {
           provider,
           amount: formatAmount(amountMinor, link.currency),
@@ -156,8 +158,14 @@ export class LinkCheckoutService {
     }
   }
 
-  private takeBudget(merchantId: string): Promise<MerchantBudgetAnswer> {
-    return this.rateWindows.takeBudget(merchantId, 'payment_link_create', this.config.paymentLinkOrdersPerMerchantPerMin, CREATE_WINDOW_SECONDS);
+  /** Test-mode links have a budget of their own, so test traffic can never use up the live links' cap. */
+  private takeBudget(merchantId: string, livemode: boolean): Promise<MerchantBudgetAnswer> {
+    return this.rateWindows.takeBudget(
+      merchantId,
+      livemode ? 'payment_link_create' : 'payment_link_create_test',
+      this.config.paymentLinkOrdersPerMerchantPerMin,
+      CREATE_WINDOW_SECONDS,
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import type { PaymentLink } from './payment-links.repository';
 export interface PaymentLinkView {
   id: string;
   object: 'payment_link';
+  livemode: boolean;
   url: string;
   active: boolean;
   description: string;
@@ -33,6 +34,7 @@ export function presentPaymentLink(l: PaymentLink, publicBaseUrl: string): Payme
   return {
     id: l.id,
     object: 'payment_link',
+    livemode: l.livemode,
     url: paymentLinkUrl(publicBaseUrl, l.slug),
     active: l.active,
     description: l.description,
@@ -58,6 +60,11 @@ export function presentPaymentLink(l: PaymentLink, publicBaseUrl: string): Payme
 export class PaymentLinkResponse {
   @ApiProperty({ example: 'plink_01jd2b3c4d5e6f7g8h9j0kmnpq' }) id: string;
   @ApiProperty({ enum: ['payment_link'] }) object: string;
+  @ApiProperty({
+    description: 'The mode of the key that created it; its page creates orders of this mode (false: test orders, paid at the simulators).',
+    example: true,
+  })
+  livemode: boolean;
   @ApiProperty({ example: 'https://pay.example.com/l/Hq3v9TzK1bXw0aRc', description: 'The public page (PUBLIC_BASE_URL/l/{slug}); the slug is unguessable.' })
   url: string;
   @ApiProperty({ description: 'False once deactivated (POST /v1/payment-links/{id}/deactivate). Expiry and max_payments are separate.' }) active: boolean;

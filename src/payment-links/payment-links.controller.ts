@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } f
 import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PageQuery } from '../common/pagination';
-import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
+import type { Scope } from '../common/scope';
+import { ApiKeyGuard, CurrentScope } from '../merchants/auth';
 import { PaymentLinkListResponse, PaymentLinkResponse } from './payment-link.presenter';
 import { CreatePaymentLinkDto } from './payment-links.dto';
 import { PaymentLinksService } from './payment-links.service';
@@ -33,15 +34,15 @@ export class PaymentLinksController {
     description: 'Problem: a field is invalid (amount with too many decimals, amount_min above amount_max, a gateway without an account, a past expires_at).',
   })
   @ApiResponse({ status: 422, description: 'Problem payment_links.no_gateway: no gateway account of the merchant accepts the currency.' })
-  createPaymentLink(@CurrentMerchant() merchant: AuthedMerchant, @Body() body: CreatePaymentLinkDto) {
-    return this.links.create(merchant.id, body);
+  createPaymentLink(@CurrentScope() scope: Scope, @Body() body: CreatePaymentLinkDto) {
+    return this.links.create(scope, body);
   }
 
   @Get()
   @ApiOperation({ summary: 'List payment links, newest first', description: `Paginate with \`limit\` and \`starting_after\`. ${PROBLEMS}` })
   @ApiOkResponse({ type: PaymentLinkListResponse })
-  listPaymentLinks(@CurrentMerchant() merchant: AuthedMerchant, @Query() query: PageQuery) {
-    return this.links.list(merchant.id, query.limit ?? 20, query.starting_after);
+  listPaymentLinks(@CurrentScope() scope: Scope, @Query() query: PageQuery) {
+    return this.links.list(scope, query.limit ?? 20, query.starting_after);
   }
 
   @Get(':id')
@@ -49,8 +50,8 @@ export class PaymentLinksController {
   @ApiParam({ name: 'id', example: ID_EXAMPLE })
   @ApiOkResponse({ type: PaymentLinkResponse })
   @ApiResponse({ status: 404, description: 'Problem: no such link for this merchant.' })
-  getPaymentLink(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.links.get(merchant.id, id);
+  getPaymentLink(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.links.get(scope, id);
   }
 
   @Post(':id/deactivate')
@@ -62,8 +63,8 @@ export class PaymentLinksController {
   @ApiParam({ name: 'id', example: ID_EXAMPLE })
   @ApiOkResponse({ type: PaymentLinkResponse })
   @ApiResponse({ status: 404, description: 'Problem: no such link for this merchant.' })
-  deactivatePaymentLink(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.links.deactivate(merchant.id, id);
+  deactivatePaymentLink(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.links.deactivate(scope, id);
   }
 
   @Get(':id/qr.png')
@@ -75,8 +76,8 @@ export class PaymentLinksController {
   @ApiProduces('image/png')
   @ApiResponse({ status: 200, description: 'The PNG.' })
   @ApiResponse({ status: 404, description: 'Problem: no such link for this merchant.' })
-  async getPaymentLinkQrPng(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
-    const png = await this.links.qrPng(merchant.id, id);
+  async getPaymentLinkQrPng(@CurrentScope() scope: Scope, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+    const png = await this.links.qrPng(scope, id);
     void reply.status(200).header('content-type', 'image/png').header('cache-control', 'private, no-store').send(png);
   }
 
@@ -86,8 +87,8 @@ export class PaymentLinksController {
   @ApiProduces('image/svg+xml')
   @ApiResponse({ status: 200, description: 'The SVG.' })
   @ApiResponse({ status: 404, description: 'Problem: no such link for this merchant.' })
-  async getPaymentLinkQrSvg(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
-    const svg = await this.links.qrSvg(merchant.id, id);
+  async getPaymentLinkQrSvg(@CurrentScope() scope: Scope, @Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+    const svg = await this.links.qrSvg(scope, id);
     void reply
       .status(200)
       .header('content-type', 'image/svg+xml; charset=utf-8')

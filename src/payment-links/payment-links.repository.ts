@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Currency } from '../common/money';
+import type { Scope } from '../common/scope';
 import { returnedRows } from '../database/rows';
 
 /** One row of payment_links, in minor units. */
 export interface PaymentLink {
   id: string;
   merchantId: string;
+  /** The mode of the key that created it: its page creates orders of this mode. */
+  livemode: boolean;
   slug: string;
   description: string;
   currency: Currency;
@@ -45,6 +48,7 @@ function toLink(r: Record<string, unknown>): PaymentLink {
   return {
     id: String(r.id),
     merchantId: String(r.merchant_id),
+    livemode: Boolean(r.livemode),
     slug: String(r.slug),
     description: String(r.description),
     currency: r.currency as Currency,
@@ -73,8 +77,8 @@ export class PaymentLinksRepository {
   async insert(l: NewPaymentLink): Promise<PaymentLink> {
     const rows: Record<string, unknown>[] = await this.db.query(
       `INSERT INTO payment_links (id, merchant_id, slug, slug_hash, description, currency, amount_minor, amount_min_minor, amount_max_minor,
-         providers, max_payments, expires_at, success_url, metadata, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING *`,
+         providers, max_payments, expires_at, success_url, metadata, created_at, updated_at, livemode)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) RETURNING *`,
       [
         l.id,
         l.merchantId,
@@ -91,33 +95,38 @@ export class PaymentLinksRepository {
         l.successUrl,
         l.metadata ? JSON.stringify(l.metadata) : null,
         l.createdAt,
+        l.livemode,
       ],
     );
     return toLink(rows[0]);
   }
 
-  async findForMerchant(merchantId: string, id: string): Promise<PaymentLink | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM payment_links WHERE merchant_id = $1 AND id = $2`, [merchantId, id]);
+  async findForMerchant(scope: Scope, id: string): Promise<PaymentLink | null> {
+    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM payment_links WHERE merchant_id = $1 AND livemode = $3 AND id = $2`, [
+      scope.merchantId,
+      id,
+      scope.livemode,
+    ]);
     return rows[0] ? toLink(rows[0]) : null;
   }
 
   /** Newest first; one row more than `limit` so the caller can tell has_more. */
-  async list(merchantId: string, limit: number, startingAfter?: string): Promise<PaymentLink[]> {
+  async list(scope: Scope, limit: number, startingAfter?: string): Promise<PaymentLink[]> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT * FROM payment_links WHERE merchant_id = $1 AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
-      [merchantId, startingAfter ?? null, limit + 1],
+      `SELECT * FROM payment_links WHERE merchant_id = $1 AND livemode = $4 AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
+      [scope.merchantId, startingAfter ?? null, limit + 1, scope.livemode],
     );
     return rows.map(toLink);
   }
 
   /** Deactivates (once: the first deactivated_at stays); null when the merchant has no such link. */
-  async deactivate(merchantId: string, id: string): Promise<PaymentLink | null> {
+  async deactivate(scope: Scope, id: string): Promise<PaymentLink | null> {
     const rows = returnedRows<Record<string, unknown>>(
       await this.db.query(
         `UPDATE payment_links SET active = false, deactivated_at = COALESCE(deactivated_at, now()),
            updated_at = CASE WHEN active THEN now() ELSE updated_at END
-         WHERE merchant_id = $1 AND id = $2 RETURNING *`,
-        [merchantId, id],
+         WHERE merchant_id = $1 AND livemode = $3 AND id = $2 RETURNING *`,
+        [scope.merchantId, id, scope.livemode],
       ),
     );
     return rows[0] ? toLink(rows[0]) : null;
@@ -152,11 +161,11 @@ export class PaymentLinksRepository {
   }
 
   /** One more PAID order of the link: an atomic increment inside the order's transition transaction. */
-  async countPaid(manager: EntityManager, merchantId: string, linkId: string, amountMinor: number): Promise<void> {
+  async countPaid(manager: EntityManager, scope: Scope, linkId: string, amountMinor: number): Promise<void> {
     await manager.query(
       `UPDATE payment_links SET payments_count = payments_count + 1, amount_collected_minor = amount_collected_minor + $3, updated_at = now()
-        WHERE id = $1 AND merchant_id = $2`,
-      [linkId, merchantId, amountMinor],
+        WHERE id = $1 AND merchant_id = $2 AND livemode = $4`,
+      [linkId, scope.merchantId, amountMinor, scope.livemode],
     );
   }
 }

@@ -5,6 +5,7 @@ import { randomToken, sha256Hex } from '../common/crypto';
 import { newId } from '../common/ids';
 import { Currency, MAX_AMOUNT_MINOR, MoneyError, parseAmount } from '../common/money';
 import { FieldError, notFound, problem, validationProblem } from '../common/problem';
+import { Scope, scopeOf } from '../common/scope';
 import { renderQrPng } from '../checkout-pages/qr-png';
 import { AppConfig } from '../config/config';
 import { ProviderAccountsRepository } from '../merchants/provider-accounts.repository';
@@ -37,7 +38,7 @@ export class PaymentLinksService implements PaidOrderHook {
     private readonly config: AppConfig,
   ) {}
 
-  async create(merchantId: string, dto: CreatePaymentLinkDto): Promise<PaymentLinkView> {
+  async create(scope: Scope, dto: CreatePaymentLinkDto): Promise<PaymentLinkView> {
     const currency: Currency = dto.currency ?? 'USD';
     const errors: FieldError[] = [];
     const amount = (field: string, value: unknown): number | null => {
@@ -69,12 +70,13 @@ export class PaymentLinksService implements PaidOrderHook {
         errors.push({ field: 'expires_at', message: 'expires_at must be in the future' });
     }
     if (errors.length) throw validationProblem(errors);
-    const providers = await this.choiceOfGateways(merchantId, currency, dto.providers);
+    const providers = await this.choiceOfGateways(scope, currency, dto.providers);
 
     const slug = randomToken(SLUG_BYTES);
     const link = await this.links.insert({
       id: newId('plink'),
-      merchantId,
+      merchantId: scope.merchantId,
+      livemode: scope.livemode,
       slug,
       slugHash: slugHash(slug),
       description: dto.description,
@@ -94,10 +96,11 @@ export class PaymentLinksService implements PaidOrderHook {
 
   /**
    * The gateways of a new link: those asked for, each of which must have the merchant's account and
-   * accept the currency; by default every such gateway the merchant has, in the registry's order.
+   * accept the currency; by default every such gateway the merchant has, in the registry's order. In
+   * test mode every gateway counts as configured: a simulated account stands in where there is none.
    */
-  private async choiceOfGateways(merchantId: string, currency: Currency, asked: string[] | undefined): Promise<string[]> {
-    const configured = new Set(await this.accounts.configuredProviders(merchantId));
+  private async choiceOfGateways(scope: Scope, currency: Currency, asked: string[] | undefined): Promise<string[]> {
+    const configured = new Set(scope.livemode ? await this.accounts.configuredProviders(scope) : this.registry.all().map((p) => p.id));
     const fits = (id: string) => {
       const p = this.registry.get(id);
       return p && configured.has(id) && p.capabilities.currencies.includes(currency);
@@ -127,37 +130,37 @@ export class PaymentLinksService implements PaidOrderHook {
     return all;
   }
 
-  async get(merchantId: string, id: string): Promise<PaymentLinkView> {
-    const link = await this.links.findForMerchant(merchantId, id);
+  async get(scope: Scope, id: string): Promise<PaymentLinkView> {
+    const link = await this.links.findForMerchant(scope, id);
     if (!link) throw notFound('payment link');
     return this.present(link);
   }
 
-  async list(merchantId: string, limit = 20, startingAfter?: string): Promise<{ data: PaymentLinkView[]; has_more: boolean }> {
-    const rows = await this.links.list(merchantId, limit, startingAfter);
+  async list(scope: Scope, limit = 20, startingAfter?: string): Promise<{ data: PaymentLinkView[]; has_more: boolean }> {
+    const rows = await this.links.list(scope, limit, startingAfter);
     return { data: rows.slice(0, limit).map((l) => this.present(l)), has_more: rows.length > limit };
   }
 
   /** Idempotent: a deactivated link stays deactivated; orders it already created are not touched. */
-  async deactivate(merchantId: string, id: string): Promise<PaymentLinkView> {
-    const link = await this.links.deactivate(merchantId, id);
+  async deactivate(scope: Scope, id: string): Promise<PaymentLinkView> {
+    const link = await this.links.deactivate(scope, id);
     if (!link) throw notFound('payment link');
     return this.present(link);
   }
 
   /** The link's url as a QR code for printing: PNG (1024 px, black and white) or SVG. */
-  async qrPng(merchantId: string, id: string): Promise<Buffer> {
-    return renderQrPng((await this.get(merchantId, id)).url, { width: QR_PNG_WIDTH, margin: 4, errorCorrectionLevel: 'M' });
+  async qrPng(scope: Scope, id: string): Promise<Buffer> {
+    return renderQrPng((await this.get(scope, id)).url, { width: QR_PNG_WIDTH, margin: 4, errorCorrectionLevel: 'M' });
   }
 
-  async qrSvg(merchantId: string, id: string): Promise<string> {
-    return QRCode.toString((await this.get(merchantId, id)).url, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+  async qrSvg(scope: Scope, id: string): Promise<string> {
+    return QRCode.toString((await this.get(scope, id)).url, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
   }
 
   /** PaidOrderHook: one more PAID order for the order's link, in the transition's database transaction. */
   async orderPaid(manager: EntityManager, order: Order): Promise<void> {
     if (!order.paymentLinkId) return;
-    await this.links.countPaid(manager, order.merchantId, order.paymentLinkId, order.paidAmountMinor ?? order.amountMinor);
+    await this.links.countPaid(manager, scopeOf(order), order.paymentLinkId, order.paidAmountMinor ?? order.amountMinor);
   }
 
   private present(link: Parameters<typeof presentPaymentLink>[0]): PaymentLinkView {

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { scopeOf } from '../common/scope';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/config';
 import { AccountNeedsAttentionError, ProviderAccountsService } from '../merchants/provider-accounts.service';
@@ -72,11 +73,11 @@ export class BatchChecker {
   }
 
   private credentialsFor(ctx: RunContext, txn: Transaction): Promise<ProviderCredentials> {
-    const key = `${txn.merchantId}:${txn.provider}`;
+    const key = `${txn.merchantId}:${txn.livemode}:${txn.provider}`;
     let creds = ctx.credentials.get(key);
     if (!creds) {
       // An account the gateway rejected (needs_attention) is not called again until the merchant fixes it.
-      creds = this.accounts.credentials(txn.merchantId, txn.provider, { skipNeedingAttention: true }).catch((err: unknown) => {
+      creds = this.accounts.credentials(scopeOf(txn), txn.provider, { skipNeedingAttention: true }).catch((err: unknown) => {
         throw err instanceof AccountNeedsAttentionError ? new ProviderError(err.provider, 'rejected', err.message) : err;
       });
       creds.catch(() => undefined);

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { scopeOf } from '../common/scope';
 import { AppConfig } from '../config/config';
 import { OutboxWriter } from '../events/outbox.writer';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
@@ -47,8 +48,10 @@ export class RefundOutcomes {
       throw new ProviderError(refund.provider, 'rejected', `${refund.provider} has no refund API`);
     }
     const txn = await this.transactions.findById(refund.transactionId);
-    if (!txn || txn.merchantId !== refund.merchantId) throw new Error(`refund ${refund.id}: transaction ${refund.transactionId} not found`);
-    const account = await this.accounts.credentials(refund.merchantId, provider.id);
+    if (!txn || txn.merchantId !== refund.merchantId || txn.livemode !== refund.livemode)
+      throw new Error(`refund ${refund.id}: transaction ${refund.transactionId} not found`);
+    // The refund's own mode: a test-mode refund goes to the simulator through the order's test-mode account.
+    const account = await this.accounts.credentials(scopeOf(refund), provider.id);
     return {
       provider: provider as RefundCall['provider'],
       input: {
@@ -70,7 +73,7 @@ export class RefundOutcomes {
         nextCheckAt: nextRefundCheckAt(refund.checkCount + 1, this.clock.now()),
         error: null,
       });
-      return (await this.refunds.findForMerchant(refund.merchantId, refund.id)) ?? refund;
+      return (await this.refunds.findForMerchant(scopeOf(refund), refund.id)) ?? refund;
     }
     const settled = await this.refunds.inTransaction(async (manager) => {
       const done = await this.refunds.settle(manager, refund.id, {
@@ -83,6 +86,7 @@ export class RefundOutcomes {
       const txn = await this.transactions.latestOf(done.orderId, manager);
       await this.outbox.append(manager, {
         merchantId: done.merchantId,
+        livemode: done.livemode,
         orderId: done.orderId,
         type: done.status === 'SUCCEEDED' ? 'refund.succeeded' : 'refund.failed',
         sequence: order.eventSeq,
@@ -91,7 +95,7 @@ export class RefundOutcomes {
       return done;
     });
     if (settled) this.logger.log({ refundId: refund.id, status: settled.status }, 'refund settled');
-    return settled ?? (await this.refunds.findForMerchant(refund.merchantId, refund.id)) ?? refund;
+    return settled ?? (await this.refunds.findForMerchant(scopeOf(refund), refund.id)) ?? refund;
   }
 
   /** The gateway gave no usable answer (or was not reached): the refund stays PENDING and is asked again later (checkRefund, never a second refund). */
@@ -104,6 +108,6 @@ export class RefundOutcomes {
       nextCheckAt: nextRefundCheckAt(refund.checkCount + 1, this.clock.now(), retryAfter),
       error: message,
     });
-    return (await this.refunds.findForMerchant(refund.merchantId, refund.id)) ?? refund;
+    return (await this.refunds.findForMerchant(scopeOf(refund), refund.id)) ?? refund;
   }
 }

@@ -10,6 +10,8 @@ export type RefundMethod = (typeof REFUND_METHODS)[number];
 export interface Refund {
   id: string;
   merchantId: string;
+  /** The order's mode (false: a test-mode refund, at the simulator). */
+  livemode: boolean;
   orderId: string;
   transactionId: string;
   provider: ProviderId;
@@ -29,6 +31,7 @@ export interface Refund {
 export interface RefundView {
   id: string;
   object: 'refund';
+  livemode: boolean;
   order_id: string;
   amount: string;
   currency: string;
@@ -44,6 +47,7 @@ export function presentRefund(refund: Refund): RefundView {
   return {
     id: refund.id,
     object: 'refund',
+    livemode: refund.livemode,
     order_id: refund.orderId,
     amount: formatAmount(refund.amountMinor, refund.currency),
     currency: refund.currency,

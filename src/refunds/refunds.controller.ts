@@ -13,7 +13,8 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { problem, ProblemException } from '../common/problem';
-import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
+import type { Scope } from '../common/scope';
+import { ApiKeyGuard, AuthedMerchant, CurrentMerchant, CurrentScope } from '../merchants/auth';
 import { IdempotencyService } from '../orders/idempotency.service';
 import { ORDERS_ERRORS } from '../orders/orders.errors';
 import { CreateRefundDto, ListRefundsQuery, REFUND_EXAMPLE, RefundList, RefundResponse } from './refunds.dto';
@@ -61,11 +62,11 @@ export class RefundsController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const who = { merchantId: merchant.id, actor: `api_key:${merchant.keyId}` };
+    const who = { scope: merchant.scope, actor: `api_key:${merchant.keyId}` };
     if (key === undefined) return this.refunds.create(who, orderId, body);
     if (!IdempotencyService.validKey(key)) throw problem(ORDERS_ERRORS.bad_idempotency_key, 'Idempotency-Key must be 1–255 printable ASCII characters');
     const path = `/v1/orders/${orderId}/refunds`;
-    const start = await this.idempotency.start(merchant.id, key, { method: 'POST', path, body });
+    const start = await this.idempotency.start(merchant.scope, key, { method: 'POST', path, body });
     if (start.kind === 'replay') {
       void reply.status(start.status).header('Idempotent-Replayed', 'true');
       if (start.status >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
@@ -73,14 +74,14 @@ export class RefundsController {
     }
     try {
       const refund = await this.refunds.create(who, orderId, body);
-      await this.idempotency.finish(merchant.id, key, 201, refund);
+      await this.idempotency.finish(merchant.scope, key, 201, refund);
       return refund;
     } catch (err) {
       // Deterministic refusals (4xx) are remembered and replayed; 409/429 and failures may pass: the key is freed.
       if (err instanceof ProblemException && err.status < 500 && err.status !== 409 && err.status !== 429) {
-        await this.idempotency.finish(merchant.id, key, err.status, err.toBody(path));
+        await this.idempotency.finish(merchant.scope, key, err.status, err.toBody(path));
       } else {
-        await this.idempotency.release(merchant.id, key);
+        await this.idempotency.release(merchant.scope, key);
       }
       throw err;
     }
@@ -90,15 +91,15 @@ export class RefundsController {
   @ApiOperation({ operationId: 'listOrderRefunds', summary: 'List an order’s refunds, newest first' })
   @ApiOkResponse({ type: RefundList, content: { 'application/json': { example: { data: [REFUND_EXAMPLE], has_more: false } } } })
   @ApiNotFoundResponse(problemExample(404, 'not_found', 'order was not found'))
-  list(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') orderId: string, @Query() query: ListRefundsQuery) {
-    return this.refunds.listForOrder(merchant.id, orderId, query);
+  list(@CurrentScope() scope: Scope, @Param('id') orderId: string, @Query() query: ListRefundsQuery) {
+    return this.refunds.listForOrder(scope, orderId, query);
   }
 
   @Get('refunds/:id')
   @ApiOperation({ operationId: 'getRefund', summary: 'Retrieve a refund' })
   @ApiOkResponse({ type: RefundResponse, content: { 'application/json': { example: REFUND_EXAMPLE } } })
   @ApiNotFoundResponse(problemExample(404, 'not_found', 'refund was not found'))
-  get(@CurrentMerchant() merchant: AuthedMerchant, @Param('id') id: string) {
-    return this.refunds.get(merchant.id, id);
+  get(@CurrentScope() scope: Scope, @Param('id') id: string) {
+    return this.refunds.get(scope, id);
   }
 }

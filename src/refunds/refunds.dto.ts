@@ -37,6 +37,8 @@ export class ListRefundsQuery extends PageQuery {}
 export class RefundResponse {
   @ApiProperty({ example: 're_01jd2b3c4d5e6f7g8h9j0kmnpq' }) id: string;
   @ApiProperty({ enum: ['refund'] }) object: string;
+  @ApiProperty({ description: 'The mode of its order: false for a test-mode refund (made at the built-in simulator).', example: true })
+  livemode: boolean;
   @ApiProperty({ example: 'ord_01jd2b3c4d5e6f7g8h9j0kmnpq' }) order_id: string;
   @ApiProperty({ example: '5.00', description: 'Decimal string.' }) amount: string;
   @ApiProperty({ enum: ['USD', 'KHR'] }) currency: string;
@@ -60,6 +62,7 @@ export class RefundList {
 export const REFUND_EXAMPLE = {
   id: 're_01jd2b3c4d5e6f7g8h9j0kmnpq',
   object: 'refund',
+  livemode: true,
   order_id: 'ord_01jd2b3c4d5e6f7g8h9j0kmnpq',
   amount: '5.00',
   currency: 'USD',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Currency } from '../common/money';
+import type { Scope } from '../common/scope';
 import { returnedRows } from '../database/rows';
 import type { OtherGatewayRefunds, ProviderId } from '../providers/provider';
 import type { Refund, RefundMethod, RefundStatus } from './refund.presenter';
@@ -8,7 +9,8 @@ import type { Refund, RefundMethod, RefundStatus } from './refund.presenter';
 /** A new refund's columns (the reservation on its order is made by OrdersRepository.reserveRefund in the same transaction). */
 export interface NewRefund {
   id: string;
-  merchantId: string;
+  /** The order's merchant and mode: a refund is always of its order's mode. */
+  scope: Scope;
   orderId: string;
   transactionId: string;
   provider: ProviderId;
@@ -53,7 +55,7 @@ export interface DueRefundClaim {
 }
 
 const COLUMNS =
-  'id, merchant_id, order_id, transaction_id, provider, amount_minor, currency, status, method, reason, failure_reason, provider_refund_id, check_count, created_at, updated_at';
+  'id, merchant_id, livemode, order_id, transaction_id, provider, amount_minor, currency, status, method, reason, failure_reason, provider_refund_id, check_count, created_at, updated_at';
 
 /** The refunds table's reads and writes, by intent. Every merchant-facing read is scoped by merchant. */
 @Injectable()
@@ -66,23 +68,42 @@ export class RefundsRepository {
 
   async insert(manager: EntityManager, r: NewRefund): Promise<Refund> {
     const rows: Record<string, unknown>[] = await manager.query(
-      `INSERT INTO refunds (id, merchant_id, order_id, transaction_id, provider, amount_minor, currency, status, method, reason, actor, next_check_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
-      [r.id, r.merchantId, r.orderId, r.transactionId, r.provider, r.amountMinor, r.currency, r.status, r.method, r.reason, r.actor, r.nextCheckAt],
+      `INSERT INTO refunds (id, merchant_id, order_id, transaction_id, provider, amount_minor, currency, status, method, reason, actor, next_check_at, livemode)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
+      [
+        r.id,
+        r.scope.merchantId,
+        r.orderId,
+        r.transactionId,
+        r.provider,
+        r.amountMinor,
+        r.currency,
+        r.status,
+        r.method,
+        r.reason,
+        r.actor,
+        r.nextCheckAt,
+        r.scope.livemode,
+      ],
     );
     return toRefund(rows[0]);
   }
 
-  async findForMerchant(merchantId: string, id: string): Promise<Refund | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(`SELECT ${COLUMNS} FROM refunds WHERE id = $1 AND merchant_id = $2`, [id, merchantId]);
+  /** The refund `id` if it belongs to the scope's merchant and mode (another merchant's, or the other mode's, is not found). */
+  async findForMerchant(scope: Scope, id: string): Promise<Refund | null> {
+    const rows: Record<string, unknown>[] = await this.db.query(`SELECT ${COLUMNS} FROM refunds WHERE id = $1 AND merchant_id = $2 AND livemode = $3`, [
+      id,
+      scope.merchantId,
+      scope.livemode,
+    ]);
     return rows[0] ? toRefund(rows[0]) : null;
   }
 
   /** The order's refunds, newest first; one row more than `limit`, so the caller can tell has_more. */
-  async listForOrder(merchantId: string, orderId: string, limit: number, startingAfter?: string): Promise<Refund[]> {
+  async listForOrder(scope: Scope, orderId: string, limit: number, startingAfter?: string): Promise<Refund[]> {
     const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM refunds WHERE merchant_id = $1 AND order_id = $2 AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
-      [merchantId, orderId, startingAfter ?? null, limit + 1],
+      `SELECT ${COLUMNS} FROM refunds WHERE merchant_id = $1 AND livemode = $5 AND order_id = $2 AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
+      [scope.merchantId, orderId, startingAfter ?? null, limit + 1, scope.livemode],
     );
     return rows.map(toRefund);
   }
@@ -111,11 +132,11 @@ export class RefundsRepository {
   }
 
   /** The transaction's gateway refunds other than `refund` (manual ones went back outside the gateway): what checkRefund weighs a refunded total against. */
-  async othersAtGateway(refund: Pick<Refund, 'id' | 'merchantId' | 'transactionId'>): Promise<OtherGatewayRefunds> {
+  async othersAtGateway(refund: Pick<Refund, 'id' | 'merchantId' | 'livemode' | 'transactionId'>): Promise<OtherGatewayRefunds> {
     const rows: { status: string; amount_minor: string }[] = await this.db.query(
       `SELECT status, amount_minor FROM refunds
-        WHERE merchant_id = $1 AND transaction_id = $2 AND id <> $3 AND method = 'provider_api' AND status IN ('SUCCEEDED', 'PENDING')`,
-      [refund.merchantId, refund.transactionId, refund.id],
+        WHERE merchant_id = $1 AND livemode = $4 AND transaction_id = $2 AND id <> $3 AND method = 'provider_api' AND status IN ('SUCCEEDED', 'PENDING')`,
+      [refund.merchantId, refund.transactionId, refund.id, refund.livemode],
     );
     const succeeded = rows.filter((r) => r.status === 'SUCCEEDED').reduce((sum, r) => sum + Number(r.amount_minor), 0);
     return { succeededMinor: succeeded, pendingMinor: rows.filter((r) => r.status === 'PENDING').map((r) => Number(r.amount_minor)) };
@@ -161,6 +182,7 @@ function toRefund(row: Record<string, unknown>): Refund {
   return {
     id: String(row.id),
     merchantId: String(row.merchant_id),
+    livemode: Boolean(row.livemode),
     orderId: String(row.order_id),
     transactionId: String(row.transaction_id),
     provider: row.provider as ProviderId,

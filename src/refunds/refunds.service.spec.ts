@@ -44,6 +44,7 @@ const txn = Object.assign(new Transaction(), {
   id: 'txn_1',
   orderId: 'ord_1',
   merchantId: 'mer_1',
+  livemode: true,
   providerReference: 'P1',
   status: 'PAID',
   createdAt: NOW,
@@ -52,6 +53,7 @@ const txn = Object.assign(new Transaction(), {
 const refundRow = (over: Partial<Refund> = {}): Refund => ({
   id: 're_1',
   merchantId: 'mer_1',
+  livemode: true,
   orderId: 'ord_1',
   transactionId: 'txn_1',
   provider: 'raksmeypay',
@@ -124,7 +126,7 @@ function setup(gateway: Partial<PaymentProvider> = {}) {
   return { service, outcomes, refunds, orders, outbox, audit, provider, accounts };
 }
 
-const who = { merchantId: 'mer_1', actor: 'api_key:key_1' };
+const who = { scope: { merchantId: 'mer_1', livemode: true }, actor: 'api_key:key_1' };
 const types = (outbox: { append: jest.Mock }) => outbox.append.mock.calls.map((c) => [c[1].type, c[1].sequence]);
 
 beforeAll(() => Logger.overrideLogger(false));
@@ -144,7 +146,12 @@ describe('RefundsService.create through a gateway', () => {
     });
     const view = await s.service.create(who, 'ord_1', { amount: '5.00' });
     expect(order).toEqual(['committed', 'gateway']);
-    expect(s.orders.reserveRefund).toHaveBeenCalledWith(expect.anything(), { merchantId: 'mer_1', orderId: 'ord_1', amountMinor: 500, events: 1 });
+    expect(s.orders.reserveRefund).toHaveBeenCalledWith(expect.anything(), {
+      scope: { merchantId: 'mer_1', livemode: true },
+      orderId: 'ord_1',
+      amountMinor: 500,
+      events: 1,
+    });
     expect(s.refunds.insert.mock.calls[0][1]).toMatchObject({
       status: 'PENDING',
       method: 'provider_api',

@@ -5,6 +5,7 @@ import { newId } from '../common/ids';
 import { formatAmount, MoneyError, parseAmount } from '../common/money';
 import { Page, toPage } from '../common/pagination';
 import { notFound, problem, validationProblem } from '../common/problem';
+import type { Scope } from '../common/scope';
 import { AppConfig } from '../config/config';
 import { OutboxWriter } from '../events/outbox.writer';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
@@ -22,7 +23,8 @@ import { RefundsRepository } from './refunds.repository';
 
 /** Who asks for a refund: the merchant and the credential that acted (the audit log's actor). */
 export interface RefundRequester {
-  merchantId: string;
+  /** The merchant and the mode of the credential: only that mode's orders are found (and refunded). */
+  scope: Scope;
   actor: string;
 }
 
@@ -49,7 +51,7 @@ export class RefundsService {
   ) {}
 
   async create(who: RefundRequester, orderId: string, dto: CreateRefundDto): Promise<RefundView> {
-    const order = await this.orders.findForMerchant(who.merchantId, orderId);
+    const order = await this.orders.findForMerchant(who.scope, orderId);
     if (!order) throw notFound('order');
     const manual = dto.manual === true;
     const provider = this.registry.get(order.provider);
@@ -70,16 +72,16 @@ export class RefundsService {
         throw err;
       }
     }
-    // A gateway refund needs the merchant's account there: checked now, so a missing one is a 4xx and nothing is written.
-    if (!manual) await this.accounts.credentials(who.merchantId, order.provider);
+    // A gateway refund needs the merchant's account there (in test mode the simulator's, simulated if need be): checked now, so a missing one is a 4xx and nothing is written.
+    if (!manual) await this.accounts.credentials(who.scope, order.provider);
     const txn = await this.transactions.latestOf(order.id);
     const now = this.clock.now();
     const refund = await this.refunds.inTransaction(async (manager) => {
-      const reserved = await this.orders.reserveRefund(manager, { merchantId: who.merchantId, orderId: order.id, amountMinor, events: manual ? 2 : 1 });
+      const reserved = await this.orders.reserveRefund(manager, { scope: who.scope, orderId: order.id, amountMinor, events: manual ? 2 : 1 });
       if (!reserved) return null; // refused: explained below, once this transaction has let go of the order
       const created = await this.refunds.insert(manager, {
         id: newId('re'),
-        merchantId: who.merchantId,
+        scope: who.scope,
         orderId: order.id,
         transactionId: txn.id,
         provider: order.provider,
@@ -102,7 +104,7 @@ export class RefundsService {
       }
       const data = { refund: presentRefund(created), order: presentOrder(reserved.order, txn, this.config.publicBaseUrl) };
       const seq = reserved.order.eventSeq;
-      const base = { merchantId: who.merchantId, orderId: order.id, data };
+      const base = { merchantId: who.scope.merchantId, livemode: who.scope.livemode, orderId: order.id, data };
       if (manual) {
         await this.outbox.append(manager, { ...base, type: 'refund.created', sequence: seq - 1 });
         await this.outbox.append(manager, { ...base, type: 'refund.succeeded', sequence: seq });
@@ -111,7 +113,7 @@ export class RefundsService {
       }
       return created;
     });
-    if (!refund) throw await this.refusal(who.merchantId, order.id, amountMinor);
+    if (!refund) throw await this.refusal(who.scope, order.id, amountMinor);
     if (manual) return presentRefund(refund);
     return presentRefund(await this.askGateway(refund));
   }
@@ -131,22 +133,22 @@ export class RefundsService {
     }
   }
 
-  async get(merchantId: string, refundId: string): Promise<RefundView> {
-    const refund = await this.refunds.findForMerchant(merchantId, refundId);
+  async get(scope: Scope, refundId: string): Promise<RefundView> {
+    const refund = await this.refunds.findForMerchant(scope, refundId);
     if (!refund) throw notFound('refund');
     return presentRefund(refund);
   }
 
-  async listForOrder(merchantId: string, orderId: string, q: ListRefundsQuery): Promise<Page<RefundView>> {
-    const order = await this.orders.findForMerchant(merchantId, orderId);
+  async listForOrder(scope: Scope, orderId: string, q: ListRefundsQuery): Promise<Page<RefundView>> {
+    const order = await this.orders.findForMerchant(scope, orderId);
     if (!order) throw notFound('order');
     const limit = q.limit ?? 20;
-    return toPage(await this.refunds.listForOrder(merchantId, orderId, limit, q.starting_after), limit, presentRefund);
+    return toPage(await this.refunds.listForOrder(scope, orderId, limit, q.starting_after), limit, presentRefund);
   }
 
   /** Why a reservation was refused, read after the fact (the order may have changed since the first read). */
-  private async refusal(merchantId: string, orderId: string, amountMinor: number | null) {
-    const order = await this.orders.findForMerchant(merchantId, orderId);
+  private async refusal(scope: Scope, orderId: string, amountMinor: number | null) {
+    const order = await this.orders.findForMerchant(scope, orderId);
     if (!order) return notFound('order');
     if (order.status !== 'PAID' || order.paidAmountMinor === null) return notRefundable(order);
     const currency = order.paidCurrency ?? order.currency;

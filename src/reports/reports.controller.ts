@@ -1,7 +1,8 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CURRENCIES } from '../common/money';
-import { ApiKeyGuard, AuthedMerchant, CurrentMerchant } from '../merchants/auth';
+import type { Scope } from '../common/scope';
+import { ApiKeyGuard, CurrentScope } from '../merchants/auth';
 import { PROVIDER_IDS } from '../providers/provider';
 import { REPORT_TIME_ZONE } from './reports.repository';
 import { ReportsService } from './reports.service';
@@ -40,6 +41,7 @@ class DayView {
 
 export class PaymentsSummaryView {
   @ApiProperty({ enum: ['payments_summary'] }) object: string;
+  @ApiProperty({ description: 'The mode counted: the key’s (a test key sees test orders only).', example: true }) livemode: boolean;
   @ApiProperty({ enum: [REPORT_TIME_ZONE], description: 'The zone days are counted in' }) time_zone: string;
   @ApiProperty({ type: TodayView }) today: TodayView;
   @ApiProperty({ type: PeriodView, description: 'Today and the 6 days before it' }) last_7_days: PeriodView;
@@ -59,11 +61,11 @@ export class ReportsController {
     description:
       `Orders created today and in the last 7 days (today and the 6 days before), days counted in ${REPORT_TIME_ZONE} (UTC+7), ` +
       'by gateway and currency: how many, how many are in each status now, and what the PAID ones paid (decimal strings, per currency, never summed across currencies). ' +
-      'Groups without orders are left out; `daily` lists every one of the 7 days.',
+      'Groups without orders are left out; `daily` lists every one of the 7 days. Only the orders of the key’s mode are counted (`livemode`).',
   })
   @ApiOkResponse({ type: PaymentsSummaryView })
   @ApiResponse({ status: 401, description: 'Missing or invalid API key (problem)' })
-  getPaymentsSummary(@CurrentMerchant() merchant: AuthedMerchant) {
-    return this.reports.summary(merchant.id);
+  getPaymentsSummary(@CurrentScope() scope: Scope) {
+    return this.reports.summary(scope);
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Scope } from '../common/scope';
 import { Clock } from '../common/clock';
 import { Currency, formatAmount } from '../common/money';
 import type { OrderStatus } from '../orders/state-machine';
@@ -59,13 +60,15 @@ export class ReportsService {
     private readonly clock: Clock,
   ) {}
 
-  async summary(merchantId: string) {
+  /** The scope's mode only: a test key's overview counts test orders, a live key's live ones. */
+  async summary(scope: Scope) {
     const today = dayIn(this.clock.now());
     const from = addDays(today, -(SUMMARY_DAYS - 1));
-    const rows = await this.reports.dailyGroups(merchantId, from);
+    const rows = await this.reports.dailyGroups(scope, from);
     const days = Array.from({ length: SUMMARY_DAYS }, (_, i) => addDays(from, i));
     return {
       object: 'payments_summary',
+      livemode: scope.livemode,
       time_zone: REPORT_TIME_ZONE,
       today: { date: today, groups: total(rows.filter((r) => r.day === today)) },
       last_7_days: { from, to: today, groups: total(rows) },

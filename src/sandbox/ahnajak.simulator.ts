@@ -137,7 +137,8 @@ export class AhnajakSimulator implements OnModuleInit {
         .send(
           '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paid — sandbox</title></head><body><h1 id="paid">Payment successful</h1></body></html>',
         );
-    const account = await this.backOffice.account(session.merchantId, 'ahnajak');
+    // The registration the session was opened under (profile ids are per account, so per merchant and mode).
+    const account = (await this.backOffice.accountsWhere('ahnajak', 'profile_id', session.profileId)).find((a) => a.merchantId === session.merchantId)?.account;
     const successTime = String(Math.floor(payment.paidAt.getTime() / 1000));
     const params = new URLSearchParams({
       success_hash: sha256(session.transactionId + successTime + session.amount + field(account, 'secret_key')),
@@ -153,7 +154,7 @@ export class AhnajakSimulator implements OnModuleInit {
   /** The dashboard's webhook: default payload or the merchant's custom template, signed both ways. */
   private async sendWebhook(payment: SandboxPayment, txn: SandboxTransaction | null): Promise<void> {
     if (!txn) return;
-    const account = await this.backOffice.account(txn.merchantId, 'ahnajak');
+    const account = await this.backOffice.account(txn, 'ahnajak');
     if (!account) return;
     const secret = field(account, 'secret_key');
     const values: Record<string, string> = { transaction_id: payment.providerReference, amount: payment.amount, status: 'SUCCESS' };

@@ -13,6 +13,8 @@ export interface BackOfficeTransactionRow {
   currency: string;
   created_at: Date;
   expires_at: Date;
+  /** The transaction's mode, and so its account's (the join pairs equal modes only). */
+  livemode: boolean;
   credentials_sealed: string;
 }
 
@@ -25,8 +27,10 @@ export interface BackOfficeWebhookEndpointRow {
   previous_secret_expires_at: Date | null;
 }
 
-const TRANSACTION_WITH_ACCOUNT = `SELECT t.id, t.order_id, t.merchant_id, t.provider, t.provider_reference, t.amount_minor, t.currency, t.created_at, t.expires_at, a.credentials_sealed
-       FROM transactions t JOIN provider_accounts a ON a.merchant_id = t.merchant_id AND a.provider = t.provider`;
+// A transaction with the account of its own mode: a test-mode payment is never paired with a live registration, or the reverse.
+const TRANSACTION_WITH_ACCOUNT = `SELECT t.id, t.order_id, t.merchant_id, t.provider, t.provider_reference, t.amount_minor, t.currency, t.created_at, t.expires_at,
+              t.livemode, a.credentials_sealed
+       FROM transactions t JOIN provider_accounts a ON a.merchant_id = t.merchant_id AND a.livemode = t.livemode AND a.provider = t.provider`;
 
 /**
  * The sandbox's read-only view of the orchestrator's tables (transactions, provider_accounts,
@@ -51,18 +55,18 @@ export class SandboxBackOfficeRepository {
     return this.db.query(`${TRANSACTION_WITH_ACCOUNT}\n       WHERE t.provider = $1 AND t.provider_reference = ANY($2)`, [provider, providerReferences]);
   }
 
-  /** The merchant's sealed credentials for this gateway, or null. */
-  async sealedAccount(merchantId: string, provider: string): Promise<string | null> {
+  /** The merchant's sealed credentials for this gateway in this mode, or null. */
+  async sealedAccount(merchantId: string, livemode: boolean, provider: string): Promise<string | null> {
     const rows: { credentials_sealed: string }[] = await this.db.query(
-      `SELECT credentials_sealed FROM provider_accounts WHERE merchant_id = $1 AND provider = $2`,
-      [merchantId, provider],
+      `SELECT credentials_sealed FROM provider_accounts WHERE merchant_id = $1 AND livemode = $3 AND provider = $2`,
+      [merchantId, provider, livemode],
     );
     return rows[0]?.credentials_sealed ?? null;
   }
 
   /** Every merchant's sealed credentials for this gateway, oldest registration first. */
-  sealedAccounts(provider: string): Promise<{ merchant_id: string; credentials_sealed: string }[]> {
-    return this.db.query(`SELECT merchant_id, credentials_sealed FROM provider_accounts WHERE provider = $1 ORDER BY created_at, id`, [provider]);
+  sealedAccounts(provider: string): Promise<{ merchant_id: string; livemode: boolean; credentials_sealed: string }[]> {
+    return this.db.query(`SELECT merchant_id, livemode, credentials_sealed FROM provider_accounts WHERE provider = $1 ORDER BY created_at, id`, [provider]);
   }
 
   /** Live webhook endpoints whose URL ends with `pathSuffix` (a narrowing only: the caller checks the host). */

@@ -13,9 +13,16 @@ export interface SandboxTransaction {
   currency: 'USD' | 'KHR';
   createdAt: Date;
   expiresAt: Date;
+  /** false: a test-mode payment (docs/test-mode.md). */
+  livemode: boolean;
 }
 
 /**
+ * Who the simulators act for. Test-mode registrations (provider_accounts.livemode = false, always
+ * at the simulator) always; live registrations whose base_url points at this sandbox only while
+ * SANDBOX is on. With SANDBOX off a live account or transaction is unknown here (404), whatever
+ * its base_url says, so the always-mounted simulators can never confirm a live payment.
+ *
  * The gateways' back office, read from the orchestrator's database through the sandbox's own
  * read-only port (back-office.repository.ts): what a real gateway has on file because the
  * merchant registered with it (keys, secrets, webhook settings) and each payment's amount.
@@ -36,6 +43,8 @@ export class SandboxBackOffice {
   private readonly opened = new Map<string, Record<string, unknown>>();
   /** PUBLIC_BASE_URL/sandbox/, parsed once: what a registration's base_url must be under. */
   private readonly root: URL;
+  /** SANDBOX: whether live registrations pointing at the sandbox count (test-mode ones always do). */
+  readonly liveEnabled: boolean;
 
   constructor(
     private readonly repository: SandboxBackOfficeRepository,
@@ -43,6 +52,7 @@ export class SandboxBackOffice {
   ) {
     this.box = new SecretBox(config.encryptionKey);
     this.root = new URL(`${config.publicBaseUrl}/sandbox/`);
+    this.liveEnabled = config.sandbox;
   }
 
   /**
@@ -70,7 +80,7 @@ export class SandboxBackOffice {
   async transactionsByRefs(provider: string, refs: string[]): Promise<SandboxTransaction[]> {
     if (!refs.length) return [];
     const rows = await this.repository.transactionsByReferences(provider, refs);
-    return rows.filter((r) => this.registered(r.credentials_sealed, r.merchant_id, provider)).map(toTxn);
+    return rows.filter((r) => this.registered(r.credentials_sealed, r.merchant_id, provider, r.livemode)).map(toTxn);
   }
 
   /** A payment of a merchant registered with the sandbox, with that registration (one query), or null. */
@@ -78,40 +88,45 @@ export class SandboxBackOffice {
     const row = await this.repository.transactionByReference(provider, providerReference);
     if (!row) return null;
     const txn = toTxn(row);
-    const account = this.registered(row.credentials_sealed, txn.merchantId, provider);
+    const account = this.registered(row.credentials_sealed, txn.merchantId, provider, txn.livemode);
     return account ? { txn, account } : null;
   }
 
-  /** The merchant's registration with this gateway (decrypted), or null when it has none with the sandbox. */
-  async account(merchantId: string, provider: string): Promise<Record<string, unknown> | null> {
-    const sealed = await this.repository.sealedAccount(merchantId, provider);
+  /** The registration a payment was made under (its merchant and mode), decrypted, or null when the sandbox does not act for it. */
+  async account(txn: Pick<SandboxTransaction, 'merchantId' | 'livemode'>, provider: string): Promise<Record<string, unknown> | null> {
+    const sealed = await this.repository.sealedAccount(txn.merchantId, txn.livemode, provider);
     if (!sealed) return null;
-    return this.registered(sealed, merchantId, provider);
+    return this.registered(sealed, txn.merchantId, provider, txn.livemode);
   }
 
   /** Every account registered with this gateway whose `field` equals `value` (e.g. a bearer token), oldest registration first. */
-  async accountsWhere(provider: string, field: string, value: string): Promise<{ merchantId: string; account: Record<string, unknown> }[]> {
+  async accountsWhere(provider: string, field: string, value: string): Promise<{ merchantId: string; livemode: boolean; account: Record<string, unknown> }[]> {
     const rows = await this.repository.sealedAccounts(provider);
-    const out: { merchantId: string; account: Record<string, unknown> }[] = [];
+    const out: { merchantId: string; livemode: boolean; account: Record<string, unknown> }[] = [];
     for (const row of rows) {
-      const account = this.registered(row.credentials_sealed, row.merchant_id, provider);
-      if (account && account[field] === value) out.push({ merchantId: row.merchant_id, account });
+      const account = this.registered(row.credentials_sealed, row.merchant_id, provider, row.livemode);
+      if (account && account[field] === value) out.push({ merchantId: row.merchant_id, livemode: row.livemode, account });
     }
     return out;
   }
 
-  /** The opened registration when its base_url points at the sandbox; null for a real gateway's merchant. */
-  private registered(sealed: string, merchantId: string, provider: string): Record<string, unknown> | null {
-    const account = this.open(sealed, merchantId, provider);
-    return this.pointsAtSandbox(account.base_url) ? account : null;
+  /**
+   * The opened registration when the sandbox acts for it: a test-mode account always (it is the
+   * simulator's by construction), a live one only with SANDBOX on and its base_url at the sandbox.
+   */
+  private registered(sealed: string, merchantId: string, provider: string, livemode: boolean): Record<string, unknown> | null {
+    if (livemode && !this.liveEnabled) return null;
+    const account = this.open(sealed, merchantId, provider, livemode);
+    return !livemode || this.pointsAtSandbox(account.base_url) ? account : null;
   }
 
   /** A copy, so a caller's edits never reach the cache. */
-  private open(sealed: string, merchantId: string, provider: string): Record<string, unknown> {
+  private open(sealed: string, merchantId: string, provider: string, livemode: boolean): Record<string, unknown> {
     const key = `${merchantId}:${provider}:${sealed}`;
     let account = this.opened.get(key);
     if (!account) {
-      account = JSON.parse(this.box.open(sealed, `${merchantId}:${provider}`)) as Record<string, unknown>;
+      // Bound like the orchestrator seals it (merchants/provider-accounts.service.ts accountBinding): `:test` for a test-mode account.
+      account = JSON.parse(this.box.open(sealed, livemode ? `${merchantId}:${provider}` : `${merchantId}:${provider}:test`)) as Record<string, unknown>;
       if (this.opened.size >= OPENED_CACHE_MAX) this.opened.clear();
       this.opened.set(key, account);
     }
@@ -139,5 +154,6 @@ function toTxn(r: BackOfficeTransactionRow): SandboxTransaction {
     currency: r.currency as 'USD' | 'KHR',
     createdAt: new Date(r.created_at),
     expiresAt: new Date(r.expires_at),
+    livemode: r.livemode,
   };
 }

@@ -82,7 +82,8 @@ export class BakongSimulator {
     const exp = jwtExp(token);
     if (exp !== null && exp * 1000 < Date.now()) return null;
     const holders = await this.backOffice.accountsWhere('bakong', 'token', token);
-    return holders.length ? new Map(holders.map((h) => [h.merchantId, h.account])) : null;
+    // Keyed by merchant and mode: a test-mode token sees only that merchant's test-mode payments, and the reverse.
+    return holders.length ? new Map(holders.map((h) => [`${h.merchantId}:${h.livemode}`, h.account])) : null;
   }
 
   /** Paid transactions among `md5s` that belong to these merchants, in Bakong's `data` shape. */
@@ -91,7 +92,7 @@ export class BakongSimulator {
     const [all, paid] = await Promise.all([this.backOffice.transactionsByRefs('bakong', md5s), this.ledger.findMany('bakong', md5s)]);
     const out = new Map<string, Record<string, unknown>>();
     for (const txn of all) {
-      const account = merchants.get(txn.merchantId);
+      const account = merchants.get(`${txn.merchantId}:${txn.livemode}`);
       const payment = paid.get(txn.providerReference);
       if (!account || !payment) continue;
       // The receiving account is the holder's own registration, already read to authenticate the token.

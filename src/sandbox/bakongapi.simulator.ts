@@ -84,7 +84,7 @@ export class BakongapiSimulator {
     // The orchestrator's transaction row is the service's record (shared by every instance); a QR
     // this instance made whose row does not exist yet is known from memory.
     const txn = await this.backOffice.transaction('bakongapi', hash);
-    const account = txn ? await this.backOffice.account(txn.merchantId, 'bakongapi') : null;
+    const account = txn ? await this.backOffice.account(txn, 'bakongapi') : null;
     const remembered = this.created.get(hash);
     const owner = txn ? field(account, 'bakong_id') : remembered?.bakongId;
     if (!owner || owner !== bakongId) return sendJson(reply, 404, { success: false, message: 'QR code not found' });

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsNumber, IsOptional, IsString, Max, MaxLength, Min, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { Currency, formatAmount, MoneyError, parseAmount } from '../common/money';
@@ -7,6 +7,7 @@ import { SandboxBackOffice } from './back-office';
 import { FaultMode, SandboxFaults } from './faults';
 import { SANDBOX_PROVIDERS, SIMULATED_GATEWAYS } from './gateway-simulators';
 import { SandboxPaymentsRepository } from './sandbox-payments.repository';
+import { SandboxOnGuard } from './sandbox-on.guard';
 import { SandboxReactions } from './simulators';
 
 @ValidatorConstraint({ name: 'amountLike' })
@@ -73,8 +74,9 @@ export class SandboxControlController {
   @Post('pay')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'The customer pays (sandbox only)',
+    summary: 'The customer pays (sandbox, or any test-mode payment)',
     description:
+      'With SANDBOX off this pays test-mode transactions only (`livemode: false`); any other answers 404 and nothing changes. ' +
       'Records a payment at the simulated gateway for (provider, provider_reference), then the gateway does what the real one would: ' +
       'verify/check APIs answer PAID, Ahnajak sends its signed webhook, RaksmeyPay and the hosted checkout redirect the browser to the success URL.',
   })
@@ -104,6 +106,7 @@ export class SandboxControlController {
   }
 
   @Post('faults')
+  @UseGuards(SandboxOnGuard)
   @HttpCode(200)
   @ApiOperation({ summary: "Break a simulated gateway's API (sandbox only)" })
   setSandboxFault(@Body() body: SandboxFaultDto) {
@@ -112,18 +115,21 @@ export class SandboxControlController {
   }
 
   @Get('faults')
+  @UseGuards(SandboxOnGuard)
   @ApiOperation({ summary: 'Faults in force (sandbox only)' })
   listSandboxFaults() {
     return { faults: this.faults.list(), injected: this.faults.injected };
   }
 
   @Get('stats')
+  @UseGuards(SandboxOnGuard)
   @ApiOperation({ summary: 'Requests each simulated gateway API received since the last reset (sandbox only)' })
   getSandboxStats() {
     return { calls: this.faults.stats() };
   }
 
   @Delete('stats')
+  @UseGuards(SandboxOnGuard)
   @HttpCode(200)
   @ApiOperation({ summary: 'Reset the request counters (sandbox only)' })
   resetSandboxStats() {
@@ -132,6 +138,7 @@ export class SandboxControlController {
   }
 
   @Delete('faults')
+  @UseGuards(SandboxOnGuard)
   @HttpCode(200)
   @ApiOperation({ summary: 'Clear every fault (sandbox only)' })
   clearSandboxFaults() {

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { SandboxOnGuard } from './sandbox-on.guard';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SandboxFaults } from './faults';
@@ -18,6 +19,7 @@ import { sendJson } from './page';
 type Params = Record<string, string | undefined>;
 
 @ApiExcludeController()
+@UseGuards(SandboxOnGuard)
 @Controller('sandbox/perfectpanel/adminapi/v2')
 export class PerfectpanelSimulator {
   constructor(

@@ -37,7 +37,7 @@ export class RaksmeypaySimulator {
     const transactionId = q.transaction_id ?? '';
     if (!/^\d+$/.test(transactionId)) return { error: 'transaction_id must be a number' } as const;
     const txn = await this.backOffice.transaction('raksmeypay', transactionId);
-    const account = txn ? await this.backOffice.account(txn.merchantId, 'raksmeypay') : null;
+    const account = txn ? await this.backOffice.account(txn, 'raksmeypay') : null;
     if (!txn || !account || field(account, 'profile_id') !== profileId) return { error: 'Invalid profile or transaction' } as const;
     const expected = sha1(field(account, 'profile_key') + transactionId + (q.amount ?? '') + (q.success_url ?? '') + (q.remark ?? ''));
     if (!same(expected, String(q.hash ?? ''))) return { error: 'Invalid hash' } as const;

@@ -10,13 +10,15 @@ import { SandboxAhnajakSessionsRepository } from './sandbox-ahnajak-sessions.rep
 import { SandboxCheckoutSessionsRepository } from './sandbox-checkout-sessions.repository';
 import { SandboxPanelsRepository } from './sandbox-panels.repository';
 import { SandboxPaymentsRepository } from './sandbox-payments.repository';
+import { SandboxOnGuard } from './sandbox-on.guard';
 import { SandboxReactions } from './simulators';
 import { SandboxPanels } from './smm-panels';
 import { SandboxInboxSecrets, SandboxWebhookInboxController } from './webhook-inbox.controller';
 
 /**
  * Faithful simulators of every gateway's documented API under /sandbox/{provider}, plus
- * /sandbox/control to pay and to inject faults. Mounted by the app module only when SANDBOX is on.
+ * /sandbox/control to pay and to inject faults. Mounted always: with SANDBOX off the simulators act
+ * for test-mode payments only (SandboxBackOffice) and the rest answers 404 (SandboxOnGuard).
  */
 @Module({
   controllers: [
@@ -37,6 +39,7 @@ import { SandboxInboxSecrets, SandboxWebhookInboxController } from './webhook-in
     SandboxReactions,
     SandboxPanels,
     SandboxInboxSecrets,
+    SandboxOnGuard,
   ],
   exports: [SandboxBackOffice, SandboxPaymentsRepository, SandboxFaults, SandboxReactions],
 })

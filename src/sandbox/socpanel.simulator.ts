@@ -1,4 +1,5 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { SandboxOnGuard } from './sandbox-on.guard';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SandboxFaults } from './faults';
@@ -17,6 +18,7 @@ import { sendJson } from './page';
 type Params = Record<string, string | undefined>;
 
 @ApiExcludeController()
+@UseGuards(SandboxOnGuard)
 @Controller('sandbox/socpanel/privateApi')
 export class SocpanelSimulator {
   constructor(

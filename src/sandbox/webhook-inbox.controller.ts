@@ -1,4 +1,5 @@
-import { Controller, Delete, Get, HttpCode, Injectable, Post, Query, RawBodyRequest, Req } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Injectable, Post, Query, RawBodyRequest, Req, UseGuards } from '@nestjs/common';
+import { SandboxOnGuard } from './sandbox-on.guard';
 import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
@@ -67,6 +68,7 @@ export class SandboxInboxSecrets {
 }
 
 @ApiTags('Sandbox')
+@UseGuards(SandboxOnGuard)
 @Controller('sandbox/webhook-inbox')
 export class SandboxWebhookInboxController {
   private readonly entries: InboxEntry[] = [];

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
-import { IsEmailAddress } from '../common/validation';
+import { IsEmailAddress } from '../common/email';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './passwords';
 
 export const MERCHANT_ROLES = ['owner', 'developer', 'viewer'] as const;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { SecretBox } from '../../src/common/crypto';
+import { liveScope } from '../../src/common/scope';
 import { ProviderAccountsRepository } from '../../src/merchants/provider-accounts.repository';
 import type { TestApp, TestMerchant } from './test-app';
 
@@ -38,7 +39,7 @@ export async function storeBakongUnchecked(t: TestApp, m: TestMerchant, extra: R
     ...extra,
   };
   const sealed = new SecretBox(t.config.encryptionKey).seal(JSON.stringify(body), `${m.id}:bakong`);
-  await t.app.get(ProviderAccountsRepository).upsertSealed(m.id, 'bakong', sealed);
+  await t.app.get(ProviderAccountsRepository).upsertSealed(liveScope(m.id), 'bakong', sealed);
 }
 
 /** Points a merchant's Bakong KHQR API service account at this app's sandbox. */

@@ -36,7 +36,10 @@ export interface TestAppOptions {
 
 export interface TestMerchant {
   id: string;
+  /** The live key (`sk_live_…`). */
   apiKey: string;
+  /** The test key (`sk_test_…`): the same merchant's test-mode data only. */
+  testApiKey: string;
 }
 
 export interface TestApp {
@@ -129,7 +132,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     async createMerchant(name = 'Test Merchant') {
       const res = await request('POST', '/admin/merchants', { token: TEST_ADMIN_TOKEN, body: { name } });
       if (res.status !== 201) throw new Error(`create merchant: ${res.status} ${res.text}`);
-      return { id: res.json.id, apiKey: res.json.api_key };
+      return { id: res.json.id, apiKey: res.json.api_key, testApiKey: res.json.test_api_key };
     },
   };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestResponse } from '../helpers/test-app';
-import { createTenant, Tenant } from './support/fixtures';
+import { createTenant, Tenant, testModeIds } from './support/fixtures';
 import { send, sent } from './support/http';
 import { AppLike, KITS } from './support/providers';
 import { Receiver } from './support/receiver';
@@ -31,7 +31,8 @@ interface FuzzRequest {
   path: string;
   query: [string, string][];
   headers: Record<string, string>;
-  auth: 'valid' | 'none' | 'wrong' | 'other';
+  /** valid: merchant A's live key (or the admin token); valid_test: A's test key; other: merchant B's live key. */
+  auth: 'valid' | 'valid_test' | 'none' | 'wrong' | 'other';
   body: { kind: 'json'; value: unknown } | { kind: 'raw'; text: string; contentType: string | null } | { kind: 'none' };
 }
 
@@ -169,11 +170,15 @@ describe('reliability: fuzzing every documented operation', () => {
     if (param === 'token' && p.startsWith('/qr/')) return [...a.qrTokens, ...b.qrTokens];
     if (param === 'merchantId' || (p.startsWith('/admin/merchants/') && param === 'id')) return [b.id, 'mer_00000000000000000000000000'];
     if (param === 'keyId') return b.apiKeyIds;
+    // Each kind also gets a test-mode id of A's and of B's, so both keys of A meet both modes' objects.
+    if (p.startsWith('/v1/api-keys/')) return [...a.apiKeyIds, a.test.apiKeyId, ...b.apiKeyIds.slice(0, 1), b.test.apiKeyId];
     if (p.includes('/transactions/')) return [...a.orders, ...b.orders].map((o) => o.transaction.id);
-    if (p.includes('/events/')) return [...a.eventIds.slice(0, 5), ...b.eventIds.slice(0, 2)];
-    if (p.includes('/webhook-endpoints/')) return [a.webhookEndpointId, b.webhookEndpointId];
-    if (p.includes('/webhook-deliveries/')) return [...a.deliveryIds.slice(0, 3), ...b.deliveryIds.slice(0, 1)];
-    return [...a.orders, ...b.orders].map((o) => o.id);
+    if (p.includes('/events/')) return [...a.eventIds.slice(0, 5), ...b.eventIds.slice(0, 2), a.test.eventIds[0], b.test.eventIds[0]];
+    if (p.includes('/webhook-endpoints/')) return [a.webhookEndpointId, b.webhookEndpointId, a.test.webhookEndpointId, b.test.webhookEndpointId];
+    if (p.includes('/webhook-deliveries/')) return [...a.deliveryIds.slice(0, 3), ...b.deliveryIds.slice(0, 1), a.test.deliveryIds[0], b.test.deliveryIds[0]];
+    if (p.startsWith('/v1/refunds/')) return [...a.refundIds, ...b.refundIds, ...a.test.refundIds, ...b.test.refundIds];
+    if (p.startsWith('/v1/payment-links/')) return [a.test.paymentLinkId, b.test.paymentLinkId];
+    return [...a.orders, ...b.orders].map((o) => o.id).concat(a.test.orderId, b.test.orderId);
   }
 
   /** A value for a schema: usually of the right shape (often valid), sometimes anything at all. */
@@ -291,7 +296,20 @@ describe('reliability: fuzzing every documented operation', () => {
         )
       : fc.constant({ kind: 'none' as const });
     const authArb = op.security
-      ? fc.constantFrom<FuzzRequest['auth']>('valid', 'valid', 'valid', 'valid', 'valid', 'valid', 'valid', 'valid', 'none', 'wrong', 'other')
+      ? fc.constantFrom<FuzzRequest['auth']>(
+          'valid',
+          'valid',
+          'valid',
+          'valid',
+          'valid',
+          'valid',
+          'valid_test',
+          'valid_test',
+          'valid_test',
+          'none',
+          'wrong',
+          'other',
+        )
       : fc.constantFrom<FuzzRequest['auth']>('none', 'none', 'valid', 'wrong');
     return fc
       .record({ pathValues: pathArb, query: queryArb, headers: headersArb, auth: authArb, body: bodyArb })
@@ -321,7 +339,20 @@ describe('reliability: fuzzing every documented operation', () => {
     const violations: string[] = [];
     const byStatus: Record<string, number> = {};
     const secrets = [...a.secrets, ...b.secrets, TEST_ADMIN_TOKEN];
-    const bIds = [b.id, ...b.orders.flatMap((o) => [o.id, o.transaction.id]), ...b.eventIds, b.webhookEndpointId, ...b.deliveryIds];
+    const bIds = [b.id, ...b.orders.flatMap((o) => [o.id, o.transaction.id]), ...b.eventIds, b.webhookEndpointId, ...b.deliveryIds, ...testModeIds(b.test)];
+    /** What each of A's keys must never reach: B's everything, and A's own objects of the other mode (a live key manages A's test keys, by design). */
+    const aLiveIds = [
+      ...a.orders.flatMap((o) => [o.id, o.transaction.id]),
+      ...a.eventIds,
+      a.webhookEndpointId,
+      ...a.deliveryIds,
+      ...a.refundIds,
+      ...a.apiKeyIds,
+    ];
+    const unreachable = {
+      valid: [...bIds, ...testModeIds(a.test).filter((id) => id !== a.test.apiKeyId)],
+      valid_test: [...bIds, ...aLiveIds],
+    };
     let sentHere = 0;
     let unsendable = 0;
     let checkedRejections = 0;
@@ -329,10 +360,12 @@ describe('reliability: fuzzing every documented operation', () => {
     const fire = async (op: Operation, r: FuzzRequest): Promise<TestResponse | null> => {
       const headers = { ...r.headers };
       const token =
-        r.auth === 'valid'
+        r.auth === 'valid' || r.auth === 'valid_test'
           ? op.security === 'admin'
             ? TEST_ADMIN_TOKEN
-            : a.apiKey
+            : r.auth === 'valid'
+              ? a.apiKey
+              : a.testApiKey
           : r.auth === 'wrong'
             ? 'sk_wrong_0000000000000000'
             : r.auth === 'other'
@@ -379,12 +412,12 @@ describe('reliability: fuzzing every documented operation', () => {
       const isApi = /^\/(v1|admin|callbacks|sandbox\/control)\//.test(op.path);
       if (isApi && res.status >= 400 && !/^application\/problem\+json/.test(res.headers.get('content-type') ?? ''))
         violations.push(`${where}: error without problem+json (${res.headers.get('content-type')})`);
-      // Authenticated as merchant A, nothing of merchant B's may be reachable or shown.
-      if (op.security === 'api_key' && r.auth === 'valid') {
-        const foreign = bIds.find((id) => r.path.includes(id) || res.text.includes(id));
+      // Authenticated as merchant A (either key), nothing of merchant B's, nor of A's other mode, may be reachable or shown.
+      if (op.security === 'api_key' && (r.auth === 'valid' || r.auth === 'valid_test')) {
+        const foreign = unreachable[r.auth].find((id) => r.path.includes(id) || res.text.includes(id));
         if (foreign && res.status < 400) {
           tally.cross_tenant_leaks++;
-          violations.push(`${where}: merchant A reached merchant B's ${foreign}`);
+          violations.push(`${where}: merchant A's ${r.auth === 'valid' ? 'live' : 'test'} key reached ${foreign}`);
         }
       }
     };

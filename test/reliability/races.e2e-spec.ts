@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { configurePayway, PAYWAY_TEST_API_KEY, paywayMerchantIdFor } from '../helpers/payway';
-import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestResponse } from '../helpers/test-app';
+import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestMerchant, TestResponse } from '../helpers/test-app';
 import { send, sent } from './support/http';
 import { AppLike, createOrder, KITS, mapLimit, Merchant, OrderView, sandboxPay } from './support/providers';
 import { newTally, writeTally } from './support/summary';
@@ -155,7 +155,7 @@ describe('reliability: racing confirmations', () => {
 
   describe('payway refunds racing each other, a sweep, verify, cancel and a late payment', () => {
     const REFUND_ORDERS = 8;
-    let pm: Merchant;
+    let pm: TestMerchant;
     /** The order's refunds and reservation, and what PayWay itself has refunded on its transaction. */
     const ledger = async (order: OrderView) => {
       const { rows } = await t.db.query(

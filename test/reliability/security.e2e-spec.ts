@@ -7,7 +7,7 @@ import * as ts from 'typescript';
 import { WebhookDispatcher } from '../../src/events/webhook-dispatcher.service';
 import { createUser, signIn } from '../helpers/sessions';
 import { startTestApp, TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY, TestApp, TestResponse } from '../helpers/test-app';
-import { createTenant, Tenant } from './support/fixtures';
+import { createTenant, Tenant, testModeIds } from './support/fixtures';
 import { send, SendOptions, sent } from './support/http';
 import { ahnajakWebhook, AppLike, createOrder, KITS, Merchant, OrderView, sandboxPay } from './support/providers';
 import { Receiver } from './support/receiver';
@@ -191,24 +191,46 @@ describe('reliability: security', () => {
     let bUserId: string;
     let aSession: { cookie: string; csrf: string };
     beforeAll(async () => {
-      bKeyId = (await t.db.query(`SELECT id FROM api_keys WHERE merchant_id = $1`, [b.id])).rows[0].id;
+      bKeyId = (await t.db.query(`SELECT id FROM api_keys WHERE merchant_id = $1 AND livemode`, [b.id])).rows[0].id;
       bUserId = (await createUser(t, b.id, 'owner@sec-b.test')).id;
       await createUser(t, a.id, 'owner@sec-a.test');
       aSession = await signIn(t, 'owner@sec-a.test');
     });
-    /** Merchant B's id of the kind a path parameter takes. */
-    function foreignId(path: string, param: string): string | null {
-      if (path.startsWith('/v1/orders/')) return pendingOf(b, 'raksmeypay').id;
-      if (path.startsWith('/v1/events/')) return b.eventIds[0];
-      if (path.startsWith('/v1/refunds/')) return b.refundIds[0];
-      if (path.startsWith('/v1/payment-links/')) return b.paymentLinkIds[0];
-      if (path.startsWith('/v1/webhook-endpoints/')) return b.webhookEndpointId;
-      if (path.startsWith('/v1/api-keys/')) return bKeyId;
-      if (path.startsWith('/v1/webhook-deliveries/')) return b.deliveryIds[0];
+    /** What a crossing aims at: B's live objects or B's test-mode ones. */
+    type Target = 'live' | 'test';
+    /** Merchant B's id (of the target mode) of the kind a path parameter takes. */
+    function foreignId(path: string, param: string, target: Target = 'live'): string | null {
+      const test = target === 'test' ? b.test : null;
+      if (path.startsWith('/v1/orders/')) return test ? test.orderId : pendingOf(b, 'raksmeypay').id;
+      if (path.startsWith('/v1/events/')) return test ? test.eventIds[0] : b.eventIds[0];
+      if (path.startsWith('/v1/refunds/')) return test ? test.refundIds[0] : b.refundIds[0];
+      if (path.startsWith('/v1/webhook-endpoints/')) return test ? test.webhookEndpointId : b.webhookEndpointId;
+      if (path.startsWith('/v1/api-keys/')) return test ? test.apiKeyId : bKeyId;
+      if (path.startsWith('/v1/webhook-deliveries/')) return test ? test.deliveryIds[0] : b.deliveryIds[0];
+      if (path.startsWith('/v1/payment-links/')) return test ? test.paymentLinkId : b.paymentLinkIds[0];
       if (path.startsWith('/v1/team/')) return bUserId;
       if (param === 'provider') return null;
       throw new Error(`no foreign id for ${path} {${param}}: extend the tenant isolation test`);
     }
+    /**
+     * Every crossing of merchants and modes (docs/test-mode.md): another merchant's objects in either mode, and the same
+     * merchant's objects of the other mode. Same-merchant crossings leave out the merchant's own id and its users.
+     */
+    const crossings = (): { who: string; token: string; target: Target; sameMerchant: boolean }[] => [
+      { who: 'A live key → B live', token: a.apiKey, target: 'live', sameMerchant: false },
+      { who: 'A test key → B live', token: a.testApiKey, target: 'live', sameMerchant: false },
+      { who: 'A test key → B test', token: a.testApiKey, target: 'test', sameMerchant: false },
+      { who: 'A live key → B test', token: a.apiKey, target: 'test', sameMerchant: false },
+      { who: 'B test key → B live', token: b.testApiKey, target: 'live', sameMerchant: true },
+      { who: 'B live key → B test', token: b.apiKey, target: 'test', sameMerchant: true },
+    ];
+    /** The ids a crossing must never reach or see. */
+    const targetIds = (target: Target, sameMerchant: boolean): string[] => {
+      // A live key lists its merchant's test keys too (it manages both modes' keys): the one id left out of a same-merchant crossing.
+      if (target === 'test') return sameMerchant ? testModeIds(b.test).filter((id) => id !== b.test.apiKeyId) : [...testModeIds(b.test), b.id];
+      return sameMerchant ? bIds().filter((id) => ![b.id, bUserId, 'owner@sec-b.test'].includes(id)) : bIds();
+    };
+    const leakedOf = (ids: string[], res: TestResponse, url = '') => ids.find((id) => !url.includes(id) && res.text.includes(id));
     const bIds = () => [
       b.id,
       ...b.orders.flatMap((o) => [o.id, o.transaction.id, o.reference]),
@@ -238,28 +260,40 @@ describe('reliability: security', () => {
           if (!byKey && !bySession) continue;
           const params = (op.parameters ?? []).filter((p) => p.in === 'path');
           if (!params.length) continue;
-          let url = path;
-          let skip = false;
-          for (const p of params) {
-            const id = foreignId(path, p.name);
-            if (id === null) skip = true;
-            else url = url.replace(`{${p.name}}`, id);
-          }
-          if (skip) continue;
+          const urlFor = (target: Target): string | null => {
+            let url = path;
+            for (const p of params) {
+              const id = foreignId(path, p.name, target);
+              if (id === null) return null;
+              url = url.replace(`{${p.name}}`, id);
+            }
+            return url;
+          };
           const body = method === 'get' || method === 'delete' ? undefined : path.startsWith('/v1/team/') ? { role: 'viewer' } : {};
-          const callers: { who: string; token?: string; headers: Record<string, string> }[] = [
-            ...(byKey ? [{ who: 'key', token: a.apiKey, headers: {} }] : []),
-            ...(bySession ? [{ who: 'session', token: undefined, headers: { cookie: aSession.cookie, 'x-csrf-token': aSession.csrf } }] : []),
+          const session = { cookie: aSession.cookie, 'x-csrf-token': aSession.csrf };
+          const callers: { who: string; token?: string; headers: Record<string, string>; target: Target; sameMerchant: boolean }[] = [
+            ...(byKey ? crossings().map((c) => ({ ...c, headers: {} })) : []),
+            ...(bySession
+              ? [
+                  { who: 'A session → B live', headers: session, target: 'live' as const, sameMerchant: false },
+                  { who: 'A test-mode session → B test', headers: { ...session, 'x-khqr-mode': 'test' }, target: 'test' as const, sameMerchant: false },
+                ]
+              : []),
           ];
           for (const caller of callers) {
+            const url = urlFor(caller.target);
+            // The one deliberate crossing: a live key manages its merchant's keys of both modes (as the dashboard does).
+            if (url === null || (caller.sameMerchant && caller.target === 'test' && path.startsWith('/v1/api-keys/'))) continue;
             const res = await app.request(method.toUpperCase(), url, { token: caller.token, headers: caller.headers, body });
-            checked.push(`${caller.who} ${method.toUpperCase()} ${path} → ${res.status}`);
-            if (res.status !== 404 || leaked(res, url)) tally.cross_tenant_leaks++;
-            expect({ who: caller.who, url, status: res.status, leak: leaked(res, url) }).toEqual({ who: caller.who, url, status: 404, leak: undefined });
+            const leak = leakedOf(targetIds(caller.target, caller.sameMerchant), res, url);
+            checked.push(`${caller.who}: ${method.toUpperCase()} ${path} → ${res.status}`);
+            if (res.status !== 404 || leak) tally.cross_tenant_leaks++;
+            expect({ who: caller.who, url, status: res.status, leak }).toEqual({ who: caller.who, url, status: 404, leak: undefined });
           }
         }
       }
-      expect(checked.filter((c) => c.startsWith('session ')).length).toBeGreaterThanOrEqual(10);
+      expect(checked.filter((c) => c.startsWith('A session ')).length).toBeGreaterThanOrEqual(10);
+      for (const c of crossings()) expect(checked.filter((line) => line.startsWith(`${c.who}:`)).length).toBeGreaterThanOrEqual(7);
       expect((await t.db.query(`SELECT id, expires_at, revoked_at FROM api_keys WHERE merchant_id = $1 ORDER BY id`, [b.id])).rows).toEqual(keysBefore.rows);
       expect((await t.db.query(`SELECT id, status, next_attempt_at FROM webhook_deliveries WHERE merchant_id = $1 ORDER BY id`, [b.id])).rows).toEqual(
         deliveriesBefore.rows,
@@ -293,12 +327,24 @@ describe('reliability: security', () => {
         `/v1/webhook-deliveries?starting_after=${b.deliveryIds[0]}`,
         `/v1/webhook-deliveries?event_id=${b.eventIds[0]}`,
         `/v1/webhook-deliveries?endpoint_id=${b.webhookEndpointId}`,
+        // Test-mode objects of B's (lists per mode: a live key never lists them, nor a test key another merchant's).
+        `/v1/orders?reference=${b.name}-test-paid`,
+        `/v1/orders?starting_after=${b.test.orderId}`,
+        `/v1/orders?payment_link_id=${b.test.paymentLinkId}`,
+        '/v1/payment-links?limit=100',
+        `/v1/payment-links?starting_after=${b.test.paymentLinkId}`,
+        `/v1/webhook-deliveries?endpoint_id=${b.test.webhookEndpointId}`,
+        '/v1/notification-channels',
+        '/v1/reports/summary',
       ];
-      for (const path of probes) {
-        const res = await app.request('GET', path, { token: a.apiKey });
-        tally.cases++;
-        if (leaked(res, path)) tally.cross_tenant_leaks++;
-        expect({ path, status: res.status, leak: leaked(res, path) }).toEqual({ path, status: 200, leak: undefined });
+      for (const c of crossings()) {
+        for (const path of probes) {
+          const res = await app.request('GET', path, { token: c.token });
+          const leak = leakedOf(targetIds(c.target, c.sameMerchant), res, path);
+          tally.cases++;
+          if (leak) tally.cross_tenant_leaks++;
+          expect({ who: c.who, path, status: res.status, leak }).toEqual({ who: c.who, path, status: res.status === 404 ? 404 : 200, leak: undefined });
+        }
       }
       for (const path of [...probes, '/v1/team']) {
         const res = await app.request('GET', path, { headers: { cookie: aSession.cookie } });

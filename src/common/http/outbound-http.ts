@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { channel } from 'node:diagnostics_channel';
 import { Agent, Dispatcher, FormData, ProxyAgent, errors as undiciErrors, request } from 'undici';
 import { AppConfig } from '../../config/config';
 import { isIpLiteral, NOT_ALLOWED, SsrfGuard, SsrfRefusalError } from './ssrf-guard';
@@ -30,6 +31,14 @@ export interface OutboundResponse {
 }
 
 export type OutboundFailureKind = 'timeout' | 'refused' | 'network';
+
+/**
+ * Every outbound call is announced here (`{ method, url }`) before it leaves, so a test or an operator's
+ * tool can observe what the process calls without patching it (test/test-mode.e2e-spec.ts records it to
+ * prove test mode never calls a real gateway host). Publishing costs nothing without a subscriber.
+ */
+export const OUTBOUND_CHANNEL = 'khqr:outbound-request';
+const outboundChannel = channel(OUTBOUND_CHANNEL);
 
 /** The call never produced an HTTP response (timeout, SSRF refusal, network failure). */
 export class OutboundError extends Error {
@@ -83,6 +92,7 @@ export class OutboundHttp {
       const reason = this.guard.refusal(host, host);
       if (reason) throw this.refused(host, reason);
     }
+    if (outboundChannel.hasSubscribers) outboundChannel.publish({ method: req.method, url: url.href });
     const timeoutMs = req.timeoutMs ?? 15_000;
     const signal = AbortSignal.timeout(timeoutMs);
     try {
