@@ -262,6 +262,15 @@ describe('users, sessions and roles', () => {
       const log = await t.request('GET', `/admin/audit-log?subject_id=${order.transaction.id}`, admin);
       expect(log.json.data[0]).toMatchObject({ action: 'transaction.resolve', actor: `user:${operator.user.id} ops@platform.test` });
     });
+
+    it('a member’s manual refund is audited under the member, not an API key', async () => {
+      const order = await newOrder(a);
+      await operator.request('POST', `/admin/transactions/${order.transaction.id}/resolve`, { body: { status: 'PAID', reason: 'paid at the counter' } });
+      const refund = await owner.request('POST', `/v1/orders/${order.id}/refunds`, { body: { manual: true, amount: '1.00', reason: 'returned in cash' } });
+      expect(refund.status).toBe(201);
+      const log = await t.request('GET', `/admin/audit-log?subject_id=${refund.json.id}`, admin);
+      expect(log.json.data[0]).toMatchObject({ action: 'refund.manual', actor: `user:${owner.user.id} ${owner.user.email}` });
+    });
   });
 
   describe('team and user administration', () => {

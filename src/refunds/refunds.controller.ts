@@ -14,7 +14,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { problem, ProblemException } from '../common/problem';
 import type { Scope } from '../common/scope';
-import { ApiKeyGuard, AuthedMerchant, CurrentMerchant, CurrentScope } from '../merchants/auth';
+import { Actor, ApiKeyGuard, AuthedMerchant, CurrentMerchant, CurrentScope } from '../merchants/auth';
 import { IdempotencyService } from '../orders/idempotency.service';
 import { ORDERS_ERRORS } from '../orders/orders.errors';
 import { CreateRefundDto, ListRefundsQuery, REFUND_EXAMPLE, RefundList, RefundResponse } from './refunds.dto';
@@ -57,12 +57,14 @@ export class RefundsController {
   )
   async create(
     @CurrentMerchant() merchant: AuthedMerchant,
+    @Actor() actor: string,
     @Param('id') orderId: string,
     @Body() body: CreateRefundDto,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const who = { scope: merchant.scope, actor: `api_key:${merchant.keyId}` };
+    // A key is named by its id; a signed-in member by the session's actor (user:<id> <email>).
+    const who = { scope: merchant.scope, actor: merchant.keyId ? `api_key:${merchant.keyId}` : actor };
     if (key === undefined) return this.refunds.create(who, orderId, body);
     if (!IdempotencyService.validKey(key)) throw problem(ORDERS_ERRORS.bad_idempotency_key, 'Idempotency-Key must be 1–255 printable ASCII characters');
     const path = `/v1/orders/${orderId}/refunds`;
