@@ -1,7 +1,7 @@
 import { Heartbeats } from '../src/common/heartbeats';
 import { SWEEPER_LOOP } from '../src/reconciliation/reconciliation.job';
 import { SweeperService } from '../src/reconciliation/sweeper.service';
-import { createOrders, CreatedOrder, FAST_SWEEP_ENV, merchantWithRaksmeypay, pay, sandboxCalls, statuses } from './helpers/reconciliation';
+import { createOrders, CreatedOrder, FAST_SWEEP_NO_TIMEOUTS_ENV, merchantWithRaksmeypay, pay, sandboxCalls, statuses } from './helpers/reconciliation';
 import { startTestApp, TestApp, TestMerchant } from './helpers/test-app';
 
 /**
@@ -15,8 +15,8 @@ describe('reconciliation with two instances on one database', () => {
   let m: TestMerchant;
 
   beforeAll(async () => {
-    a = await startTestApp({ env: FAST_SWEEP_ENV });
-    b = await startTestApp({ databaseUrl: a.databaseUrl, env: FAST_SWEEP_ENV });
+    a = await startTestApp({ env: FAST_SWEEP_NO_TIMEOUTS_ENV });
+    b = await startTestApp({ databaseUrl: a.databaseUrl, env: FAST_SWEEP_NO_TIMEOUTS_ENV });
     // The merchant's gateway is instance A's sandbox: every provider call, from either sweeper, is counted there.
     m = await merchantWithRaksmeypay(a, 'shared');
   });
@@ -107,7 +107,7 @@ describe('reconciliation with two instances on one database', () => {
   });
 
   it('shutting an instance down mid-sweep finishes the in-flight batch, records the run and releases every lease', async () => {
-    const c = await startTestApp({ databaseUrl: a.databaseUrl, env: { ...FAST_SWEEP_ENV, RECONCILE_CONCURRENCY: '2' } });
+    const c = await startTestApp({ databaseUrl: a.databaseUrl, env: { ...FAST_SWEEP_NO_TIMEOUTS_ENV, RECONCILE_CONCURRENCY: '2' } });
     const { rows: pending } = await a.db.query(`SELECT count(*)::int AS n FROM transactions WHERE status = 'PENDING'`);
     expect(pending[0].n).toBe(200); // left by the first test: more than one claim batch
     // A slow gateway so that the sweep is still going when the shutdown starts.
@@ -134,7 +134,10 @@ describe('reconciliation with two instances on one database', () => {
   });
 
   it('the scheduled job sweeps on its own every RECONCILE_INTERVAL_SECONDS and beats its heartbeat', async () => {
-    const d = await startTestApp({ databaseUrl: a.databaseUrl, env: { ...FAST_SWEEP_ENV, BACKGROUND_JOBS: 'true', RECONCILE_INTERVAL_SECONDS: '1' } });
+    const d = await startTestApp({
+      databaseUrl: a.databaseUrl,
+      env: { ...FAST_SWEEP_NO_TIMEOUTS_ENV, BACKGROUND_JOBS: 'true', RECONCILE_INTERVAL_SECONDS: '1' },
+    });
     try {
       const [order] = await createOrders(a, m, 'raksmeypay', 1, { expires_in: 3600 });
       await pay(a, order);

@@ -3,7 +3,7 @@ import {
   createOrders,
   CreatedOrder,
   expireInDb,
-  FAST_SWEEP_ENV,
+  FAST_SWEEP_NO_TIMEOUTS_ENV,
   manualRun,
   merchantWithEveryProvider,
   pay,
@@ -36,7 +36,7 @@ describe('reconciliation: one sweep over 300 PENDING orders across providers', (
   ];
 
   beforeAll(async () => {
-    t = await startTestApp({ env: FAST_SWEEP_ENV });
+    t = await startTestApp({ env: FAST_SWEEP_NO_TIMEOUTS_ENV });
     alpha = await merchantWithEveryProvider(t, 'alpha');
     beta = await merchantWithEveryProvider(t, 'beta');
     for (const g of plan()) {

@@ -102,8 +102,10 @@ describe('webhook dispatcher (background loop)', () => {
   });
 
   it('two instances on one database share the work: every event delivered exactly once', async () => {
-    const a = await start(LOOP_ENV);
-    const b = await start(LOOP_ENV, a.databaseUrl);
+    // Exactly once is this test's point: a 2 s send timeout on a loaded machine would be a retry (same webhook-id), not a claim race.
+    const patient = { ...LOOP_ENV, WEBHOOK_TIMEOUT_MS: '15000' };
+    const a = await start(patient);
+    const b = await start(patient, a.databaseUrl);
     await waitFor(() => a.app.get(WebhookDispatcher).listening && b.app.get(WebhookDispatcher).listening, 5000);
     const m = await setup(a, '/shared');
     receiver.reply = () => ({ status: 200, delayMs: 20 });

@@ -6,6 +6,12 @@ import { TEST_ADMIN_TOKEN, TestApp, TestMerchant } from './test-app';
 
 /** Limits loose enough that the sweeps in these specs are quick; the limits themselves are tested separately. */
 export const FAST_SWEEP_ENV = { RECONCILE_RATE_PER_S: '2000', RECONCILE_CONCURRENCY: '8' };
+/**
+ * For sweeps that assert "no errors": gateway calls to the in-process sandbox get 10 s instead of
+ * the suite's 1.5 s, so a loaded CI machine cannot turn a slow answer into a timeout (the specs
+ * that test timeouts use FAST_SWEEP_ENV alone).
+ */
+export const FAST_SWEEP_NO_TIMEOUTS_ENV = { ...FAST_SWEEP_ENV, PROVIDER_TIMEOUT_MS: '10000' };
 
 let seq = 0;
 
