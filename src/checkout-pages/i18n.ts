@@ -3,8 +3,9 @@
  * One small dictionary; placeholders are `{name}`. The language is the `lang` query parameter
  * when given, else the first of km/en in Accept-Language, else English.
  */
-export const LANGS = ['en', 'km'] as const;
-export type Lang = (typeof LANGS)[number];
+import { defineStrings, LANGS, type Lang, type Translate as TranslateKey } from '../common/i18n';
+
+export { LANGS, type Lang };
 
 const en = {
   htmlTitle: 'Pay {merchant}',
@@ -101,15 +102,10 @@ const km: Dict = {
 };
 
 export type StringKey = keyof Dict;
-const DICTS: Record<Lang, Dict> = { en, km };
-
 /** A translator for one language: t('key', {name: value}). */
-export type Translate = (key: StringKey, vars?: Record<string, string>) => string;
+export type Translate = TranslateKey<StringKey>;
 
-export function translator(lang: Lang): Translate {
-  const dict = DICTS[lang];
-  return (key, vars) => dict[key].replace(/\{(\w+)\}/g, (whole, name: string) => vars?.[name] ?? whole);
-}
+export const { translator, dictionaries } = defineStrings({ en, km });
 
 /** Every key of one language, for a page's script (status texts change without a reload). */
 export function strings(lang: Lang, keys: StringKey[], vars: Record<string, string> = {}): Record<string, string> {
@@ -133,8 +129,4 @@ export function pickLang(query: unknown, acceptLanguage: string | undefined): La
     .sort((a, b) => b.q - a.q || a.i - b.i);
   for (const { base } of ranked) if (base === 'km' || base === 'en') return base;
   return 'en';
-}
-
-export function dictionaries(): Record<Lang, Dict> {
-  return DICTS;
 }

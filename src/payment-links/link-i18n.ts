@@ -1,4 +1,4 @@
-import type { Lang } from '../checkout-pages/i18n';
+import { defineStrings, type Translate } from '../common/i18n';
 
 /**
  * The payment-link page's strings in English and Khmer (placeholders `{name}`). The language is
@@ -61,16 +61,6 @@ const km: Dict = {
 };
 
 export type LinkStringKey = keyof Dict;
-export type LinkTranslate = (key: LinkStringKey, vars?: Record<string, string>) => string;
+export type LinkTranslate = Translate<LinkStringKey>;
 
-const DICTS: Record<Lang, Dict> = { en, km };
-
-export function linkTranslator(lang: Lang): LinkTranslate {
-  const dict = DICTS[lang];
-  return (key, vars) => dict[key].replace(/\{(\w+)\}/g, (whole, name: string) => vars?.[name] ?? whole);
-}
-
-/** Both dictionaries, for the spec that checks every key is translated. */
-export function linkDictionaries(): Record<Lang, Dict> {
-  return DICTS;
-}
+export const { translator: linkTranslator, dictionaries: linkDictionaries } = defineStrings({ en, km });

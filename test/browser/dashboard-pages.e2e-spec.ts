@@ -144,7 +144,8 @@ describe('dashboard pages in a browser', () => {
   it('operator console: merchants (create shows the key once), reconciliation run now, stuck transaction resolved with a reason, audit log', async () => {
     const page = await openAs(OPERATOR);
     await page.getByRole('heading', { name: 'Merchants' }).waitFor();
-    await page.getByRole('cell', { name: 'Sokha Coffee' }).waitFor();
+    // Every list is a table named after its page (DataTable's aria-label).
+    await page.getByRole('table', { name: 'Merchants' }).getByRole('cell', { name: 'Sokha Coffee' }).waitFor();
     await page.getByLabel('Merchant name').fill('Dara Books');
     await page.getByRole('button', { name: 'Create merchant' }).click();
     const key = page.getByRole('status');
@@ -167,7 +168,7 @@ describe('dashboard pages in a browser', () => {
     expect(order.json.status).toBe('FAILED');
 
     await page.getByRole('link', { name: 'Audit log' }).click();
-    await page.getByRole('cell', { name: 'Customer paid at the counter (receipt 42)' }).waitFor();
+    await page.getByRole('table', { name: 'Audit log' }).getByRole('cell', { name: 'Customer paid at the counter (receipt 42)' }).waitFor();
     await page.getByRole('link', { name: 'Dead letters' }).click();
     await page.getByText('Nothing here yet.').waitFor();
     await closePage(page);

@@ -3,16 +3,16 @@ import { IconAlertCircle } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { useI18n } from '../i18n';
 
+/** What QueryState reads of a query (TanStack's result, or several combined by hand). */
+export interface QueryLike<T> {
+  isPending: boolean;
+  error: Error | null;
+  data: T | undefined;
+  refetch: () => unknown;
+}
+
 /** Loading, error (the problem's `detail`) and empty states around a query's data. */
-export function QueryState<T>({
-  query,
-  isEmpty,
-  children,
-}: {
-  query: { isPending: boolean; error: Error | null; data: T | undefined; refetch: () => unknown };
-  isEmpty?: (data: T) => boolean;
-  children: (data: T) => ReactNode;
-}) {
+export function QueryState<T>({ query, isEmpty, children }: { query: QueryLike<T>; isEmpty?: (data: T) => boolean; children: (data: T) => ReactNode }) {
   const { t } = useI18n();
   if (query.isPending)
     return (

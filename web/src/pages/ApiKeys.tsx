@@ -1,10 +1,12 @@
-import { Alert, Button, Code, CopyButton, Group, Modal, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Code, CopyButton, Group, Modal, Select, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Schema } from '../../../clients/typescript';
 import { api, unwrap } from '../api';
 import { useAuth } from '../auth';
-import { QueryState, StatusBadge } from '../components/QueryState';
+import { DataTable } from '../components/DataTable';
+import { MutationAlerts } from '../components/MutationAlerts';
+import { StatusBadge } from '../components/QueryState';
 import { useI18n } from '../i18n';
 import type { MessageKey } from '../messages';
 
@@ -37,11 +39,7 @@ function RevokeDialog({ apiKey, onClose }: { apiKey: Key; onClose: () => void })
           value={overlap}
           onChange={(v) => setOverlap(v ?? '0')}
         />
-        {revoke.error && (
-          <Alert color="red" role="alert">
-            {revoke.error.message}
-          </Alert>
-        )}
+        <MutationAlerts error={revoke.error} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
             {t('close')}
@@ -80,11 +78,7 @@ export function ApiKeys() {
           </Button>
         </Group>
       )}
-      {create.error && (
-        <Alert color="red" role="alert">
-          {create.error.message}
-        </Alert>
-      )}
+      <MutationAlerts error={create.error} />
       {created && (
         <Alert color="green" title={t('apiKeyOnce')} withCloseButton closeButtonLabel={t('close')} onClose={() => setCreated(null)} role="status">
           <Group gap="xs">
@@ -99,46 +93,31 @@ export function ApiKeys() {
           </Group>
         </Alert>
       )}
-      <QueryState query={keys} isEmpty={(d) => d.data.length === 0}>
-        {(list) => (
-          <Table.ScrollContainer minWidth={600}>
-            <Table striped aria-label={t('navApiKeys')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('key')}</Table.Th>
-                  <Table.Th>{t('status')}</Table.Th>
-                  <Table.Th>{t('created')}</Table.Th>
-                  <Table.Th>{t('expires')}</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.data.map((k) => (
-                  <Table.Tr key={k.id}>
-                    <Table.Td>
-                      <Code>…{k.last4}</Code>
-                    </Table.Td>
-                    <Table.Td>
-                      <StatusBadge status={k.status} />
-                    </Table.Td>
-                    <Table.Td>{new Date(k.created_at).toLocaleString()}</Table.Td>
-                    <Table.Td>{k.expires_at ? new Date(k.expires_at).toLocaleString() : k.revoked_at ? new Date(k.revoked_at).toLocaleString() : ''}</Table.Td>
-                    <Table.Td>
-                      {can.developer && k.status === 'active' && (
-                        <Group justify="flex-end">
-                          <Button size="xs" color="red" variant="light" onClick={() => setRevoking(k)} aria-label={`${t('revoke')} …${k.last4}`}>
-                            {t('revoke')}
-                          </Button>
-                        </Group>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
-      </QueryState>
+      <DataTable
+        query={keys}
+        label={t('navApiKeys')}
+        minWidth={600}
+        columns={[
+          { header: t('key'), cell: (k) => <Code>…{k.last4}</Code> },
+          { header: t('status'), cell: (k) => <StatusBadge status={k.status} /> },
+          { header: t('created'), cell: (k) => new Date(k.created_at).toLocaleString() },
+          {
+            header: t('expires'),
+            cell: (k) => (k.expires_at ? new Date(k.expires_at).toLocaleString() : k.revoked_at ? new Date(k.revoked_at).toLocaleString() : ''),
+          },
+          {
+            cell: (k) =>
+              can.developer &&
+              k.status === 'active' && (
+                <Group justify="flex-end">
+                  <Button size="xs" color="red" variant="light" onClick={() => setRevoking(k)} aria-label={`${t('revoke')} …${k.last4}`}>
+                    {t('revoke')}
+                  </Button>
+                </Group>
+              ),
+          },
+        ]}
+      />
       {revoking && <RevokeDialog apiKey={revoking} onClose={() => setRevoking(null)} />}
     </Stack>
   );

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { Schema } from '../../../clients/typescript';
 import { api, unwrap } from '../api';
+import { MutationAlerts } from '../components/MutationAlerts';
 import { QueryState } from '../components/QueryState';
 import { useAuth } from '../auth';
 import { useI18n } from '../i18n';
@@ -104,16 +105,7 @@ function GatewayForm({ gateway, account }: { gateway: Gateway; account: Account 
             if (f.secret) return <PasswordInput key={f.name} {...common} autoComplete="new-password" onChange={(e) => set(e.currentTarget.value)} />;
             return <TextInput key={f.name} {...common} type={f.kind === 'url' ? 'url' : 'text'} onChange={(e) => set(e.currentTarget.value)} />;
           })}
-          {failure && (
-            <Alert color="red" role="alert">
-              {failure.message}
-            </Alert>
-          )}
-          {saved && !save.isPending && (
-            <Text size="sm" c="green" role="status">
-              {t('saved')}
-            </Text>
-          )}
+          <MutationAlerts error={failure} success={saved && !save.isPending && t('saved')} />
           <Group display={can.developer ? undefined : 'none'}>
             <Button type="submit" loading={save.isPending}>
               {t('save')}

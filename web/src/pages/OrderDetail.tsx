@@ -1,8 +1,9 @@
-import { Alert, Anchor, Button, Code, Group, Stack, Table, Text, Timeline, Title } from '@mantine/core';
+import { Anchor, Button, Code, Group, Stack, Table, Text, Timeline, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api, unwrap } from '../api';
 import { useAuth } from '../auth';
+import { MutationAlerts } from '../components/MutationAlerts';
 import { QueryState, StatusBadge } from '../components/QueryState';
 import { useI18n } from '../i18n';
 import { OrderRefunds } from './OrderRefunds';
@@ -31,11 +32,7 @@ export function OrderDetail() {
               </Title>
               <StatusBadge status={o.status} />
             </Group>
-            {failure && (
-              <Alert color="red" role="alert">
-                {failure.message}
-              </Alert>
-            )}
+            <MutationAlerts error={failure} />
             {can.owner && o.status === 'PENDING' && (
               <Group>
                 <Button onClick={() => verify.mutate()} loading={verify.isPending} disabled={o.status !== 'PENDING'}>

@@ -1,10 +1,12 @@
-import { Alert, Button, Checkbox, Code, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Button, Checkbox, Code, Group, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { Schema } from '../../../clients/typescript';
 import { api, unwrap } from '../api';
 import { useAuth } from '../auth';
-import { QueryState, StatusBadge } from '../components/QueryState';
+import { DataTable } from '../components/DataTable';
+import { MutationAlerts } from '../components/MutationAlerts';
+import { StatusBadge } from '../components/QueryState';
 import { useI18n } from '../i18n';
 
 type Order = Schema<'OrderResponse'>;
@@ -43,11 +45,7 @@ function RefundForm({ order }: { order: Order }) {
         <Title order={4} size="h5" id="refund-form-title">
           {t('refundIssue')}
         </Title>
-        {refund.error && (
-          <Alert color="red" role="alert">
-            {refund.error.message}
-          </Alert>
-        )}
+        <MutationAlerts error={refund.error} />
         <Group align="flex-end">
           <TextInput
             label={`${t('amount')} (${order.currency})`}
@@ -94,42 +92,20 @@ export function OrderRefunds({ order }: { order: Order }) {
       <Text size="sm">
         {t('refunded')}: {order.amount_refunded} {order.currency}
       </Text>
-      <QueryState query={refunds} isEmpty={(d) => d.data.length === 0}>
-        {(list) => (
-          <Table.ScrollContainer minWidth={600}>
-            <Table aria-label={t('refunds')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>id</Table.Th>
-                  <Table.Th>{t('amount')}</Table.Th>
-                  <Table.Th>{t('status')}</Table.Th>
-                  <Table.Th>{t('method')}</Table.Th>
-                  <Table.Th>{t('reason')}</Table.Th>
-                  <Table.Th>{t('created')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.data.map((r) => (
-                  <Table.Tr key={r.id}>
-                    <Table.Td>
-                      <Code>{r.id}</Code>
-                    </Table.Td>
-                    <Table.Td>
-                      {r.amount} {r.currency}
-                    </Table.Td>
-                    <Table.Td>
-                      <StatusBadge status={r.status} />
-                    </Table.Td>
-                    <Table.Td>{r.method}</Table.Td>
-                    <Table.Td>{String(r.failure_reason ?? r.reason ?? '')}</Table.Td>
-                    <Table.Td>{new Date(r.created_at).toLocaleString()}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
-      </QueryState>
+      <DataTable
+        query={refunds}
+        label={t('refunds')}
+        minWidth={600}
+        striped={false}
+        columns={[
+          { header: 'id', cell: (r) => <Code>{r.id}</Code> },
+          { header: t('amount'), cell: (r) => `${r.amount} ${r.currency}` },
+          { header: t('status'), cell: (r) => <StatusBadge status={r.status} /> },
+          { header: t('method'), cell: (r) => r.method },
+          { header: t('reason'), cell: (r) => String(r.failure_reason ?? r.reason ?? '') },
+          { header: t('created'), cell: (r) => new Date(r.created_at).toLocaleString() },
+        ]}
+      />
       {can.owner && order.status === 'PAID' && <RefundForm order={order} />}
     </Stack>
   );

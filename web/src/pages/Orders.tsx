@@ -1,10 +1,12 @@
-import { Anchor, Button, Group, Select, Stack, Table, TextInput, Title } from '@mantine/core';
+import { Anchor, Group, Select, Stack, TextInput, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { operations } from '../../../clients/typescript';
 import { api, unwrap } from '../api';
-import { QueryState, StatusBadge } from '../components/QueryState';
+import { DataTable } from '../components/DataTable';
+import { usePager } from '../components/Pager';
+import { StatusBadge } from '../components/QueryState';
 import { useI18n } from '../i18n';
 
 type Filters = NonNullable<operations['listOrders']['parameters']['query']>;
@@ -16,10 +18,16 @@ export function Orders() {
   const [status, setStatus] = useState<Filters['status'] | null>(null);
   const [provider, setProvider] = useState<Filters['provider'] | null>(null);
   const [reference, setReference] = useState('');
-  const [cursor, setCursor] = useState<string | undefined>();
-  const query: Filters = { limit: 25, status: status ?? undefined, provider: provider ?? undefined, reference: reference || undefined, starting_after: cursor };
+  const pager = usePager();
+  const query: Filters = {
+    limit: 25,
+    status: status ?? undefined,
+    provider: provider ?? undefined,
+    reference: reference || undefined,
+    starting_after: pager.cursor,
+  };
   const orders = useQuery({ queryKey: ['orders', query], queryFn: () => unwrap(api.GET('/v1/orders', { params: { query } })) });
-  const reset = () => setCursor(undefined);
+  const reset = () => pager.setCursor(undefined);
   return (
     <Stack>
       <Title order={2}>{t('navOrders')}</Title>
@@ -42,52 +50,27 @@ export function Orders() {
         />
         <TextInput label={t('reference')} value={reference} onChange={(e) => (setReference(e.currentTarget.value), reset())} />
       </Group>
-      <QueryState query={orders} isEmpty={(d) => d.data.length === 0}>
-        {(page) => (
-          <>
-            <Table.ScrollContainer minWidth={600}>
-              <Table striped highlightOnHover>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('reference')}</Table.Th>
-                    <Table.Th>{t('status')}</Table.Th>
-                    <Table.Th>{t('amount')}</Table.Th>
-                    <Table.Th>{t('provider')}</Table.Th>
-                    <Table.Th>{t('created')}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {page.data.map((o) => (
-                    <Table.Tr key={o.id}>
-                      <Table.Td>
-                        <Anchor component={Link} to={`/orders/${o.id}`}>
-                          {o.reference}
-                        </Anchor>
-                      </Table.Td>
-                      <Table.Td>
-                        <StatusBadge status={o.status} />
-                      </Table.Td>
-                      <Table.Td>
-                        {o.amount} {o.currency}
-                      </Table.Td>
-                      <Table.Td>{o.provider}</Table.Td>
-                      <Table.Td>{new Date(o.created_at).toLocaleString()}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-            <Group>
-              <Button variant="default" disabled={!cursor} onClick={reset}>
-                {t('first')}
-              </Button>
-              <Button variant="default" disabled={!page.has_more} onClick={() => setCursor(page.data[page.data.length - 1]?.id)}>
-                {t('next')}
-              </Button>
-            </Group>
-          </>
-        )}
-      </QueryState>
+      <DataTable
+        query={orders}
+        label={t('navOrders')}
+        minWidth={600}
+        highlightOnHover
+        pager={pager}
+        columns={[
+          {
+            header: t('reference'),
+            cell: (o) => (
+              <Anchor component={Link} to={`/orders/${o.id}`}>
+                {o.reference}
+              </Anchor>
+            ),
+          },
+          { header: t('status'), cell: (o) => <StatusBadge status={o.status} /> },
+          { header: t('amount'), cell: (o) => `${o.amount} ${o.currency}` },
+          { header: t('provider'), cell: (o) => o.provider },
+          { header: t('created'), cell: (o) => new Date(o.created_at).toLocaleString() },
+        ]}
+      />
     </Stack>
   );
 }

@@ -1,26 +1,12 @@
-import {
-  Alert,
-  Anchor,
-  Button,
-  CopyButton,
-  Group,
-  Image,
-  Modal,
-  NumberInput,
-  SegmentedControl,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Anchor, Button, CopyButton, Group, Image, Modal, NumberInput, SegmentedControl, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Schema } from '../../../clients/typescript';
 import { api, unwrap } from '../api';
 import { useAuth } from '../auth';
-import { Pager, usePager } from '../components/Pager';
+import { DataTable } from '../components/DataTable';
+import { MutationAlerts } from '../components/MutationAlerts';
+import { usePager } from '../components/Pager';
 import { QueryState, StatusBadge } from '../components/QueryState';
 import { useI18n } from '../i18n';
 
@@ -86,11 +72,7 @@ function CreateLinkForm() {
         <Title order={3} size="h4" id="create-link-title">
           {t('createLink')}
         </Title>
-        {create.error && (
-          <Alert color="red" role="alert">
-            {create.error.message}
-          </Alert>
-        )}
+        <MutationAlerts error={create.error} />
         <Group align="flex-end">
           <TextInput label={t('description')} required maxLength={1000} value={description} onChange={(e) => setDescription(e.currentTarget.value)} miw={260} />
           <Select
@@ -149,82 +131,56 @@ export function PaymentLinks() {
     <Stack>
       <Title order={2}>{t('navPaymentLinks')}</Title>
       {can.owner && <CreateLinkForm />}
-      {deactivate.error && (
-        <Alert color="red" role="alert">
-          {deactivate.error.message}
-        </Alert>
-      )}
-      <QueryState query={links} isEmpty={(d) => d.data.length === 0}>
-        {(page) => (
-          <>
-            <Table.ScrollContainer minWidth={800}>
-              <Table striped aria-label={t('navPaymentLinks')}>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('description')}</Table.Th>
-                    <Table.Th>{t('amount')}</Table.Th>
-                    <Table.Th>{t('status')}</Table.Th>
-                    <Table.Th>{t('payments')}</Table.Th>
-                    <Table.Th>{t('collected')}</Table.Th>
-                    <Table.Th>{t('url')}</Table.Th>
-                    <Table.Th />
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {page.data.map((l) => (
-                    <Table.Tr key={l.id}>
-                      <Table.Td>{l.description}</Table.Td>
-                      <Table.Td>{l.amount ? `${String(l.amount)} ${l.currency}` : `${t('amountOpen')} (${l.currency})`}</Table.Td>
-                      <Table.Td>
-                        <StatusBadge status={l.active ? 'active' : 'inactive'} />
-                      </Table.Td>
-                      <Table.Td>
-                        {l.payments_count}
-                        {l.max_payments ? ` / ${String(l.max_payments)}` : ''}
-                      </Table.Td>
-                      <Table.Td>
-                        {l.amount_collected} {l.currency}
-                      </Table.Td>
-                      <Table.Td>
-                        <Anchor href={l.url} target="_blank" rel="noreferrer" size="sm">
-                          {l.url}
-                        </Anchor>
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap="xs" justify="flex-end" wrap="nowrap">
-                          <CopyButton value={l.url}>
-                            {({ copied, copy }) => (
-                              <Button size="xs" variant="default" onClick={copy} aria-label={`${t('copyUrl')} ${l.description}`}>
-                                {copied ? t('copied') : t('copyUrl')}
-                              </Button>
-                            )}
-                          </CopyButton>
-                          <Button size="xs" variant="default" onClick={() => setQr(l)} aria-label={`${t('qrCode')} ${l.description}`}>
-                            {t('qrCode')}
-                          </Button>
-                          {can.owner && l.active && (
-                            <Button
-                              size="xs"
-                              color="red"
-                              variant="light"
-                              loading={deactivate.isPending && deactivate.variables === l.id}
-                              onClick={() => deactivate.mutate(l.id)}
-                              aria-label={`${t('deactivate')} ${l.description}`}
-                            >
-                              {t('deactivate')}
-                            </Button>
-                          )}
-                        </Group>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-            <Pager {...pager} page={page} />
-          </>
-        )}
-      </QueryState>
+      <MutationAlerts error={deactivate.error} />
+      <DataTable
+        query={links}
+        label={t('navPaymentLinks')}
+        minWidth={800}
+        pager={pager}
+        columns={[
+          { header: t('description'), cell: (l) => l.description },
+          { header: t('amount'), cell: (l) => (l.amount ? `${String(l.amount)} ${l.currency}` : `${t('amountOpen')} (${l.currency})`) },
+          { header: t('status'), cell: (l) => <StatusBadge status={l.active ? 'active' : 'inactive'} /> },
+          { header: t('payments'), cell: (l) => `${l.payments_count}${l.max_payments ? ` / ${String(l.max_payments)}` : ''}` },
+          { header: t('collected'), cell: (l) => `${l.amount_collected} ${l.currency}` },
+          {
+            header: t('url'),
+            cell: (l) => (
+              <Anchor href={l.url} target="_blank" rel="noreferrer" size="sm">
+                {l.url}
+              </Anchor>
+            ),
+          },
+          {
+            cell: (l) => (
+              <Group gap="xs" justify="flex-end" wrap="nowrap">
+                <CopyButton value={l.url}>
+                  {({ copied, copy }) => (
+                    <Button size="xs" variant="default" onClick={copy} aria-label={`${t('copyUrl')} ${l.description}`}>
+                      {copied ? t('copied') : t('copyUrl')}
+                    </Button>
+                  )}
+                </CopyButton>
+                <Button size="xs" variant="default" onClick={() => setQr(l)} aria-label={`${t('qrCode')} ${l.description}`}>
+                  {t('qrCode')}
+                </Button>
+                {can.owner && l.active && (
+                  <Button
+                    size="xs"
+                    color="red"
+                    variant="light"
+                    loading={deactivate.isPending && deactivate.variables === l.id}
+                    onClick={() => deactivate.mutate(l.id)}
+                    aria-label={`${t('deactivate')} ${l.description}`}
+                  >
+                    {t('deactivate')}
+                  </Button>
+                )}
+              </Group>
+            ),
+          },
+        ]}
+      />
       {qr && <LinkQr link={qr} onClose={() => setQr(null)} />}
     </Stack>
   );

@@ -1,10 +1,11 @@
-import { Alert, Button, Group, PasswordInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { Schema } from '../../../clients/typescript';
 import { api, unwrap } from '../api';
 import { useAuth } from '../auth';
-import { QueryState } from '../components/QueryState';
+import { DataTable } from '../components/DataTable';
+import { MutationAlerts } from '../components/MutationAlerts';
 import { useI18n } from '../i18n';
 
 type MemberRole = Schema<'ChangeRoleDto'>['role'];
@@ -30,16 +31,7 @@ function InviteForm() {
         <Text size="sm" c="dimmed">
           {t('inviteHelp')}
         </Text>
-        {invite.error && (
-          <Alert color="red" role="alert">
-            {invite.error.message}
-          </Alert>
-        )}
-        {invite.isSuccess && (
-          <Text size="sm" c="green" role="status">
-            {t('invited')}
-          </Text>
-        )}
+        <MutationAlerts error={invite.error} success={invite.isSuccess && t('invited')} />
         <Group align="flex-end">
           <TextInput label={t('email')} type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} miw={240} />
           <Select
@@ -86,66 +78,51 @@ export function Team() {
     <Stack>
       <Title order={2}>{t('navTeam')}</Title>
       {can.owner && <InviteForm />}
-      {failure && (
-        <Alert color="red" role="alert">
-          {failure.message}
-        </Alert>
-      )}
-      <QueryState query={team} isEmpty={(d) => d.data.length === 0}>
-        {(list) => (
-          <Table.ScrollContainer minWidth={600}>
-            <Table striped aria-label={t('navTeam')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('email')}</Table.Th>
-                  <Table.Th>{t('role')}</Table.Th>
-                  <Table.Th>{t('created')}</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.data.map((u) => (
-                  <Table.Tr key={u.id}>
-                    <Table.Td>{u.email}</Table.Td>
-                    <Table.Td>
-                      {can.owner ? (
-                        <Select
-                          aria-label={`${t('role')} ${u.email}`}
-                          allowDeselect={false}
-                          data={ROLES.map((r) => ({ value: r, label: t(`role_${r}`) }))}
-                          value={u.role}
-                          onChange={(v) => v && v !== u.role && change.mutate({ id: u.id, role: v as MemberRole })}
-                          w={160}
-                        />
-                      ) : (
-                        t(`role_${u.role}`)
-                      )}
-                    </Table.Td>
-                    <Table.Td>{new Date(u.created_at).toLocaleString()}</Table.Td>
-                    <Table.Td>
-                      {can.owner && u.id !== me?.user.id && (
-                        <Group justify="flex-end">
-                          <Button
-                            size="xs"
-                            color="red"
-                            variant="light"
-                            onClick={() => {
-                              if (window.confirm(`${t('removeConfirm')} ${u.email}?`)) remove.mutate(u.id);
-                            }}
-                            aria-label={`${t('remove')} ${u.email}`}
-                          >
-                            {t('remove')}
-                          </Button>
-                        </Group>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
-      </QueryState>
+      <MutationAlerts error={failure} />
+      <DataTable
+        query={team}
+        label={t('navTeam')}
+        minWidth={600}
+        columns={[
+          { header: t('email'), cell: (u) => u.email },
+          {
+            header: t('role'),
+            cell: (u) =>
+              can.owner ? (
+                <Select
+                  aria-label={`${t('role')} ${u.email}`}
+                  allowDeselect={false}
+                  data={ROLES.map((r) => ({ value: r, label: t(`role_${r}`) }))}
+                  value={u.role}
+                  onChange={(v) => v && v !== u.role && change.mutate({ id: u.id, role: v as MemberRole })}
+                  w={160}
+                />
+              ) : (
+                t(`role_${u.role}`)
+              ),
+          },
+          { header: t('created'), cell: (u) => new Date(u.created_at).toLocaleString() },
+          {
+            cell: (u) =>
+              can.owner &&
+              u.id !== me?.user.id && (
+                <Group justify="flex-end">
+                  <Button
+                    size="xs"
+                    color="red"
+                    variant="light"
+                    onClick={() => {
+                      if (window.confirm(`${t('removeConfirm')} ${u.email}?`)) remove.mutate(u.id);
+                    }}
+                    aria-label={`${t('remove')} ${u.email}`}
+                  >
+                    {t('remove')}
+                  </Button>
+                </Group>
+              ),
+          },
+        ]}
+      />
     </Stack>
   );
 }

@@ -1,11 +1,13 @@
-import { Alert, Button, Code, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Button, Code, Group, Select, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { operations } from '../../../clients/typescript';
 import { api, unwrap } from '../api';
 import { useAuth } from '../auth';
-import { Pager, usePager } from '../components/Pager';
-import { QueryState, StatusBadge } from '../components/QueryState';
+import { DataTable } from '../components/DataTable';
+import { MutationAlerts } from '../components/MutationAlerts';
+import { usePager } from '../components/Pager';
+import { StatusBadge } from '../components/QueryState';
 import { useI18n } from '../i18n';
 
 type Status = NonNullable<NonNullable<operations['listWebhookDeliveries']['parameters']['query']>['status']>;
@@ -40,72 +42,49 @@ export function WebhookDeliveries() {
         onChange={(v) => (setStatus(v as Status | null), pager.setCursor(undefined))}
         w={200}
       />
-      {retry.error && (
-        <Alert color="red" role="alert">
-          {retry.error.message}
-        </Alert>
-      )}
-      {retry.isSuccess && (
-        <Alert color="green" role="status">
-          {t('retryQueued')}
-        </Alert>
-      )}
-      <QueryState query={deliveries} isEmpty={(d) => d.data.length === 0}>
-        {(page) => (
-          <>
-            <Table.ScrollContainer minWidth={800}>
-              <Table striped aria-label={t('deliveries')}>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('events')}</Table.Th>
-                    <Table.Th>{t('url')}</Table.Th>
-                    <Table.Th>{t('status')}</Table.Th>
-                    <Table.Th>{t('attempts')}</Table.Th>
-                    <Table.Th>{t('lastAttempt')}</Table.Th>
-                    <Table.Th />
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {page.data.map((d) => (
-                    <Table.Tr key={d.id}>
-                      <Table.Td>
-                        <Text size="sm">{d.event_type}</Text>
-                        <Code>{d.event_id}</Code>
-                      </Table.Td>
-                      <Table.Td>{d.url}</Table.Td>
-                      <Table.Td>
-                        <StatusBadge status={d.status} />
-                      </Table.Td>
-                      <Table.Td>{d.attempts}</Table.Td>
-                      <Table.Td>
-                        {d.last_attempt_at ? new Date(d.last_attempt_at).toLocaleString() : ''}
-                        {d.last_status ? ` · HTTP ${d.last_status}` : ''}
-                        {d.last_error ? ` · ${d.last_error}` : ''}
-                      </Table.Td>
-                      <Table.Td>
-                        {can.developer && (d.status === 'failed' || d.status === 'dead') && (
-                          <Group justify="flex-end">
-                            <Button
-                              size="xs"
-                              variant="light"
-                              loading={retry.isPending && retry.variables === d.id}
-                              onClick={() => retry.mutate(d.id)}
-                              aria-label={`${t('retryDelivery')} ${d.event_type} ${d.id}`}
-                            >
-                              {t('retryDelivery')}
-                            </Button>
-                          </Group>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-            <Pager {...pager} page={page} />
-          </>
-        )}
-      </QueryState>
+      <MutationAlerts error={retry.error} success={retry.isSuccess && t('retryQueued')} />
+      <DataTable
+        query={deliveries}
+        label={t('deliveries')}
+        minWidth={800}
+        pager={pager}
+        columns={[
+          {
+            header: t('events'),
+            cell: (d) => (
+              <>
+                <Text size="sm">{d.event_type}</Text>
+                <Code>{d.event_id}</Code>
+              </>
+            ),
+          },
+          { header: t('url'), cell: (d) => d.url },
+          { header: t('status'), cell: (d) => <StatusBadge status={d.status} /> },
+          { header: t('attempts'), cell: (d) => d.attempts },
+          {
+            header: t('lastAttempt'),
+            cell: (d) =>
+              `${d.last_attempt_at ? new Date(d.last_attempt_at).toLocaleString() : ''}${d.last_status ? ` · HTTP ${d.last_status}` : ''}${d.last_error ? ` · ${d.last_error}` : ''}`,
+          },
+          {
+            cell: (d) =>
+              can.developer &&
+              (d.status === 'failed' || d.status === 'dead') && (
+                <Group justify="flex-end">
+                  <Button
+                    size="xs"
+                    variant="light"
+                    loading={retry.isPending && retry.variables === d.id}
+                    onClick={() => retry.mutate(d.id)}
+                    aria-label={`${t('retryDelivery')} ${d.event_type} ${d.id}`}
+                  >
+                    {t('retryDelivery')}
+                  </Button>
+                </Group>
+              ),
+          },
+        ]}
+      />
     </Stack>
   );
 }

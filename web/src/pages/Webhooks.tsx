@@ -1,9 +1,10 @@
-import { Alert, Button, Code, Group, Stack, Table, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Code, Group, Stack, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../api';
 import { useAuth } from '../auth';
-import { QueryState } from '../components/QueryState';
+import { DataTable } from '../components/DataTable';
+import { MutationAlerts } from '../components/MutationAlerts';
 import { useI18n } from '../i18n';
 import { WebhookDeliveries } from './WebhookDeliveries';
 
@@ -35,11 +36,7 @@ export function Webhooks() {
   return (
     <Stack>
       <Title order={2}>{t('endpoints')}</Title>
-      {failure && (
-        <Alert color="red" role="alert">
-          {failure.message}
-        </Alert>
-      )}
+      <MutationAlerts error={failure} />
       {secret && (
         <Alert color="green" title={t('secretOnce')} withCloseButton onClose={() => setSecret(null)}>
           <Code>{secret}</Code>
@@ -63,41 +60,29 @@ export function Webhooks() {
           </Group>
         </form>
       )}
-      <QueryState query={endpoints} isEmpty={(d) => d.data.length === 0}>
-        {(page) => (
-          <Table.ScrollContainer minWidth={600}>
-            <Table>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('url')}</Table.Th>
-                  <Table.Th>{t('events')}</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {page.data.map((e) => (
-                  <Table.Tr key={e.id}>
-                    <Table.Td>{e.url}</Table.Td>
-                    <Table.Td>{e.events.join(', ')}</Table.Td>
-                    <Table.Td>
-                      {can.developer && (
-                        <Group gap="xs" justify="flex-end">
-                          <Button size="xs" variant="default" onClick={() => rotate.mutate(e.id)}>
-                            {t('rotateSecret')}
-                          </Button>
-                          <Button size="xs" color="red" variant="light" onClick={() => remove.mutate(e.id)}>
-                            {t('delete')}
-                          </Button>
-                        </Group>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
-      </QueryState>
+      <DataTable
+        query={endpoints}
+        label={t('endpoints')}
+        minWidth={600}
+        striped={false}
+        columns={[
+          { header: t('url'), cell: (e) => e.url },
+          { header: t('events'), cell: (e) => e.events.join(', ') },
+          {
+            cell: (e) =>
+              can.developer && (
+                <Group gap="xs" justify="flex-end">
+                  <Button size="xs" variant="default" onClick={() => rotate.mutate(e.id)}>
+                    {t('rotateSecret')}
+                  </Button>
+                  <Button size="xs" color="red" variant="light" onClick={() => remove.mutate(e.id)}>
+                    {t('delete')}
+                  </Button>
+                </Group>
+              ),
+          },
+        ]}
+      />
       <WebhookDeliveries />
     </Stack>
   );

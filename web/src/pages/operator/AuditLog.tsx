@@ -1,9 +1,9 @@
-import { Code, Stack, Table, TextInput, Title } from '@mantine/core';
+import { Code, Stack, TextInput, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../api';
-import { Pager, usePager } from '../../components/Pager';
-import { QueryState } from '../../components/QueryState';
+import { DataTable } from '../../components/DataTable';
+import { usePager } from '../../components/Pager';
 import { useI18n } from '../../i18n';
 
 /** Operator console: the audit log (who, what, when, why), filterable by subject. */
@@ -25,41 +25,19 @@ export function AuditLog() {
           pager.setCursor(undefined);
         }}
       />
-      <QueryState query={list} isEmpty={(d) => d.data.length === 0}>
-        {(page) => (
-          <>
-            <Table.ScrollContainer minWidth={800}>
-              <Table striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('when')}</Table.Th>
-                    <Table.Th>{t('actor')}</Table.Th>
-                    <Table.Th>{t('action')}</Table.Th>
-                    <Table.Th>{t('subject')}</Table.Th>
-                    <Table.Th>{t('reason')}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {page.data.map((a) => (
-                    <Table.Tr key={a.id}>
-                      <Table.Td>{new Date(a.created_at).toLocaleString()}</Table.Td>
-                      <Table.Td>
-                        <Code>{a.actor}</Code>
-                      </Table.Td>
-                      <Table.Td>{a.action}</Table.Td>
-                      <Table.Td>
-                        <Code>{a.subject_id}</Code>
-                      </Table.Td>
-                      <Table.Td>{a.reason ?? '—'}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-            <Pager {...pager} page={page} />
-          </>
-        )}
-      </QueryState>
+      <DataTable
+        query={list}
+        label={t('navAudit')}
+        minWidth={800}
+        pager={pager}
+        columns={[
+          { header: t('when'), cell: (a) => new Date(a.created_at).toLocaleString() },
+          { header: t('actor'), cell: (a) => <Code>{a.actor}</Code> },
+          { header: t('action'), cell: (a) => a.action },
+          { header: t('subject'), cell: (a) => <Code>{a.subject_id}</Code> },
+          { header: t('reason'), cell: (a) => a.reason ?? '—' },
+        ]}
+      />
     </Stack>
   );
 }

@@ -1,8 +1,10 @@
-import { Alert, Button, Code, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Button, Code, Stack, Title, VisuallyHidden } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api';
-import { Pager, usePager } from '../../components/Pager';
-import { QueryState, StatusBadge } from '../../components/QueryState';
+import { DataTable } from '../../components/DataTable';
+import { MutationAlerts } from '../../components/MutationAlerts';
+import { usePager } from '../../components/Pager';
+import { StatusBadge } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 
 /** Operator console: webhook deliveries that gave up (status `dead`), with retry. */
@@ -21,65 +23,57 @@ export function DeadLetters() {
   return (
     <Stack>
       <Title order={2}>{t('navDeadLetters')}</Title>
-      {retry.error && (
-        <Alert color="red" role="alert">
-          {retry.error.message}
-        </Alert>
-      )}
-      {retry.data && (
-        <Text size="sm" role="status">
-          {t('retryQueued')}: <Code>{retry.data.id}</Code>
-        </Text>
-      )}
-      <QueryState query={list} isEmpty={(d) => d.data.length === 0}>
-        {(page) => (
-          <>
-            <Table.ScrollContainer minWidth={800}>
-              <Table striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('events')}</Table.Th>
-                    <Table.Th>{t('url')}</Table.Th>
-                    <Table.Th>{t('status')}</Table.Th>
-                    <Table.Th>{t('attempts')}</Table.Th>
-                    <Table.Th>{t('lastAttempt')}</Table.Th>
-                    <Table.Th>
-                      <VisuallyHidden>{t('retryDelivery')}</VisuallyHidden>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {page.data.map((d) => (
-                    <Table.Tr key={d.id}>
-                      <Table.Td>
-                        {d.event_type} <Code>{d.event_id}</Code>
-                      </Table.Td>
-                      <Table.Td>{d.url}</Table.Td>
-                      <Table.Td>
-                        <StatusBadge status={d.status} /> {d.last_status ?? ''}
-                      </Table.Td>
-                      <Table.Td>{d.attempts}</Table.Td>
-                      <Table.Td>{d.last_attempt_at ? new Date(d.last_attempt_at).toLocaleString() : '—'}</Table.Td>
-                      <Table.Td>
-                        <Button
-                          size="xs"
-                          variant="light"
-                          loading={retry.isPending && retry.variables === d.id}
-                          onClick={() => retry.mutate(d.id)}
-                          aria-label={`${t('retryDelivery')} ${d.id}`}
-                        >
-                          {t('retryDelivery')}
-                        </Button>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-            <Pager {...pager} page={page} />
-          </>
-        )}
-      </QueryState>
+      <MutationAlerts
+        error={retry.error}
+        success={
+          retry.data && (
+            <>
+              {t('retryQueued')}: <Code>{retry.data.id}</Code>
+            </>
+          )
+        }
+      />
+      <DataTable
+        query={list}
+        label={t('navDeadLetters')}
+        minWidth={800}
+        pager={pager}
+        columns={[
+          {
+            header: t('events'),
+            cell: (d) => (
+              <>
+                {d.event_type} <Code>{d.event_id}</Code>
+              </>
+            ),
+          },
+          { header: t('url'), cell: (d) => d.url },
+          {
+            header: t('status'),
+            cell: (d) => (
+              <>
+                <StatusBadge status={d.status} /> {d.last_status ?? ''}
+              </>
+            ),
+          },
+          { header: t('attempts'), cell: (d) => d.attempts },
+          { header: t('lastAttempt'), cell: (d) => (d.last_attempt_at ? new Date(d.last_attempt_at).toLocaleString() : '—') },
+          {
+            header: <VisuallyHidden>{t('retryDelivery')}</VisuallyHidden>,
+            cell: (d) => (
+              <Button
+                size="xs"
+                variant="light"
+                loading={retry.isPending && retry.variables === d.id}
+                onClick={() => retry.mutate(d.id)}
+                aria-label={`${t('retryDelivery')} ${d.id}`}
+              >
+                {t('retryDelivery')}
+              </Button>
+            ),
+          },
+        ]}
+      />
     </Stack>
   );
 }

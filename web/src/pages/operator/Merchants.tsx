@@ -1,9 +1,11 @@
-import { Alert, Button, Code, Group, Stack, Table, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Code, Group, Stack, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api';
-import { Pager, usePager } from '../../components/Pager';
-import { QueryState, StatusBadge } from '../../components/QueryState';
+import { DataTable } from '../../components/DataTable';
+import { MutationAlerts } from '../../components/MutationAlerts';
+import { usePager } from '../../components/Pager';
+import { StatusBadge } from '../../components/QueryState';
 import { useI18n } from '../../i18n';
 
 interface Created {
@@ -44,49 +46,24 @@ export function Merchants() {
           </Button>
         </Group>
       </form>
-      {create.error && (
-        <Alert color="red" role="alert">
-          {create.error.message}
-        </Alert>
-      )}
+      <MutationAlerts error={create.error} />
       {create.data && (
         <Alert color="green" title={`${create.data.name} · ${t('apiKeyOnce')}`} role="status">
           <Code block>{create.data.api_key}</Code>
         </Alert>
       )}
-      <QueryState query={list} isEmpty={(d) => d.data.length === 0}>
-        {(page) => (
-          <>
-            <Table.ScrollContainer minWidth={500}>
-              <Table striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('merchantName')}</Table.Th>
-                    <Table.Th>id</Table.Th>
-                    <Table.Th>{t('status')}</Table.Th>
-                    <Table.Th>{t('created')}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {page.data.map((m) => (
-                    <Table.Tr key={m.id}>
-                      <Table.Td>{m.name}</Table.Td>
-                      <Table.Td>
-                        <Code>{m.id}</Code>
-                      </Table.Td>
-                      <Table.Td>
-                        <StatusBadge status={m.status} />
-                      </Table.Td>
-                      <Table.Td>{new Date(m.created_at).toLocaleString()}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-            <Pager {...pager} page={page} />
-          </>
-        )}
-      </QueryState>
+      <DataTable
+        query={list}
+        label={t('navMerchants')}
+        minWidth={500}
+        pager={pager}
+        columns={[
+          { header: t('merchantName'), cell: (m) => m.name },
+          { header: 'id', cell: (m) => <Code>{m.id}</Code> },
+          { header: t('status'), cell: (m) => <StatusBadge status={m.status} /> },
+          { header: t('created'), cell: (m) => new Date(m.created_at).toLocaleString() },
+        ]}
+      />
     </Stack>
   );
 }

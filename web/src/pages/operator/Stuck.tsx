@@ -1,13 +1,16 @@
-import { Alert, Anchor, Button, Code, Group, Modal, Select, Stack, Table, Text, Textarea, Title, VisuallyHidden } from '@mantine/core';
+import { Anchor, Button, Code, Group, Modal, Select, Stack, Text, Textarea, Title, VisuallyHidden } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { Schema } from '../../../../clients/typescript';
 import { api, unwrap } from '../../api';
-import { Pager, usePager } from '../../components/Pager';
-import { QueryState } from '../../components/QueryState';
+import { DataTable } from '../../components/DataTable';
+import { MutationAlerts } from '../../components/MutationAlerts';
+import { usePager } from '../../components/Pager';
 import { useI18n } from '../../i18n';
 
 type Order = Schema<'OrderResponse'>;
+
+const overdue = (o: Order) => new Date(o.expires_at).getTime() < Date.now();
 
 /** The resolve dialog: PAID or FAILED with a required reason (POST /admin/transactions/{id}/resolve, audited). */
 function ResolveDialog({ order, onClose }: { order: Order; onClose: () => void }) {
@@ -54,11 +57,7 @@ function ResolveDialog({ order, onClose }: { order: Order; onClose: () => void }
             value={reason}
             onChange={(e) => setReason(e.currentTarget.value)}
           />
-          {resolve.error && (
-            <Alert color="red" role="alert">
-              {resolve.error.message}
-            </Alert>
-          )}
+          <MutationAlerts error={resolve.error} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               {t('close')}
@@ -88,67 +87,39 @@ export function Stuck() {
       <Text size="sm" c="dimmed">
         {t('stuckHelp')}
       </Text>
-      <QueryState query={list} isEmpty={(d) => d.data.length === 0}>
-        {(page) => (
-          <>
-            <Table.ScrollContainer minWidth={800}>
-              <Table striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('reference')}</Table.Th>
-                    <Table.Th>{t('merchant')}</Table.Th>
-                    <Table.Th>{t('amount')}</Table.Th>
-                    <Table.Th>{t('provider')}</Table.Th>
-                    <Table.Th>{t('created')}</Table.Th>
-                    <Table.Th>{t('expires')}</Table.Th>
-                    <Table.Th>
-                      <VisuallyHidden>{t('resolve')}</VisuallyHidden>
-                    </Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {page.data.map((o) => {
-                    const overdue = new Date(o.expires_at).getTime() < Date.now();
-                    return (
-                      <Table.Tr key={o.id}>
-                        <Table.Td>
-                          <Anchor href={o.checkout_url ?? undefined} target="_blank" rel="noreferrer">
-                            {o.reference}
-                          </Anchor>
-                        </Table.Td>
-                        <Table.Td>
-                          <Code>{(o as Order & { merchant_id?: string }).merchant_id}</Code>
-                        </Table.Td>
-                        <Table.Td>
-                          {o.amount} {o.currency}
-                        </Table.Td>
-                        <Table.Td>{o.provider}</Table.Td>
-                        <Table.Td>{new Date(o.created_at).toLocaleString()}</Table.Td>
-                        <Table.Td c={overdue ? 'red' : undefined}>
-                          {new Date(o.expires_at).toLocaleString()}
-                          {overdue ? ` (${t('overdue')})` : ''}
-                        </Table.Td>
-                        <Table.Td>
-                          <Button
-                            size="xs"
-                            variant="light"
-                            disabled={!o.transaction}
-                            onClick={() => setResolving(o)}
-                            aria-label={`${t('resolve')} ${o.reference}`}
-                          >
-                            {t('resolve')}
-                          </Button>
-                        </Table.Td>
-                      </Table.Tr>
-                    );
-                  })}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-            <Pager {...pager} page={page} />
-          </>
-        )}
-      </QueryState>
+      <DataTable
+        query={list}
+        label={t('navStuck')}
+        minWidth={800}
+        pager={pager}
+        columns={[
+          {
+            header: t('reference'),
+            cell: (o) => (
+              <Anchor href={o.checkout_url ?? undefined} target="_blank" rel="noreferrer">
+                {o.reference}
+              </Anchor>
+            ),
+          },
+          { header: t('merchant'), cell: (o) => <Code>{(o as Order & { merchant_id?: string }).merchant_id}</Code> },
+          { header: t('amount'), cell: (o) => `${o.amount} ${o.currency}` },
+          { header: t('provider'), cell: (o) => o.provider },
+          { header: t('created'), cell: (o) => new Date(o.created_at).toLocaleString() },
+          {
+            header: t('expires'),
+            td: (o) => ({ c: overdue(o) ? 'red' : undefined }),
+            cell: (o) => `${new Date(o.expires_at).toLocaleString()}${overdue(o) ? ` (${t('overdue')})` : ''}`,
+          },
+          {
+            header: <VisuallyHidden>{t('resolve')}</VisuallyHidden>,
+            cell: (o) => (
+              <Button size="xs" variant="light" disabled={!o.transaction} onClick={() => setResolving(o)} aria-label={`${t('resolve')} ${o.reference}`}>
+                {t('resolve')}
+              </Button>
+            ),
+          },
+        ]}
+      />
       {resolving && <ResolveDialog order={resolving} onClose={() => setResolving(null)} />}
     </Stack>
   );
