@@ -33,13 +33,5 @@ X0hLIB2GCrYmvZ5nL5p6PqfZf4EiDQEwX152Pmk7o7949a3rZDgPNZWalGvEayk+
 -----END PRIVATE KEY-----
 `;
 
-export const PAYWAY_SANDBOX_RSA_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA00wRpPYBT9s/5+beeZsZ
-0FjQ1E4eelW+PUe1bFH3oQCLaI//KZzCb5a+RQc4l+xNFr/jmWPBcsuerENoW2Jn
-WC1Ut5VbCBXAlFeoWjjX5506HEelulvlmEEJSEXxaGh21rCxqHBshZ/YBBdNQePo
-kb+AcytGMEQ81BqT6TNv5oOEq9pOkeRknC5sL8OewPuTIDv7IACKYzc4SqVNcNb6
-Do4hW8VMYFDeVkq83nkxl802XK+TvJrxuQvWIICAYza946wIo897IZqAemeXD2mA
-+Zj6xJFpx7XcYJzS4UbqH+vI3hZ1zu+zSWeY7rgc4tXAzHn4/OkQIZNrOFvdO6ce
-fQIDAQAB
------END PUBLIC KEY-----
-`;
+/** Its public half lives with the gateway (src/providers/payway/payway-sandbox-key.ts): a test-mode account registers it too. */
+export { PAYWAY_SANDBOX_RSA_PUBLIC_KEY } from '../providers/payway/payway-sandbox-key';

@@ -4,6 +4,7 @@ import { BakongKHQR, IndividualInfo, khqrData } from 'bakong-khqr';
 import { constants, createHash, createHmac, privateDecrypt, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import * as QRCode from 'qrcode';
+import { formatAmount, parseAmount } from '../common/money';
 import { AppConfig } from '../config/config';
 import { field, SandboxBackOffice, SandboxTransaction } from './back-office';
 import { SandboxFaults } from './faults';
@@ -98,13 +99,10 @@ export class PaywaySimulator implements OnModuleInit {
       return sendJson(reply, 400, status('48', 'Invalid parameters.'));
     if (currency !== 'USD' && currency !== 'KHR') return sendJson(reply, 200, status('12', 'Payment currency is not allowed.'));
     if (v('payment_option') !== 'abapay_khqr') return sendJson(reply, 200, status('23', 'Payment option is not enabled.'));
-    if (
-      !(amount > 0) ||
-      (currency === 'KHR' && (!Number.isInteger(amount) || amount < 100)) ||
-      (currency === 'USD' && Math.round(amount * 100) / 100 !== amount)
-    )
-      return sendJson(reply, 200, status(currency === 'KHR' ? '47' : '48', 'Invalid amount.'));
-    const amountText = currency === 'KHR' ? String(amount) : amount.toFixed(2);
+    // The wire amount is a JSON number: read as its decimal text, never as float arithmetic.
+    const minor = amountMinorOf(amount, currency);
+    if (minor === null || (currency === 'KHR' && minor < 100)) return sendJson(reply, 200, status(currency === 'KHR' ? '47' : '48', 'Invalid amount.'));
+    const amountText = formatAmount(minor, currency);
     const result = new BakongKHQR().generateIndividual(
       new IndividualInfo('payway_sandbox@abaa', 'PayWay Sandbox', 'Phnom Penh', {
         currency: currency === 'KHR' ? khqrData.currency.khr : khqrData.currency.usd,
@@ -254,6 +252,15 @@ function decryptMerchantAuth(hex: string): Json | null {
     }
     const parsed: unknown = JSON.parse(Buffer.concat(parts).toString('utf8'));
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Json) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A JSON-number amount in minor units, or null when it is not a positive amount with the currency's decimals. */
+function amountMinorOf(amount: unknown, currency: 'USD' | 'KHR'): number | null {
+  try {
+    return parseAmount(amount, currency, { noMax: true });
   } catch {
     return null;
   }
