@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Scope } from '../common/scope';
 import { constantTimeEqual, sha256Hex } from '../common/crypto';
-import { problem } from '../common/problem';
+import { problem, ProblemException } from '../common/problem';
 import { ORDERS_ERRORS } from './orders.errors';
 import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 
@@ -48,6 +48,42 @@ export class IdempotencyService {
     throw problem(ORDERS_ERRORS.idempotency_in_flight, 'a request with this Idempotency-Key is still being processed; retry shortly', {
       headers: { 'Retry-After': '1' },
     });
+  }
+
+  /**
+   * Runs `create` under an Idempotency-Key (POST endpoints that create something): without a key
+   * it just runs; a repeat of a finished request answers the first response (status and body, with
+   * `Idempotent-Replayed: true`, written onto `reply`); deterministic refusals (4xx but 409/429) are
+   * remembered like successes; failures worth retrying free the key.
+   */
+  async run<T>(
+    scope: Scope,
+    key: string | undefined,
+    request: { path: string; body: unknown },
+    reply: { status(code: number): unknown; header(name: string, value: string): unknown },
+    create: () => Promise<T>,
+  ): Promise<T | unknown> {
+    if (key === undefined) return create();
+    if (!IdempotencyService.validKey(key)) throw problem(ORDERS_ERRORS.bad_idempotency_key, 'Idempotency-Key must be 1–255 printable ASCII characters');
+    const start = await this.start(scope, key, { method: 'POST', path: request.path, body: request.body });
+    if (start.kind === 'replay') {
+      reply.status(start.status);
+      reply.header('Idempotent-Replayed', 'true');
+      if (start.status >= 400) reply.header('content-type', 'application/problem+json; charset=utf-8');
+      return start.body;
+    }
+    try {
+      const created = await create();
+      await this.finish(scope, key, 201, created);
+      return created;
+    } catch (err) {
+      if (err instanceof ProblemException && err.status < 500 && err.status !== 409 && err.status !== 429) {
+        await this.finish(scope, key, err.status, err.toBody(request.path));
+      } else {
+        await this.release(scope, key);
+      }
+      throw err;
+    }
   }
 
   async finish(scope: Scope, key: string, status: number, body: unknown): Promise<void> {

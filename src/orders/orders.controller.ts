@@ -1,8 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { problem, ProblemException } from '../common/problem';
-import { ORDERS_ERRORS } from './orders.errors';
 import type { Scope } from '../common/scope';
 import { ApiKeyGuard, CurrentScope } from '../merchants/auth';
 import { IdempotencyService } from './idempotency.service';
@@ -38,27 +36,7 @@ export class OrdersController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    if (key === undefined) return this.orders.create(scope, body);
-    if (!IdempotencyService.validKey(key)) throw problem(ORDERS_ERRORS.bad_idempotency_key, 'Idempotency-Key must be 1–255 printable ASCII characters');
-    const start = await this.idempotency.start(scope, key, { method: 'POST', path: '/v1/orders', body });
-    if (start.kind === 'replay') {
-      void reply.status(start.status).header('Idempotent-Replayed', 'true');
-      if (start.status >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
-      return start.body;
-    }
-    try {
-      const order = await this.orders.create(scope, body);
-      await this.idempotency.finish(scope, key, 201, order);
-      return order;
-    } catch (err) {
-      // Deterministic refusals (4xx) are remembered and replayed; failures worth retrying free the key.
-      if (err instanceof ProblemException && err.status < 500 && err.status !== 409 && err.status !== 429) {
-        await this.idempotency.finish(scope, key, err.status, err.toBody('/v1/orders'));
-      } else {
-        await this.idempotency.release(scope, key);
-      }
-      throw err;
-    }
+    return this.idempotency.run(scope, key, { path: '/v1/orders', body }, reply, () => this.orders.create(scope, body));
   }
 
   @Get()

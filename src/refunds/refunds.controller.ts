@@ -12,11 +12,9 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { problem, ProblemException } from '../common/problem';
 import type { Scope } from '../common/scope';
 import { Actor, ApiKeyGuard, AuthedMerchant, CurrentMerchant, CurrentScope } from '../merchants/auth';
 import { IdempotencyService } from '../orders/idempotency.service';
-import { ORDERS_ERRORS } from '../orders/orders.errors';
 import { CreateRefundDto, ListRefundsQuery, REFUND_EXAMPLE, RefundList, RefundResponse } from './refunds.dto';
 import { RefundsService } from './refunds.service';
 
@@ -65,28 +63,7 @@ export class RefundsController {
   ) {
     // A key is named by its id; a signed-in member by the session's actor (user:<id> <email>).
     const who = { scope: merchant.scope, actor: merchant.keyId ? `api_key:${merchant.keyId}` : actor };
-    if (key === undefined) return this.refunds.create(who, orderId, body);
-    if (!IdempotencyService.validKey(key)) throw problem(ORDERS_ERRORS.bad_idempotency_key, 'Idempotency-Key must be 1–255 printable ASCII characters');
-    const path = `/v1/orders/${orderId}/refunds`;
-    const start = await this.idempotency.start(merchant.scope, key, { method: 'POST', path, body });
-    if (start.kind === 'replay') {
-      void reply.status(start.status).header('Idempotent-Replayed', 'true');
-      if (start.status >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
-      return start.body;
-    }
-    try {
-      const refund = await this.refunds.create(who, orderId, body);
-      await this.idempotency.finish(merchant.scope, key, 201, refund);
-      return refund;
-    } catch (err) {
-      // Deterministic refusals (4xx) are remembered and replayed; 409/429 and failures may pass: the key is freed.
-      if (err instanceof ProblemException && err.status < 500 && err.status !== 409 && err.status !== 429) {
-        await this.idempotency.finish(merchant.scope, key, err.status, err.toBody(path));
-      } else {
-        await this.idempotency.release(merchant.scope, key);
-      }
-      throw err;
-    }
+    return this.idempotency.run(merchant.scope, key, { path: `/v1/orders/${orderId}/refunds`, body }, reply, () => this.refunds.create(who, orderId, body));
   }
 
   @Get('orders/:id/refunds')
