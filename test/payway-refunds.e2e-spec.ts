@@ -1,7 +1,7 @@
 import { constants, createHmac, publicEncrypt } from 'node:crypto';
 import { WebhookDispatcher } from '../src/events/webhook-dispatcher.service';
 import { gatewayKit } from './helpers/gateway-kit';
-import { configurePayway, PAYWAY_TEST_API_KEY, paywayMerchantIdFor } from './helpers/payway';
+import { checkAtPayway, configurePayway, PAYWAY_TEST_API_KEY, paywayMerchantIdFor } from './helpers/payway';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestMerchant } from './helpers/test-app';
 import { WebhookReceiver } from './helpers/webhook-receiver';
 
@@ -31,15 +31,7 @@ describe('payway refunds end to end', () => {
   const faults = (body: Record<string, unknown>) => t.request('POST', '/sandbox/control/faults', { body: { provider: 'payway', ...body } });
   const refundOf = async (id: string) => (await t.request('GET', `/v1/refunds/${id}`, { token: m.apiKey })).json;
   /** What PayWay itself has on record for the transaction (Check Transaction, signed as the document says). */
-  const atPayway = async (tranId: string) => {
-    const time = reqTime();
-    const merchantId = paywayMerchantIdFor(m);
-    const res = await t.request('POST', '/sandbox/payway/api/payment-gateway/v1/payments/check-transaction-2', {
-      body: { req_time: time, merchant_id: merchantId, tran_id: tranId, hash: hash(time + merchantId + tranId) },
-    });
-    expect(res.json.status.code).toBe('00');
-    return res.json.data as { refund_amount: number; original_amount: number; payment_status_code: number };
-  };
+  const atPayway = (tranId: string) => checkAtPayway(t, m, tranId);
   /** A refund the merchant makes in PayWay's own portal, outside the orchestrator (the Refund API called directly). */
   const refundAtPayway = async (tranId: string, amount: string) => {
     const merchantId = paywayMerchantIdFor(m);

@@ -1,3 +1,4 @@
+import { PAYWAY_SANDBOX_RSA_PUBLIC_KEY } from '../providers/payway/payway-sandbox-key';
 import type { ProviderCredentials, ProviderId } from '../providers/provider';
 
 /**
@@ -19,16 +20,5 @@ export const DEMO_ACCOUNTS: { [Id in ProviderId]: (sandboxBase: string) => Provi
     base_url: `${base}/bakong`,
   }),
   // rsa_public_key: the public half the PayWay simulator serves at /sandbox/payway/rsa-public-key (a published test key).
-  payway: (base) => ({ merchant_id: 'demo-payway', api_key: 'demo-payway-api-key', rsa_public_key: PAYWAY_SANDBOX_PUBLIC_KEY, base_url: `${base}/payway` }),
+  payway: (base) => ({ merchant_id: 'demo-payway', api_key: 'demo-payway-api-key', rsa_public_key: PAYWAY_SANDBOX_RSA_PUBLIC_KEY, base_url: `${base}/payway` }),
 };
-
-const PAYWAY_SANDBOX_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA00wRpPYBT9s/5+beeZsZ
-0FjQ1E4eelW+PUe1bFH3oQCLaI//KZzCb5a+RQc4l+xNFr/jmWPBcsuerENoW2Jn
-WC1Ut5VbCBXAlFeoWjjX5506HEelulvlmEEJSEXxaGh21rCxqHBshZ/YBBdNQePo
-kb+AcytGMEQ81BqT6TNv5oOEq9pOkeRknC5sL8OewPuTIDv7IACKYzc4SqVNcNb6
-Do4hW8VMYFDeVkq83nkxl802XK+TvJrxuQvWIICAYza946wIo897IZqAemeXD2mA
-+Zj6xJFpx7XcYJzS4UbqH+vI3hZ1zu+zSWeY7rgc4tXAzHn4/OkQIZNrOFvdO6ce
-fQIDAQAB
------END PUBLIC KEY-----
-`;

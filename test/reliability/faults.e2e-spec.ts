@@ -1,7 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { createHmac } from 'node:crypto';
-import { configurePayway, PAYWAY_TEST_API_KEY, paywayMerchantIdFor } from '../helpers/payway';
+import { configurePayway, refundedAtPaywayUsd } from '../helpers/payway';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestMerchant } from '../helpers/test-app';
 import { send, sent } from './support/http';
 import { ALL_PROVIDERS, AppLike, createOrder, KITS, Merchant, sandboxPay } from './support/providers';
@@ -220,17 +219,7 @@ describe('reliability: every fault mode on every provider', () => {
 
   describe('the PayWay Refund API under every fault mode', () => {
     let rm: TestMerchant;
-    /** Check Transaction's refund_amount in minor units (USD), asked of the simulator as PayWay's document says. */
-    const refundedAtPayway = async (tranId: string) => {
-      const [time, merchantId] = [new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14), paywayMerchantIdFor(rm)];
-      const hash = createHmac('sha512', PAYWAY_TEST_API_KEY)
-        .update(time + merchantId + tranId)
-        .digest('base64');
-      const res = await app.request('POST', '/sandbox/payway/api/payment-gateway/v1/payments/check-transaction-2', {
-        body: { req_time: time, merchant_id: merchantId, tran_id: tranId, hash },
-      });
-      return Math.round(Number(res.json.data.refund_amount) * 100);
-    };
+    const refundedAtPayway = (tranId: string) => refundedAtPaywayUsd(app, rm, tranId);
     const refundRow = async (id: string) =>
       (await t.db.query(`SELECT status, last_error, failure_reason FROM refunds WHERE id = $1`, [id])).rows[0] as { status: string; last_error: string | null };
 

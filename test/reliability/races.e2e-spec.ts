@@ -1,5 +1,4 @@
-import { createHmac } from 'node:crypto';
-import { configurePayway, PAYWAY_TEST_API_KEY, paywayMerchantIdFor } from '../helpers/payway';
+import { configurePayway, refundedAtPaywayUsd } from '../helpers/payway';
 import { startTestApp, TEST_ADMIN_TOKEN, TestApp, TestMerchant, TestResponse } from '../helpers/test-app';
 import { send, sent } from './support/http';
 import { AppLike, createOrder, KITS, mapLimit, Merchant, OrderView, sandboxPay } from './support/providers';
@@ -168,21 +167,7 @@ describe('reliability: racing confirmations', () => {
       );
       return { ...rows[0], atPayway: await paywayRefunded(order) };
     };
-    /** Check Transaction's refund_amount in minor units (USD), asked of the simulator as PayWay's document says. */
-    const paywayRefunded = async (order: OrderView) => {
-      const [time, merchantId, tranId] = [
-        new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14),
-        paywayMerchantIdFor(pm),
-        order.transaction.provider_reference,
-      ];
-      const hash = createHmac('sha512', PAYWAY_TEST_API_KEY)
-        .update(time + merchantId + tranId)
-        .digest('base64');
-      const res = await app.request('POST', '/sandbox/payway/api/payment-gateway/v1/payments/check-transaction-2', {
-        body: { req_time: time, merchant_id: merchantId, tran_id: tranId, hash },
-      });
-      return Math.round(Number(res.json.data.refund_amount) * 100);
-    };
+    const paywayRefunded = (order: OrderView) => refundedAtPaywayUsd(app, pm, order.transaction.provider_reference);
 
     beforeAll(async () => {
       pm = await t.createMerchant('Race Refund Shop');
