@@ -26,8 +26,7 @@ describe('bench harness (smoke)', () => {
     });
     expect(report.rows.map((r) => r.id)).toEqual([
       'health_live',
-      'orders_c8',
-      'orders_c32',
+      'orders_c16',
       'reconcile_raksmeypay',
       'reconcile_bakong',
       'webhook_throughput',

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { newId } from '../common/ids';
 import { returnedRows } from '../database/rows';
 import { BREAKER_FAILURES } from './webhook-policy';
+import { preparedQuery } from '../database/prepared';
 
 /** Dispatchers LISTEN here; a transaction that makes a delivery due NOTIFYs it (delivered at commit). */
 export const NOTIFY_CHANNEL = 'webhook_deliveries';
@@ -93,7 +94,9 @@ export class WebhookDeliveriesRepository {
    * the endpoint cap, so an event can never fail to be written. Returns how many were inserted.
    */
   async fanOut(manager: EntityManager, event: { id: string; merchantId: string; livemode: boolean; type: string }, ids: string[]): Promise<number> {
-    const [{ n }]: { n: number }[] = await manager.query(
+    const [{ n }] = await preparedQuery<{ n: number }>(
+      manager,
+      'khqr_webhook_fan_out',
       `WITH e AS (
          SELECT id, row_number() OVER (ORDER BY id) AS i FROM webhook_endpoints
          WHERE merchant_id = $3 AND livemode = $6 AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR $4 = ANY(events))
