@@ -20,7 +20,12 @@ export interface BenchDatabase {
  * template when there is one.
  */
 /** pg_stat_statements for `--pg-stats`: statement counts and times per order (the embedded build ships the extension). */
-export const PG_STATS_SETTINGS = ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all', 'pg_stat_statements.track_planning=on', 'track_io_timing=on'];
+export const PG_STATS_SETTINGS = [
+  'shared_preload_libraries=pg_stat_statements',
+  'pg_stat_statements.track=all',
+  'pg_stat_statements.track_planning=on',
+  'track_io_timing=on',
+];
 
 export async function startBenchDatabase(opts: { adminUrl?: string; pgStats?: boolean } = {}): Promise<BenchDatabase> {
   if (opts.adminUrl) {

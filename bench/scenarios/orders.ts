@@ -224,7 +224,8 @@ export async function orderCreation(ctx: BenchContext, merchant: BenchMerchant):
       ['app', appStatements],
       ['bare', bareStatements],
     ] as const) {
-      for (const st of list ?? []) ctx.log(`  ${who}: ${st.callsPerOrder}×/order ${st.msPerOrder} ms/order + plan ${st.planMsPerOrder} (mean ${st.meanMs} ms) ${st.query}`);
+      for (const st of list ?? [])
+        ctx.log(`  ${who}: ${st.callsPerOrder}×/order ${st.msPerOrder} ms/order + plan ${st.planMsPerOrder} (mean ${st.meanMs} ms) ${st.query}`);
     }
     raw[`c${connections}`] = {
       app: r,
