@@ -2,6 +2,14 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+/** The node flags of package.json's `start` script (`node <flags> dist/src/main.js`): the heap limits the product ships with. */
+export function shippedNodeFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const match = /\bnode ((?:--[\w-]+=\S+ )*)dist\/src\/main\.js/.exec(start);
+  if (!match) throw new Error(`package.json's start script does not run node dist/src/main.js: ${start}`);
+  return match[1].split(' ').filter(Boolean);
+}
+
 /** True when running compiled from dist/ (npm run bench); false under ts (jest smoke, swc-node). */
 export const COMPILED = __filename.endsWith('.js');
 export const REPO_ROOT = resolve(__dirname, COMPILED ? '../../..' : '../..');

@@ -210,6 +210,7 @@ export async function orderCreation(ctx: BenchContext, merchant: BenchMerchant):
     await resetStatements(ctx);
     const bareDb0 = ctx.dbCpuMs();
     const bare = await bareOrderInserts(ctx.databaseUrl, merchant.id, sample.json, connections, sizes.loadSeconds, `bare${connections}-${Date.now()}`);
+    await settle(); // the baseline's backends exit after its pool ends; their CPU reaches the postmaster's count once reaped
     const bareDbCpuPerTx = (ctx.dbCpuMs() - bareDb0) / bare.count;
     const bareStatements = await statementsPerOrder(ctx, bare.count);
     const { rows: inserted } = await ctx.pool.query(
