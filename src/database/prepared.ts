@@ -11,8 +11,8 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
  * `constraint`, exactly as `manager.query` reports them.
  *
  * Statements only change plan, never meaning: a migration that alters a table makes
- * PostgreSQL re-plan them by itself. Behind a pooler in transaction mode, PgBouncer needs
- * `max_prepared_statements` (1.21+), see docs/scaling.md.
+ * PostgreSQL re-plan them by itself. A pooler in transaction mode must track them (PgBouncer
+ * 1.21+ with `max_prepared_statements`), see docs/scaling.md.
  */
 export async function preparedQuery<T>(db: DataSource | EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
   const manager = db instanceof DataSource ? db.manager : db;
