@@ -15,11 +15,19 @@ export interface OutboxEvent {
   data: Record<string, unknown>;
 }
 
-/** A hook that runs inside the same database transaction as the event insert (e.g. fan-out to webhook deliveries). */
-export type OutboxListener = (manager: EntityManager, event: OutboxEvent & { id: string; createdAt: Date }) => Promise<void>;
+/**
+ * What the event's INSERT statement learnt on the way, for the listeners: whether the merchant has
+ * a notification channel of the event's mode subscribed to its type (undefined: not asked).
+ */
+export interface OutboxFacts {
+  notificationChannels?: boolean;
+}
+
+/** A hook that runs inside the same database transaction as the event insert (e.g. the Telegram notifications). */
+export type OutboxListener = (manager: EntityManager, event: OutboxEvent & { id: string; createdAt: Date }, facts: OutboxFacts) => Promise<void>;
 
 /** Writes the event row itself, with whatever must be written in the same statement (the webhook fan-out). */
-export type OutboxInserter = (manager: EntityManager, event: OutboxEvent & { id: string; createdAt: Date }) => Promise<unknown>;
+export type OutboxInserter = (manager: EntityManager, event: OutboxEvent & { id: string; createdAt: Date }) => Promise<OutboxFacts>;
 
 /**
  * The transactional outbox: events are inserted with the state change they report, in the
@@ -44,9 +52,10 @@ export class OutboxWriter {
 
   async append(manager: EntityManager, event: OutboxEvent): Promise<string> {
     const written = { ...event, id: newId('evt'), createdAt: new Date() };
-    if (this.inserter) await this.inserter(manager, written);
+    let facts: OutboxFacts = {};
+    if (this.inserter) facts = await this.inserter(manager, written);
     else await this.events.insert(manager, written);
-    for (const listener of this.listeners) await listener(manager, written);
+    for (const listener of this.listeners) await listener(manager, written, facts);
     return written.id;
   }
 }

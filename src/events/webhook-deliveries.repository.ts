@@ -94,10 +94,12 @@ export class WebhookDeliveriesRepository {
    * inserts their deliveries and NOTIFYs the dispatchers only when there is something to deliver.
    * `ids` are the delivery ids to use in endpoint order; the fallback id only guards the endpoint
    * cap, so an event can never fail to be written. The deliveries reference the event inserted by
-   * the same statement (foreign keys are checked at the statement's end). Returns how many deliveries.
+   * the same statement (foreign keys are checked at the statement's end). Returns how many
+   * deliveries, and whether a notification channel of the event's mode is subscribed to its type
+   * (so the notifications listener skips its own query, a round trip, for the many merchants without one).
    */
-  async insertEventWithFanOut(manager: EntityManager, event: NewEvent, ids: string[]): Promise<number> {
-    const [{ n }] = await preparedQuery<{ n: number }>(
+  async insertEventWithFanOut(manager: EntityManager, event: NewEvent, ids: string[]): Promise<{ deliveries: number; notificationChannels: boolean }> {
+    const [{ n, channels }] = await preparedQuery<{ n: number; channels: boolean }>(
       manager,
       'khqr_event_insert_fan_out',
       `WITH ev AS (
@@ -110,10 +112,12 @@ export class WebhookDeliveriesRepository {
          SELECT COALESCE(($9::text[])[e.i], ev.id || '_' || e.id), ev.id, e.id, $2, 'pending', now() FROM e, ev
          RETURNING 1
        )
-       SELECT c.n, CASE WHEN c.n > 0 THEN pg_notify($10, '') END AS notified FROM (SELECT count(*)::int AS n FROM ins) c`,
+       SELECT c.n, CASE WHEN c.n > 0 THEN pg_notify($10, '') END AS notified,
+              EXISTS (SELECT 1 FROM notification_channels WHERE merchant_id = $2 AND livemode = $8 AND $4 = ANY(events)) AS channels
+         FROM (SELECT count(*)::int AS n FROM ins) c`,
       [event.id, event.merchantId, event.orderId, event.type, event.sequence, event.data, event.createdAt, event.livemode, ids, NOTIFY_CHANNEL],
     );
-    return n;
+    return { deliveries: n, notificationChannels: channels };
   }
 
   /**

@@ -148,7 +148,7 @@ export class WebhookEndpointsService {
    * (enforced under a lock), and the fallback id only guards that invariant so an event can never
    * fail to be written.
    */
-  async insertEventWithFanOut(manager: EntityManager, event: NewEvent): Promise<number> {
+  async insertEventWithFanOut(manager: EntityManager, event: NewEvent): Promise<{ deliveries: number; notificationChannels: boolean }> {
     const ids = Array.from({ length: MAX_ENDPOINTS_PER_MERCHANT }, () => newId('whd'));
     return this.deliveries.insertEventWithFanOut(manager, event, ids);
   }
