@@ -26,8 +26,7 @@ describe('bench harness (smoke)', () => {
     });
     expect(report.rows.map((r) => r.id)).toEqual([
       'health_live',
-      'orders_c8',
-      'orders_c32',
+      'orders_c16',
       'reconcile_raksmeypay',
       'reconcile_bakong',
       'webhook_throughput',
@@ -39,8 +38,8 @@ describe('bench harness (smoke)', () => {
       if (row.baseline !== null) expect(Number.isFinite(row.ratio) && row.ratio! > 0).toBe(true);
     }
     const md = readFileSync(join(outDir, 'latest.md'), 'utf8');
-    expect(md).toContain('| Order creation, 32 connections |');
-    expect(JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8')).rows).toHaveLength(8);
+    expect(md).toContain('| Order creation, 16 connections |');
+    expect(JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8')).rows).toHaveLength(7);
     expect(readFileSync(join(outDir, 'latest.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
     expect(existsSync(join(outDir, 'latest.svg'))).toBe(true);
   }, 120_000);

@@ -4,7 +4,7 @@ import type { Row } from './report';
 
 /** How big each scenario is. `--smoke` / BENCH_SCALE pick them (see sizesFor). */
 export interface Sizes {
-  /** Seconds per autocannon or baseline measurement. */
+  /** Seconds per autocannon or baseline measurement (15 s at scale 1, as issue 19 measured). */
   loadSeconds: number;
   /** Seconds of warm-up before the first measurement against a process (JIT, pools). */
   warmupSeconds: number;
@@ -22,7 +22,7 @@ export interface Sizes {
 export function sizesFor(scale: number, smoke: boolean): Sizes {
   if (smoke) return { loadSeconds: 1, warmupSeconds: 0.5, rounds: 1, reconcileN: 100, webhookN: 100, latencyRate: 100, latencySeconds: 1 };
   return {
-    loadSeconds: Math.max(1, Math.round(10 * scale)),
+    loadSeconds: Math.max(1, Math.round(15 * scale)),
     warmupSeconds: Math.max(1, Math.round(3 * scale)),
     rounds: scale >= 1 ? 2 : 1,
     reconcileN: Math.max(100, Math.round(10_000 * scale)),
@@ -39,6 +39,10 @@ export interface BenchContext {
   pool: Pool;
   sizes: Sizes;
   smoke: boolean;
+  /** pg_stat_statements is loaded (`--pg-stats`): scenarios may break their database work down per statement. */
+  pgStats?: boolean;
+  /** CPU ms used so far by the bench's PostgreSQL (NaN when it is not the bench's own). */
+  dbCpuMs(): number;
   log(message: string): void;
 }
 

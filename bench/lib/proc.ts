@@ -1,6 +1,14 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+
+/** The node flags of package.json's `start` script (`node <flags> dist/src/main.js`): the heap limits the product ships with. */
+export function shippedNodeFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const match = /\bnode ((?:--[\w-]+=\S+ )*)dist\/src\/main\.js/.exec(start);
+  if (!match) throw new Error(`package.json's start script does not run node dist/src/main.js: ${start}`);
+  return match[1].split(' ').filter(Boolean);
+}
 
 /** True when running compiled from dist/ (npm run bench); false under ts (jest smoke, swc-node). */
 export const COMPILED = __filename.endsWith('.js');
@@ -104,6 +112,33 @@ export function readCpuMs(pid: number): number {
     // Fields after the parenthesised command name: utime and stime are the 12th and 13th of them.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU ms used so far by a PostgreSQL server: the postmaster (with its reaped children) and its
+ * live backends, found by parent pid, so another server on the machine is not counted.
+ */
+export function readTreeCpuMs(rootPid: number): number {
+  const fields = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  };
+  try {
+    const root = fields(rootPid);
+    let ticks = Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14]);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const f = fields(Number(entry));
+        if (Number(f[1]) === rootPid) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return ticks * 10;
   } catch {
     return NaN;
   }

@@ -148,7 +148,11 @@ export async function reconciliation(ctx: BenchContext, merchant: BenchMerchant)
         baseline: r.limitSeconds,
         baselineLabel: `limit ${r.calls.toLocaleString('en-US')} × ${GATEWAY_LATENCY_MS} ms ÷ ${c}`,
         ratio: r.limitSeconds / r.seconds,
-        target: { on: 'ratio', dir: 'min', value: 0.8, text: '≥ 0.8 of the limit' },
+        // Issue 19: raksmeypay's limit is its calls; bakong's must also count the database work of the checks (not yet in the limit).
+        target:
+          provider === 'raksmeypay'
+            ? { on: 'ratio', dir: 'min', value: 0.9, text: '≥ 0.9 of the limit' }
+            : { on: 'ratio', dir: 'min', value: 0.8, text: '≥ 0.8 of the limit' },
       }),
     );
   }

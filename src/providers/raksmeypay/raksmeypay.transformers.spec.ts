@@ -1,4 +1,4 @@
-import { FormData } from 'undici';
+import { FormData, Request } from 'undici';
 import linkVectors from './golden/payment-link.vectors.json';
 import returnVectors from './golden/success-and-verify.vectors.json';
 import { parseAmount } from '../../common/money';
@@ -114,8 +114,9 @@ describe('RaksmeyPay transformers (golden vectors from the document PHP, see gol
         ['transaction_id', '42'],
         ['hash', sha1Hex('key42')],
       ]);
-      // What goes on the wire: one part per field, as curl writes them.
-      const wire = new Request('http://x/', { method: 'POST', body: body as unknown as BodyInit });
+      // What goes on the wire: one part per field, as curl writes them. Encoded by the undici package that sends it
+      // (outbound-http.ts), not by Node's bundled copy: Node 24's global Request does not know this FormData class.
+      const wire = new Request('http://x/', { method: 'POST', body });
       expect(wire.headers.get('content-type')).toMatch(/^multipart\/form-data; boundary=/);
       const text = await wire.text();
       expect(text).toContain(`Content-Disposition: form-data; name="transaction_id"\r\n\r\n42\r\n`);
