@@ -57,15 +57,8 @@ export function helmetHeaders(options: Record<string, unknown>): Record<string, 
   return headers;
 }
 
-/**
- * Security headers (helmet's, with our options) and CORS. CSP and framing are set per path here
- * rather than by helmet, because the embeddable pages must be frameable from merchants' sites.
- * Cross-Origin-Resource-Policy is cross-origin: QR images and the modal script are meant to
- * be loaded by merchants' pages. @fastify/helmet is not registered as a plugin: it rebuilds
- * helmet's middleware from the options on every request (two hooks, one of them async); the
- * same headers, computed once, are set here by one synchronous hook.
- */
-export async function registerSecurity(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+/** The two header sets every response gets (framable pages and everything else), computed once from helmet and our CSP. */
+export function securityHeaderSets(config: Pick<AppConfig, 'publicBaseUrl'>): { frameable: Record<string, string>; sameOrigin: Record<string, string> } {
   const base = helmetHeaders({
     contentSecurityPolicy: false,
     frameguard: false,
@@ -75,13 +68,30 @@ export async function registerSecurity(app: NestFastifyApplication, config: AppC
     // HSTS only where it means something (an https public URL); on plain http it would be ignored or, on localhost, sticky.
     strictTransportSecurity: config.publicBaseUrl.startsWith('https://') ? { maxAge: 31_536_000, includeSubDomains: false } : false,
   });
-  const frameable = { ...base, 'content-security-policy': CSP_FRAMEABLE };
-  const sameOrigin = { ...base, 'content-security-policy': CSP_DEFAULT, 'x-frame-options': 'SAMEORIGIN' };
+  return {
+    frameable: { ...base, 'content-security-policy': CSP_FRAMEABLE },
+    sameOrigin: { ...base, 'content-security-policy': CSP_DEFAULT, 'x-frame-options': 'SAMEORIGIN' },
+  };
+}
+
+/** True for a path other sites may frame (see EMBEDDABLE). */
+export const isEmbeddablePath = (url: string): boolean => EMBEDDABLE.test(url);
+
+/**
+ * Security headers (helmet's, with our options) and CORS. CSP and framing are set per path here
+ * rather than by helmet, because the embeddable pages must be frameable from merchants' sites.
+ * Cross-Origin-Resource-Policy is cross-origin: QR images and the modal script are meant to
+ * be loaded by merchants' pages. @fastify/helmet is not registered as a plugin: it rebuilds
+ * helmet's middleware from the options on every request (two hooks, one of them async); the
+ * same headers, computed once, are set here by one synchronous hook.
+ */
+export async function registerSecurity(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  const { frameable, sameOrigin } = securityHeaderSets(config);
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onRequest', (request, reply, done) => {
-      void reply.headers(EMBEDDABLE.test(request.url) ? frameable : sameOrigin);
+      void reply.headers(isEmbeddablePath(request.url) ? frameable : sameOrigin);
       done();
     });
   if (config.corsOrigins.length) {
