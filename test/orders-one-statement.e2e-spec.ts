@@ -152,7 +152,7 @@ describe('order creation in one statement', () => {
     expect(seen).toHaveLength(1);
     expect(JSON.stringify(seen[0])).toBe(got.text);
     await t.app.get(WebhookDispatcher).drain();
-    const delivery = await waitFor(() => receiver.accepted().find((d) => d.body?.data?.order?.id === created.json.id));
+    const delivery = (await waitFor(() => receiver.accepted().find((d) => d.body?.data?.order?.id === created.json.id)))!;
     expect(delivery.verifiedWith).not.toBeNull();
     expect(delivery.body.type).toBe('order.created');
     // The body is the event row's jsonb (its top-level keys in jsonb order, as on the transactional path): the same
