@@ -26,6 +26,8 @@ export class OrderCreationRepository {
     private readonly orders: OrdersRepository,
   ) {}
 
+  private sql: string | undefined;
+
   /** The manager outside any transaction, for the outbox listeners told of an event this statement committed. */
   get manager(): EntityManager {
     return this.db.manager;
@@ -40,10 +42,47 @@ export class OrderCreationRepository {
     if (o.paymentLinkId) throw new Error('OrderCreationRepository.insertCreated: payment-link orders take the transactional path');
     if (event.type !== 'order.created' || event.orderId !== o.orderId) throw new Error('OrderCreationRepository.insertCreated: not this order’s order.created');
     const t = o.transaction;
-    const rows = await preparedQuery<Record<string, unknown>>(
-      this.db,
-      'khqr_order_insert_created',
-      `WITH o AS (
+    const rows = await preparedQuery<Record<string, unknown>>(this.db, 'khqr_order_insert_created', this.text(), [
+      o.orderId,
+      o.scope.merchantId,
+      o.reference,
+      o.amountMinor,
+      o.currency,
+      o.provider,
+      o.description,
+      o.customer ? JSON.stringify(o.customer) : null,
+      o.metadata ? JSON.stringify(o.metadata) : null,
+      o.successUrl,
+      o.cancelUrl,
+      o.checkoutUrl,
+      o.qrPayload,
+      o.qrMd5,
+      o.qrImageToken,
+      o.expiresAt,
+      o.createdAt,
+      o.deeplink,
+      t.id,
+      t.number,
+      t.providerReference,
+      t.wireAmount,
+      t.returnTokenHash,
+      t.nextCheckAt,
+      t.cancelTokenHash,
+      o.scope.livemode,
+      event.id,
+      JSON.stringify(event.data),
+      event.createdAt,
+      newDeliveryIds(),
+      NOTIFY_CHANNEL,
+    ]);
+    const [row] = rows;
+    if (!row) return null;
+    return { order: hydrateEntity(this.db, Order, row, 'o_'), txn: hydrateEntity(this.db, Transaction, row, 't_'), deliveries: Number(row.fan_out) };
+  }
+
+  /** The statement's text, built once (it names the entities' columns). */
+  private text(): string {
+    this.sql ??= `WITH o AS (
          INSERT INTO orders (id, merchant_id, reference, status, amount_minor, currency, provider, description, customer, metadata,
            success_url, cancel_url, checkout_url, qr_payload, qr_md5, qr_image_token, expires_at, event_seq, created_at, updated_at, deeplink, livemode, payment_link_id)
          SELECT $1::text, $2::text, $3::text, 'PENDING', $4::bigint, $5::text, $6::text, $7::text, $8::jsonb, $9::jsonb, $10::text, $11::text, $12::text,
@@ -61,43 +100,7 @@ export class OrderCreationRepository {
          RETURNING id),
        ${fanOutCtes({ merchant: '$2', livemode: '$26', type: `'order.created'`, ids: '$30' })}
        SELECT ${this.orders.bothColumns()}, c.n AS fan_out, CASE WHEN c.n > 0 THEN pg_notify($31, '') END AS notified
-         FROM o, t, (SELECT count(*)::int AS n FROM ins) c`,
-      [
-        o.orderId,
-        o.scope.merchantId,
-        o.reference,
-        o.amountMinor,
-        o.currency,
-        o.provider,
-        o.description,
-        o.customer ? JSON.stringify(o.customer) : null,
-        o.metadata ? JSON.stringify(o.metadata) : null,
-        o.successUrl,
-        o.cancelUrl,
-        o.checkoutUrl,
-        o.qrPayload,
-        o.qrMd5,
-        o.qrImageToken,
-        o.expiresAt,
-        o.createdAt,
-        o.deeplink,
-        t.id,
-        t.number,
-        t.providerReference,
-        t.wireAmount,
-        t.returnTokenHash,
-        t.nextCheckAt,
-        t.cancelTokenHash,
-        o.scope.livemode,
-        event.id,
-        JSON.stringify(event.data),
-        event.createdAt,
-        newDeliveryIds(),
-        NOTIFY_CHANNEL,
-      ],
-    );
-    const [row] = rows;
-    if (!row) return null;
-    return { order: hydrateEntity(this.db, Order, row, 'o_'), txn: hydrateEntity(this.db, Transaction, row, 't_'), deliveries: Number(row.fan_out) };
+         FROM o, t, (SELECT count(*)::int AS n FROM ins) c`;
+    return this.sql;
   }
 }
