@@ -69,7 +69,7 @@ export class OutboxWriter {
 
   /**
    * For a staged event its caller already wrote and committed in ONE autocommit statement with the change it
-   * reports and its webhook fan-out (order creation's common case, OrdersRepository.insertCreated): tells the
+   * reports and its webhook fan-out (order creation's common case, OrderCreationRepository.insertCreated): tells the
    * listeners now, outside any transaction, so the metrics count it at once. Only for events whose listeners
    * have nothing to write: the caller's statement wrote nothing when a notification channel was subscribed to
    * the event (`notificationChannels: false`), and only `order.paid` writes elsewhere (the SMM credit ledger).
