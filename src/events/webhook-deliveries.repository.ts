@@ -72,6 +72,24 @@ const SELECT_DELIVERY = `SELECT d.id, d.event_id, e.type AS event_type, d.endpoi
   d.last_attempt_at, d.last_status, d.last_latency_ms, d.last_response, d.last_error, d.delivered_at, d.created_at
   FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN webhook_endpoints ep ON ep.id = d.endpoint_id`;
 
+/**
+ * The fan-out of the event inserted by a CTE named `ev` (returning its `id`), as the CTEs `e` (the merchant's enabled
+ * endpoints of the event's mode that take its type) and `ins` (one pending delivery each, RETURNING 1), for a
+ * statement that writes the event: `insertEventWithFanOut`, and order creation's one-statement path
+ * (OrdersRepository.insertCreated). The arguments are the statement's placeholders; `ids` (text[]) are the delivery ids
+ * to use in endpoint order, the fallback id only guards the endpoint cap.
+ */
+export function fanOutCtes(p: { merchant: string; livemode: string; type: string; ids: string }): string {
+  return `e AS (
+         SELECT id, row_number() OVER (ORDER BY id) AS i FROM webhook_endpoints
+         WHERE merchant_id = ${p.merchant} AND livemode = ${p.livemode} AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR ${p.type} = ANY(events))
+       ), ins AS (
+         INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, next_attempt_at)
+         SELECT COALESCE((${p.ids}::text[])[e.i], ev.id || '_' || e.id), ev.id, e.id, ${p.merchant}, 'pending', now() FROM e, ev
+         RETURNING 1
+       )`;
+}
+
 /** The webhook_deliveries table's one owner (and of webhook_attempts, its attempt log). */
 type ReplayState = { status: string; endpoint_status: string; deleted_at: Date | null };
 /**
@@ -104,14 +122,7 @@ export class WebhookDeliveriesRepository {
       'khqr_event_insert_fan_out',
       `WITH ev AS (
          INSERT INTO events (id, merchant_id, order_id, type, sequence, data, created_at, livemode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
-       ), e AS (
-         SELECT id, row_number() OVER (ORDER BY id) AS i FROM webhook_endpoints
-         WHERE merchant_id = $2 AND livemode = $8 AND status = 'enabled' AND deleted_at IS NULL AND (cardinality(events) = 0 OR $4 = ANY(events))
-       ), ins AS (
-         INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id, status, next_attempt_at)
-         SELECT COALESCE(($9::text[])[e.i], ev.id || '_' || e.id), ev.id, e.id, $2, 'pending', now() FROM e, ev
-         RETURNING 1
-       )
+       ), ${fanOutCtes({ merchant: '$2', livemode: '$8', type: '$4', ids: '$9' })}
        SELECT c.n, CASE WHEN c.n > 0 THEN pg_notify($10, '') END AS notified,
               EXISTS (SELECT 1 FROM notification_channels WHERE merchant_id = $2 AND livemode = $8 AND $4 = ANY(events)) AS channels
          FROM (SELECT count(*)::int AS n FROM ins) c`,

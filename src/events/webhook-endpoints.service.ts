@@ -17,6 +17,11 @@ import { CreateWebhookEndpointDto, WebhookEndpointView, WebhookEndpointWithSecre
 
 /** Enough for staging + production + a rotation overlap; keeps the per-event fan-out bounded. */
 export const MAX_ENDPOINTS_PER_MERCHANT = 16;
+
+/** Ids for an event's deliveries, one per endpoint a merchant may have, in the order the fan-out uses them (time-sortable, like every id). */
+export function newDeliveryIds(): string[] {
+  return Array.from({ length: MAX_ENDPOINTS_PER_MERCHANT }, () => newId('whd'));
+}
 export const DEFAULT_GRACE_SECONDS = 24 * 3600;
 /** The associated data that binds a sealed secret to its endpoint row. */
 export const secretAad = (endpointId: string) => `webhook_endpoint:${endpointId}`;
@@ -149,8 +154,7 @@ export class WebhookEndpointsService {
    * fail to be written.
    */
   async insertEventWithFanOut(manager: EntityManager, event: NewEvent): Promise<{ deliveries: number; notificationChannels: boolean }> {
-    const ids = Array.from({ length: MAX_ENDPOINTS_PER_MERCHANT }, () => newId('whd'));
-    return this.deliveries.insertEventWithFanOut(manager, event, ids);
+    return this.deliveries.insertEventWithFanOut(manager, event, newDeliveryIds());
   }
 
   /** A live endpoint of the merchant's; locked FOR UPDATE when found inside a transaction (`manager`). */

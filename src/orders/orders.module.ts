@@ -7,6 +7,7 @@ import { InboundCallbacksService } from './inbound-callbacks.service';
 import { OrderTransitions } from './order-transitions.service';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
+import { OrderCreationRepository } from './order-creation.repository';
 import { OrdersService } from './orders.service';
 import { PaymentVerifier } from './payment-verifier.service';
 import { TransactionsRepository } from './transactions.repository';
@@ -27,6 +28,7 @@ import { TransactionsRepository } from './transactions.repository';
     OrdersRepository,
     TransactionsRepository,
     IdempotencyKeysRepository,
+    OrderCreationRepository,
     InboundCallbacksService,
     { provide: InboundCallbacks, useExisting: InboundCallbacksService },
   ],

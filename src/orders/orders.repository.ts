@@ -140,8 +140,8 @@ export class OrdersRepository {
     return { order: hydrateEntity(manager, Order, both, 'o_'), txn: hydrateEntity(manager, Transaction, both, 't_') };
   }
 
-  /** The select list of the order and transaction columns (from the entities), prefixed `o_` and `t_` so they cannot collide. */
-  private bothColumns(): string {
+  /** The select list of the order and transaction columns (from the entities) of CTEs `o` and `t`, prefixed `o_` and `t_` so they cannot collide. */
+  bothColumns(): string {
     if (this.selectBoth === undefined) {
       const list = (alias: string, entity: typeof Order | typeof Transaction) =>
         this.db.getMetadata(entity).columns.map((c) => `${alias}."${c.databaseName}" AS "${alias}_${c.databaseName}"`);

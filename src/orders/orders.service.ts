@@ -15,7 +15,9 @@ import { OrderView, presentOrder } from './order.presenter';
 import type { OrderOrigin } from './order-hooks';
 import { OrderTransitions } from './order-transitions.service';
 import { CreateOrderDto, ListOrdersQuery } from './orders.dto';
-import { OrderSearch, OrdersRepository } from './orders.repository';
+import { NewOrder, OrderSearch, OrdersRepository } from './orders.repository';
+import { OrderCreationRepository } from './order-creation.repository';
+import { createdEntities } from './created-order';
 import { PaymentVerifier } from './payment-verifier.service';
 import { TransactionsRepository } from './transactions.repository';
 
@@ -36,6 +38,7 @@ export class OrdersService {
     private readonly outbox: OutboxWriter,
     private readonly transitions: OrderTransitions,
     private readonly verifier: PaymentVerifier,
+    private readonly creation: OrderCreationRepository,
   ) {}
 
   present(order: Order, txn: Transaction | null): OrderView {
@@ -98,39 +101,47 @@ export class OrdersService {
     const nextCheckAt = provider.capabilities.verify ? new Date(now.getTime() + FIRST_CHECK_DELAY_MS) : expiresAt;
     const checkoutUrl = created.checkoutUrl ?? `${this.config.publicBaseUrl}/pay/${orderId}`;
 
+    const fresh: NewOrder = {
+      orderId,
+      scope,
+      reference: dto.reference,
+      amountMinor,
+      currency,
+      provider: provider.id,
+      description: dto.description ?? null,
+      customer: dto.customer ?? null,
+      metadata: dto.metadata ?? null,
+      successUrl: dto.success_url ?? null,
+      cancelUrl: dto.cancel_url ?? null,
+      checkoutUrl,
+      qrPayload: created.qr?.payload ?? null,
+      qrMd5: created.qr?.md5 ?? null,
+      qrImageToken: created.qr ? randomToken(24) : null,
+      deeplink: created.deeplink ?? null,
+      expiresAt,
+      createdAt: now,
+      paymentLinkId: origin?.paymentLinkId ?? null,
+      transaction: {
+        id: txnId,
+        number,
+        providerReference: created.providerReference,
+        wireAmount: created.wireAmount,
+        returnTokenHash: created.returnTokenHash ?? null,
+        cancelTokenHash: created.cancelTokenHash ?? null,
+        nextCheckAt,
+      },
+    };
+
     try {
+      // The common order in one autocommit statement; a payment link's (its row lock) and a merchant's with a
+      // Telegram channel subscribed to order.created (its messages) in a database transaction.
+      if (!origin) {
+        const view = await this.createInOneStatement(fresh);
+        if (view) return view;
+      }
       return await this.orders.inTransaction(async (manager) => {
         if (origin) await origin.admit(manager);
-        const { order, txn } = await this.orders.insertWithTransaction(manager, {
-          orderId,
-          scope,
-          reference: dto.reference,
-          amountMinor,
-          currency,
-          provider: provider.id,
-          description: dto.description ?? null,
-          customer: dto.customer ?? null,
-          metadata: dto.metadata ?? null,
-          successUrl: dto.success_url ?? null,
-          cancelUrl: dto.cancel_url ?? null,
-          checkoutUrl,
-          qrPayload: created.qr?.payload ?? null,
-          qrMd5: created.qr?.md5 ?? null,
-          qrImageToken: created.qr ? randomToken(24) : null,
-          deeplink: created.deeplink ?? null,
-          expiresAt,
-          createdAt: now,
-          paymentLinkId: origin?.paymentLinkId ?? null,
-          transaction: {
-            id: txnId,
-            number,
-            providerReference: created.providerReference,
-            wireAmount: created.wireAmount,
-            returnTokenHash: created.returnTokenHash ?? null,
-            cancelTokenHash: created.cancelTokenHash ?? null,
-            nextCheckAt,
-          },
-        });
+        const { order, txn } = await this.orders.insertWithTransaction(manager, fresh);
         const view = this.present(order, txn);
         await this.outbox.append(manager, { merchantId, livemode: scope.livemode, orderId, type: 'order.created', sequence: 1, data: { order: view } });
         return view;
@@ -143,6 +154,29 @@ export class OrdersService {
       }
       throw err;
     }
+  }
+
+  /**
+   * The order, its transaction, `order.created` and its webhook fan-out written and committed by one statement
+   * (OrderCreationRepository): the event's order view is built before it from what the statement will write
+   * (with customer and metadata as jsonb gives them back), the response from the rows it returns. Null when
+   * the statement wrote nothing because a notification channel is subscribed to order.created.
+   */
+  private async createInOneStatement(row: NewOrder): Promise<OrderView | null> {
+    const expected = createdEntities(row);
+    const event = this.outbox.stage({
+      merchantId: row.scope.merchantId,
+      livemode: row.scope.livemode,
+      orderId: row.orderId,
+      type: 'order.created',
+      sequence: 1,
+      data: { order: this.present(expected.order, expected.txn) },
+    });
+    const written = await this.creation.insertCreated(row, event);
+    if (!written) return null;
+    // Committed: the listeners (metrics) count it now, after the statement succeeded.
+    await this.outbox.committed(this.creation.manager, event);
+    return this.present(written.order, written.txn);
   }
 
   async find(scope: Scope, orderId: string): Promise<{ order: Order; txn: Transaction }> {
