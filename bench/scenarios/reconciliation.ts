@@ -5,6 +5,7 @@ import { BenchContext, check, ScenarioResult } from '../lib/context';
 import { api } from '../lib/http';
 import { judge, Row } from '../lib/report';
 import { round } from '../lib/stats';
+import { resetStatements, StatementStat, statementsPerOrder } from './orders';
 import { bareSweepBookkeeping } from './sweep-baseline';
 
 /** Transactions the sweeper claims per statement (src/reconciliation/sweeper.service.ts: CLAIM_BATCH, ten Bakong batches). */
@@ -78,6 +79,15 @@ interface SweepResult {
   /** App CPU per transaction (gateway simulator included: the sandbox runs in the app). */
   cpuMsPerTxn: number;
   run: Record<string, unknown>;
+  /** `--pg-stats`: each statement's calls and time per transaction swept. */
+  statements?: StatementStat[];
+}
+
+/** `--pg-stats`: the statements of a sweep (or its baseline), per transaction swept. */
+function logStatements(ctx: BenchContext, what: string, statements: StatementStat[] | undefined): void {
+  if (!statements) return;
+  ctx.log(`${what}: statements per transaction (calls, exec ms, plan ms):`);
+  for (const s of statements) ctx.log(`  ${s.callsPerOrder}  ${s.msPerOrder}  ${s.planMsPerOrder}  ${s.query}`);
 }
 
 async function sweep(ctx: BenchContext, merchant: BenchMerchant, provider: 'raksmeypay' | 'bakong', n: number): Promise<SweepResult> {
@@ -90,6 +100,7 @@ async function sweep(ctx: BenchContext, merchant: BenchMerchant, provider: 'raks
   const calls = provider === 'bakong' ? Math.ceil(n / BAKONG_BATCH) : n;
   const limitSeconds = (calls * GATEWAY_LATENCY_MS) / c / 1000;
   ctx.log(`reconciliation ${provider}: ${n} PENDING, ${calls} calls at ${GATEWAY_LATENCY_MS} ms, C=${c}: limit ${round(limitSeconds)} s`);
+  await resetStatements(ctx);
   const t0 = performance.now();
   const cpu0 = app.cpuMs();
   let res;
@@ -100,6 +111,8 @@ async function sweep(ctx: BenchContext, merchant: BenchMerchant, provider: 'raks
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpuMsPerTxn = (app.cpuMs() - cpu0) / n;
+  const statements = await statementsPerOrder(ctx, n);
+  logStatements(ctx, `${provider} sweep`, statements);
   const run = res.json as Record<string, unknown> & { providers: Record<string, { calls: number; errors: number; p50_ms: number; p99_ms: number }> };
   const stats = run.providers?.[provider];
   ctx.log(
@@ -131,7 +144,7 @@ async function sweep(ctx: BenchContext, merchant: BenchMerchant, provider: 'raks
     `${provider} sweep: ${db.pending} still PENDING (expected ${n - paid.length}), ${db.still_claimed} still claimed`,
   );
   const runSeconds = (Date.parse(String(run.finished_at)) - Date.parse(String(run.started_at))) / 1000;
-  return { n, calls, seconds, runSeconds, limitSeconds, cpuMsPerTxn, run };
+  return { n, calls, seconds, runSeconds, limitSeconds, cpuMsPerTxn, run, statements };
 }
 
 /** Scenario 3: an on-demand sweep of N PENDING transactions against gateways answering in 20 ms, vs calls × 20 ms ÷ C. */
@@ -145,6 +158,7 @@ export async function reconciliation(ctx: BenchContext, merchant: BenchMerchant)
     await retirePending(ctx);
     const fixture = await insertPending(ctx, merchant.id, provider, ctx.sizes.reconcileN, 'bare');
     await ctx.pool.query('ANALYZE transactions');
+    await resetStatements(ctx);
     const bare = await bareSweepBookkeeping(ctx, {
       merchantId: merchant.id,
       provider,
@@ -155,8 +169,10 @@ export async function reconciliation(ctx: BenchContext, merchant: BenchMerchant)
       concurrency: c,
     });
     ctx.log(`reconciliation ${provider}: bare-SQL bookkeeping of the same checks ${round(bare.seconds)} s (${bare.commits} commits)`);
+    const bareStatements = await statementsPerOrder(ctx, ctx.sizes.reconcileN);
+    logStatements(ctx, `${provider} bare baseline`, bareStatements);
     const limit = Math.max(r.limitSeconds, bare.seconds);
-    raw[provider] = { ...r, bareSeconds: bare.seconds, bareCommits: bare.commits, limitSeconds: limit, callsLimitSeconds: r.limitSeconds };
+    raw[provider] = { ...r, bareStatements, bareSeconds: bare.seconds, bareCommits: bare.commits, limitSeconds: limit, callsLimitSeconds: r.limitSeconds };
     const stats = (r.run.providers as Record<string, { p50_ms: number; p99_ms: number }>)[provider];
     const callsLabel = `${r.calls.toLocaleString('en-US')} × ${GATEWAY_LATENCY_MS} ms ÷ ${c} = ${round(r.limitSeconds, 2)} s`;
     const bareLabel = `bare SQL of the same checks' bookkeeping ${round(bare.seconds, 2)} s`;

@@ -8,6 +8,7 @@ import { OutboxWriter } from '../events/outbox.writer';
 import { Order, Transaction } from './order.entity';
 import { PaidOrderHook } from './order-hooks';
 import { presentOrder } from './order.presenter';
+import { OrderTransitionsRepository } from './order-transitions.repository';
 import { OrderChange, OrdersRepository } from './orders.repository';
 import { Decision, decide, OrderCommand } from './state-machine';
 import { TransactionsRepository } from './transactions.repository';
@@ -46,6 +47,7 @@ export class OrderTransitions {
     private readonly outbox: OutboxWriter,
     private readonly config: AppConfig,
     private readonly audit: AuditLogRepository,
+    private readonly rows: OrderTransitionsRepository,
     @Optional() private readonly paidHook?: PaidOrderHook,
   ) {}
 
@@ -59,19 +61,23 @@ export class OrderTransitions {
 
   /** Same as apply, inside a caller's transaction (the caller retries on null). */
   async tryApply(manager: EntityManager, orderId: string, command: OrderCommand, ctx: TransitionContext): Promise<TransitionResult | null> {
-    const order = await this.orders.getById(manager, orderId);
-    const transaction = ctx.transactionId
-      ? await this.transactions.findInOrder(manager, ctx.transactionId, orderId)
-      : await this.transactions.latestOf(orderId, manager);
+    // The order and its transaction in one round trip; when there is no such pair the separate reads throw what they always did.
+    const both = await this.rows.read(manager, orderId, ctx.transactionId);
+    const order = both?.order ?? (await this.orders.getById(manager, orderId));
+    const transaction =
+      both?.transaction ??
+      (ctx.transactionId ? await this.transactions.findInOrder(manager, ctx.transactionId, orderId) : await this.transactions.latestOf(orderId, manager));
     const decision = decide(order, command);
     if (decision.outcome === 'noop' || decision.outcome === 'rejected') {
       return { order, transaction, decision, changed: false };
     }
 
-    const fresh = await this.orders.compareAndSet(manager, orderId, OrderTransitions.change(order, command, ctx, decision));
-    if (!fresh) return null; // lost the race: re-read and decide again
-    const freshTxn =
-      decision.outcome === 'transition' ? await this.transactions.followOrder(manager, transaction.id, decision.to, ctx.proof ?? null) : transaction;
+    // The compare-and-set on the order, with the transaction following it, in one statement (both rows back through RETURNING).
+    const follow = decision.outcome === 'transition' ? { id: transaction.id, proof: ctx.proof ?? null } : null;
+    const changed = await this.rows.compareAndSet(manager, orderId, OrderTransitions.change(order, command, ctx, decision), follow);
+    if (!changed) return null; // lost the race: re-read and decide again
+    const fresh = changed.order;
+    const freshTxn = changed.transaction ?? transaction;
     // Tallies kept on what the order came from (a payment link's payments_count) move with the status, in this transaction.
     if (decision.outcome === 'transition' && decision.to === 'PAID' && this.paidHook) await this.paidHook.orderPaid(manager, fresh);
     if (command.kind === 'resolve') {
