@@ -150,7 +150,10 @@ export async function bareSweepBookkeeping(
   );
   const db = rows[0];
   check(db.checked_once === n, `bare ${opts.provider} baseline: ${db.checked_once} of ${n} transactions show exactly one check`);
-  check(db.paid === paid.size && db.paid_events === paid.size, `bare ${opts.provider} baseline: ${db.paid} PAID, ${db.paid_events} events, expected ${paid.size}`);
+  check(
+    db.paid === paid.size && db.paid_events === paid.size,
+    `bare ${opts.provider} baseline: ${db.paid} PAID, ${db.paid_events} events, expected ${paid.size}`,
+  );
   check(db.pending === n - paid.size && db.still_claimed === 0, `bare ${opts.provider} baseline: ${db.pending} PENDING, ${db.still_claimed} still claimed`);
   return { seconds, commits };
 }

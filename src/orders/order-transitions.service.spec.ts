@@ -48,7 +48,12 @@ function setup(current: Order) {
   const rows = {
     read: jest.fn(async (): Promise<{ order: Order; transaction: Transaction } | null> => ({ order: current, transaction: txn() })),
     compareAndSet: jest.fn(
-      async (_m: EntityManager, _id: string, change: OrderChange, follow: TransactionFollow | null): Promise<{ order: Order; transaction: Transaction | null } | null> => ({
+      async (
+        _m: EntityManager,
+        _id: string,
+        change: OrderChange,
+        follow: TransactionFollow | null,
+      ): Promise<{ order: Order; transaction: Transaction | null } | null> => ({
         order: order(change.to ?? current.status, { flags: change.addFlags, eventSeq: current.eventSeq + 1 }),
         transaction: follow ? txn(change.to) : null,
       }),
@@ -157,5 +162,31 @@ describe('OrderTransitions (mocked repositories)', () => {
     expect(orders.getById).toHaveBeenCalledWith(MANAGER, 'ord_1');
     expect(transactions.findInOrder).toHaveBeenCalledWith(MANAGER, 'txn_other', 'ord_1');
     expect(rows.compareAndSet).not.toHaveBeenCalled();
+  });
+
+  it('applyMany: several orders in ONE database transaction, each its own compare-and-set and event, in order-id order; results in request order', async () => {
+    const { service, orders, rows, outbox } = setup(order('PENDING'));
+    const results = await service.applyMany([
+      { orderId: 'ord_2', command: PAY, ctx: { transactionId: 'txn_2', actor: 'sweeper' } },
+      { orderId: 'ord_1', command: { kind: 'expire' }, ctx: { transactionId: 'txn_1', actor: 'sweeper' } },
+    ]);
+    expect(orders.inTransaction).toHaveBeenCalledTimes(1);
+    expect(rows.compareAndSet.mock.calls.map((c) => c[1])).toEqual(['ord_1', 'ord_2']);
+    expect(outbox.append).toHaveBeenCalledTimes(2);
+    expect(results.map((r) => r.status === 'fulfilled' && r.value.decision.outcome === 'transition' && r.value.decision.to)).toEqual(['PAID', 'EXPIRED']);
+  });
+
+  it('applyMany: when the shared transaction fails, each order is applied on its own, so one failure loses none of the others', async () => {
+    const { service, orders, rows } = setup(order('PENDING'));
+    const broken = new Error('duplicate key value violates unique constraint "transactions_provider_proof"');
+    const cas = rows.compareAndSet.getMockImplementation()!;
+    rows.compareAndSet.mockImplementation((m, id, change, follow) => (id === 'ord_bad' ? Promise.reject(broken) : cas(m, id, change, follow)));
+    const results = await service.applyMany([
+      { orderId: 'ord_bad', command: PAY, ctx: { transactionId: 'txn_bad', actor: 'sweeper' } },
+      { orderId: 'ord_ok', command: PAY, ctx: { transactionId: 'txn_ok', actor: 'sweeper' } },
+    ]);
+    expect(orders.inTransaction).toHaveBeenCalledTimes(3); // the shared one (rolled back), then one each
+    expect(results[0]).toEqual({ status: 'rejected', reason: broken });
+    expect(results[1]).toMatchObject({ status: 'fulfilled', value: { changed: true } });
   });
 });

@@ -23,6 +23,13 @@ export interface TransitionContext {
   reason?: string;
 }
 
+/** One order's transition, as `apply` takes it. */
+export interface TransitionRequest {
+  orderId: string;
+  command: OrderCommand;
+  ctx: TransitionContext;
+}
+
 export interface TransitionResult {
   order: Order;
   transaction: Transaction;
@@ -57,6 +64,38 @@ export class OrderTransitions {
       if (result) return result;
     }
     throw problem(ORDERS_ERRORS.concurrent_update, 'the order changed repeatedly while being updated; retry');
+  }
+
+  /**
+   * Several orders' transitions in ONE database transaction, so one commit instead of one per order (the
+   * sweeper applies a Bakong batch call's payments this way). Each order still gets its own compare-and-set
+   * and its own event, in order-id order. If that transaction fails (one transition threw, a deadlock, a lost
+   * connection), it is rolled back and every request is applied on its own by `apply`, so one order's failure
+   * loses none of the others. Settles with each request's result or error, in the requests' order.
+   */
+  async applyMany(requests: readonly TransitionRequest[]): Promise<PromiseSettledResult<TransitionResult>[]> {
+    if (requests.length > 1) {
+      try {
+        const results = await this.orders.inTransaction(async (manager) => {
+          const out: TransitionResult[] = new Array<TransitionResult>(requests.length);
+          const byOrder = requests
+            .map((_, i) => i)
+            .sort((a, b) => (requests[a].orderId < requests[b].orderId ? -1 : requests[a].orderId > requests[b].orderId ? 1 : a - b));
+          for (const i of byOrder) {
+            const { orderId, command, ctx } = requests[i];
+            let result: TransitionResult | null = null;
+            for (let attempt = 0; attempt < 5 && !result; attempt++) result = await this.tryApply(manager, orderId, command, ctx);
+            if (!result) throw problem(ORDERS_ERRORS.concurrent_update, 'the order changed repeatedly while being updated; retry');
+            out[i] = result;
+          }
+          return out;
+        });
+        return results.map((value) => ({ status: 'fulfilled', value }));
+      } catch (err) {
+        this.logger.warn(`${requests.length} transitions in one transaction failed (${(err as Error)?.message ?? String(err)}); applying each on its own`);
+      }
+    }
+    return Promise.allSettled(requests.map((r) => this.apply(r.orderId, r.command, r.ctx)));
   }
 
   /** Same as apply, inside a caller's transaction (the caller retries on null). */

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/config';
 import { AccountNeedsAttentionError, ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { Transaction } from '../orders/order.entity';
-import { OrderTransitions } from '../orders/order-transitions.service';
+import { OrderTransitions, TransitionResult } from '../orders/order-transitions.service';
 import { PaymentVerifier } from '../orders/payment-verifier.service';
 import { NextCheck, TransactionsRepository } from '../orders/transactions.repository';
 import { PaymentProvider, ProviderCredentials, ProviderError, VerifyOutcome } from '../providers/provider';
@@ -152,13 +152,8 @@ export class BatchChecker {
       }
       ctx.tally.checked += group.txns.length;
       ctx.tally.call(provider.id, performance.now() - started, true);
-      applying.push(
-        mapLimit(group.txns, this.config.reconcileConcurrency, async (txn) => {
-          const answer = batchAnswerFor(answers, provider.id, txn.providerReference);
-          if (answer instanceof Error) return this.failed(provider, txn, answer, ctx);
-          return this.settle(provider, txn, answer, ctx, book);
-        }),
-      );
+      // settleGroup never rejects (failures are recorded on their transactions); the batch awaits it.
+      applying.push(this.settleGroup(provider, group.txns, answers, ctx, book));
     });
     await Promise.all(applying);
   }
@@ -177,20 +172,74 @@ export class BatchChecker {
     }
     try {
       const result = await this.verifier.applyAnswer(txn, outcome, ACTOR);
-      tallyTransition(ctx.tally, result);
-      const after = planAfterAnswer(txn, result, plan.finalCheck, now);
-      if (after.expire) {
-        const expired = await this.transitions.apply(
-          txn.orderId,
-          { kind: 'expire' },
-          { transactionId: txn.id, actor: ACTOR, reason: 'expired: the final check at expiry found no payment' },
-        );
-        tallyTransition(ctx.tally, expired);
-      }
-      book.checked.push(after.check);
+      await this.afterApplied(txn, result, plan.finalCheck, now, ctx, book);
     } catch (err) {
       await this.unapplied(provider, txn, err, ctx);
     }
+  }
+
+  /**
+   * settle() for one batch call's answers: the status changes among them are applied in ONE database
+   * transaction (PaymentVerifier.applyAnswers: one commit per call, not per payment; each order still its
+   * own compare-and-set and event; if that transaction fails, each is applied on its own).
+   */
+  private async settleGroup(
+    provider: PaymentProvider,
+    txns: readonly Transaction[],
+    answers: ReadonlyMap<string, VerifyOutcome | ProviderError>,
+    ctx: RunContext,
+    book: BatchBook,
+  ): Promise<void> {
+    const now = this.clock.now();
+    const changes: { txn: Transaction; outcome: VerifyOutcome; finalCheck: boolean }[] = [];
+    for (const txn of txns) {
+      const answer = batchAnswerFor(answers, provider.id, txn.providerReference);
+      if (answer instanceof Error) {
+        await this.failed(provider, txn, answer, ctx);
+        continue;
+      }
+      const plan = planAnswer(txn, answer, now);
+      if (plan.kind === 'record') book.checked.push(plan.check);
+      else changes.push({ txn, outcome: answer, finalCheck: plan.finalCheck });
+    }
+    if (!changes.length) return;
+    let results: PromiseSettledResult<TransitionResult | null>[];
+    try {
+      results = await this.verifier.applyAnswers(changes, ACTOR);
+    } catch (err) {
+      results = changes.map(() => ({ status: 'rejected', reason: err }));
+    }
+    for (const [i, { txn, finalCheck }] of changes.entries()) {
+      const settled = results[i];
+      try {
+        if (settled.status === 'rejected') throw settled.reason;
+        await this.afterApplied(txn, settled.value, finalCheck, now, ctx, book);
+      } catch (err) {
+        await this.unapplied(provider, txn, err, ctx);
+      }
+    }
+  }
+
+  /** What follows an applied answer: the tally, the expiry a final check calls for, and the check in the batch's book. */
+  private async afterApplied(
+    txn: Transaction,
+    result: TransitionResult | null,
+    finalCheck: boolean,
+    now: Date,
+    ctx: RunContext,
+    book: BatchBook,
+  ): Promise<void> {
+    tallyTransition(ctx.tally, result);
+    const after = planAfterAnswer(txn, result, finalCheck, now);
+    if (after.expire) {
+      const expired = await this.transitions.apply(
+        txn.orderId,
+        { kind: 'expire' },
+        { transactionId: txn.id, actor: ACTOR, reason: 'expired: the final check at expiry found no payment' },
+      );
+      tallyTransition(ctx.tally, expired);
+    }
+    book.checked.push(after.check);
   }
 
   /** Providers without a verify API (Ahnajak, hosted checkout): their callbacks confirm payments; we expire on time. */
