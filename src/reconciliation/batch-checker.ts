@@ -36,6 +36,11 @@ export interface RunContext {
 export interface BatchBook {
   checked: NextCheck[];
   released: NextCheck[];
+  /**
+   * The batch's answers still being applied (transitions; they never reject). `check` resolves once its
+   * gateway calls are done, so the next batch's calls start while these run; the bookkeeping awaits them.
+   */
+  applying: Promise<void>[];
 }
 
 /**
@@ -57,7 +62,10 @@ export class BatchChecker {
     private readonly config: AppConfig,
   ) {}
 
-  /** Past `budgetEnds` no call starts: what is left is released unchanged by the batch's bookkeeping. */
+  /**
+   * Past `budgetEnds` no call starts: what is left is released unchanged by the batch's bookkeeping. Resolves
+   * when the gateway calls are done; the answers' transitions may still run (`book.applying`).
+   */
   async check(provider: PaymentProvider, txns: Transaction[], ctx: RunContext, book: BatchBook, budgetEnds: number): Promise<void> {
     const batchVerify = provider.capabilities.batchVerify && typeof provider.verifyBatch === 'function';
     if (!provider.capabilities.verify || (!provider.verify && !batchVerify)) {
@@ -66,9 +74,7 @@ export class BatchChecker {
       await this.checkBatches(provider, txns, ctx, book, budgetEnds);
     } else {
       // An answer is applied while the next transaction is asked: the calls never wait for transitions.
-      const applying: Promise<void>[] = [];
-      await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.checkOne(provider, txn, ctx, book, applying, budgetEnds));
-      await Promise.all(applying);
+      await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.checkOne(provider, txn, ctx, book, budgetEnds));
     }
   }
 
@@ -86,15 +92,8 @@ export class BatchChecker {
     return creds;
   }
 
-  /** One transaction, one gateway call (RaksmeyPay verify, Bakong API service check); the answer's application is left in `applying`. */
-  private async checkOne(
-    provider: PaymentProvider,
-    txn: Transaction,
-    ctx: RunContext,
-    book: BatchBook,
-    applying: Promise<void>[],
-    budgetEnds: number,
-  ): Promise<void> {
+  /** One transaction, one gateway call (RaksmeyPay verify, Bakong API service check); the answer's application is left in `book.applying`. */
+  private async checkOne(provider: PaymentProvider, txn: Transaction, ctx: RunContext, book: BatchBook, budgetEnds: number): Promise<void> {
     if (Date.now() >= budgetEnds) return;
     let account: ProviderCredentials;
     try {
@@ -116,14 +115,13 @@ export class BatchChecker {
     ctx.tally.checked++;
     ctx.tally.call(provider.id, performance.now() - started, true);
     // settle never rejects (a failure is recorded on the transaction); the batch awaits it.
-    applying.push(this.settle(provider, txn, outcome, ctx, book));
+    book.applying.push(this.settle(provider, txn, outcome, ctx, book));
   }
 
   /** Many transactions per call (Bakong Open API): grouped per merchant account, ≤ batchSize each. */
   private async checkBatches(provider: PaymentProvider, txns: Transaction[], ctx: RunContext, book: BatchBook, budgetEnds: number): Promise<void> {
     const groups = planBatches(txns, provider.batchSize ?? 50);
-    // A group's answers are applied while the next groups are asked: the calls never wait for transitions.
-    const applying: Promise<void>[] = [];
+    // A group's answers are applied while the next groups (and the next batch) are asked: the calls never wait for transitions.
     await mapLimit(groups, this.config.reconcileConcurrency, async (group) => {
       if (Date.now() >= budgetEnds) return; // past the budget: released unchanged with the batch
       let account: ProviderCredentials;
@@ -153,9 +151,8 @@ export class BatchChecker {
       ctx.tally.checked += group.txns.length;
       ctx.tally.call(provider.id, performance.now() - started, true);
       // settleGroup never rejects (failures are recorded on their transactions); the batch awaits it.
-      applying.push(this.settleGroup(provider, group.txns, answers, ctx, book));
+      book.applying.push(this.settleGroup(provider, group.txns, answers, ctx, book));
     });
-    await Promise.all(applying);
   }
 
   /**

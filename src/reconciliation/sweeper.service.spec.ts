@@ -322,4 +322,22 @@ describe('SweeperService with mocked repositories', () => {
     expect(transactions.release).toHaveBeenCalledWith(run.id, { id: 'c', nextCheckAt: expect.any(Date) });
     expect(run).toMatchObject({ checked: 3, paid: 1, errors: 1 });
   });
+
+  it("the next batch's calls do not wait for this batch's transitions; this batch's bookkeeping does", async () => {
+    const a = txn('a');
+    const b = txn('b');
+    const verify = jest.fn().mockResolvedValueOnce(PAID).mockResolvedValue({ status: 'PENDING' });
+    const { sweeper, transactions, verifier } = setup(provider({ verify }), [a]);
+    transactions.claimDue.mockReset().mockResolvedValueOnce([a]).mockResolvedValueOnce([b]).mockResolvedValue([]);
+    let pay!: (r: TransitionResult) => void;
+    verifier.applyAnswer.mockReturnValueOnce(new Promise<TransitionResult>((resolve) => (pay = resolve)));
+    const running = sweeper.run('scheduled');
+    while (verify.mock.calls.length < 2) await new Promise((r) => setImmediate(r));
+    // b was asked while a's payment is still being applied, and nothing of a's batch is written yet.
+    expect(transactions.recordChecks).not.toHaveBeenCalled();
+    pay(PAID_RESULT);
+    const run = await running;
+    expect(transactions.recordChecks.mock.calls.map((c) => (c[0] as NextCheck[]).map((x) => x.id))).toEqual([['a'], ['b']]);
+    expect(run).toMatchObject({ checked: 2, paid: 1, errors: 0 });
+  });
 });
