@@ -340,23 +340,4 @@ describe('SweeperService with mocked repositories', () => {
     expect(transactions.recordChecks.mock.calls.map((c) => (c[0] as NextCheck[]).map((x) => x.id))).toEqual([['a'], ['b']]);
     expect(run).toMatchObject({ checked: 2, paid: 1, errors: 0 });
   });
-
-  it("the next batch's calls start while this batch's last call is still out; the bookkeeping stays in claim order", async () => {
-    const a = txn('a');
-    const b = txn('b');
-    let answerA!: (o: VerifyOutcome) => void;
-    const verify = jest
-      .fn()
-      .mockReturnValueOnce(new Promise<VerifyOutcome>((resolve) => (answerA = resolve)))
-      .mockResolvedValue({ status: 'PENDING' });
-    const { sweeper, transactions } = setup(provider({ verify }), [a]);
-    transactions.claimDue.mockReset().mockResolvedValueOnce([a]).mockResolvedValueOnce([b]).mockResolvedValue([]);
-    const running = sweeper.run('scheduled');
-    while (verify.mock.calls.length < 2) await new Promise((r) => setImmediate(r));
-    expect(transactions.recordChecks).not.toHaveBeenCalled(); // b answered, but a's batch is written first
-    answerA({ status: 'PENDING' });
-    const run = await running;
-    expect(transactions.recordChecks.mock.calls.map((c) => (c[0] as NextCheck[]).map((x) => x.id))).toEqual([['a'], ['b']]);
-    expect(run).toMatchObject({ checked: 2, errors: 0 });
-  });
 });

@@ -159,9 +159,7 @@ export class SweeperService implements OnModuleDestroy {
     // the capped Retry-After and the breakers).
     const budgetEnds = ctx.manual ? Infinity : Date.now() + this.config.reconcileBudgetSeconds * 1000;
     let next = claimNext();
-    // The previous batch: its check, then its bookkeeping. Two batches are checked at once at most (the gateway's limits keep
-    // C calls in flight across both), so the calls never idle while a batch's last calls, its transitions or the next claim finish.
-    let previous: Promise<void> | null = null;
+    let finishing: Promise<void> = Promise.resolve();
     try {
       for (;;) {
         const txns = await next;
@@ -180,21 +178,19 @@ export class SweeperService implements OnModuleDestroy {
         ctx.tally.claimed += txns.length;
         ctx.tally.touch(provider.id);
         const book: BatchBook = { checked: [], released: [], applying: [] };
-        const checked = this.checker.check(provider, txns, ctx, book, budgetEnds);
-        const prior = previous;
-        // Bookkeeping in claim order: this batch's is written after the previous batch's, whatever happens to either check.
-        previous = checked.finally(async () => {
-          await prior?.catch(() => undefined);
-          await this.finishBatch(ctx, txns, book);
-        });
-        previous.catch(() => undefined); // awaited with the next batch or on the way out
-        if (prior) await prior;
+        try {
+          await this.checker.check(provider, txns, ctx, book, budgetEnds);
+        } finally {
+          await finishing;
+          finishing = this.finishBatch(ctx, txns, book);
+          finishing.catch(() => undefined); // awaited with the next batch or on the way out
+        }
         this.progress(ctx);
       }
     } finally {
       // Nothing of this loop outlives it: the last bookkeeping is written and a claim in flight has landed (the run then releases it).
       await Promise.allSettled([next]);
-      await previous;
+      await finishing;
     }
   }
 
