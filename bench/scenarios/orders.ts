@@ -127,7 +127,7 @@ export interface StatementStat {
 }
 
 /** pg_stat_statements since the last reset, per order: what each statement costs the database (`--pg-stats`). */
-async function statementsPerOrder(ctx: BenchContext, orders: number): Promise<StatementStat[] | undefined> {
+export async function statementsPerOrder(ctx: BenchContext, orders: number): Promise<StatementStat[] | undefined> {
   if (!ctx.pgStats || orders <= 0) return undefined;
   const { rows } = await ctx.pool.query(
     `SELECT regexp_replace(query, '[[:space:]]+', ' ', 'g') AS query, calls::float8 AS calls, total_exec_time AS total, total_plan_time AS plan,
@@ -144,7 +144,7 @@ async function statementsPerOrder(ctx: BenchContext, orders: number): Promise<St
   }));
 }
 
-const resetStatements = async (ctx: BenchContext) => {
+export const resetStatements = async (ctx: BenchContext): Promise<void> => {
   if (ctx.pgStats) await ctx.pool.query('SELECT pg_stat_statements_reset()');
 };
 

@@ -16,6 +16,7 @@ import { UsersAndSessions1764000024000 } from './migrations/1764000024000-UsersA
 import { TestMode1764000026000 } from './migrations/1764000026000-TestMode';
 import { TestModeSecondStage1764000027000 } from './migrations/1764000027000-TestModeSecondStage';
 import { ConfirmCheckThrottle1764000028000 } from './migrations/1764000028000-ConfirmCheckThrottle';
+import { SweepClaimOrder1764000031000 } from './migrations/1764000031000-SweepClaimOrder';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -39,6 +40,7 @@ export const MIGRATIONS = [
   TestMode1764000026000,
   TestModeSecondStage1764000027000,
   ConfirmCheckThrottle1764000028000,
+  SweepClaimOrder1764000031000,
 ];
 
 /** `entities` come from the caller (src/entities.ts), so database/ imports no feature folder; migrations need none. */

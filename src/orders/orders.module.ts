@@ -5,6 +5,7 @@ import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 import { IdempotencyService } from './idempotency.service';
 import { InboundCallbacksService } from './inbound-callbacks.service';
 import { OrderTransitions } from './order-transitions.service';
+import { OrderTransitionsRepository } from './order-transitions.repository';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
 import { OrderCreationRepository } from './order-creation.repository';
@@ -22,6 +23,7 @@ import { TransactionsRepository } from './transactions.repository';
   providers: [
     OrdersService,
     OrderTransitions,
+    OrderTransitionsRepository,
     PaymentVerifier,
     IdempotencyService,
     IdempotencyPurgeJob,

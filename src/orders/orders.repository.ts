@@ -181,32 +181,6 @@ export class OrdersRepository {
       .getMany();
   }
 
-  /**
-   * Applies `change` as a compare-and-set on the status it was decided from, bumping event_seq. Null when the
-   * order no longer has that status (the caller lost a race: re-read and decide again). RETURNING *: the changed
-   * row itself, for the event and the caller, without reading it back.
-   */
-  async compareAndSet(manager: EntityManager, orderId: string, change: OrderChange): Promise<Order | null> {
-    const sets: string[] = ['flags = ARRAY(SELECT DISTINCT unnest(flags || $3::text[]) ORDER BY 1)', 'event_seq = event_seq + 1', 'updated_at = now()'];
-    const params: unknown[] = [orderId, change.from, change.addFlags];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      sets.push(sql.replace('?', `$${params.length}`));
-    };
-    if (change.to) add('status = ?', change.to);
-    if (change.paid) {
-      add('paid_at = ?', change.paid.at);
-      add('paid_amount_minor = ?', change.paid.amountMinor);
-      add('paid_currency = ?', change.paid.currency);
-      add('verification = ?', change.paid.verification);
-    }
-    if (change.reason) add('status_reason = ?', change.reason);
-    const [updated] = returnedRows<Record<string, unknown>>(
-      await manager.query(`UPDATE orders SET ${sets.join(', ')} WHERE id = $1 AND status = $2 RETURNING *`, params),
-    );
-    return updated ? hydrateEntity(manager, Order, updated) : null;
-  }
-
   /** The KHQR payload behind a public QR image token; null when no order with a KHQR has it. */
   async findQrByImageToken(token: string): Promise<{ payload: string; md5: string } | null> {
     const rows: { qr_payload: string; qr_md5: string }[] = await this.db.query(

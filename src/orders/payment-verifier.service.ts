@@ -3,7 +3,7 @@ import { scopeOf } from '../common/scope';
 import { ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { PaymentProvider, ProviderError, ProviderRegistry, VerifyInput, VerifyOutcome } from '../providers/provider';
 import { Transaction } from './order.entity';
-import { OrderTransitions, TransitionResult } from './order-transitions.service';
+import { OrderTransitions, TransitionRequest, TransitionResult } from './order-transitions.service';
 import { TransactionsRepository } from './transactions.repository';
 
 /**
@@ -66,19 +66,53 @@ export class PaymentVerifier {
    * record many checks in one statement (the sweeper, through TransactionsRepository.recordChecks). PENDING changes nothing.
    */
   async applyAnswer(txn: Transaction, outcome: VerifyOutcome, actor: string): Promise<TransitionResult | null> {
+    const request = PaymentVerifier.transitionFor(txn, outcome, actor);
+    return request ? this.transitions.apply(request.orderId, request.command, request.ctx) : null;
+  }
+
+  /**
+   * applyAnswer for the answers of one batch call: their transitions in one database transaction
+   * (OrderTransitions.applyMany: one commit; each order still its own compare-and-set and event).
+   * Settles with each answer's result (null for PENDING) or error, in the answers' order.
+   */
+  async applyAnswers(
+    answers: readonly { txn: Transaction; outcome: VerifyOutcome }[],
+    actor: string,
+  ): Promise<PromiseSettledResult<TransitionResult | null>[]> {
+    const out: PromiseSettledResult<TransitionResult | null>[] = answers.map(() => ({ status: 'fulfilled', value: null }));
+    const requests: TransitionRequest[] = [];
+    const at: number[] = [];
+    answers.forEach(({ txn, outcome }, i) => {
+      const request = PaymentVerifier.transitionFor(txn, outcome, actor);
+      if (!request) return;
+      requests.push(request);
+      at.push(i);
+    });
+    (await this.transitions.applyMany(requests)).forEach((settled, k) => (out[at[k]] = settled));
+    return out;
+  }
+
+  /** The state machine's command for a gateway's answer; null for PENDING (nothing to apply). */
+  static transitionFor(txn: Transaction, outcome: VerifyOutcome, actor: string): TransitionRequest | null {
     switch (outcome.status) {
       case 'PENDING':
         return null;
       case 'PAID':
-        return this.transitions.apply(
-          txn.orderId,
-          { kind: 'pay', verification: 'provider_api', paidAmountMinor: outcome.paidAmountMinor, paidCurrency: outcome.paidCurrency, paidAt: outcome.paidAt },
-          { transactionId: txn.id, actor, proof: outcome.proof, reason: 'the gateway reported the payment' },
-        );
+        return {
+          orderId: txn.orderId,
+          command: {
+            kind: 'pay',
+            verification: 'provider_api',
+            paidAmountMinor: outcome.paidAmountMinor,
+            paidCurrency: outcome.paidCurrency,
+            paidAt: outcome.paidAt,
+          },
+          ctx: { transactionId: txn.id, actor, proof: outcome.proof, reason: 'the gateway reported the payment' },
+        };
       case 'EXPIRED':
-        return this.transitions.apply(txn.orderId, { kind: 'expire' }, { transactionId: txn.id, actor, reason: 'the gateway reported the payment expired' });
+        return { orderId: txn.orderId, command: { kind: 'expire' }, ctx: { transactionId: txn.id, actor, reason: 'the gateway reported the payment expired' } };
       case 'FAILED':
-        return this.transitions.apply(txn.orderId, { kind: 'fail', reason: outcome.reason }, { transactionId: txn.id, actor });
+        return { orderId: txn.orderId, command: { kind: 'fail', reason: outcome.reason }, ctx: { transactionId: txn.id, actor } };
     }
   }
 

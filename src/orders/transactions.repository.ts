@@ -4,7 +4,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import { hydrateEntity, returnedRows } from '../database/rows';
 import type { ProviderId } from '../providers/provider';
 import { Order, Transaction } from './order.entity';
-import type { OrderStatus } from './state-machine';
 
 /** The proof a gateway handed back is already recorded for another payment (unique index on (provider, provider_proof)). */
 export class ProofAlreadyUsedError extends Error {
@@ -72,20 +71,6 @@ export class TransactionsRepository {
       .where('t.order_id IN (:...ids)', { ids: orderIds })
       .orderBy('t.created_at', 'ASC')
       .getMany();
-  }
-
-  /**
-   * Follows its order to `status`, keeping `proof` when given; a transaction that left PENDING is checked no more.
-   * The changed row comes back through RETURNING, without a read.
-   */
-  async followOrder(manager: EntityManager, id: string, status: OrderStatus, proof: string | null): Promise<Transaction> {
-    const [row] = returnedRows<Record<string, unknown>>(
-      await manager.query(
-        `UPDATE transactions SET status = $2, provider_proof = COALESCE($3, provider_proof), next_check_at = CASE WHEN $2 = 'PENDING' THEN next_check_at ELSE NULL END, updated_at = now() WHERE id = $1 RETURNING *`,
-        [id, status, proof],
-      ),
-    );
-    return hydrateEntity(manager, Transaction, row);
   }
 
   /** One answered check: counted, and the last error cleared. */

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/config';
 import { AccountNeedsAttentionError, ProviderAccountsService } from '../merchants/provider-accounts.service';
 import { Transaction } from '../orders/order.entity';
-import { OrderTransitions } from '../orders/order-transitions.service';
+import { OrderTransitions, TransitionResult } from '../orders/order-transitions.service';
 import { PaymentVerifier } from '../orders/payment-verifier.service';
 import { NextCheck, TransactionsRepository } from '../orders/transactions.repository';
 import { PaymentProvider, ProviderCredentials, ProviderError, VerifyOutcome } from '../providers/provider';
@@ -36,6 +36,11 @@ export interface RunContext {
 export interface BatchBook {
   checked: NextCheck[];
   released: NextCheck[];
+  /**
+   * The batch's answers still being applied (transitions; they never reject). `check` resolves once its
+   * gateway calls are done, so the next batch's calls start while these run; the bookkeeping awaits them.
+   */
+  applying: Promise<void>[];
 }
 
 /**
@@ -57,7 +62,10 @@ export class BatchChecker {
     private readonly config: AppConfig,
   ) {}
 
-  /** Past `budgetEnds` no call starts: what is left is released unchanged by the batch's bookkeeping. */
+  /**
+   * Past `budgetEnds` no call starts: what is left is released unchanged by the batch's bookkeeping. Resolves
+   * when the gateway calls are done; the answers' transitions may still run (`book.applying`).
+   */
   async check(provider: PaymentProvider, txns: Transaction[], ctx: RunContext, book: BatchBook, budgetEnds: number): Promise<void> {
     const batchVerify = provider.capabilities.batchVerify && typeof provider.verifyBatch === 'function';
     if (!provider.capabilities.verify || (!provider.verify && !batchVerify)) {
@@ -66,9 +74,7 @@ export class BatchChecker {
       await this.checkBatches(provider, txns, ctx, book, budgetEnds);
     } else {
       // An answer is applied while the next transaction is asked: the calls never wait for transitions.
-      const applying: Promise<void>[] = [];
-      await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.checkOne(provider, txn, ctx, book, applying, budgetEnds));
-      await Promise.all(applying);
+      await mapLimit(txns, this.config.reconcileConcurrency, (txn) => this.checkOne(provider, txn, ctx, book, budgetEnds));
     }
   }
 
@@ -86,15 +92,8 @@ export class BatchChecker {
     return creds;
   }
 
-  /** One transaction, one gateway call (RaksmeyPay verify, Bakong API service check); the answer's application is left in `applying`. */
-  private async checkOne(
-    provider: PaymentProvider,
-    txn: Transaction,
-    ctx: RunContext,
-    book: BatchBook,
-    applying: Promise<void>[],
-    budgetEnds: number,
-  ): Promise<void> {
+  /** One transaction, one gateway call (RaksmeyPay verify, Bakong API service check); the answer's application is left in `book.applying`. */
+  private async checkOne(provider: PaymentProvider, txn: Transaction, ctx: RunContext, book: BatchBook, budgetEnds: number): Promise<void> {
     if (Date.now() >= budgetEnds) return;
     let account: ProviderCredentials;
     try {
@@ -102,10 +101,14 @@ export class BatchChecker {
     } catch (err) {
       return this.failed(provider, txn, err, ctx);
     }
-    const started = performance.now();
+    // The call's latency counts from when it leaves (its turn under the gateway's limits), not from the queue for a slot.
+    let started = performance.now();
     let outcome: VerifyOutcome;
     try {
-      outcome = await this.limits.for(provider.id, account).call(() => provider.verify!({ transaction: PaymentVerifier.verifyInput(txn), account }));
+      outcome = await this.limits.for(provider.id, account).call(() => {
+        started = performance.now();
+        return provider.verify!({ transaction: PaymentVerifier.verifyInput(txn), account });
+      });
     } catch (err) {
       if (!(err instanceof NotCalledError)) {
         ctx.tally.checked++;
@@ -116,14 +119,13 @@ export class BatchChecker {
     ctx.tally.checked++;
     ctx.tally.call(provider.id, performance.now() - started, true);
     // settle never rejects (a failure is recorded on the transaction); the batch awaits it.
-    applying.push(this.settle(provider, txn, outcome, ctx, book));
+    book.applying.push(this.settle(provider, txn, outcome, ctx, book));
   }
 
   /** Many transactions per call (Bakong Open API): grouped per merchant account, ≤ batchSize each. */
   private async checkBatches(provider: PaymentProvider, txns: Transaction[], ctx: RunContext, book: BatchBook, budgetEnds: number): Promise<void> {
     const groups = planBatches(txns, provider.batchSize ?? 50);
-    // A group's answers are applied while the next groups are asked: the calls never wait for transitions.
-    const applying: Promise<void>[] = [];
+    // A group's answers are applied while the next groups (and the next batch) are asked: the calls never wait for transitions.
     await mapLimit(groups, this.config.reconcileConcurrency, async (group) => {
       if (Date.now() >= budgetEnds) return; // past the budget: released unchanged with the batch
       let account: ProviderCredentials;
@@ -133,15 +135,16 @@ export class BatchChecker {
         for (const txn of group.txns) await this.failed(provider, txn, err, ctx);
         return;
       }
-      const started = performance.now();
+      let started = performance.now(); // from the call's turn, as in checkOne
       let answers: Map<string, VerifyOutcome | ProviderError>;
       try {
-        answers = await this.limits.for(provider.id, account).call(() =>
-          provider.verifyBatch!(
+        answers = await this.limits.for(provider.id, account).call(() => {
+          started = performance.now();
+          return provider.verifyBatch!(
             group.txns.map((txn) => ({ transaction: PaymentVerifier.verifyInput(txn), account })),
             account,
-          ),
-        );
+          );
+        });
       } catch (err) {
         if (!(err instanceof NotCalledError)) {
           ctx.tally.checked += group.txns.length;
@@ -152,15 +155,9 @@ export class BatchChecker {
       }
       ctx.tally.checked += group.txns.length;
       ctx.tally.call(provider.id, performance.now() - started, true);
-      applying.push(
-        mapLimit(group.txns, this.config.reconcileConcurrency, async (txn) => {
-          const answer = batchAnswerFor(answers, provider.id, txn.providerReference);
-          if (answer instanceof Error) return this.failed(provider, txn, answer, ctx);
-          return this.settle(provider, txn, answer, ctx, book);
-        }),
-      );
+      // settleGroup never rejects (failures are recorded on their transactions); the batch awaits it.
+      book.applying.push(this.settleGroup(provider, group.txns, answers, ctx, book));
     });
-    await Promise.all(applying);
   }
 
   /**
@@ -177,20 +174,74 @@ export class BatchChecker {
     }
     try {
       const result = await this.verifier.applyAnswer(txn, outcome, ACTOR);
-      tallyTransition(ctx.tally, result);
-      const after = planAfterAnswer(txn, result, plan.finalCheck, now);
-      if (after.expire) {
-        const expired = await this.transitions.apply(
-          txn.orderId,
-          { kind: 'expire' },
-          { transactionId: txn.id, actor: ACTOR, reason: 'expired: the final check at expiry found no payment' },
-        );
-        tallyTransition(ctx.tally, expired);
-      }
-      book.checked.push(after.check);
+      await this.afterApplied(txn, result, plan.finalCheck, now, ctx, book);
     } catch (err) {
       await this.unapplied(provider, txn, err, ctx);
     }
+  }
+
+  /**
+   * settle() for one batch call's answers: the status changes among them are applied in ONE database
+   * transaction (PaymentVerifier.applyAnswers: one commit per call, not per payment; each order still its
+   * own compare-and-set and event; if that transaction fails, each is applied on its own).
+   */
+  private async settleGroup(
+    provider: PaymentProvider,
+    txns: readonly Transaction[],
+    answers: ReadonlyMap<string, VerifyOutcome | ProviderError>,
+    ctx: RunContext,
+    book: BatchBook,
+  ): Promise<void> {
+    const now = this.clock.now();
+    const changes: { txn: Transaction; outcome: VerifyOutcome; finalCheck: boolean }[] = [];
+    for (const txn of txns) {
+      const answer = batchAnswerFor(answers, provider.id, txn.providerReference);
+      if (answer instanceof Error) {
+        await this.failed(provider, txn, answer, ctx);
+        continue;
+      }
+      const plan = planAnswer(txn, answer, now);
+      if (plan.kind === 'record') book.checked.push(plan.check);
+      else changes.push({ txn, outcome: answer, finalCheck: plan.finalCheck });
+    }
+    if (!changes.length) return;
+    let results: PromiseSettledResult<TransitionResult | null>[];
+    try {
+      results = await this.verifier.applyAnswers(changes, ACTOR);
+    } catch (err) {
+      results = changes.map(() => ({ status: 'rejected', reason: err }));
+    }
+    for (const [i, { txn, finalCheck }] of changes.entries()) {
+      const settled = results[i];
+      try {
+        if (settled.status === 'rejected') throw settled.reason;
+        await this.afterApplied(txn, settled.value, finalCheck, now, ctx, book);
+      } catch (err) {
+        await this.unapplied(provider, txn, err, ctx);
+      }
+    }
+  }
+
+  /** What follows an applied answer: the tally, the expiry a final check calls for, and the check in the batch's book. */
+  private async afterApplied(
+    txn: Transaction,
+    result: TransitionResult | null,
+    finalCheck: boolean,
+    now: Date,
+    ctx: RunContext,
+    book: BatchBook,
+  ): Promise<void> {
+    tallyTransition(ctx.tally, result);
+    const after = planAfterAnswer(txn, result, finalCheck, now);
+    if (after.expire) {
+      const expired = await this.transitions.apply(
+        txn.orderId,
+        { kind: 'expire' },
+        { transactionId: txn.id, actor: ACTOR, reason: 'expired: the final check at expiry found no payment' },
+      );
+      tallyTransition(ctx.tally, expired);
+    }
+    book.checked.push(after.check);
   }
 
   /** Providers without a verify API (Ahnajak, hosted checkout): their callbacks confirm payments; we expire on time. */

@@ -93,7 +93,14 @@ function setup(gateway: PaymentProvider, claimed: Transaction[]) {
     recordSkippedCheck: jest.fn().mockResolvedValue(undefined),
     recordUnappliedCheck: jest.fn().mockResolvedValue(undefined),
   };
-  const verifier = { applyAnswer: jest.fn().mockResolvedValue(null), recordFailure: jest.fn().mockResolvedValue(undefined) };
+  const verifier = {
+    applyAnswer: jest.fn().mockResolvedValue(null),
+    recordFailure: jest.fn().mockResolvedValue(undefined),
+    // One batch call's answers: each settles as applyAnswer would (the single-transaction part is OrderTransitions.applyMany's, specified there).
+    applyAnswers: jest.fn((answers: { txn: Transaction; outcome: VerifyOutcome }[], actor: string): Promise<PromiseSettledResult<TransitionResult | null>[]> =>
+      Promise.allSettled(answers.map((a) => verifier.applyAnswer(a.txn, a.outcome, actor) as Promise<TransitionResult | null>)),
+    ),
+  };
   const transitions = { apply: jest.fn().mockResolvedValue(EXPIRED_RESULT) };
   const accounts = { credentials: jest.fn().mockResolvedValue({ profile_id: 'p' }) };
   const limits = { for: () => ({ call: <T>(fn: () => Promise<T>) => fn() }) };
@@ -274,5 +281,63 @@ describe('SweeperService with mocked repositories', () => {
 
     expect(transactions.releaseAll).toHaveBeenCalledWith(run.id);
     expect(runs.finish).toHaveBeenCalledWith(run.id, 'failed', expect.any(RunTally), 'connection lost');
+  });
+
+  it("a batch call's status changes are applied together (one database transaction), a failing one recorded on its own transaction only", async () => {
+    const verifyBatch = jest.fn().mockResolvedValue(
+      new Map<string, VerifyOutcome>([
+        ['REF_a', PAID],
+        ['REF_b', { status: 'PENDING' }],
+        ['REF_c', PAID],
+      ]),
+    );
+    const gateway = provider({
+      id: 'bakongapi',
+      capabilities: { verify: true, batchVerify: true, callbacks: [], khqr: true, currencies: ['USD'], refund: false },
+      verifyBatch,
+      batchSize: 50,
+    });
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => txn(id, { provider: 'bakongapi' }));
+    const { sweeper, transactions, verifier } = setup(gateway, [a, b, c]);
+    verifier.applyAnswers.mockResolvedValueOnce([
+      { status: 'fulfilled', value: PAID_RESULT },
+      { status: 'rejected', reason: new Error('deadlock detected') },
+    ]);
+    const run = await sweeper.run('scheduled');
+
+    expect(verifier.applyAnswers).toHaveBeenCalledTimes(1);
+    expect(verifier.applyAnswers).toHaveBeenCalledWith(
+      [
+        { txn: a, outcome: PAID, finalCheck: false },
+        { txn: c, outcome: PAID, finalCheck: false },
+      ],
+      'sweeper',
+    );
+    expect(verifier.applyAnswer).not.toHaveBeenCalled();
+    expect(recorded(transactions)).toEqual([
+      { id: 'a', nextCheckAt: null },
+      { id: 'b', nextCheckAt: expect.any(Date) },
+    ]);
+    expect(transactions.recordUnappliedCheck).toHaveBeenCalledWith('c', 'error: deadlock detected');
+    expect(transactions.release).toHaveBeenCalledWith(run.id, { id: 'c', nextCheckAt: expect.any(Date) });
+    expect(run).toMatchObject({ checked: 3, paid: 1, errors: 1 });
+  });
+
+  it("the next batch's calls do not wait for this batch's transitions; this batch's bookkeeping does", async () => {
+    const a = txn('a');
+    const b = txn('b');
+    const verify = jest.fn().mockResolvedValueOnce(PAID).mockResolvedValue({ status: 'PENDING' });
+    const { sweeper, transactions, verifier } = setup(provider({ verify }), [a]);
+    transactions.claimDue.mockReset().mockResolvedValueOnce([a]).mockResolvedValueOnce([b]).mockResolvedValue([]);
+    let pay!: (r: TransitionResult) => void;
+    verifier.applyAnswer.mockReturnValueOnce(new Promise<TransitionResult>((resolve) => (pay = resolve)));
+    const running = sweeper.run('scheduled');
+    while (verify.mock.calls.length < 2) await new Promise((r) => setImmediate(r));
+    // b was asked while a's payment is still being applied, and nothing of a's batch is written yet.
+    expect(transactions.recordChecks).not.toHaveBeenCalled();
+    pay(PAID_RESULT);
+    const run = await running;
+    expect(transactions.recordChecks.mock.calls.map((c) => (c[0] as NextCheck[]).map((x) => x.id))).toEqual([['a'], ['b']]);
+    expect(run).toMatchObject({ checked: 2, paid: 1, errors: 0 });
   });
 });

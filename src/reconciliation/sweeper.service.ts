@@ -177,7 +177,7 @@ export class SweeperService implements OnModuleDestroy {
         next = claimNext();
         ctx.tally.claimed += txns.length;
         ctx.tally.touch(provider.id);
-        const book: BatchBook = { checked: [], released: [] };
+        const book: BatchBook = { checked: [], released: [], applying: [] };
         try {
           await this.checker.check(provider, txns, ctx, book, budgetEnds);
         } finally {
@@ -194,9 +194,10 @@ export class SweeperService implements OnModuleDestroy {
     }
   }
 
-  /** One batch's bookkeeping: its checks and releases, each kind in one statement. */
+  /** One batch's bookkeeping once its transitions are done (they run beside the next batch's calls): its checks and releases, each kind in one statement. */
   private async finishBatch(ctx: RunContext, txns: readonly Transaction[], book: BatchBook): Promise<void> {
     try {
+      await Promise.all(book.applying);
       await this.transactions.recordChecks(book.checked, ctx.runId);
       await this.transactions.releaseMany(ctx.runId, book.released);
     } finally {
