@@ -7,6 +7,7 @@ import { BenchMerchant } from '../lib/app';
 import { BenchContext, check, ScenarioResult } from '../lib/context';
 import { api } from '../lib/http';
 import { judge, Row } from '../lib/report';
+import { logStatements, resetStatements, statementsPer } from '../lib/statements';
 import { round, summarize } from '../lib/stats';
 
 /** The dispatcher's in-flight limit (WEBHOOK_CONCURRENCY default); the baseline uses the same. */
@@ -317,12 +318,16 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
     // Throughput: N deliveries due at once; the clock runs from the commit that makes them due to the last arrival.
     const n = sizes.webhookN;
     ctx.log(`webhooks: ${n} events to ${receiver.url}`);
+    await resetStatements(ctx);
     const t0 = Date.now();
     const cpu0 = app.cpuMs();
+    const db0 = ctx.dbCpuMs();
     const eventIds = await insertEvents(pool, merchant.id, endpointId, sample.json, n, { tag: 'wh-burst' });
     await receiver.waitFor(n, Math.max(60_000, n * 20));
     const seconds = (Date.now() - t0) / 1000;
     const cpuMsPerDelivery = (app.cpuMs() - cpu0) / n;
+    // Read at the last arrival: the last outcomes may still be in their group write (the statement table below waits for them).
+    const dbCpuMsPerDelivery = (ctx.dbCpuMs() - db0) / n;
     // Give a stray duplicate (a double claim) the chance to show up before counting.
     await new Promise((r) => setTimeout(r, 500));
     const rate = n / seconds;
@@ -341,7 +346,12 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
       [endpointId],
     );
     check(delivered[0].n === n, `webhooks: ${delivered[0].n} of ${n} deliveries recorded as delivered on the first attempt`);
-    ctx.log(`webhooks: ${n} delivered in ${round(seconds)} s = ${round(rate)} /s (${receiver.verified} signatures verified)`);
+    const statements = await statementsPer(ctx, n);
+    ctx.log(
+      `webhooks: ${n} delivered in ${round(seconds)} s = ${round(rate)} /s (${receiver.verified} signatures verified), ` +
+        `${round(cpuMsPerDelivery, 3)} ms app CPU and ${round(dbCpuMsPerDelivery, 3)} ms PostgreSQL CPU per delivery`,
+    );
+    logStatements(ctx, 'app', 'delivery', statements);
 
     // Baseline: the same number of rows, claimed and marked by bare SQL (due far in the future so the app's dispatcher leaves them alone).
     await insertEvents(pool, merchant.id, endpointId, sample.json, n, { tag: 'wh-base', dueAt: BASELINE_DUE });
@@ -421,7 +431,15 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
         target: { on: 'app', dir: 'below', value: 1000, text: '< 1 s' },
       }),
     ];
-    return { rows, raw: { throughput: { n, seconds, rate, verified, cpuMsPerDelivery }, bare, batched, latency: { ...lat, total, sendSeconds } } };
+    return {
+      rows,
+      raw: {
+        throughput: { n, seconds, rate, verified, cpuMsPerDelivery, dbCpuMsPerDelivery, ...(statements ? { statements } : {}) },
+        bare,
+        batched,
+        latency: { ...lat, total, sendSeconds },
+      },
+    };
   } finally {
     await receiver.stop();
   }
