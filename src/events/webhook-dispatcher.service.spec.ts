@@ -48,7 +48,7 @@ const answer = (status: number, headers: OutboundResponse['headers'] = {}): Outb
 
 function setup(rows: ClaimedDelivery[], send: (url: string) => Promise<OutboundResponse>, more: { config?: Partial<AppConfig>; loops?: BackgroundLoops } = {}) {
   const deliveries = {
-    claimDue: jest.fn(async () => rows),
+    claimDue: jest.fn(async (_claim: ClaimRequest) => rows),
     recordOutcomes: jest.fn(async (_claimant: string, outcomes: DeliveryOutcome[]) => new Set(outcomes.map((o) => o.id))),
     recordOutcomesAndClaim: jest.fn(async (_claimant: string, outcomes: DeliveryOutcome[], _claim: ClaimRequest) => ({
       held: new Set(outcomes.map((o) => o.id)),
