@@ -66,7 +66,13 @@ function setup(rows: ClaimedDelivery[], send: (url: string) => Promise<OutboundR
   const secret = newWebhookSecret();
   const endpoints = { signingSecrets: () => [secret] };
   const listener = { start: () => undefined, stop: async () => undefined, listening: false };
-  const listeners = { create: () => listener as unknown as PgListener };
+  let onNotify = () => undefined as void;
+  const listeners = {
+    create: (opts: { onNotify: () => void }) => {
+      onNotify = opts.onNotify;
+      return listener as unknown as PgListener;
+    },
+  };
   const config = {
     webhookRetryScheduleMs: SCHEDULE,
     webhookTimeoutMs: 15_000,
@@ -86,8 +92,25 @@ function setup(rows: ClaimedDelivery[], send: (url: string) => Promise<OutboundR
   );
   /** Every outcome written, in order. */
   const written = () => deliveries.recordOutcomes.mock.calls.flatMap(([, outcomes]) => outcomes);
-  return { dispatcher, deliveries, endpointRows, http, written };
+  return { dispatcher, deliveries, endpointRows, http, written, notify: () => onNotify() };
 }
+
+/** A BackgroundLoops stand-in: runs the loop at once, stops it on request. */
+function runningLoops(): BackgroundLoops {
+  let loop: { entry: BackgroundLoop; running: Promise<unknown> } | null = null;
+  return {
+    add: (entry: BackgroundLoop) => ((loop = { entry, running: entry.run(() => undefined) }), true),
+    stop: async (name: string) => {
+      expect(name).toBe(DISPATCHER_LOOP);
+      loop?.entry.stop?.();
+      await loop?.running;
+    },
+  } as unknown as BackgroundLoops;
+}
+
+const until = async (done: () => boolean) => {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+};
 
 describe('WebhookDispatcher policy (mocked repositories)', () => {
   beforeAll(() => {
@@ -226,16 +249,7 @@ describe('WebhookDispatcher policy (mocked repositories)', () => {
   });
 
   it('with its loop running, a group write claims the slots its answers freed in the same statement, never more than are free', async () => {
-    // BackgroundLoops stand-in: runs the loop at once, stops it on request.
-    let loop: { entry: BackgroundLoop; running: Promise<unknown> } | null = null;
-    const loops = {
-      add: (entry: BackgroundLoop) => ((loop = { entry, running: entry.run(() => undefined) }), true),
-      stop: async (name: string) => {
-        expect(name).toBe(DISPATCHER_LOOP);
-        loop?.entry.stop?.();
-        await loop?.running;
-      },
-    } as unknown as BackgroundLoops;
+    const loops = runningLoops();
     const waiting = Array.from({ length: 10 }, (_, i) => claimed({ id: `whd_${i}` }));
     let onTheWire = 0;
     const { dispatcher, deliveries, http } = setup(
@@ -257,7 +271,7 @@ describe('WebhookDispatcher policy (mocked repositories)', () => {
     });
     const written = () => deliveries.recordOutcomesAndClaim.mock.calls.flatMap(([, outcomes]) => outcomes);
     dispatcher.start();
-    for (let i = 0; i < 200 && written().length < 10; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => written().length >= 10);
     await dispatcher.beforeApplicationShutdown();
 
     expect(
@@ -270,5 +284,27 @@ describe('WebhookDispatcher policy (mocked repositories)', () => {
     expect(deliveries.claimDue).toHaveBeenCalledTimes(1);
     expect(deliveries.recordOutcomes).not.toHaveBeenCalled();
     expect(deliveries.releaseClaims).toHaveBeenCalledWith(dispatcher.instanceId);
+  });
+
+  it('a NOTIFY that arrives while a group write claims every free slot is claimed when that write settles, not at the next poll', async () => {
+    const waiting = [claimed({ id: 'whd_first' })];
+    const { dispatcher, deliveries, http, notify } = setup([], async () => answer(200), {
+      config: { webhookConcurrency: 4, webhookPollIntervalMs: 60_000 },
+      loops: runningLoops(),
+    });
+    deliveries.claimDue.mockImplementation(async (claim: ClaimRequest) => waiting.splice(0, claim.limit));
+    deliveries.recordOutcomesAndClaim.mockImplementation(async (_claimant: string, outcomes: DeliveryOutcome[]) => {
+      // Committed while the first write runs, after its snapshot: it does not see the new row.
+      if (outcomes[0].id === 'whd_first') {
+        waiting.push(claimed({ id: 'whd_second' }));
+        notify();
+      }
+      return { held: new Set(outcomes.map((o) => o.id)), claimed: [] };
+    });
+    dispatcher.start();
+    await until(() => http.send.mock.calls.length >= 2);
+    await dispatcher.beforeApplicationShutdown();
+    expect(http.send).toHaveBeenCalledTimes(2);
+    expect(deliveries.claimDue).toHaveBeenCalledTimes(2);
   });
 });

@@ -43,7 +43,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger(WebhookDispatcher.name);
   /** Who holds a claim: this process's dispatcher. */
   readonly instanceId = `wd_${randomToken(9)}`;
-  /** Claimed rows whose outcome is not written yet (their whole delivery, send and write). */
+  /** Claimed rows whose outcome is not written yet (send and write). */
   private readonly held = new Set<Promise<void>>();
   /** Attempts on the wire: the WEBHOOK_CONCURRENCY limit. */
   private sending = 0;
@@ -55,6 +55,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly answered = new Set<string>();
   /** Slots asked for by claims in flight (the loop's and a group write's). */
   private reserved = 0;
+  /** Woken with every free slot reserved by a claim in flight (which may predate the NOTIFY): claim when it settles. */
+  private claimWhenSettled = false;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wakePending = false;
@@ -167,6 +169,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
           }
         }
       }
+      if (want === 0 && this.reserved > 0) this.claimWhenSettled = true;
       // Deliveries still held may be what caps the claim (per endpoint, per merchant): when one
       // finishes, claim again. Only with nothing held is it safe to sleep until NOTIFY or the poll.
       this.saturated = want === 0 || this.held.size > 0;
@@ -176,10 +179,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  /**
-   * Rows the loop may claim now: free sending slots, bounded also by what is held (sent but not
-   * yet written), so a slow database holds back claiming instead of piling up outcomes.
-   */
+  /** Rows claimable now: free slots, bounded by what is held (unwritten; `writing` about to be), less reservations. */
   private capacity(writing = 0): number {
     const concurrency = this.config.webhookConcurrency;
     return Math.max(0, Math.min(concurrency - this.sending, 2 * concurrency - (this.held.size - writing)) - this.reserved);
@@ -213,6 +213,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private settleClaim(request: ClaimRequest, rows: ClaimedDelivery[]): void {
     this.reserved -= request.limit;
     for (const row of rows) void this.dispatch(row);
+    if (this.claimWhenSettled) {
+      this.claimWhenSettled = false;
+      this.wake();
+    }
   }
 
   /**
@@ -261,10 +265,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     });
   }
 
-  /**
-   * One attempt for one claimed row; resolves with whether the write of its outcome also claimed.
-   * Never throws: an unrecorded outcome leaves the claim to expire and be retried.
-   */
+  /** One attempt; resolves with whether its outcome's write also claimed. Never throws (an unwritten claim expires). */
   private async deliver(row: ClaimedDelivery, sent: () => void): Promise<boolean> {
     try {
       if (row.endpoint_status !== 'enabled' || row.endpoint_deleted_at) {
