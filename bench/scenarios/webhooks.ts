@@ -160,6 +160,22 @@ async function insertEvents(
   return eventIds;
 }
 
+/** The deliveries table's live and dead rows, its autovacuums and the server's checkpoints so far: what the claim's index scans wade through. */
+async function deliveriesTable(ctx: BenchContext): Promise<Record<string, unknown>> {
+  const table = `SELECT n_live_tup AS live, n_dead_tup AS dead, autovacuum_count AS autovacuums, autoanalyze_count AS autoanalyzes`;
+  // pg_stat_checkpointer since PostgreSQL 17 (the embedded build), pg_stat_bgwriter before.
+  const { rows } = await ctx.pool
+    .query(
+      `${table}, (SELECT num_timed + num_requested FROM pg_stat_checkpointer) AS checkpoints FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'`,
+    )
+    .catch(() =>
+      ctx.pool.query(
+        `${table}, (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS checkpoints FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'`,
+      ),
+    );
+  return (rows[0] as Record<string, unknown>) ?? {};
+}
+
 /** Far-future due date: rows the app's dispatcher never claims, kept for the baseline loop. */
 const BASELINE_DUE = '9999-01-01T00:00:00Z';
 /** While claimed, a baseline row is due at the lease's end, as the dispatcher does it: before BASELINE_DUE, so no second claim takes it. */
@@ -363,6 +379,8 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
 
     // Latency: orders created through the API at a steady rate; each order.created event travels outbox → NOTIFY → dispatcher → receiver.
     receiver.reset();
+    const tableBefore = await deliveriesTable(ctx);
+    await resetStatements(ctx);
     const total = sizes.latencyRate * sizes.latencySeconds;
     const interval = 1000 / sizes.latencyRate;
     const failures: string[] = [];
@@ -405,6 +423,10 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
     check(latencies.every(Number.isFinite), 'webhooks latency run: a delivery body had no created_at');
     const lat = summarize(latencies);
     ctx.log(`webhooks: latency p50 ${lat.p50} ms p99 ${lat.p99} ms max ${lat.max} ms (sent at ${round(total / sendSeconds)}/s)`);
+    const latencyStatements = await statementsPer(ctx, total);
+    const tableAfter = await deliveriesTable(ctx);
+    ctx.log(`webhooks: webhook_deliveries before the latency run ${JSON.stringify(tableBefore)}, after ${JSON.stringify(tableAfter)}`);
+    logStatements(ctx, 'latency', 'event', latencyStatements);
 
     const rows: Row[] = [
       judge({
@@ -437,7 +459,7 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
         throughput: { n, seconds, rate, verified, cpuMsPerDelivery, dbCpuMsPerDelivery, ...(statements ? { statements } : {}) },
         bare,
         batched,
-        latency: { ...lat, total, sendSeconds },
+        latency: { ...lat, total, sendSeconds, tableBefore, tableAfter, ...(latencyStatements ? { statements: latencyStatements } : {}) },
       },
     };
   } finally {
