@@ -5,6 +5,7 @@ import { BenchContext, check, ScenarioResult } from '../lib/context';
 import { api, load, LoadResult } from '../lib/http';
 import { judge, Row } from '../lib/report';
 import { round, summarize } from '../lib/stats';
+import { logStatements, resetStatements, statementsPer } from '../lib/statements';
 
 /** Issue 19's shape: 16 connections (the outside harness's), against a bare pg pool of 16. */
 export const ORDER_CONNECTIONS = [16];
@@ -117,37 +118,6 @@ export async function bareOrderInserts(
   return { rps: latencies.length / elapsed, count: latencies.length, p50: s.p50, p99: s.p99, seconds: elapsed };
 }
 
-export interface StatementStat {
-  query: string;
-  callsPerOrder: number;
-  /** Execution and planning time per order. */
-  msPerOrder: number;
-  planMsPerOrder: number;
-  meanMs: number;
-}
-
-/** pg_stat_statements since the last reset, per order: what each statement costs the database (`--pg-stats`). */
-export async function statementsPerOrder(ctx: BenchContext, orders: number): Promise<StatementStat[] | undefined> {
-  if (!ctx.pgStats || orders <= 0) return undefined;
-  const { rows } = await ctx.pool.query(
-    `SELECT regexp_replace(query, '[[:space:]]+', ' ', 'g') AS query, calls::float8 AS calls, total_exec_time AS total, total_plan_time AS plan,
-            mean_exec_time AS mean
-       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'
-      ORDER BY total_exec_time + total_plan_time DESC LIMIT 15`,
-  );
-  return rows.map((r: { query: string; calls: number; total: number; plan: number; mean: number }) => ({
-    query: r.query.slice(0, 160),
-    callsPerOrder: round(r.calls / orders, 3),
-    msPerOrder: round(r.total / orders, 3),
-    planMsPerOrder: round(r.plan / orders, 3),
-    meanMs: round(r.mean, 3),
-  }));
-}
-
-export const resetStatements = async (ctx: BenchContext): Promise<void> => {
-  if (ctx.pgStats) await ctx.pool.query('SELECT pg_stat_statements_reset()');
-};
-
 /** Requests in flight when autocannon stops still complete on the server: let them land before counting. */
 const settle = () => new Promise((res) => setTimeout(res, 1000));
 
@@ -190,7 +160,7 @@ export async function orderCreation(ctx: BenchContext, merchant: BenchMerchant):
     await settle();
     const cpuPerOrder = (app.cpuMs() - cpu0) / r.ok;
     const dbCpuPerOrder = (ctx.dbCpuMs() - db0) / r.ok;
-    const appStatements = await statementsPerOrder(ctx, r.ok);
+    const appStatements = await statementsPer(ctx, r.ok);
     const after = await countOrders(ctx, merchant.id);
     const created = after.orders - before.orders;
     check(
@@ -212,7 +182,7 @@ export async function orderCreation(ctx: BenchContext, merchant: BenchMerchant):
     const bare = await bareOrderInserts(ctx.databaseUrl, merchant.id, sample.json, connections, sizes.loadSeconds, `bare${connections}-${Date.now()}`);
     await settle(); // the baseline's backends exit after its pool ends; their CPU reaches the postmaster's count once reaped
     const bareDbCpuPerTx = (ctx.dbCpuMs() - bareDb0) / bare.count;
-    const bareStatements = await statementsPerOrder(ctx, bare.count);
+    const bareStatements = await statementsPer(ctx, bare.count);
     const { rows: inserted } = await ctx.pool.query(
       `SELECT count(*)::int AS n FROM orders o JOIN transactions t ON t.order_id = o.id JOIN events e ON e.order_id = o.id WHERE o.merchant_id = $1 AND o.reference LIKE $2`,
       [merchant.id, `bare${connections}-%`],
@@ -221,13 +191,8 @@ export async function orderCreation(ctx: BenchContext, merchant: BenchMerchant):
     ctx.log(
       `orders @${connections}: bare pg ${round(bare.rps)} /s p50 ${round(bare.p50)} p99 ${round(bare.p99)}, ${round(bareDbCpuPerTx)} ms PostgreSQL CPU per tx`,
     );
-    for (const [who, list] of [
-      ['app', appStatements],
-      ['bare', bareStatements],
-    ] as const) {
-      for (const st of list ?? [])
-        ctx.log(`  ${who}: ${st.callsPerOrder}×/order ${st.msPerOrder} ms/order + plan ${st.planMsPerOrder} (mean ${st.meanMs} ms) ${st.query}`);
-    }
+    logStatements(ctx, 'app', 'order', appStatements);
+    logStatements(ctx, 'bare', 'order', bareStatements);
     raw[`c${connections}`] = {
       app: r,
       bare,

@@ -5,7 +5,7 @@ import { BenchContext, check, ScenarioResult } from '../lib/context';
 import { api } from '../lib/http';
 import { judge, Row } from '../lib/report';
 import { round } from '../lib/stats';
-import { resetStatements, StatementStat, statementsPerOrder } from './orders';
+import { resetStatements, StatementStat, statementsPer } from '../lib/statements';
 import { bareSweepBookkeeping } from './sweep-baseline';
 
 /** Transactions the sweeper claims per statement (src/reconciliation/sweeper.service.ts: CLAIM_BATCH, ten Bakong batches). */
@@ -111,7 +111,7 @@ async function sweep(ctx: BenchContext, merchant: BenchMerchant, provider: 'raks
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpuMsPerTxn = (app.cpuMs() - cpu0) / n;
-  const statements = await statementsPerOrder(ctx, n);
+  const statements = await statementsPer(ctx, n);
   logStatements(ctx, `${provider} sweep`, statements);
   const run = res.json as Record<string, unknown> & { providers: Record<string, { calls: number; errors: number; p50_ms: number; p99_ms: number }> };
   const stats = run.providers?.[provider];
@@ -169,7 +169,7 @@ export async function reconciliation(ctx: BenchContext, merchant: BenchMerchant)
       concurrency: c,
     });
     ctx.log(`reconciliation ${provider}: bare-SQL bookkeeping of the same checks ${round(bare.seconds)} s (${bare.commits} commits)`);
-    const bareStatements = await statementsPerOrder(ctx, ctx.sizes.reconcileN);
+    const bareStatements = await statementsPer(ctx, ctx.sizes.reconcileN);
     logStatements(ctx, `${provider} bare baseline`, bareStatements);
     const limit = Math.max(r.limitSeconds, bare.seconds);
     raw[provider] = { ...r, bareStatements, bareSeconds: bare.seconds, bareCommits: bare.commits, limitSeconds: limit, callsLimitSeconds: r.limitSeconds };

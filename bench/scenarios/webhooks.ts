@@ -7,6 +7,7 @@ import { BenchMerchant } from '../lib/app';
 import { BenchContext, check, ScenarioResult } from '../lib/context';
 import { api } from '../lib/http';
 import { judge, Row } from '../lib/report';
+import { logStatements, resetStatements, statementsPer } from '../lib/statements';
 import { round, summarize } from '../lib/stats';
 
 /** The dispatcher's in-flight limit (WEBHOOK_CONCURRENCY default); the baseline uses the same. */
@@ -157,6 +158,22 @@ async function insertEvents(
     client.release();
   }
   return eventIds;
+}
+
+/** The deliveries table's live and dead rows, its autovacuums and the server's checkpoints so far: what the claim's index scans wade through. */
+async function deliveriesTable(ctx: BenchContext): Promise<Record<string, unknown>> {
+  const table = `SELECT n_live_tup AS live, n_dead_tup AS dead, autovacuum_count AS autovacuums, autoanalyze_count AS autoanalyzes`;
+  // pg_stat_checkpointer since PostgreSQL 17 (the embedded build), pg_stat_bgwriter before.
+  const { rows } = await ctx.pool
+    .query(
+      `${table}, (SELECT num_timed + num_requested FROM pg_stat_checkpointer) AS checkpoints FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'`,
+    )
+    .catch(() =>
+      ctx.pool.query(
+        `${table}, (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS checkpoints FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'`,
+      ),
+    );
+  return (rows[0] as Record<string, unknown>) ?? {};
 }
 
 /** Far-future due date: rows the app's dispatcher never claims, kept for the baseline loop. */
@@ -317,12 +334,16 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
     // Throughput: N deliveries due at once; the clock runs from the commit that makes them due to the last arrival.
     const n = sizes.webhookN;
     ctx.log(`webhooks: ${n} events to ${receiver.url}`);
+    await resetStatements(ctx);
     const t0 = Date.now();
     const cpu0 = app.cpuMs();
+    const db0 = ctx.dbCpuMs();
     const eventIds = await insertEvents(pool, merchant.id, endpointId, sample.json, n, { tag: 'wh-burst' });
     await receiver.waitFor(n, Math.max(60_000, n * 20));
     const seconds = (Date.now() - t0) / 1000;
     const cpuMsPerDelivery = (app.cpuMs() - cpu0) / n;
+    // Read at the last arrival: the last outcomes may still be in their group write (the statement table below waits for them).
+    const dbCpuMsPerDelivery = (ctx.dbCpuMs() - db0) / n;
     // Give a stray duplicate (a double claim) the chance to show up before counting.
     await new Promise((r) => setTimeout(r, 500));
     const rate = n / seconds;
@@ -341,7 +362,12 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
       [endpointId],
     );
     check(delivered[0].n === n, `webhooks: ${delivered[0].n} of ${n} deliveries recorded as delivered on the first attempt`);
-    ctx.log(`webhooks: ${n} delivered in ${round(seconds)} s = ${round(rate)} /s (${receiver.verified} signatures verified)`);
+    const statements = await statementsPer(ctx, n);
+    ctx.log(
+      `webhooks: ${n} delivered in ${round(seconds)} s = ${round(rate)} /s (${receiver.verified} signatures verified), ` +
+        `${round(cpuMsPerDelivery, 3)} ms app CPU and ${round(dbCpuMsPerDelivery, 3)} ms PostgreSQL CPU per delivery`,
+    );
+    logStatements(ctx, 'app', 'delivery', statements);
 
     // Baseline: the same number of rows, claimed and marked by bare SQL (due far in the future so the app's dispatcher leaves them alone).
     await insertEvents(pool, merchant.id, endpointId, sample.json, n, { tag: 'wh-base', dueAt: BASELINE_DUE });
@@ -353,6 +379,8 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
 
     // Latency: orders created through the API at a steady rate; each order.created event travels outbox → NOTIFY → dispatcher → receiver.
     receiver.reset();
+    const tableBefore = await deliveriesTable(ctx);
+    await resetStatements(ctx);
     const total = sizes.latencyRate * sizes.latencySeconds;
     const interval = 1000 / sizes.latencyRate;
     const failures: string[] = [];
@@ -395,6 +423,10 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
     check(latencies.every(Number.isFinite), 'webhooks latency run: a delivery body had no created_at');
     const lat = summarize(latencies);
     ctx.log(`webhooks: latency p50 ${lat.p50} ms p99 ${lat.p99} ms max ${lat.max} ms (sent at ${round(total / sendSeconds)}/s)`);
+    const latencyStatements = await statementsPer(ctx, total);
+    const tableAfter = await deliveriesTable(ctx);
+    ctx.log(`webhooks: webhook_deliveries before the latency run ${JSON.stringify(tableBefore)}, after ${JSON.stringify(tableAfter)}`);
+    logStatements(ctx, 'latency', 'event', latencyStatements);
 
     const rows: Row[] = [
       judge({
@@ -421,7 +453,15 @@ export async function webhookDelivery(ctx: BenchContext, merchant: BenchMerchant
         target: { on: 'app', dir: 'below', value: 1000, text: '< 1 s' },
       }),
     ];
-    return { rows, raw: { throughput: { n, seconds, rate, verified, cpuMsPerDelivery }, bare, batched, latency: { ...lat, total, sendSeconds } } };
+    return {
+      rows,
+      raw: {
+        throughput: { n, seconds, rate, verified, cpuMsPerDelivery, dbCpuMsPerDelivery, ...(statements ? { statements } : {}) },
+        bare,
+        batched,
+        latency: { ...lat, total, sendSeconds, tableBefore, tableAfter, ...(latencyStatements ? { statements: latencyStatements } : {}) },
+      },
+    };
   } finally {
     await receiver.stop();
   }

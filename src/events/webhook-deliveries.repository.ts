@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Scope } from '../common/scope';
 import { DataSource, EntityManager } from 'typeorm';
-import { newId } from '../common/ids';
-import { returnedRows } from '../database/rows';
 import { BREAKER_FAILURES } from './webhook-policy';
 import { preparedQuery } from '../database/prepared';
 import type { NewEvent } from './events.repository';
+import { CLAIMED_NULLS, ClaimParams, fairClaimCtes, OUTCOME_CTES, outcomeValues } from './webhook-claims.repository';
 
 /** Dispatchers LISTEN here; a transaction that makes a delivery due NOTIFYs it (delivered at commit). */
 export const NOTIFY_CHANNEL = 'webhook_deliveries';
@@ -89,6 +88,27 @@ export function fanOutCtes(p: { merchant: string; livemode: string; type: string
          RETURNING 1
        )`;
 }
+/** The claim on its own: claimDue's values. */
+const CLAIM_ALONE: ClaimParams = {
+  limit: '$1',
+  claimant: '$2',
+  leaseSeconds: '$3',
+  endpointConcurrency: '$4',
+  breakerFailures: '$5',
+  merchantCap: '$6',
+  notOnTheWire: '$7',
+};
+/** The claim after the outcomes ($1 the claimant, $2 the written ids, …, $12: outcomeValues), recordOutcomesAndClaim's values. */
+const CLAIM_AFTER_OUTCOMES: ClaimParams = {
+  claimant: '$1',
+  exclude: '$2',
+  limit: '$13',
+  leaseSeconds: '$14',
+  endpointConcurrency: '$15',
+  breakerFailures: '$16',
+  merchantCap: '$17',
+  notOnTheWire: '$18',
+};
 
 /** The webhook_deliveries table's one owner (and of webhook_attempts, its attempt log). */
 type ReplayState = { status: string; endpoint_status: string; deleted_at: Date | null };
@@ -150,55 +170,16 @@ export class WebhookDeliveriesRepository {
    * instead of taking rows past the cap.
    */
   async claimDue(claim: ClaimRequest): Promise<ClaimedDelivery[]> {
-    const rows: unknown = await this.db.query(
-      `WITH RECURSIVE active(endpoint_id) AS (
-         (SELECT endpoint_id FROM webhook_deliveries WHERE status IN ('pending', 'failed', 'delivering') ORDER BY endpoint_id LIMIT 1)
-         UNION ALL
-         SELECT (SELECT w.endpoint_id FROM webhook_deliveries w
-                 WHERE w.status IN ('pending', 'failed', 'delivering') AND w.endpoint_id > a.endpoint_id ORDER BY w.endpoint_id LIMIT 1)
-         FROM active a WHERE a.endpoint_id IS NOT NULL
-       ), eps AS (
-         SELECT ep.id, ep.merchant_id, f.n AS in_flight,
-                CASE WHEN ep.status <> 'enabled' OR ep.deleted_at IS NOT NULL THEN $1
-                     WHEN ep.consecutive_failures >= $5 THEN 1
-                     ELSE $4 END - f.n AS room,
-                ep.status = 'enabled' AND ep.deleted_at IS NULL AND COALESCE(ep.paused_until > now(), false) AS paused
-         FROM active a JOIN webhook_endpoints ep ON ep.id = a.endpoint_id
-         CROSS JOIN LATERAL (
-           SELECT count(*)::int AS n FROM webhook_deliveries f
-           WHERE f.endpoint_id = ep.id AND f.status = 'delivering' AND f.next_attempt_at > now() AND f.id <> ALL($7::text[])
-         ) f
-       ), merchants AS (
-         SELECT merchant_id, sum(in_flight)::int AS in_flight FROM eps GROUP BY merchant_id
-       ), candidates AS (
-         SELECT c.id, c.next_attempt_at,
-                m.in_flight + row_number() OVER (PARTITION BY e.merchant_id ORDER BY c.turn, c.next_attempt_at) AS level
-         FROM eps e JOIN merchants m ON m.merchant_id = e.merchant_id
-         CROSS JOIN LATERAL (
-           SELECT w.id, w.next_attempt_at, row_number() OVER (ORDER BY w.next_attempt_at) AS turn
-           FROM webhook_deliveries w
-           WHERE w.endpoint_id = e.id AND w.status IN ('pending', 'failed', 'delivering') AND w.next_attempt_at <= now()
-           ORDER BY w.next_attempt_at
-           LIMIT e.room
-         ) c
-         WHERE e.room > 0 AND NOT e.paused
-       ), due AS (
-         SELECT d.id FROM webhook_deliveries d
-         JOIN (SELECT id, level, next_attempt_at FROM candidates WHERE level <= $6 ORDER BY level, next_attempt_at LIMIT $1) pick ON pick.id = d.id
-         WHERE d.status IN ('pending', 'failed', 'delivering') AND d.next_attempt_at <= now()
-         FOR UPDATE OF d SKIP LOCKED
-       )
-       UPDATE webhook_deliveries d
-       SET status = 'delivering', claimed_by = $2, claimed_until = now() + make_interval(secs => $3),
-           next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
-       FROM due, events e, webhook_endpoints ep
-       WHERE d.id = due.id AND e.id = d.event_id AND ep.id = d.endpoint_id
-       RETURNING d.id, d.attempts, d.endpoint_id, e.id AS event_id, e.type, e.livemode, e.sequence, e.data, e.created_at AS event_created_at, e.order_id,
-                 ep.url, ep.secret_sealed, ep.previous_secret_sealed, ep.previous_secret_expires_at,
-                 ep.status AS endpoint_status, ep.deleted_at AS endpoint_deleted_at, ep.consecutive_failures`,
-      [claim.limit, claim.claimant, claim.leaseSeconds, claim.endpointConcurrency, BREAKER_FAILURES, claim.merchantCap, claim.notOnTheWire],
-    );
-    return returnedRows<ClaimedDelivery>(rows);
+    // Not prepared: a generic plan made while the table's statistics are young costs ~37 ms a call instead of ~1 (docs/benchmarks.md).
+    return this.db.query(`WITH RECURSIVE ${fairClaimCtes(CLAIM_ALONE)} SELECT * FROM claimed`, [
+      claim.limit,
+      claim.claimant,
+      claim.leaseSeconds,
+      claim.endpointConcurrency,
+      BREAKER_FAILURES,
+      claim.merchantCap,
+      claim.notOnTheWire,
+    ]);
   }
 
   /**
@@ -207,39 +188,44 @@ export class WebhookDeliveriesRepository {
    * whether or not the claim is still held). Returns the ids whose state was written.
    */
   async recordOutcomes(claimant: string, outcomes: DeliveryOutcome[]): Promise<Set<string>> {
-    const col = <T>(f: (o: DeliveryOutcome) => T) => outcomes.map(f);
-    const updated: unknown = await this.db.query(
-      `WITH o AS (
-         SELECT * FROM unnest($2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::int[], $8::int[], $9::text[], $10::text[], $11::text[], $12::int[])
-           AS o(id, status, tried, next_at, started_at, http_status, latency_ms, snippet, error, attempt_id, attempt)
-       ), updated AS (
-         UPDATE webhook_deliveries d SET status = o.status, attempts = d.attempts + o.tried, next_attempt_at = o.next_at, claimed_by = NULL, claimed_until = NULL,
-           last_attempt_at = COALESCE(o.started_at, d.last_attempt_at), last_status = CASE WHEN o.tried = 1 THEN o.http_status ELSE d.last_status END,
-           last_latency_ms = COALESCE(o.latency_ms, d.last_latency_ms), last_response = CASE WHEN o.tried = 1 THEN o.snippet ELSE d.last_response END, last_error = o.error,
-           delivered_at = CASE WHEN o.status = 'delivered' THEN now() ELSE d.delivered_at END, updated_at = now()
-         FROM o WHERE d.id = o.id AND d.claimed_by = $1 AND d.status = 'delivering'
-         RETURNING d.id
-       ), logged AS (
-         INSERT INTO webhook_attempts (id, delivery_id, attempt, started_at, status, latency_ms, response_snippet, error)
-         SELECT attempt_id, id, attempt, started_at, http_status, latency_ms, snippet, error FROM o WHERE tried = 1
-       )
-       SELECT id FROM updated`,
+    const rows = await preparedQuery<{ id: string }>(
+      this.db,
+      'khqr_webhook_outcomes',
+      `WITH ${OUTCOME_CTES} SELECT id FROM updated`,
+      outcomeValues(claimant, outcomes),
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * The group commit and the next claim in one statement (one round trip where there were two):
+   * the outcomes are written as by recordOutcomes, and the slots they free are claimed as by
+   * claimDue. The claim counts in flight what the database shows less `claim.notOnTheWire`, which
+   * holds every row written here (their attempts are over), so it sees the slots they free; it
+   * never takes a row written here (their leases make them not due, and they are excluded by id).
+   */
+  async recordOutcomesAndClaim(claimant: string, outcomes: DeliveryOutcome[], claim: ClaimRequest): Promise<{ held: Set<string>; claimed: ClaimedDelivery[] }> {
+    // Not prepared, as claimDue.
+    const rows: (ClaimedDelivery & { held_id: string | null })[] = await this.db.query(
+      `WITH RECURSIVE ${OUTCOME_CTES}, ${fairClaimCtes(CLAIM_AFTER_OUTCOMES)}
+       SELECT NULL AS held_id, * FROM claimed UNION ALL SELECT id, ${CLAIMED_NULLS} FROM updated`,
       [
-        claimant,
-        col((o) => o.id),
-        col((o) => o.status),
-        col((o) => (o.attempt ? 1 : 0)),
-        col((o) => o.nextAt),
-        col((o) => o.attempt?.startedAt ?? null),
-        col((o) => o.attempt?.status ?? null),
-        col((o) => o.attempt?.latencyMs ?? null),
-        col((o) => o.attempt?.snippet ?? null),
-        col((o) => o.error),
-        col((o) => (o.attempt ? newId('wha') : null)),
-        col((o) => o.attemptsBefore + 1),
+        ...outcomeValues(claimant, outcomes),
+        claim.limit,
+        claim.leaseSeconds,
+        claim.endpointConcurrency,
+        BREAKER_FAILURES,
+        claim.merchantCap,
+        claim.notOnTheWire,
       ],
     );
-    return new Set(returnedRows<{ id: string }>(updated).map((r) => r.id));
+    const held = new Set<string>();
+    const claimed: ClaimedDelivery[] = [];
+    for (const { held_id, ...row } of rows) {
+      if (held_id !== null) held.add(held_id);
+      else claimed.push(row);
+    }
+    return { held, claimed };
   }
 
   /** At shutdown: anything still claimed by `claimant` becomes due again at once. */

@@ -4,8 +4,9 @@ import { BackgroundLoops } from '../common/background-loops';
 import { OutboundError, OutboundHttp, OutboundResponse } from '../common/http/outbound-http';
 import { AppConfig } from '../config/config';
 import { PgListener, PgListeners } from '../database/pg-listener';
-import { ClaimedDelivery, DeliveryOutcome, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
-import { WebhookDispatcher } from './webhook-dispatcher.service';
+import { ClaimedDelivery, ClaimRequest, DeliveryOutcome, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { DISPATCHER_LOOP, WebhookDispatcher } from './webhook-dispatcher.service';
+import type { BackgroundLoop } from '../common/background-loops';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { BREAKER_FAILURES, newWebhookSecret } from './webhook-policy';
@@ -45,10 +46,14 @@ function claimed(overrides: Partial<ClaimedDelivery> = {}): ClaimedDelivery {
 
 const answer = (status: number, headers: OutboundResponse['headers'] = {}): OutboundResponse => ({ status, headers, body: 'ok', durationMs: 12 });
 
-function setup(rows: ClaimedDelivery[], send: (url: string) => Promise<OutboundResponse>) {
+function setup(rows: ClaimedDelivery[], send: (url: string) => Promise<OutboundResponse>, more: { config?: Partial<AppConfig>; loops?: BackgroundLoops } = {}) {
   const deliveries = {
-    claimDue: jest.fn(async () => rows),
+    claimDue: jest.fn(async (_claim: ClaimRequest) => rows),
     recordOutcomes: jest.fn(async (_claimant: string, outcomes: DeliveryOutcome[]) => new Set(outcomes.map((o) => o.id))),
+    recordOutcomesAndClaim: jest.fn(async (_claimant: string, outcomes: DeliveryOutcome[], _claim: ClaimRequest) => ({
+      held: new Set(outcomes.map((o) => o.id)),
+      claimed: [] as ClaimedDelivery[],
+    })),
     releaseClaims: jest.fn(async () => undefined),
     deadLetterWaiting: jest.fn(async () => undefined),
   };
@@ -61,13 +66,20 @@ function setup(rows: ClaimedDelivery[], send: (url: string) => Promise<OutboundR
   const secret = newWebhookSecret();
   const endpoints = { signingSecrets: () => [secret] };
   const listener = { start: () => undefined, stop: async () => undefined, listening: false };
-  const listeners = { create: () => listener as unknown as PgListener };
+  let onNotify = () => undefined as void;
+  const listeners = {
+    create: (opts: { onNotify: () => void }) => {
+      onNotify = opts.onNotify;
+      return listener as unknown as PgListener;
+    },
+  };
   const config = {
     webhookRetryScheduleMs: SCHEDULE,
     webhookTimeoutMs: 15_000,
     webhookConcurrency: 32,
     webhookEndpointConcurrency: 16,
     webhookBreakerCooldownMs: COOLDOWN_MS,
+    ...more.config,
   } as AppConfig;
   const dispatcher = new WebhookDispatcher(
     listeners as unknown as PgListeners,
@@ -76,12 +88,29 @@ function setup(rows: ClaimedDelivery[], send: (url: string) => Promise<OutboundR
     http as unknown as OutboundHttp,
     endpoints as unknown as WebhookEndpointsService,
     config,
-    { add: () => false, stop: async () => undefined } as unknown as BackgroundLoops,
+    more.loops ?? ({ add: () => false, stop: async () => undefined } as unknown as BackgroundLoops),
   );
   /** Every outcome written, in order. */
   const written = () => deliveries.recordOutcomes.mock.calls.flatMap(([, outcomes]) => outcomes);
-  return { dispatcher, deliveries, endpointRows, http, written };
+  return { dispatcher, deliveries, endpointRows, http, written, notify: () => onNotify() };
 }
+
+/** A BackgroundLoops stand-in: runs the loop at once, stops it on request. */
+function runningLoops(): BackgroundLoops {
+  let loop: { entry: BackgroundLoop; running: Promise<unknown> } | null = null;
+  return {
+    add: (entry: BackgroundLoop) => ((loop = { entry, running: entry.run(() => undefined) }), true),
+    stop: async (name: string) => {
+      expect(name).toBe(DISPATCHER_LOOP);
+      loop?.entry.stop?.();
+      await loop?.running;
+    },
+  } as unknown as BackgroundLoops;
+}
+
+const until = async (done: () => boolean) => {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+};
 
 describe('WebhookDispatcher policy (mocked repositories)', () => {
   beforeAll(() => {
@@ -217,5 +246,65 @@ describe('WebhookDispatcher policy (mocked repositories)', () => {
     deliveries.recordOutcomes.mockRejectedValueOnce(new Error('connection terminated'));
     await expect(dispatcher.runOnce()).resolves.toBe(1);
     expect(endpointRows.updateBreakers).not.toHaveBeenCalled();
+  });
+
+  it('with its loop running, a group write claims the slots its answers freed in the same statement, never more than are free', async () => {
+    const loops = runningLoops();
+    const waiting = Array.from({ length: 10 }, (_, i) => claimed({ id: `whd_${i}` }));
+    let onTheWire = 0;
+    const { dispatcher, deliveries, http } = setup(
+      [],
+      async () => {
+        onTheWire++;
+        await new Promise((resolve) => setImmediate(resolve));
+        onTheWire--;
+        return answer(200);
+      },
+      { config: { webhookConcurrency: 4, webhookPollIntervalMs: 60_000 }, loops },
+    );
+    deliveries.claimDue.mockImplementation(async (claim: ClaimRequest) => waiting.splice(0, claim.limit));
+    deliveries.recordOutcomesAndClaim.mockImplementation(async (_claimant: string, outcomes: DeliveryOutcome[], claim: ClaimRequest) => {
+      // The rows being written are off the wire: the claim leaves them out of the in-flight counts.
+      expect(claim.notOnTheWire).toEqual(expect.arrayContaining(outcomes.map((o) => o.id)));
+      expect(claim.limit + onTheWire).toBeLessThanOrEqual(4);
+      return { held: new Set(outcomes.map((o) => o.id)), claimed: waiting.splice(0, claim.limit) };
+    });
+    const written = () => deliveries.recordOutcomesAndClaim.mock.calls.flatMap(([, outcomes]) => outcomes);
+    dispatcher.start();
+    await until(() => written().length >= 10);
+    await dispatcher.beforeApplicationShutdown();
+
+    expect(
+      written()
+        .map((o) => o.id)
+        .sort(),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => `whd_${i}`).sort());
+    expect(http.send).toHaveBeenCalledTimes(10);
+    // The loop claimed the first four; every later row was claimed by a write, and nothing by a separate write.
+    expect(deliveries.claimDue).toHaveBeenCalledTimes(1);
+    expect(deliveries.recordOutcomes).not.toHaveBeenCalled();
+    expect(deliveries.releaseClaims).toHaveBeenCalledWith(dispatcher.instanceId);
+  });
+
+  it('a NOTIFY that arrives while a group write claims every free slot is claimed when that write settles, not at the next poll', async () => {
+    const waiting = [claimed({ id: 'whd_first' })];
+    const { dispatcher, deliveries, http, notify } = setup([], async () => answer(200), {
+      config: { webhookConcurrency: 4, webhookPollIntervalMs: 60_000 },
+      loops: runningLoops(),
+    });
+    deliveries.claimDue.mockImplementation(async (claim: ClaimRequest) => waiting.splice(0, claim.limit));
+    deliveries.recordOutcomesAndClaim.mockImplementation(async (_claimant: string, outcomes: DeliveryOutcome[]) => {
+      // Committed while the first write runs, after its snapshot: it does not see the new row.
+      if (outcomes[0].id === 'whd_first') {
+        waiting.push(claimed({ id: 'whd_second' }));
+        notify();
+      }
+      return { held: new Set(outcomes.map((o) => o.id)), claimed: [] };
+    });
+    dispatcher.start();
+    await until(() => http.send.mock.calls.length >= 2);
+    await dispatcher.beforeApplicationShutdown();
+    expect(http.send).toHaveBeenCalledTimes(2);
+    expect(deliveries.claimDue).toHaveBeenCalledTimes(2);
   });
 });

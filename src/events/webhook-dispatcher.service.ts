@@ -1,26 +1,21 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { randomToken } from '../common/crypto';
 import { BackgroundLoops } from '../common/background-loops';
-import { OutboundError, OutboundHttp } from '../common/http/outbound-http';
+import { OutboundHttp } from '../common/http/outbound-http';
 import { AppConfig } from '../config/config';
 import { PgListener, PgListeners } from '../database/pg-listener';
-import { presentEvent } from './event.presenter';
-import { AttemptRecord, ClaimedDelivery, NOTIFY_CHANNEL, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { attemptDelivery, AttemptResult } from './webhook-attempt';
+import { ClaimedDelivery, ClaimRequest, NOTIFY_CHANNEL, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
-import { OutcomeWriteError, WebhookOutcomeWriter } from './webhook-outcome-writer';
-import { DeliveryOutcomeCounter, judgeAttempt, merchantInFlightCap, parseRetryAfter, RESPONSE_SNIPPET_CHARS, webhookHeaders } from './webhook-policy';
+import { ClaimOnWrite, OutcomeWriteError, WebhookOutcomeWriter, Written } from './webhook-outcome-writer';
+import { DeliveryOutcomeCounter, judgeAttempt, merchantInFlightCap } from './webhook-policy';
 
 export const DISPATCHER_LOOP = 'webhook-dispatcher';
 /** Most rows claimed per query. */
 const BATCH = 64;
 /** A claim outlives the attempt's deadline by this much; a crashed instance's claims expire and are picked up again. */
 const CLAIM_MARGIN_MS = 30_000;
-
-/** One attempt's result: what the attempt log keeps, and the receiver's Retry-After. */
-interface AttemptResult extends AttemptRecord {
-  retryAfterMs: number | null;
-}
 
 /**
  * Sends webhook deliveries. Claims due rows in batches with FOR UPDATE SKIP LOCKED (so any
@@ -36,16 +31,19 @@ interface AttemptResult extends AttemptRecord {
  * endpoint that keeps not answering opens a circuit breaker kept on its row: nothing is sent to
  * it during the cool-down, then one probe; its waiting deliveries keep their attempts.
  *
- * Outcomes are written by group commit (WebhookOutcomeWriter). A slot is freed when its outcome
- * is written, so the slots a group frees are claimed again by one statement. What each answer
- * means (delivered, retry, dead-letter, disable) is decided by judgeAttempt in webhook-policy.
+ * Outcomes are written by group commit (WebhookOutcomeWriter), and while the loop runs the
+ * group's statement also claims the slots its answers freed (ClaimOnWrite): one round trip per
+ * group instead of a write and a claim. The loop claims on NOTIFY, on the poll, and after a group
+ * that did not claim. Claims in flight reserve their slots, so the loop's claim and a group's never
+ * take more than the free slots between them. What each answer means (delivered, retry,
+ * dead-letter, disable) is decided by judgeAttempt in webhook-policy.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
   /** Who holds a claim: this process's dispatcher. */
   readonly instanceId = `wd_${randomToken(9)}`;
-  /** Claimed rows whose outcome is not written yet (their whole delivery, send and write). */
+  /** Claimed rows whose outcome is not written yet (send and write). */
   private readonly held = new Set<Promise<void>>();
   /** Attempts on the wire: the WEBHOOK_CONCURRENCY limit. */
   private sending = 0;
@@ -55,6 +53,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
    * The claim leaves them out of the per-endpoint and per-merchant in-flight counts.
    */
   private readonly answered = new Set<string>();
+  /** Slots asked for by claims in flight (the loop's and a group write's). */
+  private reserved = 0;
+  /** Woken with every free slot reserved by a claim in flight (which may predate the NOTIFY): claim when it settles. */
+  private claimWhenSettled = false;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wakePending = false;
@@ -79,7 +81,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   ) {
     // Anything notified while the LISTEN was down is picked up when it is back.
     this.listener = listeners.create({ channel: NOTIFY_CHANNEL, label: 'webhook', onNotify: () => this.wake(), onListening: () => this.wake() });
-    this.outcomes = new WebhookOutcomeWriter(deliveries, endpoints, this.instanceId, config.webhookBreakerCooldownMs);
+    const claimOnWrite: ClaimOnWrite = { request: (groupSize) => this.claimOnWrite(groupSize), settle: (request, rows) => this.settleClaim(request, rows) };
+    this.outcomes = new WebhookOutcomeWriter(deliveries, endpoints, this.instanceId, config.webhookBreakerCooldownMs, claimOnWrite);
   }
 
   onApplicationBootstrap(): void {
@@ -110,7 +113,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     await this.loops.stop(DISPATCHER_LOOP);
-    await Promise.allSettled([...this.held]);
+    // A group write in flight may still hand over rows it claimed: wait for those too.
+    while (this.held.size) await Promise.allSettled([...this.held]);
     await this.releaseClaims();
     await this.listener.stop();
   }
@@ -122,7 +126,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
    */
   async runOnce(limit = BATCH): Promise<number> {
     if (this.stopping) return 0;
-    const rows = await this.claim(Math.min(limit, this.config.webhookConcurrency));
+    const request = this.claimRequest(Math.min(limit, this.config.webhookConcurrency));
+    let rows: ClaimedDelivery[] = [];
+    try {
+      rows = await this.deliveries.claimDue(request);
+    } finally {
+      this.reserved -= request.limit;
+    }
     await Promise.all(rows.map((row) => this.dispatch(row)));
     return rows.length;
   }
@@ -145,11 +155,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       let claimed = 0;
       const want = Math.min(capacity, BATCH);
       if (want > 0) {
+        const request = this.claimRequest(want);
         try {
-          const rows = await this.claim(want);
+          const rows = await this.deliveries.claimDue(request);
           claimed = rows.length;
-          for (const row of rows) void this.dispatch(row);
+          this.settleClaim(request, rows);
         } catch (err) {
+          this.settleClaim(request, []);
           // The database is down or restarting: log at most every 30 s and keep polling.
           if (Date.now() - this.lastClaimErrorLog > 30_000) {
             this.lastClaimErrorLog = Date.now();
@@ -157,6 +169,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
           }
         }
       }
+      if (want === 0 && this.reserved > 0) this.claimWhenSettled = true;
       // Deliveries still held may be what caps the claim (per endpoint, per merchant): when one
       // finishes, claim again. Only with nothing held is it safe to sleep until NOTIFY or the poll.
       this.saturated = want === 0 || this.held.size > 0;
@@ -166,13 +179,44 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  /**
-   * Rows the loop may claim now: free sending slots, bounded also by what is held (sent but not
-   * yet written), so a slow database holds back claiming instead of piling up outcomes.
-   */
-  private capacity(): number {
+  /** Rows claimable now: free slots, bounded by what is held (unwritten; `writing` about to be), less reservations. */
+  private capacity(writing = 0): number {
     const concurrency = this.config.webhookConcurrency;
-    return Math.max(0, Math.min(concurrency - this.sending, 2 * concurrency - this.held.size));
+    return Math.max(0, Math.min(concurrency - this.sending, 2 * concurrency - (this.held.size - writing)) - this.reserved);
+  }
+
+  /**
+   * The claim a group write makes in its statement: only while the loop runs (runOnce and drain
+   * wait for exactly what they claimed) and not while stopping; the group's rows are about to be
+   * written, so they do not hold back claiming.
+   */
+  private claimOnWrite(groupSize: number): ClaimRequest | null {
+    if (!this.loop || this.stopping) return null;
+    const want = Math.min(this.capacity(groupSize), BATCH);
+    return want > 0 ? this.claimRequest(want) : null;
+  }
+
+  /** A claim of `limit` rows for this instance, fair (WebhookDeliveriesRepository.claimDue); its slots reserved until settled. */
+  private claimRequest(limit: number): ClaimRequest {
+    this.reserved += limit;
+    return {
+      claimant: this.instanceId,
+      limit,
+      leaseSeconds: (this.config.webhookTimeoutMs + CLAIM_MARGIN_MS) / 1000,
+      endpointConcurrency: this.config.webhookEndpointConcurrency,
+      merchantCap: merchantInFlightCap(this.config.webhookConcurrency),
+      notOnTheWire: [...this.answered],
+    };
+  }
+
+  /** A claim's rows are sent, its reservation released. */
+  private settleClaim(request: ClaimRequest, rows: ClaimedDelivery[]): void {
+    this.reserved -= request.limit;
+    for (const row of rows) void this.dispatch(row);
+    if (this.claimWhenSettled) {
+      this.claimWhenSettled = false;
+      this.wake();
+    }
   }
 
   /**
@@ -187,13 +231,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       sent = true;
       this.sending--;
       this.answered.add(row.id);
-      if (this.saturated) this.wake();
     };
-    const p = this.deliver(row, freeSlot).finally(() => {
+    // The slot an answer frees is claimed by the write of its outcome; the loop is woken only when that write did not claim.
+    const p = this.deliver(row, freeSlot).then((claimedOnWrite) => {
       freeSlot();
       this.answered.delete(row.id);
       this.held.delete(p);
-      if (this.saturated) this.wake();
+      if (this.saturated && !claimedOnWrite) this.wake();
     });
     this.held.add(p);
     return p;
@@ -221,77 +265,30 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     });
   }
 
-  /** Claims due rows for this instance, fairly (see WebhookDeliveriesRepository.claimDue). */
-  private claim(limit: number): Promise<ClaimedDelivery[]> {
-    return this.deliveries.claimDue({
-      claimant: this.instanceId,
-      limit,
-      leaseSeconds: (this.config.webhookTimeoutMs + CLAIM_MARGIN_MS) / 1000,
-      endpointConcurrency: this.config.webhookEndpointConcurrency,
-      merchantCap: merchantInFlightCap(this.config.webhookConcurrency),
-      notOnTheWire: [...this.answered],
-    });
-  }
-
-  /** One attempt for one claimed row. Never throws: an unrecorded outcome leaves the claim to expire and be retried. */
-  private async deliver(row: ClaimedDelivery, sent: () => void): Promise<void> {
+  /** One attempt; resolves with whether its outcome's write also claimed. Never throws (an unwritten claim expires). */
+  private async deliver(row: ClaimedDelivery, sent: () => void): Promise<boolean> {
     try {
       if (row.endpoint_status !== 'enabled' || row.endpoint_deleted_at) {
         sent();
-        await this.record(row, 'dead', null, null, `endpoint ${row.endpoint_deleted_at ? 'deleted' : 'disabled'}`);
-        return;
+        return (await this.record(row, 'dead', null, null, `endpoint ${row.endpoint_deleted_at ? 'deleted' : 'disabled'}`)).claimed;
       }
       const result = await this.attempt(row);
       sent();
       const verdict = judgeAttempt(result.status, result.retryAfterMs, row.attempts, this.config.webhookRetryScheduleMs, Date.now());
-      if (verdict.kind === 'delivered') await this.record(row, 'delivered', result, null, null);
-      else if (verdict.kind === 'gone') await this.disableEndpoint(row, result);
-      else if (verdict.kind === 'retry') await this.record(row, 'failed', result, verdict.at, result.error);
-      else await this.record(row, 'dead', result, null, result.error);
+      if (verdict.kind === 'delivered') return (await this.record(row, 'delivered', result, null, null)).claimed;
+      if (verdict.kind === 'gone') return await this.disableEndpoint(row, result);
+      if (verdict.kind === 'retry') return (await this.record(row, 'failed', result, verdict.at, result.error)).claimed;
+      return (await this.record(row, 'dead', result, null, result.error)).claimed;
     } catch (err) {
       if (!(err instanceof OutcomeWriteError))
         this.logger.error({ err: (err as Error).message, delivery: row.id }, 'webhook delivery bookkeeping failed; the claim will expire and be retried');
+      return false;
     }
   }
 
-  private async attempt(row: ClaimedDelivery): Promise<AttemptResult> {
+  private attempt(row: ClaimedDelivery): Promise<AttemptResult> {
     this.attemptsMade++;
-    const startedAt = new Date();
-    const body = JSON.stringify(
-      presentEvent({
-        id: row.event_id,
-        type: row.type,
-        livemode: row.livemode,
-        order_id: row.order_id,
-        sequence: row.sequence,
-        data: row.data,
-        created_at: row.event_created_at,
-      }),
-    );
-    const headers = webhookHeaders(row.event_id, startedAt, body, this.endpointService.signingSecrets({ ...row, id: row.endpoint_id }, startedAt));
-    const t0 = performance.now();
-    try {
-      const res = await this.http.send({
-        method: 'POST',
-        url: row.url,
-        headers,
-        body,
-        timeoutMs: this.config.webhookTimeoutMs,
-        maxBodyBytes: RESPONSE_SNIPPET_CHARS * 4,
-      });
-      const ok = res.status >= 200 && res.status < 300;
-      return {
-        startedAt,
-        status: res.status,
-        latencyMs: Math.round(res.durationMs),
-        snippet: res.body ? res.body.slice(0, RESPONSE_SNIPPET_CHARS) : null,
-        error: ok ? null : res.status >= 300 && res.status < 400 ? `HTTP ${res.status} (redirects are not followed)` : `HTTP ${res.status}`,
-        retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()),
-      };
-    } catch (err) {
-      const message = err instanceof OutboundError ? `${err.kind}: ${err.message}` : `error: ${(err as Error).message}`;
-      return { startedAt, status: null, latencyMs: Math.round(performance.now() - t0), snippet: null, error: message.slice(0, 500), retryAfterMs: null };
-    }
+    return attemptDelivery(this.http, row, (at) => this.endpointService.signingSecrets({ ...row, id: row.endpoint_id }, at), this.config.webhookTimeoutMs);
   }
 
   /** Queues the outcome for the next group write; resolves once written, with whether this instance still held the claim. */
@@ -301,14 +298,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     result: AttemptResult | null,
     nextAt: Date | null,
     error: string | null,
-  ): Promise<boolean> {
+  ): Promise<Written> {
     this.metrics?.countDelivery(status);
     const attempt = result && { startedAt: result.startedAt, status: result.status, latencyMs: result.latencyMs, snippet: result.snippet, error: result.error };
     return this.outcomes.record(row, { id: row.id, status, attemptsBefore: row.attempts, attempt, nextAt, error });
   }
 
   /** 410 Gone: the receiver asked us to stop. Disable the endpoint and dead-letter what was waiting for it. */
-  private async disableEndpoint(row: ClaimedDelivery, result: AttemptResult): Promise<void> {
+  private async disableEndpoint(row: ClaimedDelivery, result: AttemptResult): Promise<boolean> {
     await this.record(row, 'dead', result, null, 'HTTP 410: endpoint disabled');
     const reason = `the endpoint answered 410 Gone at ${result.startedAt.toISOString()}`;
     await this.endpoints.inTransaction(async (manager) => {
@@ -316,6 +313,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       await this.deliveries.deadLetterWaiting(manager, row.endpoint_id, 'endpoint disabled (410 Gone)');
     });
     this.logger.warn({ endpoint: row.endpoint_id }, 'webhook endpoint disabled after 410 Gone');
+    // Claimed again only by the loop, once the endpoint is disabled.
+    return false;
   }
 
   /** At shutdown: anything still claimed by this instance becomes due again at once. */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { ClaimedDelivery, DeliveryOutcome, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { ClaimedDelivery, ClaimRequest, DeliveryOutcome, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
-import { BREAKER_FAILURES, breakerTallies } from './webhook-policy';
+import { BREAKER_FAILURES, BreakerTally, breakerTallies } from './webhook-policy';
 
 /** Most outcomes written per statement. */
 const MAX_GROUP = 200;
@@ -9,10 +9,26 @@ const MAX_GROUP = 200;
 /** A write of outcomes failed; logged once for the whole group by the writer. */
 export class OutcomeWriteError extends Error {}
 
+/** A recorded outcome: whether the claimant still held the claim, and whether its group's statement also claimed. */
+export interface Written {
+  held: boolean;
+  claimed: boolean;
+}
+
+/**
+ * The claim a group write makes in its own statement (the dispatcher's loop is running). `request`
+ * reserves the slots it asks for, or returns null (nothing to claim now); `settle` hands over the
+ * rows claimed (none when the statement failed) and releases the reservation.
+ */
+export interface ClaimOnWrite {
+  request(groupSize: number): ClaimRequest | null;
+  settle(request: ClaimRequest, rows: ClaimedDelivery[]): void;
+}
+
 interface Queued {
   row: ClaimedDelivery;
   outcome: DeliveryOutcome;
-  done: (held: boolean) => void;
+  done: (written: Written) => void;
   fail: (err: Error) => void;
 }
 
@@ -21,8 +37,9 @@ interface Queued {
  * delivery's outcome joins a queue; when no write is running the queue is written at once (one
  * statement updates every delivery and logs every attempt), and what finishes meanwhile waits
  * only for that write and goes in the next. A lone delivery is written as soon as it finishes;
- * under load the groups grow by themselves. After each group, one more statement updates the
- * breakers of its endpoints, only when one of them changes.
+ * under load the groups grow by themselves. The same statement claims the slots the group frees
+ * (ClaimOnWrite), unless a breaker changes: then one more statement updates the breakers of its
+ * endpoints first, and the dispatcher's loop claims after it.
  */
 export class WebhookOutcomeWriter {
   private readonly logger = new Logger('WebhookDispatcher');
@@ -37,14 +54,15 @@ export class WebhookOutcomeWriter {
     /** The dispatcher instance holding the claims: only its claims get their state written. */
     private readonly claimant: string,
     private readonly breakerCooldownMs: number,
+    private readonly claims?: ClaimOnWrite,
   ) {}
 
   /**
    * Queues the outcome for the next group write; resolves once written, with whether the
    * claimant still held the claim (the state is written only then; the attempt is logged either
-   * way). Rejects with OutcomeWriteError when the write failed (already logged).
+   * way) and whether the write claimed the freed slots. Rejects with OutcomeWriteError when the write failed (already logged).
    */
-  record(row: ClaimedDelivery, outcome: DeliveryOutcome): Promise<boolean> {
+  record(row: ClaimedDelivery, outcome: DeliveryOutcome): Promise<Written> {
     return new Promise((done, fail) => {
       this.queue.push({ row, outcome, done, fail });
       // After the current I/O phase, so the responses that arrived together are written together.
@@ -60,13 +78,24 @@ export class WebhookOutcomeWriter {
     try {
       while (this.queue.length) {
         const group = this.queue.splice(0, MAX_GROUP);
+        const outcomes = group.map((q) => q.outcome);
+        const tallies = this.tallies(group);
+        // A breaker about to change must be written before its endpoint is claimed again.
+        const claim = tallies.length ? null : (this.claims?.request(group.length) ?? null);
         try {
-          const held = await this.deliveries.recordOutcomes(
-            this.claimant,
-            group.map((q) => q.outcome),
-          );
-          await this.updateBreakers(group);
-          for (const q of group) q.done(held.has(q.row.id));
+          let held: Set<string>;
+          if (claim) {
+            let claimed: ClaimedDelivery[] = [];
+            try {
+              ({ held, claimed } = await this.deliveries.recordOutcomesAndClaim(this.claimant, outcomes, claim));
+            } finally {
+              this.claims?.settle(claim, claimed);
+            }
+          } else {
+            held = await this.deliveries.recordOutcomes(this.claimant, outcomes);
+            await this.updateBreakers(tallies);
+          }
+          for (const q of group) q.done({ held: held.has(q.row.id), claimed: claim !== null });
         } catch (err) {
           this.logger.error(
             { err: (err as Error).message, deliveries: group.length },
@@ -81,15 +110,19 @@ export class WebhookOutcomeWriter {
     }
   }
 
+  /** The breaker changes the group calls for (none while every endpoint answers). */
+  private tallies(group: Queued[]): BreakerTally[] {
+    return breakerTallies(
+      group.map((q) => ({ endpointId: q.row.endpoint_id, failuresWhenClaimed: q.row.consecutive_failures, attempt: q.outcome.attempt })),
+      this.suspect,
+    );
+  }
+
   /**
    * The breakers of the group's endpoints, after its outcomes are written (a separate statement,
    * so it never holds delivery rows while it waits for endpoint locks).
    */
-  private async updateBreakers(group: Queued[]): Promise<void> {
-    const tallies = breakerTallies(
-      group.map((q) => ({ endpointId: q.row.endpoint_id, failuresWhenClaimed: q.row.consecutive_failures, attempt: q.outcome.attempt })),
-      this.suspect,
-    );
+  private async updateBreakers(tallies: BreakerTally[]): Promise<void> {
     if (!tallies.length) return;
     try {
       const states = await this.endpoints.updateBreakers(tallies, BREAKER_FAILURES, this.breakerCooldownMs / 1000);
