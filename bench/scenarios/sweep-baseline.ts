@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { newId } from '../../src/common/ids';
+import { CLAIM_DUE_SQL, RECORD_CHECKS_SQL } from '../../src/orders/transactions.repository';
 import { BenchContext, check } from '../lib/context';
 
 /**
@@ -32,22 +33,7 @@ export async function bareSweepBookkeeping(
   const startedAt = new Date((await pool.query<{ now: Date }>('SELECT now()')).rows[0].now);
   let commits = 0;
   const claim = () =>
-    pool.query<{ id: string; order_id: string; provider_reference: string }>(
-      `WITH picked AS (
-         SELECT id FROM transactions
-         WHERE status = 'PENDING' AND provider = $1
-           AND (claimed_until IS NULL OR claimed_until < now())
-           AND (swept_at IS NULL OR swept_at < $2)
-           AND ($3::boolean OR next_check_at <= now())
-         ORDER BY next_check_at NULLS FIRST, id
-         LIMIT $4
-         FOR UPDATE SKIP LOCKED
-       )
-       UPDATE transactions t SET claimed_until = now() + make_interval(secs => $5), claimed_by = $6
-       FROM picked WHERE t.id = picked.id
-       RETURNING t.*`,
-      [opts.provider, startedAt, true, opts.claimSize, 30, holder],
-    );
+    pool.query<{ id: string; order_id: string; provider_reference: string }>(CLAIM_DUE_SQL, [opts.provider, startedAt, true, opts.claimSize, 30, holder]);
   const pay = (client: PoolClient, row: { id: string; order_id: string }) =>
     client.query({
       name: 'bench_bare_pay',
@@ -91,16 +77,7 @@ export async function bareSweepBookkeeping(
     }
   };
   const finish = async (ids: string[], next: Date[]) => {
-    await pool.query(
-      `UPDATE transactions t SET last_checked_at = now(), check_count = t.check_count + 1, last_error = NULL, updated_at = now(),
-         claimed_until = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_until END,
-         claimed_by = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_by END,
-         swept_at = CASE WHEN t.claimed_by = $3 THEN now() ELSE t.swept_at END,
-         next_check_at = CASE WHEN t.claimed_by = $3 THEN (CASE WHEN t.status = 'PENDING' THEN u.next ELSE NULL END) ELSE t.next_check_at END
-       FROM unnest($1::text[], $2::timestamptz[]) AS u(id, next)
-       WHERE t.id = u.id`,
-      [ids, next, holder],
-    );
+    await pool.query(RECORD_CHECKS_SQL, [ids, next, holder]);
     await pool.query(`UPDATE transactions SET claimed_until = NULL, claimed_by = NULL, swept_at = now() WHERE claimed_by = $1 AND id = ANY($2)`, [holder, ids]);
   };
 

@@ -6,7 +6,7 @@ import type { StagedEvent } from '../events/outbox.writer';
 import { fanOutCtes, NOTIFY_CHANNEL } from '../events/webhook-deliveries.repository';
 import { newDeliveryIds } from '../events/webhook-endpoints.service';
 import { Order, Transaction } from './order.entity';
-import { NewOrder, OrdersRepository } from './orders.repository';
+import { NewOrder, orderInsertParams, OrdersRepository } from './orders.repository';
 
 /**
  * Order creation's common case in ONE autocommit statement (issue 19: two round trips per order instead of five):
@@ -41,34 +41,8 @@ export class OrderCreationRepository {
   async insertCreated(o: NewOrder, event: StagedEvent): Promise<{ order: Order; txn: Transaction; deliveries: number } | null> {
     if (o.paymentLinkId) throw new Error('OrderCreationRepository.insertCreated: payment-link orders take the transactional path');
     if (event.type !== 'order.created' || event.orderId !== o.orderId) throw new Error('OrderCreationRepository.insertCreated: not this order’s order.created');
-    const t = o.transaction;
     const rows = await preparedQuery<Record<string, unknown>>(this.db, 'khqr_order_insert_created', this.text(), [
-      o.orderId,
-      o.scope.merchantId,
-      o.reference,
-      o.amountMinor,
-      o.currency,
-      o.provider,
-      o.description,
-      o.customer ? JSON.stringify(o.customer) : null,
-      o.metadata ? JSON.stringify(o.metadata) : null,
-      o.successUrl,
-      o.cancelUrl,
-      o.checkoutUrl,
-      o.qrPayload,
-      o.qrMd5,
-      o.qrImageToken,
-      o.expiresAt,
-      o.createdAt,
-      o.deeplink,
-      t.id,
-      t.number,
-      t.providerReference,
-      t.wireAmount,
-      t.returnTokenHash,
-      t.nextCheckAt,
-      t.cancelTokenHash,
-      o.scope.livemode,
+      ...orderInsertParams(o),
       event.id,
       JSON.stringify(event.data),
       event.createdAt,

@@ -80,6 +80,42 @@ export const CREATION_FACTS_SQL = `SELECT ${SEALED_ACCOUNT_COLUMNS('pa')},
               nextval('transaction_number_seq') AS number
          FROM (SELECT 1) AS one LEFT JOIN provider_accounts pa ON pa.merchant_id = $1 AND pa.livemode = $4 AND pa.provider = $2`;
 
+/**
+ * $1–$26 of an order + first transaction insert, in the order both writers use (insertWithTransaction here and
+ * OrderCreationRepository's one statement); each statement numbers its own parameters after these.
+ */
+export function orderInsertParams(o: NewOrder): unknown[] {
+  const t = o.transaction;
+  return [
+    o.orderId,
+    o.scope.merchantId,
+    o.reference,
+    o.amountMinor,
+    o.currency,
+    o.provider,
+    o.description,
+    o.customer ? JSON.stringify(o.customer) : null,
+    o.metadata ? JSON.stringify(o.metadata) : null,
+    o.successUrl,
+    o.cancelUrl,
+    o.checkoutUrl,
+    o.qrPayload,
+    o.qrMd5,
+    o.qrImageToken,
+    o.expiresAt,
+    o.createdAt,
+    o.deeplink,
+    t.id,
+    t.number,
+    t.providerReference,
+    t.wireAmount,
+    t.returnTokenHash,
+    t.nextCheckAt,
+    t.cancelTokenHash,
+    o.scope.livemode,
+  ];
+}
+
 @Injectable()
 export class OrdersRepository {
   private selectBoth: string | undefined;
@@ -107,7 +143,6 @@ export class OrdersRepository {
    * two reads: the hottest write path, in fewer round trips. Unique violations propagate to the caller.
    */
   async insertWithTransaction(manager: EntityManager, o: NewOrder): Promise<{ order: Order; txn: Transaction }> {
-    const t = o.transaction;
     const [both] = await preparedQuery<Record<string, unknown>>(
       manager,
       'khqr_order_insert',
@@ -120,35 +155,7 @@ export class OrdersRepository {
            return_token_hash, expires_at, next_check_at, created_at, updated_at, cancel_token_hash, livemode)
          VALUES ($19, $20, $1, $2, $6, $21, 'PENDING', $4, $5, $22, $23, $16, $24, $17, $17, $25, $26) RETURNING *)
        SELECT ${this.bothColumns()} FROM o, t`,
-      [
-        o.orderId,
-        o.scope.merchantId,
-        o.reference,
-        o.amountMinor,
-        o.currency,
-        o.provider,
-        o.description,
-        o.customer ? JSON.stringify(o.customer) : null,
-        o.metadata ? JSON.stringify(o.metadata) : null,
-        o.successUrl,
-        o.cancelUrl,
-        o.checkoutUrl,
-        o.qrPayload,
-        o.qrMd5,
-        o.qrImageToken,
-        o.expiresAt,
-        o.createdAt,
-        o.deeplink,
-        t.id,
-        t.number,
-        t.providerReference,
-        t.wireAmount,
-        t.returnTokenHash,
-        t.nextCheckAt,
-        t.cancelTokenHash,
-        o.scope.livemode,
-        o.paymentLinkId ?? null,
-      ],
+      [...orderInsertParams(o), o.paymentLinkId ?? null],
     );
     return { order: hydrateEntity(manager, Order, both, 'o_'), txn: hydrateEntity(manager, Transaction, both, 't_') };
   }

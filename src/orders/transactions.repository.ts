@@ -14,6 +14,30 @@ export class ProofAlreadyUsedError extends Error {
 }
 
 /** The transactions table's reads and writes, by intent. */
+/** recordChecks' statement ($1 ids, $2 next checks, $3 holder); the bench's bare baseline runs it too. */
+export const RECORD_CHECKS_SQL = `UPDATE transactions t SET last_checked_at = now(), check_count = t.check_count + 1, last_error = NULL, updated_at = now(),
+         claimed_until = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_until END,
+         claimed_by = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_by END,
+         swept_at = CASE WHEN t.claimed_by = $3 THEN now() ELSE t.swept_at END,
+         next_check_at = CASE WHEN t.claimed_by = $3 THEN (CASE WHEN t.status = 'PENDING' THEN u.next ELSE NULL END) ELSE t.next_check_at END
+       FROM unnest($1::text[], $2::timestamptz[]) AS u(id, next)
+       WHERE t.id = u.id`;
+
+/** The sweeper's claim ($1 provider, $2 swept before, $3 every pending, $4 limit, $5 lease seconds, $6 holder); the bench's bare baseline runs it too. */
+export const CLAIM_DUE_SQL = `WITH picked AS (
+         SELECT id FROM transactions
+         WHERE status = 'PENDING' AND provider = $1
+           AND (claimed_until IS NULL OR claimed_until < now())
+           AND (swept_at IS NULL OR swept_at < $2)
+           AND ($3::boolean OR next_check_at <= now())
+         ORDER BY next_check_at NULLS FIRST, id
+         LIMIT $4
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE transactions t SET claimed_until = now() + make_interval(secs => $5), claimed_by = $6
+       FROM picked WHERE t.id = picked.id
+       RETURNING t.*`;
+
 @Injectable()
 export class TransactionsRepository {
   constructor(private readonly db: DataSource) {}
@@ -168,22 +192,14 @@ export class TransactionsRepository {
    * lease is what keeps other sweepers away. Resolves with the claimed rows, next due first.
    */
   async claimDue(claim: DueClaim): Promise<Transaction[]> {
-    const rows: unknown = await this.db.query(
-      `WITH picked AS (
-         SELECT id FROM transactions
-         WHERE status = 'PENDING' AND provider = $1
-           AND (claimed_until IS NULL OR claimed_until < now())
-           AND (swept_at IS NULL OR swept_at < $2)
-           AND ($3::boolean OR next_check_at <= now())
-         ORDER BY next_check_at NULLS FIRST, id
-         LIMIT $4
-         FOR UPDATE SKIP LOCKED
-       )
-       UPDATE transactions t SET claimed_until = now() + make_interval(secs => $5), claimed_by = $6
-       FROM picked WHERE t.id = picked.id
-       RETURNING t.*`,
-      [claim.provider, claim.sweptBefore, claim.everyPending, claim.limit, claim.leaseSeconds, claim.holder],
-    );
+    const rows: unknown = await this.db.query(CLAIM_DUE_SQL, [
+      claim.provider,
+      claim.sweptBefore,
+      claim.everyPending,
+      claim.limit,
+      claim.leaseSeconds,
+      claim.holder,
+    ]);
     // The claimed rows themselves, not read back with a second query.
     const txns = returnedRows<Record<string, unknown>>(rows).map((row) => hydrateEntity(this.db, Transaction, row));
     return txns.sort((a, b) => (a.nextCheckAt?.getTime() ?? -Infinity) - (b.nextCheckAt?.getTime() ?? -Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -242,16 +258,7 @@ export class TransactionsRepository {
    */
   async recordChecks(checks: readonly NextCheck[], holder: string): Promise<void> {
     if (!checks.length) return;
-    await this.db.query(
-      `UPDATE transactions t SET last_checked_at = now(), check_count = t.check_count + 1, last_error = NULL, updated_at = now(),
-         claimed_until = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_until END,
-         claimed_by = CASE WHEN t.claimed_by = $3 THEN NULL ELSE t.claimed_by END,
-         swept_at = CASE WHEN t.claimed_by = $3 THEN now() ELSE t.swept_at END,
-         next_check_at = CASE WHEN t.claimed_by = $3 THEN (CASE WHEN t.status = 'PENDING' THEN u.next ELSE NULL END) ELSE t.next_check_at END
-       FROM unnest($1::text[], $2::timestamptz[]) AS u(id, next)
-       WHERE t.id = u.id`,
-      [checks.map((c) => c.id), checks.map((c) => c.nextCheckAt), holder],
-    );
+    await this.db.query(RECORD_CHECKS_SQL, [checks.map((c) => c.id), checks.map((c) => c.nextCheckAt), holder]);
   }
 
   /** The gateway was not asked (open circuit, paused host): not a check, so the count stays; the reason is kept for the operator. */
