@@ -48,6 +48,9 @@ function statements(text: string): string[] {
 
 const namesModeTable = (s: string) => MODE_TABLES.some((t) => new RegExp(`\\b(FROM|JOIN|UPDATE|INTO)\\s+${t}\\b`, 'i').test(s));
 
+/** A scope compares merchant_id with a value; a join of two merchant_id columns (`m.merchant_id = e.merchant_id`) is not one. */
+const scopesByMerchant = (s: string) => /\bmerchant_id\s*=(?!\s*\w+\.merchant_id\b)/.test(s);
+
 describe('test mode in the repositories', () => {
   const files = repositories(SRC).map((path) => ({ path: relative(SRC, path), text: readFileSync(path, 'utf8') }));
 
@@ -60,7 +63,7 @@ describe('test mode in the repositories', () => {
     for (const f of files) {
       for (const s of statements(f.text)) {
         if (BOTH_MODES[s.trim()]) continue;
-        const sqlScoped = /\bmerchant_id\s*=/.test(s) && namesModeTable(s);
+        const sqlScoped = scopesByMerchant(s) && namesModeTable(s);
         const whereScoped = /^\{/.test(s) && /\bmerchantId\b/.test(s) && !/\bINSERT\b/.test(s);
         const qbScoped = /^o\.merchant_id = :merchantId/.test(s);
         if ((sqlScoped || whereScoped || qbScoped) && !/livemode/.test(s)) offenders.push(`${f.path}: ${s.replace(/\s+/g, ' ').slice(0, 140)}`);
@@ -71,7 +74,9 @@ describe('test mode in the repositories', () => {
 
   it('would catch a merchant-scoped query without livemode (the check can fail)', () => {
     const bad = 'SELECT * FROM orders WHERE merchant_id = $1 AND id = $2';
-    expect(/\bmerchant_id\s*=/.test(bad) && namesModeTable(bad) && !/livemode/.test(bad)).toBe(true);
+    expect(scopesByMerchant(bad) && namesModeTable(bad) && !/livemode/.test(bad)).toBe(true);
+    expect(scopesByMerchant('SELECT 1 FROM orders WHERE merchant_id = (SELECT $1::text)')).toBe(true);
+    expect(scopesByMerchant('FROM eps e JOIN merchants m ON m.merchant_id = e.merchant_id')).toBe(false);
     expect(statements('findOneBy({ id, merchantId })')).toContain('{ id, merchantId }');
   });
 });
