@@ -234,14 +234,14 @@ export class BatchChecker {
     tallyTransition(ctx.tally, result);
     const after = planAfterAnswer(txn, result, finalCheck, now);
     if (after.expire) {
-      const expired = await this.transitions.apply(
-        txn.orderId,
-        { kind: 'expire' },
-        { transactionId: txn.id, actor: ACTOR, reason: 'expired: the final check at expiry found no payment' },
-      );
-      tallyTransition(ctx.tally, expired);
+      await this.expire(txn, 'expired: the final check at expiry found no payment', ctx);
     }
     book.checked.push(after.check);
+  }
+
+  /** Expires the order of `txn` for the sweeper, with the reason its audit trail shows, and counts the outcome. */
+  private async expire(txn: Transaction, reason: string, ctx: RunContext): Promise<void> {
+    tallyTransition(ctx.tally, await this.transitions.apply(txn.orderId, { kind: 'expire' }, { transactionId: txn.id, actor: ACTOR, reason }));
   }
 
   /** Providers without a verify API (Ahnajak, hosted checkout): their callbacks confirm payments; we expire on time. */
@@ -252,12 +252,7 @@ export class BatchChecker {
         book.released.push(plan.release);
         return;
       }
-      const result = await this.transitions.apply(
-        txn.orderId,
-        { kind: 'expire' },
-        { transactionId: txn.id, actor: ACTOR, reason: 'expired: no payment was reported before expires_at' },
-      );
-      tallyTransition(ctx.tally, result);
+      await this.expire(txn, 'expired: no payment was reported before expires_at', ctx);
       book.released.push({ id: txn.id, nextCheckAt: null });
     } catch (err) {
       ctx.tally.errors++;
@@ -277,12 +272,7 @@ export class BatchChecker {
         if (plan.record.unexpected) this.logger.error(`checking ${txn.id} at ${provider.id} threw: ${describeError(err)}`, (err as Error)?.stack);
       }
       if (plan.expire) {
-        const result = await this.transitions.apply(
-          txn.orderId,
-          { kind: 'expire' },
-          { transactionId: txn.id, actor: ACTOR, reason: 'expired: the gateway could not be reached for a final check within 24 hours after expiry' },
-        );
-        tallyTransition(ctx.tally, result);
+        await this.expire(txn, 'expired: the gateway could not be reached for a final check within 24 hours after expiry', ctx);
       }
       await this.transactions.release(ctx.runId, plan.release);
     } catch (inner) {
